@@ -1,0 +1,20 @@
+// compose(): folds middleware into one onion, outermost first. `next` may be re-entered (retry needs it).
+import type { ExecutionContext, Middleware, Next, Outcome } from './types.ts';
+
+/** The innermost step: runs the job for a context. */
+export type Terminal = (ctx: ExecutionContext) => Promise<Outcome>;
+
+/** Composes middleware around a terminal handler; the first middleware runs outermost. */
+export function compose(middleware: readonly Middleware[], terminal: Terminal): Terminal {
+  // Built once, right to left: each layer closes over the one inside it, so a call costs no array walk.
+  let inner: Terminal = terminal;
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const layer = middleware[i]!;
+    const downstream = inner;
+    inner = (ctx) => {
+      const next: Next = (derived) => downstream(derived ?? ctx);
+      return layer(ctx, next);
+    };
+  }
+  return inner;
+}

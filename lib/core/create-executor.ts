@@ -1,0 +1,174 @@
+// The executor runs one envelope through the pipeline inside its own DI scope and reports every status
+// and log to the sink: Running at pickup, job heartbeats while running, then exactly one final status.
+import type { AwilixContainer } from 'awilix';
+import { err } from 'neverthrow';
+import { compose } from './compose.ts';
+import { LogCategory, createJobLogger } from './create-job-logger.ts';
+import { resolveSettings } from './resolve-settings.ts';
+import { runJob } from './run-job.ts';
+import { toStatusRecord } from './to-status-record.ts';
+import {
+  JobStatus,
+  type AnyJobDefinition,
+  type Clock,
+  type ExecutionContext,
+  type JobDefaults,
+  type JobEnvelope,
+  type JobSettings,
+  type Middleware,
+  type Outcome,
+  type Sink,
+  type SinkRecord,
+  type TechnicalLogger,
+} from './types.ts';
+
+/** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
+export interface ExecutorOptions {
+  readonly jobs: readonly AnyJobDefinition[];
+  readonly middleware: readonly Middleware[];
+  readonly sink: Sink;
+  readonly logger: TechnicalLogger;
+  /** Root DI container; each execution gets `container.createScope()`, disposed afterwards. */
+  readonly container?: AwilixContainer | undefined;
+  readonly clock?: Clock | undefined;
+  /** Per-job configuration (the `JobConsumers` section), merged over defineJob() defaults. */
+  readonly jobConfig?: ((jobName: string) => JobDefaults | undefined) | undefined;
+  /** Interval of job heartbeats (Running with null times); 0 or absent disables them. */
+  readonly jobHeartbeatMs?: number | undefined;
+  /** Named in redelivery notices, as the .NET SDK does. */
+  readonly instanceId?: string | undefined;
+}
+
+/** Runs envelopes; `execute` resolves once the final status is accepted by the sink, and never rejects otherwise. */
+export interface Executor {
+  execute(envelope: JobEnvelope): Promise<Outcome>;
+  /** The job registered under a name (matched case-insensitively, as the .NET SDK does). */
+  definition(jobName: string): AnyJobDefinition | undefined;
+  /** The effective settings of a job (without message overrides). */
+  settings(jobName: string): JobSettings;
+  /** Executions currently in progress. */
+  readonly running: number;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+const systemClock: Clock = { now: Date.now };
+
+/** Creates an executor; throws when two jobs share a name. */
+export function createExecutor(options: ExecutorOptions): Executor {
+  const byName = new Map<string, AnyJobDefinition>();
+  for (const job of options.jobs) {
+    const key = job.name.toLowerCase();
+    if (byName.has(key)) throw new Error(`Two jobs are registered under the name "${job.name}"`);
+    byName.set(key, job);
+  }
+  const clock = options.clock ?? systemClock;
+  const { sink, logger } = options;
+  const pipeline = compose(options.middleware, runJob);
+  const heartbeatMs = options.jobHeartbeatMs ?? 0;
+  const settingsCache = new Map<string, JobSettings>();
+  let running = 0;
+
+  const definition = (jobName: string) => byName.get(jobName.toLowerCase());
+  const settingsFor = (def: AnyJobDefinition | undefined, env?: JobEnvelope): JobSettings => {
+    if (def === undefined) return resolveSettings(undefined, {}, env);
+    if (env?.executionTimeoutSeconds !== undefined) return resolveSettings(def, options.jobConfig?.(def.name), env);
+    let cached = settingsCache.get(def.name);
+    if (cached === undefined) {
+      cached = resolveSettings(def, options.jobConfig?.(def.name));
+      settingsCache.set(def.name, cached);
+    }
+    return cached;
+  };
+
+  async function execute(envelope: JobEnvelope): Promise<Outcome> {
+    running++;
+    const def = definition(envelope.jobName);
+    const settings = settingsFor(def, envelope);
+    const writes: Promise<void>[] = [];
+    const emit = (record: SinkRecord) => {
+      writes.push(sink.write(record));
+    };
+    const startTime = clock.now();
+    emit(runningRecord(envelope, 'start', startTime));
+    const log = createJobLogger(envelope, emit, {
+      mirror: settings.logUserFriendlyLogsViaLogger ? logger : undefined,
+      now: clock.now,
+    });
+    if (envelope.redelivered) {
+      logger.warn(`Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`);
+      log.write('Warning', 'Redelivery detected: this occurrence was delivered before and runs again', {
+        Reason: 'RabbitMQ redelivery detected',
+        WorkerId: options.instanceId ?? null,
+      }, LogCategory.Redelivery);
+    }
+    const heartbeat =
+      heartbeatMs > 0 ? setInterval(() => emit(runningRecord(envelope, 'heartbeat', clock.now())), heartbeatMs) : undefined;
+    heartbeat?.unref();
+    const scope = options.container?.createScope();
+    const ctx: ExecutionContext = {
+      envelope,
+      definition: def,
+      settings,
+      retryCount: envelope.retryCount,
+      signal: NEVER_ABORTED,
+      log,
+      logger,
+      scope,
+      clock,
+    };
+    let outcome: Outcome;
+    try {
+      outcome = await pipeline(ctx);
+    } catch (error) {
+      // A middleware bug must not lose the occurrence: it becomes a failure like any other.
+      logger.error(`Pipeline threw for ${envelope.jobName} ${envelope.occurrenceId}`, error);
+      outcome = err({ kind: 'failed', error, permanent: false });
+    } finally {
+      // Job heartbeats stop before the final status, or an old scheduler would regress it to Running.
+      if (heartbeat !== undefined) clearInterval(heartbeat);
+      if (scope !== undefined) await disposeScope(scope, logger, envelope);
+      running--;
+    }
+    const final = toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
+    if (final !== null) emit(final);
+    // Resolves only when every record of this execution counts as sent; a sink failure rejects, so the
+    // transport must not acknowledge the delivery.
+    await Promise.all(writes);
+    return outcome;
+  }
+
+  return {
+    execute,
+    definition,
+    settings: (jobName) => settingsFor(definition(jobName)),
+    get running() {
+      return running;
+    },
+  };
+}
+
+function runningRecord(envelope: JobEnvelope, phase: 'start' | 'heartbeat', now: number): SinkRecord {
+  return {
+    type: 'status',
+    occurrenceId: envelope.occurrenceId,
+    correlationId: envelope.correlationId,
+    jobId: envelope.jobId,
+    jobName: envelope.jobName,
+    status: JobStatus.Running,
+    phase,
+    startTime: phase === 'start' ? now : null,
+    endTime: null,
+    durationMs: null,
+    result: null,
+    exception: null,
+    timestamp: now,
+  };
+}
+
+async function disposeScope(scope: AwilixContainer, logger: TechnicalLogger, envelope: JobEnvelope): Promise<void> {
+  try {
+    await scope.dispose();
+  } catch (error) {
+    logger.error(`Disposing the DI scope of ${envelope.jobName} ${envelope.occurrenceId} failed`, error);
+  }
+}

@@ -1,0 +1,76 @@
+// The user-friendly logger: each call becomes a LogRecord for the sink (and, optionally, a technical line).
+import { describe, errorType } from './format-exception.ts';
+import type { JobEnvelope, LogData, LogLevel, LogRecord, RuntimeLogger, TechnicalLogger } from './types.ts';
+
+/** The .NET SDK's log categories (protocol §2.3). */
+export const LogCategory = {
+  UserCode: 'UserCode',
+  UserDefined: 'UserDefined',
+  Redelivery: 'Redelivery',
+  Retry: 'Retry',
+  Execution: 'Execution',
+} as const;
+
+/** Creates the logger for one execution; `emit` receives every record in call order. */
+export function createJobLogger(
+  envelope: Pick<JobEnvelope, 'occurrenceId' | 'correlationId' | 'jobName'>,
+  emit: (record: LogRecord) => void,
+  options: { mirror?: TechnicalLogger | undefined; now?: () => number } = {},
+): RuntimeLogger {
+  const now = options.now ?? Date.now;
+  const mirror = options.mirror;
+  const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void => {
+    let recordData: LogData | null = null;
+    let exceptionType: string | null = null;
+    let cat = category ?? LogCategory.UserCode;
+    if (data instanceof Error) {
+      // Captured as the .NET SDK's LogError does: type, stack and inner exception.
+      const d = describe(data);
+      exceptionType = errorType(data);
+      recordData = {
+        ExceptionType: exceptionType,
+        StackTrace: d.stack,
+        InnerException: data.cause instanceof Error ? data.cause.message : null,
+      };
+      if (category === undefined) cat = LogCategory.UserDefined;
+    } else if (data !== undefined && data !== null) {
+      recordData = data;
+    }
+    emit({
+      type: 'log',
+      occurrenceId: envelope.occurrenceId,
+      correlationId: envelope.correlationId,
+      jobName: envelope.jobName,
+      timestamp: now(),
+      level,
+      message: String(message),
+      data: recordData,
+      category: cat,
+      exceptionType,
+    });
+    if (mirror) mirrorTo(mirror, level, `[${envelope.jobName} ${envelope.occurrenceId}] ${message}`, recordData);
+  };
+  return {
+    write,
+    debug: (m, d) => write('Debug', m, d),
+    info: (m, d) => write('Information', m, d),
+    warn: (m, d) => write('Warning', m, d),
+    error: (m, d) => write('Error', m, d),
+  };
+}
+
+function mirrorTo(logger: TechnicalLogger, level: LogLevel, text: string, data: LogData | null): void {
+  const args: unknown[] = data ? [data] : [];
+  switch (level) {
+    case 'Debug':
+      return logger.debug(text, ...args);
+    case 'Information':
+      return logger.info(text, ...args);
+    case 'Warning':
+      return logger.warn(text, ...args);
+    case 'Error':
+      return logger.error(text, ...args);
+    default:
+      return level satisfies never;
+  }
+}

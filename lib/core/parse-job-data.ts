@@ -1,0 +1,39 @@
+// Turns the raw `jobData` string into the job's typed data: safe JSON parsing, then schema validation.
+import { err, ok, type Result } from 'neverthrow';
+import * as v from 'valibot';
+import type { AnyJobDefinition } from './types.ts';
+
+/** Keys that could reach a prototype when user code merges parsed data; they are dropped while parsing. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function dropDangerousKeys(key: string, value: unknown): unknown {
+  return FORBIDDEN_KEYS.has(key) ? undefined : value;
+}
+
+/** Parses JSON without prototype pollution: `__proto__`, `constructor` and `prototype` keys are removed. */
+export function parseJsonSafely(text: string): Result<unknown, string> {
+  try {
+    return ok(JSON.parse(text, dropDangerousKeys));
+  } catch (error) {
+    return err(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Parses and validates a job's data. Absent or empty `jobData` means `{}` (the scheduler's own
+ * normalisation); invalid JSON or a schema mismatch gives the list of problems, one per field.
+ */
+export function parseJobData(definition: AnyJobDefinition, raw: string | undefined): Result<unknown, string[]> {
+  const text = raw === undefined || raw.trim() === '' ? '{}' : raw;
+  const parsed = parseJsonSafely(text);
+  if (parsed.isErr()) return err([`jobData is not valid JSON: ${parsed.error}`]);
+  if (definition.schema === undefined) return ok(parsed.value);
+  const checked = v.safeParse(definition.schema, parsed.value);
+  if (checked.success) return ok(checked.output);
+  return err(checked.issues.map(describeIssue));
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>): string {
+  const path = v.getDotPath(issue);
+  return `${path ?? '(root)'}: ${issue.message}`;
+}

@@ -1,0 +1,102 @@
+// parseJobMessage(): the scheduler's job message (body, headers, properties) → a validated JobEnvelope.
+// Pure and transport-neutral; the AMQP source and the serverless handler both use it (protocol §2.1, §8).
+import { err, ok, type Result } from 'neverthrow';
+import * as v from 'valibot';
+import type { JobEnvelope } from './types.ts';
+
+/** A job message as a transport hands it over. */
+export interface RawJobMessage {
+  /** The body: a parsed object, or its JSON text / bytes. */
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
+  /** The AMQP `correlation_id` property. */
+  readonly correlationId?: string | undefined;
+  readonly redelivered?: boolean | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const Uuid = v.pipe(v.string(), v.regex(UUID, 'expected a UUID'));
+const OptionalText = v.optional(v.nullable(v.string()));
+
+/** The fields the worker reads from the body, keys lower-cased (the scheduler sends camelCase, .NET retries PascalCase). */
+const BodySchema = v.object({
+  id: Uuid,
+  jobnameinworker: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(256)),
+  jobdata: v.optional(v.nullable(v.union([v.string(), v.record(v.string(), v.unknown()), v.array(v.unknown())]))),
+  executiontimeoutseconds: v.optional(v.nullable(v.pipe(v.number(), v.integer()))),
+  version: v.optional(v.nullable(v.pipe(v.number(), v.integer())), 1),
+  displayname: OptionalText,
+  executeat: OptionalText,
+});
+
+/** Parses and validates a job message; the error names every problem found. */
+export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, string> {
+  const body = toObject(message.body);
+  if (body.isErr()) return err(body.error);
+  const lowered: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(body.value)) lowered[key.toLowerCase()] = value;
+  const checked = v.safeParse(BodySchema, lowered);
+  const problems = checked.success ? [] : checked.issues.map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`);
+  const headers = message.headers ?? {};
+  const occurrenceId = readOccurrenceId(headers, message.correlationId);
+  if (occurrenceId === undefined) problems.push('occurrence id: no UUID in the OccurrenceId or CorrelationId header nor in the correlation_id property');
+  if (!checked.success || occurrenceId === undefined) return err(`Invalid job message: ${problems.join('; ')}`);
+  const b = checked.output;
+  const jobData = b.jobdata === undefined || b.jobdata === null ? undefined : typeof b.jobdata === 'string' ? b.jobdata : JSON.stringify(b.jobdata);
+  return ok({
+    jobId: b.id.toLowerCase(),
+    jobName: b.jobnameinworker,
+    jobData,
+    occurrenceId,
+    correlationId: occurrenceId,
+    retryCount: toRetryCount(headers['x-retry-count']),
+    redelivered: message.redelivered === true,
+    executionTimeoutSeconds: b.executiontimeoutseconds ?? undefined,
+    version: b.version ?? 1,
+    displayName: b.displayname ?? undefined,
+    executeAt: b.executeat ?? undefined,
+    headers,
+    body: body.value,
+  });
+}
+
+function toObject(body: unknown): Result<Record<string, unknown>, string> {
+  let value = body;
+  if (value instanceof Uint8Array) value = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (typeof value === 'string') {
+    if (value.trim() === '') return err('Invalid job message: the body is empty');
+    try {
+      value = JSON.parse(value);
+    } catch (error) {
+      return err(`Invalid job message: the body is not JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return err(`Invalid job message: the body must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return ok(value as Record<string, unknown>);
+}
+
+/** Reads the occurrence id: header `OccurrenceId`, then header `CorrelationId` (string or bytes), then the property. */
+export function readOccurrenceId(headers: Readonly<Record<string, unknown>>, property: string | undefined): string | undefined {
+  for (const candidate of [headerText(headers['OccurrenceId']), headerText(headers['CorrelationId']), property]) {
+    if (candidate !== undefined && UUID.test(candidate.trim())) return candidate.trim().toLowerCase();
+  }
+  return undefined;
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return undefined;
+}
+
+/** Reads `x-retry-count` in any integer encoding (number, bigint, ≥4 little-endian bytes, digits); anything else is 0. */
+export function toRetryCount(value: unknown): number {
+  let n: number | undefined;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'bigint') n = Number(value);
+  else if (value instanceof Uint8Array && value.byteLength >= 4) n = Buffer.from(value.buffer, value.byteOffset, value.byteLength).readInt32LE(0);
+  else if (typeof value === 'string' && /^\d{1,9}$/.test(value.trim())) n = Number(value.trim());
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 && n < 1_000_000 ? n : 0;
+}

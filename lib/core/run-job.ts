@@ -1,0 +1,64 @@
+// The innermost step of every pipeline: parse and validate the data, call the job, turn the result into an Outcome.
+import { err, ok } from 'neverthrow';
+import { parseJobData } from './parse-job-data.ts';
+import { isPermanentError } from './permanent-job-error.ts';
+import { JobAbortError, type ExecutionContext, type JobContext, type Outcome, type Services } from './types.ts';
+
+const NO_SERVICES = Object.freeze({}) as Services;
+
+/** Runs the job of an execution context once; never throws. */
+export async function runJob(ctx: ExecutionContext): Promise<Outcome> {
+  const definition = ctx.definition;
+  if (definition === undefined) return err({ kind: 'unknown-job', jobName: ctx.envelope.jobName });
+  const data = parseJobData(definition, ctx.envelope.jobData);
+  if (data.isErr()) return err({ kind: 'invalid-data', issues: data.error });
+  if (ctx.signal.aborted) return abortedOutcome(ctx.signal.reason);
+  try {
+    const result: unknown = await definition.run(data.value, toJobContext(ctx));
+    return ok({ kind: 'completed', result });
+  } catch (error) {
+    // A job that throws because its signal fired (AbortError from fetch, a check of signal.aborted…) ends
+    // as that abort's outcome, not as a failure to retry.
+    if (ctx.signal.aborted) return abortedOutcome(ctx.signal.reason);
+    return err({ kind: 'failed', error, permanent: isPermanent(error, ctx) });
+  }
+}
+
+function isPermanent(error: unknown, ctx: ExecutionContext): boolean {
+  if (isPermanentError(error)) return true;
+  const retryIf = ctx.definition?.retryIf;
+  if (retryIf === undefined) return false;
+  try {
+    return !retryIf(error, { retryCount: ctx.retryCount });
+  } catch (predicateError) {
+    ctx.logger.warn(`retryIf of ${ctx.envelope.jobName} threw; treating the error as transient`, predicateError);
+    return false;
+  }
+}
+
+/** Maps an abort reason to an outcome: timeouts and cancellations stay distinct. */
+export function abortedOutcome(reason: unknown): Outcome {
+  if (reason instanceof JobAbortError) {
+    if (reason.source === 'timeout') return err({ kind: 'timed-out', timeoutMs: reason.timeoutMs ?? 0, elapsedMs: reason.timeoutMs ?? 0 });
+    return err({ kind: 'cancelled', reason: reason.message, source: reason.source });
+  }
+  return err({ kind: 'cancelled', reason: reason instanceof Error ? reason.message : String(reason ?? 'aborted'), source: 'user' });
+}
+
+/** Builds the job-facing context from the execution context. */
+export function toJobContext(ctx: ExecutionContext): JobContext {
+  const env = ctx.envelope;
+  return {
+    job: { id: env.jobId, name: env.jobName, data: env.jobData, version: env.version },
+    occurrence: {
+      id: env.occurrenceId,
+      correlationId: env.correlationId,
+      retryCount: ctx.retryCount,
+      maxRetries: ctx.settings.maxRetries,
+      redelivered: env.redelivered,
+    },
+    signal: ctx.signal,
+    log: ctx.log,
+    services: (ctx.scope?.cradle as Services | undefined) ?? NO_SERVICES,
+  };
+}

@@ -1,0 +1,37 @@
+// The default pipeline, outermost first. The order is the contract; each position has a reason:
+//   logging      outermost: sees the final outcome and the total time, retries included.
+//   filter       before/after hooks run once per occurrence, and a skip costs no attempt.
+//   cancellation outside retry: a cancel (or shutdown) ends the occurrence and stops further attempts.
+//   retry        decides whether and when to try again (in-process, or as a decision for the transport).
+//   timeout      inside retry: every attempt gets its own budget.
+import type { CancellationRegistry, Middleware } from '../core/types.ts';
+import { cancellation } from './cancellation.ts';
+import { filter, type JobFilter } from './filter.ts';
+import { logging } from './logging.ts';
+import { retry } from './retry.ts';
+import { timeout } from './timeout.ts';
+
+/** Options of {@link defaultMiddleware}. */
+export interface DefaultMiddlewareOptions {
+  /** `scheduled` for transports that carry out retries themselves (AMQP, memory); `in-process` otherwise. */
+  readonly retryMode?: 'in-process' | 'scheduled';
+  readonly registry?: CancellationRegistry | undefined;
+  readonly shutdownSignal?: AbortSignal | undefined;
+  /** IJobFilter-style hooks, each becoming one filter() layer in the order given. */
+  readonly filters?: readonly JobFilter[];
+  /** Your own middleware, placed between filter and cancellation (after the built-ins that must wrap it). */
+  readonly use?: readonly Middleware[];
+  readonly mirrorUserLogs?: boolean;
+}
+
+/** Builds the default middleware list: logging → filter → (yours) → cancellation → retry → timeout. */
+export function defaultMiddleware(options: DefaultMiddlewareOptions = {}): Middleware[] {
+  return [
+    logging({ mirrorUserLogs: options.mirrorUserLogs ?? false }),
+    ...(options.filters ?? []).map((hooks) => filter(hooks)),
+    ...(options.use ?? []),
+    cancellation({ registry: options.registry, shutdownSignal: options.shutdownSignal }),
+    retry({ mode: options.retryMode ?? 'in-process' }),
+    timeout(),
+  ];
+}

@@ -1,0 +1,54 @@
+// filter(): the .NET IJobFilter as middleware. `before` runs ahead of the job and may skip it with a reason;
+// `after` observes the outcome and cannot change it (an observer's bug must not change a job's result).
+import { err } from 'neverthrow';
+import * as v from 'valibot';
+import { parseOptions } from '../core/parse-options.ts';
+import type { ExecutionContext, Middleware, Outcome } from '../core/types.ts';
+
+/** What a `before` hook may return: nothing to go on, or `{ skip: reason }` to skip the job. */
+export type FilterDecision = void | undefined | { readonly skip: string };
+
+/** The hooks of a filter (the .NET `OnExecutingAsync` / `OnExecutedAsync`). */
+export interface JobFilter {
+  before?(ctx: ExecutionContext): FilterDecision | Promise<FilterDecision>;
+  after?(ctx: ExecutionContext, outcome: Outcome): void | Promise<void>;
+}
+
+const Hook = v.optional(v.custom<(...args: never[]) => unknown>((x) => typeof x === 'function', 'a function'));
+
+/** Options of {@link filter}: the hooks, and optionally the job names it applies to. */
+export const FilterOptions = v.strictObject({
+  before: Hook,
+  after: Hook,
+  jobs: v.optional(v.array(v.string())),
+});
+
+/** Creates a filter middleware from before/after hooks. */
+export function filter(options: JobFilter & { readonly jobs?: readonly string[] }): Middleware {
+  parseOptions('filter', FilterOptions, options);
+  const only = options.jobs === undefined ? undefined : new Set(options.jobs.map((j) => j.toLowerCase()));
+  const { before, after } = options;
+  return async function filter(ctx, next) {
+    if (only !== undefined && !only.has(ctx.envelope.jobName.toLowerCase())) return next();
+    if (before !== undefined) {
+      try {
+        const decision = await before(ctx);
+        if (decision !== undefined && decision !== null && typeof decision.skip === 'string') {
+          ctx.log.write('Information', `Job skipped by a filter: ${decision.skip}`, null, 'Execution');
+          return err({ kind: 'skipped', reason: decision.skip });
+        }
+      } catch (error) {
+        return err({ kind: 'failed', error, permanent: false });
+      }
+    }
+    const outcome = await next();
+    if (after !== undefined) {
+      try {
+        await after(ctx, outcome);
+      } catch (error) {
+        ctx.logger.error(`A filter's after hook threw for ${ctx.envelope.jobName} ${ctx.envelope.occurrenceId}`, error);
+      }
+    }
+    return outcome;
+  };
+}

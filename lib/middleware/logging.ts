@@ -1,0 +1,72 @@
+// logging(): start, end, duration and outcome of each execution on the technical logger (consola by
+// default); optionally mirrors every user log line there too.
+import * as v from 'valibot';
+import { parseOptions } from '../core/parse-options.ts';
+import type { ExecutionContext, LogData, LogLevel, Middleware, Outcome, RuntimeLogger, TechnicalLogger } from '../core/types.ts';
+
+/** Options of {@link logging}. */
+export const LoggingOptions = v.strictObject({
+  /** Defaults to the worker's technical logger. */
+  logger: v.optional(v.custom<TechnicalLogger>((x) => typeof x === 'object' && x !== null && 'info' in x, 'a logger')),
+  /** Mirror user logs for every job, whatever its `LogUserFriendlyLogsViaLogger` says. */
+  mirrorUserLogs: v.optional(v.boolean(), false),
+});
+
+/** Creates the logging middleware. */
+export function logging(options: v.InferInput<typeof LoggingOptions> = {}): Middleware {
+  const opts = parseOptions('logging', LoggingOptions, options);
+  return async function logging(ctx, next) {
+    const logger = opts.logger ?? ctx.logger;
+    const { jobName, occurrenceId } = ctx.envelope;
+    const label = `${jobName} ${occurrenceId}`;
+    logger.debug(`Job started: ${label}${ctx.retryCount > 0 ? ` (retry ${ctx.retryCount})` : ''}`);
+    const started = performance.now();
+    const derived: ExecutionContext = opts.mirrorUserLogs && !ctx.settings.logUserFriendlyLogsViaLogger ? { ...ctx, log: mirrored(ctx.log, logger, label) } : ctx;
+    const outcome = await next(derived);
+    report(logger, label, outcome, performance.now() - started);
+    return outcome;
+  };
+}
+
+function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: number): void {
+  const took = `in ${ms.toFixed(1)} ms`;
+  if (outcome.isOk()) return logger.info(`Job completed: ${label} ${took}`);
+  const f = outcome.error;
+  switch (f.kind) {
+    case 'failed':
+      return logger.error(`Job failed${f.permanent ? ' permanently' : ''}${f.retriesExhausted !== undefined ? ` after ${f.retriesExhausted} retries` : ''}: ${label} ${took}`, f.error);
+    case 'timed-out':
+      return logger.warn(`Job timed out after ${f.timeoutMs} ms: ${label}`);
+    case 'cancelled':
+      return logger.warn(`Job cancelled (${f.source}: ${f.reason}): ${label} ${took}`);
+    case 'invalid-data':
+      return logger.error(`Job data invalid: ${label}: ${f.issues.join('; ')}`);
+    case 'unknown-job':
+      return logger.error(`No job registered for type ${f.jobName}: ${label}`);
+    case 'skipped':
+      return logger.info(`Job skipped (${f.reason}): ${label}`);
+    case 'retry-scheduled':
+      return logger.warn(`Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${label}`);
+    default:
+      return f satisfies never;
+  }
+}
+
+function mirrored(log: RuntimeLogger, logger: TechnicalLogger, label: string): RuntimeLogger {
+  const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string) => {
+    log.write(level, message, data, category);
+    const line = `[${label}] ${message}`;
+    const args = data === undefined || data === null ? [] : [data];
+    if (level === 'Error') logger.error(line, ...args);
+    else if (level === 'Warning') logger.warn(line, ...args);
+    else if (level === 'Information') logger.info(line, ...args);
+    else logger.debug(line, ...args);
+  };
+  return {
+    write,
+    debug: (m, d) => write('Debug', m, d),
+    info: (m, d) => write('Information', m, d),
+    warn: (m, d) => write('Warning', m, d),
+    error: (m, d) => write('Error', m, d),
+  };
+}

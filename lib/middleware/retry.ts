@@ -1,0 +1,76 @@
+// retry(): exponential backoff `base × 2^retryCount`, optional cap and jitter. Permanent errors, timeouts and
+// cancellations are never retried. In-process mode re-runs `next`; scheduled mode returns a decision that
+// the transport carries out, so a waiting retry holds no concurrency slot.
+import { err } from 'neverthrow';
+import * as v from 'valibot';
+import { parseOptions } from '../core/parse-options.ts';
+import { abortedOutcome } from '../core/run-job.ts';
+import { sleep } from '../core/sleep.ts';
+import type { Middleware, RetryPredicate } from '../core/types.ts';
+
+const NonNegative = v.pipe(v.number(), v.minValue(0));
+
+/** Options of {@link retry}; unset numbers come from the job's settings (`MaxRetries`, `BaseRetryDelaySeconds`). */
+export const RetryOptions = v.strictObject({
+  mode: v.optional(v.picklist(['in-process', 'scheduled']), 'in-process'),
+  maxRetries: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  baseDelayMs: v.optional(NonNegative),
+  /** Upper bound of one delay. */
+  maxDelayMs: v.optional(NonNegative),
+  /** Fraction (0–1) of each delay that is randomised downwards ("equal jitter" at 0.5, "full" at 1). */
+  jitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0),
+  /** Worker-wide retryability policy; a job's own `retryIf` is applied as well. */
+  retryIf: v.optional(v.custom<RetryPredicate>((x) => typeof x === 'function', 'a function')),
+  /** Random source in [0, 1), for deterministic specs. */
+  random: v.optional(v.custom<() => number>((x) => typeof x === 'function', 'a function')),
+});
+
+/** The delay before retry number `retryCount + 1`. */
+export function retryDelay(
+  retryCount: number,
+  baseDelayMs: number,
+  options: { maxDelayMs?: number | undefined; jitter?: number | undefined; random?: (() => number) | undefined } = {},
+): number {
+  let delay = baseDelayMs * 2 ** retryCount;
+  if (options.maxDelayMs !== undefined) delay = Math.min(delay, options.maxDelayMs);
+  const jitter = options.jitter ?? 0;
+  if (jitter > 0) delay -= delay * jitter * (options.random ?? Math.random)();
+  return Math.max(0, Math.round(delay));
+}
+
+/** Creates the retry middleware. */
+export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middleware {
+  const opts = parseOptions('retry', RetryOptions, options);
+  return async function retry(ctx, next) {
+    const maxRetries = opts.maxRetries ?? ctx.settings.maxRetries;
+    const baseDelayMs = opts.baseDelayMs ?? ctx.settings.baseRetryDelayMs;
+    let current = ctx;
+    for (;;) {
+      const outcome = await next(current);
+      if (outcome.isOk()) return outcome;
+      const failure = outcome.error;
+      if (failure.kind !== 'failed' || failure.permanent) return outcome;
+      if (opts.retryIf !== undefined && !opts.retryIf(failure.error, { retryCount: current.retryCount })) {
+        return err({ ...failure, permanent: true });
+      }
+      if (current.retryCount >= maxRetries) return err({ ...failure, retriesExhausted: maxRetries });
+      const delayMs = retryDelay(current.retryCount, baseDelayMs, opts);
+      const nextRetryCount = current.retryCount + 1;
+      const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+      current.log.write(
+        'Warning',
+        `Job failed, retry ${nextRetryCount}/${maxRetries} in ${delayMs / 1000}s: ${message}`,
+        {
+          RetryAttempt: nextRetryCount,
+          MaxRetries: maxRetries,
+          DelaySeconds: delayMs / 1000,
+          NextRetryTime: new Date(ctx.clock.now() + delayMs).toISOString(),
+        },
+        'Retry',
+      );
+      if (opts.mode === 'scheduled') return err({ kind: 'retry-scheduled', delayMs, nextRetryCount, error: failure.error });
+      if (!(await sleep(delayMs, current.signal))) return abortedOutcome(current.signal.reason);
+      current = { ...current, retryCount: nextRetryCount };
+    }
+  };
+}
