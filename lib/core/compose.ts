@@ -1,5 +1,5 @@
 // compose(): folds middleware into one onion, outermost first. `next` may be re-entered (retry needs it).
-import type { ExecutionContext, Middleware, Next, Outcome } from './types.ts';
+import type { ExecutionContext, Middleware, Outcome } from './types.ts';
 
 /** The innermost step: runs the job for a context. */
 export type Terminal = (ctx: ExecutionContext) => Promise<Outcome>;
@@ -11,10 +11,8 @@ export function compose(middleware: readonly Middleware[], terminal: Terminal): 
   for (let i = middleware.length - 1; i >= 0; i--) {
     const layer = middleware[i]!;
     const downstream = inner;
-    inner = (ctx) => {
-      const next: Next = (derived) => downstream(derived ?? ctx);
-      return layer(ctx, next);
-    };
+    // Anonymous inline closures: tsx (esbuild keepNames) wraps named ones in a costly __name call.
+    inner = (ctx) => layer(ctx, (derived?: ExecutionContext) => downstream(derived ?? ctx));
   }
   return inner;
 }

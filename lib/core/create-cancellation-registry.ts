@@ -1,12 +1,13 @@
 // The in-process cancellation registry: which occurrences run here, and which were cancelled while a
 // scheduled retry was pending (so the retried delivery ends Cancelled instead of running again).
-import { JobAbortError, type CancellationRegistry } from './types.ts';
+import { JobAbortError, type AbortHandle, type CancellationRegistry } from './types.ts';
 
 /** Creates a registry; tombstones of cancelled waiting retries are kept until their retry time plus `graceMs`. */
 export function createCancellationRegistry(options: { now?: () => number; graceMs?: number } = {}): CancellationRegistry {
   const now = options.now ?? Date.now;
   const graceMs = options.graceMs ?? 10 * 60_000;
-  const running = new Map<string, Set<(error: JobAbortError) => void>>();
+  // Usually one handle per occurrence; a duplicate delivery running at the same time makes it an array.
+  const running = new Map<string, AbortHandle | AbortHandle[]>();
   const waiting = new Map<string, number>();
   const cancelled = new Map<string, { reason: string; expiresAt: number }>();
 
@@ -17,22 +18,25 @@ export function createCancellationRegistry(options: { now?: () => number; graceM
   };
 
   return {
-    register(occurrenceId, abort) {
-      let set = running.get(occurrenceId);
-      if (set === undefined) running.set(occurrenceId, (set = new Set()));
-      set.add(abort);
-      return () => {
-        const current = running.get(occurrenceId);
-        if (current === undefined) return;
-        current.delete(abort);
-        if (current.size === 0) running.delete(occurrenceId);
-      };
+    register(occurrenceId, handle) {
+      const existing = running.get(occurrenceId);
+      if (existing === undefined) running.set(occurrenceId, handle);
+      else running.set(occurrenceId, Array.isArray(existing) ? [...existing, handle] : [existing, handle]);
+    },
+    unregister(occurrenceId, handle) {
+      const existing = running.get(occurrenceId);
+      if (existing === handle) running.delete(occurrenceId);
+      else if (Array.isArray(existing)) {
+        const rest = existing.filter((h) => h !== handle);
+        if (rest.length === 0) running.delete(occurrenceId);
+        else running.set(occurrenceId, rest.length === 1 ? rest[0]! : rest);
+      }
     },
     cancel(occurrenceId, reason) {
-      const set = running.get(occurrenceId);
-      if (set !== undefined) {
+      const handles = running.get(occurrenceId);
+      if (handles !== undefined) {
         const error = new JobAbortError('user', reason);
-        for (const abort of [...set]) abort(error);
+        for (const handle of Array.isArray(handles) ? handles : [handles]) handle.abort(error);
         return true;
       }
       const until = waiting.get(occurrenceId);
@@ -44,16 +48,15 @@ export function createCancellationRegistry(options: { now?: () => number; graceM
       return false;
     },
     isCancelled(occurrenceId) {
-      if (cancelled.size === 0) return undefined;
-      return cancelled.get(occurrenceId)?.reason;
+      return cancelled.size === 0 ? undefined : cancelled.get(occurrenceId)?.reason;
     },
     awaitRetry(occurrenceId, untilMs) {
       if (waiting.size > 0 && waiting.size % 1024 === 0) sweep();
       waiting.set(occurrenceId, untilMs);
     },
     forget(occurrenceId) {
-      waiting.delete(occurrenceId);
-      cancelled.delete(occurrenceId);
+      if (waiting.size > 0) waiting.delete(occurrenceId);
+      if (cancelled.size > 0) cancelled.delete(occurrenceId);
     },
   };
 }

@@ -2,10 +2,11 @@
 // and log to the sink: Running at pickup, job heartbeats while running, then exactly one final status.
 import type { AwilixContainer } from 'awilix';
 import { err } from 'neverthrow';
+import { createAbortHandle } from './create-abort-handle.ts';
 import { compose } from './compose.ts';
 import { LogCategory, createJobLogger } from './create-job-logger.ts';
 import { resolveSettings } from './resolve-settings.ts';
-import { runJob } from './run-job.ts';
+import { abortedOutcome, runJob } from './run-job.ts';
 import { toStatusRecord } from './to-status-record.ts';
 import {
   JobStatus,
@@ -18,7 +19,7 @@ import {
   type Middleware,
   type Outcome,
   type Sink,
-  type SinkRecord,
+  type StatusRecord,
   type TechnicalLogger,
 } from './types.ts';
 
@@ -50,7 +51,6 @@ export interface Executor {
   readonly running: number;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 const systemClock: Clock = { now: Date.now };
 
 /** Creates an executor; throws when two jobs share a name. */
@@ -63,7 +63,24 @@ export function createExecutor(options: ExecutorOptions): Executor {
   }
   const clock = options.clock ?? systemClock;
   const { sink, logger } = options;
-  const pipeline = compose(options.middleware, runJob);
+  // The innermost step races the job against the execution's abort handle: a cancel, shutdown or timeout
+  // ends the attempt at once even if the job ignores its signal, and its late result is only noted.
+  const terminal = (ctx: ExecutionContext): Promise<Outcome> =>
+    new Promise<Outcome>((resolve, reject) => {
+      let settled = false;
+      const attempt = runJob(ctx);
+      attempt.then((outcome) => {
+        settled = true;
+        resolve(outcome);
+      }, reject);
+      ctx.abort.onAbort((reason) => {
+        if (settled) return;
+        settled = true;
+        resolve(abortedOutcome(reason));
+        void attempt.then(() => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`));
+      });
+    });
+  const pipeline = compose(options.middleware, terminal);
   const heartbeatMs = options.jobHeartbeatMs ?? 0;
   const settingsCache = new Map<string, JobSettings>();
   let running = 0;
@@ -85,12 +102,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const def = definition(envelope.jobName);
     const settings = settingsFor(def, envelope);
     const writes: Promise<void>[] = [];
-    const emit = (record: SinkRecord) => {
-      writes.push(sink.write(record));
-    };
     const startTime = clock.now();
-    emit(runningRecord(envelope, 'start', startTime));
-    const log = createJobLogger(envelope, emit, {
+    writes.push(sink.write(runningRecord(envelope, 'start', startTime)));
+    // Inline, anonymous closures on this per-job path: tsx's keepNames makes named ones cost a defineProperty.
+    const log = createJobLogger(envelope, (record) => void writes.push(sink.write(record)), {
       mirror: settings.logUserFriendlyLogsViaLogger ? logger : undefined,
       now: clock.now,
     });
@@ -102,15 +117,19 @@ export function createExecutor(options: ExecutorOptions): Executor {
       }, LogCategory.Redelivery);
     }
     const heartbeat =
-      heartbeatMs > 0 ? setInterval(() => emit(runningRecord(envelope, 'heartbeat', clock.now())), heartbeatMs) : undefined;
+      heartbeatMs > 0 ? setInterval(() => void writes.push(sink.write(runningRecord(envelope, 'heartbeat', clock.now()))), heartbeatMs) : undefined;
     heartbeat?.unref();
     const scope = options.container?.createScope();
+    const abort = createAbortHandle();
     const ctx: ExecutionContext = {
       envelope,
       definition: def,
       settings,
       retryCount: envelope.retryCount,
-      signal: NEVER_ABORTED,
+      get signal() {
+        return abort.signal;
+      },
+      abort,
       log,
       logger,
       scope,
@@ -130,7 +149,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       running--;
     }
     const final = toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
-    if (final !== null) emit(final);
+    if (final !== null) writes.push(sink.write(final));
     // Resolves only when every record of this execution counts as sent; a sink failure rejects, so the
     // transport must not acknowledge the delivery.
     await Promise.all(writes);
@@ -147,7 +166,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
   };
 }
 
-function runningRecord(envelope: JobEnvelope, phase: 'start' | 'heartbeat', now: number): SinkRecord {
+function runningRecord(envelope: JobEnvelope, phase: 'start' | 'heartbeat', now: number): StatusRecord {
   return {
     type: 'status',
     occurrenceId: envelope.occurrenceId,

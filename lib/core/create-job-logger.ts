@@ -17,9 +17,19 @@ export function createJobLogger(
   emit: (record: LogRecord) => void,
   options: { mirror?: TechnicalLogger | undefined; now?: () => number } = {},
 ): RuntimeLogger {
-  const now = options.now ?? Date.now;
-  const mirror = options.mirror;
-  const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void => {
+  return new JobLog(envelope, emit, options.mirror, options.now ?? Date.now);
+}
+
+// A class, not closures: one logger is made per execution, and methods on the prototype cost nothing then.
+class JobLog implements RuntimeLogger {
+  constructor(
+    private readonly envelope: Pick<JobEnvelope, 'occurrenceId' | 'correlationId' | 'jobName'>,
+    private readonly emit: (record: LogRecord) => void,
+    private readonly mirror: TechnicalLogger | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  write(level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void {
     let recordData: LogData | null = null;
     let exceptionType: string | null = null;
     let cat = category ?? LogCategory.UserCode;
@@ -36,27 +46,33 @@ export function createJobLogger(
     } else if (data !== undefined && data !== null) {
       recordData = data;
     }
-    emit({
+    const env = this.envelope;
+    this.emit({
       type: 'log',
-      occurrenceId: envelope.occurrenceId,
-      correlationId: envelope.correlationId,
-      jobName: envelope.jobName,
-      timestamp: now(),
+      occurrenceId: env.occurrenceId,
+      correlationId: env.correlationId,
+      jobName: env.jobName,
+      timestamp: this.now(),
       level,
       message: String(message),
       data: recordData,
       category: cat,
       exceptionType,
     });
-    if (mirror) mirrorTo(mirror, level, `[${envelope.jobName} ${envelope.occurrenceId}] ${message}`, recordData);
-  };
-  return {
-    write,
-    debug: (m, d) => write('Debug', m, d),
-    info: (m, d) => write('Information', m, d),
-    warn: (m, d) => write('Warning', m, d),
-    error: (m, d) => write('Error', m, d),
-  };
+    if (this.mirror) mirrorTo(this.mirror, level, `[${env.jobName} ${env.occurrenceId}] ${message}`, recordData);
+  }
+  debug(message: string, data?: LogData | Error): void {
+    this.write('Debug', message, data);
+  }
+  info(message: string, data?: LogData | Error): void {
+    this.write('Information', message, data);
+  }
+  warn(message: string, data?: LogData | Error): void {
+    this.write('Warning', message, data);
+  }
+  error(message: string, data?: LogData | Error): void {
+    this.write('Error', message, data);
+  }
 }
 
 function mirrorTo(logger: TechnicalLogger, level: LogLevel, text: string, data: LogData | null): void {

@@ -24,8 +24,7 @@ export function parseJsonSafely(text: string): Result<unknown, string> {
  * normalisation); invalid JSON or a schema mismatch gives the list of problems, one per field.
  */
 export function parseJobData(definition: AnyJobDefinition, raw: string | undefined): Result<unknown, string[]> {
-  const text = raw === undefined || raw.trim() === '' ? '{}' : raw;
-  const parsed = parseJsonSafely(text);
+  const parsed = raw === undefined || raw.trim() === '' ? ok({}) : parseJsonSafely(raw);
   if (parsed.isErr()) return err([`jobData is not valid JSON: ${parsed.error}`]);
   if (definition.schema === undefined) return ok(parsed.value);
   const checked = v.safeParse(definition.schema, parsed.value);

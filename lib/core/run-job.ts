@@ -12,14 +12,15 @@ export async function runJob(ctx: ExecutionContext): Promise<Outcome> {
   if (definition === undefined) return err({ kind: 'unknown-job', jobName: ctx.envelope.jobName });
   const data = parseJobData(definition, ctx.envelope.jobData);
   if (data.isErr()) return err({ kind: 'invalid-data', issues: data.error });
-  if (ctx.signal.aborted) return abortedOutcome(ctx.signal.reason);
+  if (ctx.abort.reason !== undefined) return abortedOutcome(ctx.abort.reason);
   try {
     const result: unknown = await definition.run(data.value, toJobContext(ctx));
     return ok({ kind: 'completed', result });
   } catch (error) {
     // A job that throws because its signal fired (AbortError from fetch, a check of signal.aborted…) ends
     // as that abort's outcome, not as a failure to retry.
-    if (ctx.signal.aborted) return abortedOutcome(ctx.signal.reason);
+    const aborted = ctx.abort.reason ?? (ctx.signal.aborted ? ctx.signal.reason : undefined);
+    if (aborted !== undefined) return abortedOutcome(aborted);
     return err({ kind: 'failed', error, permanent: isPermanent(error, ctx) });
   }
 }
@@ -45,20 +46,33 @@ export function abortedOutcome(reason: unknown): Outcome {
   return err({ kind: 'cancelled', reason: reason instanceof Error ? reason.message : String(reason ?? 'aborted'), source: 'user' });
 }
 
-/** Builds the job-facing context from the execution context. */
-export function toJobContext(ctx: ExecutionContext): JobContext {
-  const env = ctx.envelope;
-  return {
-    job: { id: env.jobId, name: env.jobName, data: env.jobData, version: env.version },
-    occurrence: {
+/** The job-facing view of an execution context; `signal` is read lazily so unused signals cost nothing. */
+class ExecutionJobContext implements JobContext {
+  readonly job: JobContext['job'];
+  readonly occurrence: JobContext['occurrence'];
+  readonly log: JobContext['log'];
+  readonly services: Services;
+  readonly #ctx: ExecutionContext;
+  constructor(ctx: ExecutionContext) {
+    const env = ctx.envelope;
+    this.#ctx = ctx;
+    this.job = { id: env.jobId, name: env.jobName, data: env.jobData, version: env.version };
+    this.occurrence = {
       id: env.occurrenceId,
       correlationId: env.correlationId,
       retryCount: ctx.retryCount,
       maxRetries: ctx.settings.maxRetries,
       redelivered: env.redelivered,
-    },
-    signal: ctx.signal,
-    log: ctx.log,
-    services: (ctx.scope?.cradle as Services | undefined) ?? NO_SERVICES,
-  };
+    };
+    this.log = ctx.log;
+    this.services = (ctx.scope?.cradle as Services | undefined) ?? NO_SERVICES;
+  }
+  get signal(): AbortSignal {
+    return this.#ctx.signal;
+  }
+}
+
+/** Builds the job-facing context from the execution context. */
+export function toJobContext(ctx: ExecutionContext): JobContext {
+  return new ExecutionJobContext(ctx);
 }

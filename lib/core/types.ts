@@ -179,6 +179,19 @@ export class JobAbortError extends Error {
   }
 }
 
+/**
+ * The abort handle of one execution. Cancellation, shutdown and timeout all abort it; the first reason
+ * wins. Aborting ends the current attempt at once, even when the job ignores its signal.
+ */
+export interface AbortHandle {
+  /** The job's signal; `signal.reason` is the {@link JobAbortError}. */
+  readonly signal: AbortSignal;
+  readonly reason: JobAbortError | undefined;
+  abort(reason: JobAbortError): void;
+  /** Calls `listener` once when the handle aborts (at once if it already has). */
+  onAbort(listener: (reason: JobAbortError) => void): void;
+}
+
 /** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
 export interface TechnicalLogger {
   debug(message: string, ...args: unknown[]): void;
@@ -195,7 +208,10 @@ export interface ExecutionContext {
   readonly settings: JobSettings;
   /** The retry count of the attempt about to run (grows with in-process retries). */
   readonly retryCount: number;
+  /** The execution's signal (the same as `abort.signal` unless a middleware passed a narrower one). */
   readonly signal: AbortSignal;
+  /** Aborts the execution: what cancellation, shutdown and timeout use. */
+  readonly abort: AbortHandle;
   readonly log: RuntimeLogger;
   readonly logger: TechnicalLogger;
   readonly scope: AwilixContainer | undefined;
@@ -258,8 +274,10 @@ export interface Sink {
 
 /** Lets cancellation reach a running occurrence by id (Redis, the memory transport, tests). */
 export interface CancellationRegistry {
-  /** Registers a running occurrence; returns the function that unregisters it. */
-  register(occurrenceId: string, abort: (error: JobAbortError) => void): () => void;
+  /** Registers a running occurrence's abort handle. */
+  register(occurrenceId: string, handle: AbortHandle): void;
+  /** Unregisters it once the execution is over. */
+  unregister(occurrenceId: string, handle: AbortHandle): void;
   /** Aborts the occurrence if it runs here; returns whether it did. */
   cancel(occurrenceId: string, reason: string): boolean;
   /** Whether a cancel arrived for this occurrence while it waited for a scheduled retry. */

@@ -1,11 +1,9 @@
 // cancellation(): links external cancels (dashboard, memory transport, tests) and worker shutdown to the
-// execution's signal, and ends the occurrence Cancelled at once, even if the job ignores the signal.
+// execution's abort handle. The attempt ends Cancelled at once, even if the job ignores its signal.
 import { err } from 'neverthrow';
 import * as v from 'valibot';
-import { linkSignal } from '../core/link-signal.ts';
 import { parseOptions } from '../core/parse-options.ts';
-import { abortedOutcome } from '../core/run-job.ts';
-import { JobAbortError, type CancellationRegistry, type Middleware, type Outcome } from '../core/types.ts';
+import { JobAbortError, type AbortHandle, type CancellationRegistry, type Middleware } from '../core/types.ts';
 
 /** Options of {@link cancellation}. */
 export const CancellationOptions = v.strictObject({
@@ -15,9 +13,21 @@ export const CancellationOptions = v.strictObject({
   shutdownSignal: v.optional(v.instance(AbortSignal)),
 });
 
+const SHUTDOWN = 'The worker is shutting down';
+
 /** Creates the cancellation middleware. */
 export function cancellation(options: v.InferInput<typeof CancellationOptions> = {}): Middleware {
   const { registry, shutdownSignal } = parseOptions('cancellation', CancellationOptions, options);
+  // One listener on the shutdown signal for all executions, not one per job.
+  const active = new Set<AbortHandle>();
+  shutdownSignal?.addEventListener(
+    'abort',
+    () => {
+      const reason = new JobAbortError('shutdown', SHUTDOWN);
+      for (const handle of active) handle.abort(reason);
+    },
+    { once: true },
+  );
   return async function cancellation(ctx, next) {
     const occurrenceId = ctx.envelope.occurrenceId;
     if (registry !== undefined) {
@@ -25,29 +35,19 @@ export function cancellation(options: v.InferInput<typeof CancellationOptions> =
       const reason = registry.isCancelled(occurrenceId);
       registry.forget(occurrenceId);
       if (reason !== undefined) return err({ kind: 'cancelled', reason, source: 'user' });
+      registry.register(occurrenceId, ctx.abort);
     }
-    const link = linkSignal(ctx.signal);
-    let settle: ((outcome: Outcome) => void) | undefined;
-    const aborted = new Promise<Outcome>((resolve) => (settle = resolve));
-    let done = false;
-    const abort = (error: JobAbortError) => {
-      if (done) return;
-      done = true;
-      link.abort(error);
-      ctx.log.write('Warning', `Job execution was cancelled: ${error.message}`, null, 'Execution');
-      settle?.(abortedOutcome(error));
-    };
-    const unregister = registry?.register(occurrenceId, abort);
-    const onShutdown = () => abort(new JobAbortError('shutdown', 'The worker is shutting down'));
-    if (shutdownSignal?.aborted) onShutdown();
-    else shutdownSignal?.addEventListener('abort', onShutdown, { once: true });
+    if (shutdownSignal?.aborted) ctx.abort.abort(new JobAbortError('shutdown', SHUTDOWN));
+    active.add(ctx.abort);
     try {
-      return await Promise.race([next({ ...ctx, signal: link.signal }), aborted]);
+      const outcome = await next();
+      if (outcome.isErr() && outcome.error.kind === 'cancelled') {
+        ctx.log.write('Warning', `Job execution was cancelled: ${outcome.error.reason}`, null, 'Execution');
+      }
+      return outcome;
     } finally {
-      done = true;
-      unregister?.();
-      shutdownSignal?.removeEventListener('abort', onShutdown);
-      link.release();
+      active.delete(ctx.abort);
+      registry?.unregister(occurrenceId, ctx.abort);
     }
   };
 }

@@ -72,10 +72,40 @@ export interface EmbeddedWorker {
   readonly deadLetters: readonly { readonly message: RawJobMessage; readonly reason: string }[];
 }
 
+/** A FIFO with O(1) shift (Array#shift is O(n), quadratic for a deep backlog). */
+class Fifo<T> {
+  #items: (T | undefined)[] = [];
+  #head = 0;
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  drain(): T[] {
+    const rest = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}
+
+const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 interface Lane {
   active: number;
   readonly limit: number;
-  readonly waiting: JobEnvelope[];
+  readonly waiting: Fifo<JobEnvelope>;
 }
 
 /** Creates an embedded (in-memory) worker. */
@@ -113,13 +143,16 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
   };
 
   const lane = (jobName: string): Lane => {
+    let found = lanes.get(jobName);
+    if (found !== undefined) return found;
     const key = jobName.toLowerCase();
-    let found = lanes.get(key);
+    found = lanes.get(key);
     if (found === undefined) {
       const def = executor.definition(jobName);
       const limit = def ? executor.settings(def.name).maxParallelJobs : 1;
-      lanes.set(key, (found = { active: 0, limit, waiting: [] }));
+      lanes.set(key, (found = { active: 0, limit, waiting: new Fifo() }));
     }
+    lanes.set(jobName, found); // the exact spelling too, so the next lookup skips toLowerCase
     return found;
   };
 
@@ -177,7 +210,7 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
       redelivered: false,
       executionTimeoutSeconds: opts.executionTimeoutSeconds,
       version: 1,
-      headers: {},
+      headers: NO_HEADERS,
     });
     return occurrenceId;
   };
@@ -212,9 +245,9 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
     async close(opts = {}) {
       if (closed) return;
       closed = true;
-      for (const l of lanes.values()) {
+      for (const l of new Set(lanes.values())) {
         // Queued but not started: nothing ran, so they end Cancelled rather than vanish.
-        for (const envelope of l.waiting.splice(0)) {
+        for (const envelope of l.waiting.drain()) {
           await writeCancelled(envelope, 'The embedded worker closed before the job started');
           settle();
         }

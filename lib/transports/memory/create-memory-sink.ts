@@ -28,7 +28,11 @@ export function createMemorySink(options: { limit?: number } = {}): MemorySink {
     write(record) {
       records.push(record);
       if (limit > 0 && records.length > limit * 2) records = records.slice(-limit);
-      if (record.type === 'status' && record.phase === 'final') finals.set(record.occurrenceId, record);
+      if (record.type === 'status' && record.phase === 'final') {
+        finals.set(record.occurrenceId, record);
+        // Maps iterate in insertion order: the first key is the oldest final status.
+        if (limit > 0 && finals.size > limit) finals.delete(finals.keys().next().value!);
+      }
       for (const listener of listeners) listener(record);
       return resolved;
     },

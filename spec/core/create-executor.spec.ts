@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as v from 'valibot';
+import {
+  asFunction,
+  createExecutor,
+  createMemorySink,
+  createServiceContainer,
+  defaultMiddleware,
+  defineJob,
+  JobStatus,
+  PermanentJobError,
+  silentLogger,
+  type JobEnvelope,
+  type TechnicalLogger,
+} from '../../lib/index.ts';
+
+const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+function envelope(jobName: string, extra: Partial<JobEnvelope> = {}): JobEnvelope {
+  return { jobId: OCC, jobName, jobData: undefined, occurrenceId: OCC, correlationId: OCC, retryCount: 0, redelivered: false, version: 1, headers: {}, ...extra };
+}
+function capture(): TechnicalLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+describe('createExecutor', () => {
+  it('writes Running with StartTime, the logs, then exactly one final status with the result', async () => {
+    const sink = createMemorySink();
+    const job = defineJob({ name: 'ReportJob', run: (_d, ctx) => (ctx.log.info('working', { step: 1 }), { rows: 3 }) });
+    const executor = createExecutor({ jobs: [job], middleware: defaultMiddleware(), sink, logger: silentLogger });
+    const outcome = await executor.execute(envelope('reportjob')); // matched case-insensitively
+    assert.equal(outcome.isOk(), true);
+    const kinds = sink.records.map((r) => (r.type === 'status' ? `status:${r.status}:${r.phase}` : `log:${r.message}`));
+    assert.deepEqual(kinds, ['status:1:start', 'log:working', 'status:2:final']);
+    const [running, , final] = sink.records;
+    assert.ok(running?.type === 'status' && running.startTime !== null && running.endTime === null);
+    assert.ok(final?.type === 'status' && final.result === '{"rows":3}' && final.durationMs !== null && final.startTime === running.startTime);
+    assert.deepEqual(sink.logs()[0]?.data, { step: 1 });
+  });
+
+  it('reports a default result text when the job returns nothing, and accepts sync functions', async () => {
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [defineJob({ name: 'SyncJob', run: () => undefined })], middleware: [], sink, logger: silentLogger });
+    await executor.execute(envelope('SyncJob'));
+    assert.equal(sink.finalStatus(OCC)?.result, 'Job SyncJob completed successfully');
+  });
+
+  it('turns invalid data into a permanent Failed whose text lists each field, without running the job', async () => {
+    let ran = false;
+    const job = defineJob({ name: 'TypedJob', data: v.object({ a: v.number(), b: v.string() }), run: () => void (ran = true) });
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [job], middleware: defaultMiddleware(), sink, logger: silentLogger });
+    const outcome = await executor.execute(envelope('TypedJob', { jobData: '{"a":"x"}' }));
+    assert.equal(ran, false);
+    assert.equal(outcome._unsafeUnwrapErr().kind, 'invalid-data');
+    const final = sink.finalStatus(OCC)!;
+    assert.equal(final.status, JobStatus.Failed);
+    assert.match(final.exception!, /InvalidJobDataError/);
+    assert.match(final.exception!, /a: Invalid type/);
+    assert.match(final.exception!, /b: Invalid (type|key)/);
+  });
+
+  it('reports an unknown job as Failed', async () => {
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [], middleware: defaultMiddleware(), sink, logger: silentLogger });
+    const outcome = await executor.execute(envelope('GhostJob'));
+    assert.equal(outcome._unsafeUnwrapErr().kind, 'unknown-job');
+    assert.equal(sink.finalStatus(OCC)?.exception, 'No job registered for type: GhostJob');
+  });
+
+  it('does not retry a PermanentJobError wrapped as a cause, nor an error retryIf rejects', async () => {
+    let calls = 0;
+    const wrapped = defineJob({ name: 'WrappedJob', maxRetries: 3, baseRetryDelaySeconds: 0, run: () => { calls++; throw new Error('outer', { cause: new PermanentJobError('root') }); } });
+    const vetoed = defineJob({ name: 'VetoJob', maxRetries: 3, baseRetryDelaySeconds: 0, retryIf: (e) => !(e instanceof TypeError), run: () => { calls++; throw new TypeError('bad'); } });
+    const executor = createExecutor({ jobs: [wrapped, vetoed], middleware: defaultMiddleware(), sink: createMemorySink(), logger: silentLogger });
+    const a = await executor.execute(envelope('WrappedJob'));
+    const b = await executor.execute(envelope('VetoJob'));
+    assert.equal(calls, 2);
+    for (const o of [a, b]) {
+      const f = o._unsafeUnwrapErr();
+      assert.ok(f.kind === 'failed' && f.permanent);
+    }
+  });
+
+  it('reports "Max retries (N) exceeded" once in-process retries are used up', async () => {
+    let calls = 0;
+    const job = defineJob({ name: 'AlwaysFailsJob', maxRetries: 2, baseRetryDelaySeconds: 0, run: () => { calls++; throw new Error('nope'); } });
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [job], middleware: defaultMiddleware(), sink, logger: silentLogger });
+    await executor.execute(envelope('AlwaysFailsJob'));
+    assert.equal(calls, 3);
+    assert.match(sink.finalStatus(OCC)!.exception!, /^Max retries \(2\) exceeded\. Original exception: Type: Error\nMessage: nope/);
+    assert.equal(sink.statuses(OCC).filter((s) => s.phase === 'final').length, 1);
+  });
+
+  it('writes no final status for a scheduled retry', async () => {
+    const job = defineJob({ name: 'RetryLaterJob', maxRetries: 1, run: () => { throw new Error('later'); } });
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [job], middleware: defaultMiddleware({ retryMode: 'scheduled' }), sink, logger: silentLogger });
+    const outcome = await executor.execute(envelope('RetryLaterJob'));
+    const f = outcome._unsafeUnwrapErr();
+    assert.ok(f.kind === 'retry-scheduled' && f.nextRetryCount === 1 && f.delayMs === 5000);
+    assert.equal(sink.finalStatus(OCC), undefined);
+  });
+
+  it('sends job heartbeats while running and stops them before the final status', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] });
+    let finish!: () => void;
+    const job = defineJob({ name: 'LongJob', run: () => new Promise<void>((resolve) => (finish = resolve)) });
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [job], middleware: [], sink, logger: silentLogger, jobHeartbeatMs: 1000 });
+    const done = executor.execute(envelope('LongJob'));
+    t.mock.timers.tick(3500);
+    finish();
+    await done;
+    t.mock.timers.tick(5000);
+    const phases = sink.statuses(OCC).map((s) => s.phase);
+    assert.deepEqual(phases, ['start', 'heartbeat', 'heartbeat', 'heartbeat', 'final']);
+    const beat = sink.statuses(OCC)[1]!;
+    assert.deepEqual([beat.status, beat.startTime, beat.endTime, beat.durationMs, beat.result], [JobStatus.Running, null, null, null, null]);
+  });
+
+  it('gives each execution its own DI scope, disposes it afterwards and logs a disposal error without throwing', async () => {
+    const disposed: number[] = [];
+    let made = 0;
+    const container = createServiceContainer((c) =>
+      c.register({
+        counter: asFunction(() => ({ id: ++made }))
+          .scoped()
+          .disposer((s) => {
+            disposed.push(s.id);
+            if (s.id === 2) throw new Error('dispose failed');
+          }),
+      } as never),
+    );
+    const seen: number[] = [];
+    const job = defineJob({
+      name: 'ScopedJob',
+      run: (_d, ctx) => {
+        const services = ctx.services as unknown as { counter: { id: number } };
+        assert.equal(services.counter, services.counter); // the same instance within one execution
+        seen.push(services.counter.id);
+      },
+    });
+    const logger = capture();
+    const executor = createExecutor({ jobs: [job], middleware: [], sink: createMemorySink(), logger, container });
+    await executor.execute(envelope('ScopedJob'));
+    const second = await executor.execute(envelope('ScopedJob'));
+    assert.equal(second.isOk(), true);
+    assert.deepEqual(seen, [1, 2]);
+    assert.deepEqual(disposed, [1, 2]);
+    assert.ok(logger.lines.some((l) => l.startsWith('error Disposing the DI scope')));
+  });
+
+  it('notices a redelivery with a warning log in the Redelivery category', async () => {
+    const sink = createMemorySink();
+    const logger = capture();
+    const executor = createExecutor({ jobs: [defineJob({ name: 'AgainJob', run: () => 1 })], middleware: [], sink, logger, instanceId: 'w-1234' });
+    await executor.execute(envelope('AgainJob', { redelivered: true }));
+    const log = sink.logs(OCC)[0]!;
+    assert.equal(log.category, 'Redelivery');
+    assert.equal(log.level, 'Warning');
+    assert.deepEqual(log.data, { Reason: 'RabbitMQ redelivery detected', WorkerId: 'w-1234' });
+    assert.ok(logger.lines.some((l) => l.startsWith('warn Redelivery')));
+  });
+
+  it('rejects when the sink cannot take a record, so the transport does not acknowledge', async () => {
+    const sink = { write: () => Promise.reject(new Error('disk full')) };
+    const executor = createExecutor({ jobs: [defineJob({ name: 'J', run: () => 1 })], middleware: [], sink, logger: silentLogger });
+    await assert.rejects(executor.execute(envelope('J')), /disk full/);
+  });
+
+  it('captures an Error passed to a user log with its type and stack', async () => {
+    const sink = createMemorySink();
+    const job = defineJob({ name: 'LogErrJob', run: (_d, ctx) => ctx.log.error('it broke', new RangeError('out of range', { cause: new Error('inner') })) });
+    await createExecutor({ jobs: [job], middleware: [], sink, logger: silentLogger }).execute(envelope('LogErrJob'));
+    const log = sink.logs(OCC)[0]!;
+    assert.equal(log.category, 'UserDefined');
+    assert.equal(log.exceptionType, 'RangeError');
+    assert.equal(log.data?.['InnerException'], 'inner');
+    assert.match(String(log.data?.['StackTrace']), /at /);
+  });
+
+  it('refuses two jobs with the same name', () => {
+    const a = defineJob({ name: 'DupJob', run: () => 1 });
+    const b = defineJob({ name: 'dupjob', run: () => 2 });
+    assert.throws(() => createExecutor({ jobs: [a, b], middleware: [], sink: createMemorySink(), logger: silentLogger }), /Two jobs/);
+  });
+});
