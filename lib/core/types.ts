@@ -287,3 +287,9 @@ export interface CancellationRegistry {
   /** Forgets a waiting or cancelled occurrence. */
   forget(occurrenceId: string): void;
 }
+
+/** Occurrences this worker already finished, so a redelivery is acked without running again. */
+export interface FinishedOccurrences {
+  has(occurrenceId: string): boolean;
+  add(occurrenceId: string): void;
+}
