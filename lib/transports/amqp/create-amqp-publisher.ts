@@ -1,0 +1,90 @@
+// The direct publisher: statuses, logs and worker presence to their queues, and retry / dead-letter copies
+// of jobs, all with publisher confirms. It implements the Sink port, so the LMDB outbox can stand in front.
+import type { Connection, Envelope } from 'rabbitmq-client';
+import type { LogRecord, Sink, SinkRecord, StatusRecord, TechnicalLogger } from '../../core/types.ts';
+import { installInt32Headers } from './int32-headers.ts';
+import { MilvaionNames } from './milvaion-names.ts';
+import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.ts';
+
+/** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */
+export type QueueType = 'Classic' | 'Quorum';
+
+/** Extra arguments every declared queue gets for a queue type. */
+export function queueTypeArguments(queueType: QueueType): Record<string, unknown> {
+  return queueType === 'Quorum' ? { 'x-queue-type': 'quorum' } : {};
+}
+
+/** The exchanges and queues the worker declares for publishing, exactly as the .NET worker does (§1.2). */
+export function publisherTopology(queueType: QueueType) {
+  const args = queueTypeArguments(queueType);
+  const q = (queue: string) => ({ queue, durable: true, exclusive: false, autoDelete: false, arguments: args });
+  return {
+    exchanges: [
+      { exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true },
+      { exchange: MilvaionNames.deadLetterExchange, type: 'direct', durable: true },
+    ],
+    queues: [
+      q(MilvaionNames.statusUpdatesQueue),
+      q(MilvaionNames.workerLogsQueue),
+      q(MilvaionNames.workerRegistrationQueue),
+      q(MilvaionNames.workerHeartbeatQueue),
+      q(MilvaionNames.failedOccurrencesQueue),
+    ],
+    queueBindings: [
+      { exchange: MilvaionNames.deadLetterExchange, queue: MilvaionNames.failedOccurrencesQueue, routingKey: MilvaionNames.deadLetterRoutingKey },
+    ],
+  };
+}
+
+/** A confirmed publisher that is also a Sink for statuses and logs. */
+export interface AmqpPublisher extends Sink {
+  /** Publishes one message and resolves on the broker's confirm. */
+  publish(envelope: Envelope, body: Buffer): Promise<void>;
+  /** Publishes a JSON message to a queue through the default exchange. */
+  publishJson(queue: string, message: unknown, options?: { durable?: boolean }): Promise<void>;
+  /** The wire message of a record (for the outbox, which stores what it will publish). */
+  toWire(record: SinkRecord): { queue: string; message: Record<string, unknown> };
+  close(): Promise<void>;
+}
+
+/** Options of {@link createAmqpPublisher}. */
+export interface AmqpPublisherOptions {
+  readonly connection: Connection;
+  readonly identity: WorkerIdentity;
+  readonly queueType?: QueueType;
+  readonly logger: TechnicalLogger;
+  /** Attempts per publish across reconnects (rabbitmq-client `maxAttempts`). */
+  readonly maxAttempts?: number;
+}
+
+/** Creates the confirmed publisher. */
+export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublisher {
+  installInt32Headers();
+  const { identity, logger } = options;
+  const publisher = options.connection.createPublisher({
+    confirm: true,
+    maxAttempts: options.maxAttempts ?? 3,
+    ...publisherTopology(options.queueType ?? 'Classic'),
+  });
+  publisher.on('retry', (error: unknown) => logger.warn('Publish failed, retrying after reconnect', error));
+
+  const toWire = (record: SinkRecord) =>
+    record.type === 'status'
+      ? { queue: MilvaionNames.statusUpdatesQueue, message: toStatusMessage(record as StatusRecord, identity) }
+      : { queue: MilvaionNames.workerLogsQueue, message: toLogMessage(record as LogRecord, identity) };
+
+  const publish = (envelope: Envelope, body: Buffer) => publisher.send(envelope, body);
+  const publishJson = (queue: string, message: unknown, opts: { durable?: boolean } = {}) =>
+    publisher.send({ exchange: '', routingKey: queue, durable: opts.durable ?? true }, Buffer.from(JSON.stringify(message)));
+
+  return {
+    publish,
+    publishJson,
+    toWire,
+    write(record) {
+      const { queue, message } = toWire(record);
+      return publishJson(queue, message);
+    },
+    close: () => publisher.close(),
+  };
+}

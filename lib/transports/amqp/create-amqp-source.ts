@@ -1,0 +1,238 @@
+// The RabbitMQ source: one consumer per job type (prefetch = concurrency = its MaxParallelJobs). Each
+// delivery is parsed, checked against finished occurrences, executed, then acked, retried through a
+// broker-side delay queue, or dead-lettered with a reason (protocol §1.5, improved as §4 asks).
+import type { AsyncMessage, Connection, Consumer } from 'rabbitmq-client';
+import { ConsumerStatus } from 'rabbitmq-client';
+import type { Executor } from '../../core/create-executor.ts';
+import { parseJobMessage } from '../../core/parse-job-message.ts';
+import { isFinal } from '../../core/to-status-record.ts';
+import type { CancellationRegistry, FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
+import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
+import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
+import { toAmqpAction, toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.ts';
+import type { RegisteredJob } from './to-presence-messages.ts';
+
+/** One consumed job type. */
+export interface ConsumedJob extends RegisteredJob {
+  readonly queue: string;
+}
+
+/** Options of {@link createAmqpSource}. */
+export interface AmqpSourceOptions {
+  readonly connection: Connection;
+  readonly executor: Executor;
+  readonly jobs: readonly ConsumedJob[];
+  readonly publisher: AmqpPublisher;
+  /** Where the runtime's own log lines (dead-letter notices) go: the same sink as the executor's. */
+  readonly sink: Sink;
+  readonly registry: CancellationRegistry;
+  readonly finished: FinishedOccurrences;
+  readonly logger: TechnicalLogger;
+  readonly queueType?: QueueType;
+  /** The broker's consumer_timeout; a delivery held close to it is reported. */
+  readonly consumerTimeoutMs?: number;
+  /** Called when a job starts or ends (heartbeat debounce). */
+  readonly onJobsChanged?: () => void;
+}
+
+/** The running consumers. */
+export interface AmqpSource {
+  start(): void;
+  /** Stops taking deliveries and waits for the ones in progress. */
+  close(): Promise<void>;
+  /** Deliveries currently being handled, across job types. */
+  readonly inFlight: number;
+}
+
+/** The arguments of a job queue: the dead-letter exchange, plus the queue type (§1.2, §7). */
+export function jobQueueArguments(queueType: QueueType): Record<string, unknown> {
+  return {
+    'x-dead-letter-exchange': MilvaionNames.deadLetterExchange,
+    'x-dead-letter-routing-key': MilvaionNames.deadLetterRoutingKey,
+    ...queueTypeArguments(queueType),
+  };
+}
+
+/** Creates the source; consumers start with `start()`. */
+export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
+  const { connection, executor, publisher, registry, finished, logger } = options;
+  const queueType = options.queueType ?? 'Classic';
+  const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
+  const consumers: Consumer[] = [];
+  const held = new Map<AsyncMessage, { since: number; label: string; warned: boolean }>();
+  const declaredDelayQueues = new Set<string>();
+  connection.on('connection', () => declaredDelayQueues.clear());
+  let watchdog: NodeJS.Timeout | undefined;
+
+  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<ConsumerStatus> {
+    logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
+    const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
+    try {
+      await publisher.publish(
+        {
+          exchange: MilvaionNames.deadLetterExchange,
+          routingKey: MilvaionNames.deadLetterRoutingKey,
+          durable: true,
+          ...(msg.correlationId === undefined ? {} : { correlationId: msg.correlationId }),
+          ...(msg.contentType === undefined ? {} : { contentType: msg.contentType }),
+          headers: { ...(msg.headers ?? {}), 'x-dead-letter-reason': reason.slice(0, 4000) },
+        },
+        body,
+      );
+      return ConsumerStatus.ACK;
+    } catch (error) {
+      // The broker's own dead-lettering still keeps the message, without our reason.
+      logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
+      return ConsumerStatus.DROP;
+    }
+  }
+
+  async function retryLater(job: ConsumedJob, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<ConsumerStatus> {
+    // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
+    // slot is held while it waits. The original is acked only after the copy is confirmed.
+    const delayQueue = toRetryQueueName(job.queue, action.delayMs);
+    try {
+      if (!declaredDelayQueues.has(delayQueue)) {
+        await connection.queueDeclare({
+          queue: delayQueue,
+          durable: true,
+          arguments: {
+            'x-message-ttl': action.delayMs,
+            'x-dead-letter-exchange': '',
+            'x-dead-letter-routing-key': job.queue,
+            // Unused delay queues disappear; the expiry outlives any message waiting in it.
+            'x-expires': action.delayMs + 10 * 60_000,
+            ...queueTypeArguments(queueType),
+          },
+        });
+        declaredDelayQueues.add(delayQueue);
+      }
+      await publisher.publish(
+        {
+          exchange: '',
+          routingKey: delayQueue,
+          durable: true,
+          correlationId: envelope.correlationId,
+          contentType: 'application/json',
+          headers: toRepublishHeaders(envelope, action.retryCount, job.settings.maxRetries) as Record<string, unknown>,
+        },
+        Buffer.from(JSON.stringify(envelope.body ?? {})),
+      );
+      registry.awaitRetry(envelope.occurrenceId, Date.now() + action.delayMs);
+      return ConsumerStatus.ACK;
+    } catch (error) {
+      // The broker redelivers the original (same retry count): slower, but nothing is lost.
+      logger.error(`Scheduling retry ${action.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
+      return ConsumerStatus.REQUEUE;
+    }
+  }
+
+  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<ConsumerStatus> {
+    const now = Date.now();
+    await options.sink.write({
+      type: 'log',
+      occurrenceId: envelope.occurrenceId,
+      correlationId: envelope.correlationId,
+      jobName: envelope.jobName,
+      timestamp: now,
+      level: 'Error',
+      message: `Job moved to the dead-letter queue: ${action.failureType}`,
+      data: { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
+      category: 'Retry',
+      exceptionType: null,
+    });
+    try {
+      await publisher.publish(
+        {
+          exchange: MilvaionNames.deadLetterExchange,
+          routingKey: MilvaionNames.deadLetterRoutingKey,
+          durable: true,
+          correlationId: envelope.correlationId,
+          contentType: 'application/json',
+          headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
+        },
+        Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
+      );
+      return ConsumerStatus.ACK;
+    } catch (error) {
+      logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
+      return ConsumerStatus.DROP;
+    }
+  }
+
+  async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<ConsumerStatus> {
+    const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
+    if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
+    const envelope = parsed.value;
+    if (finished.has(envelope.occurrenceId)) {
+      logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
+      return ConsumerStatus.ACK;
+    }
+    held.set(msg, { since: Date.now(), label: `${envelope.jobName} ${envelope.occurrenceId}`, warned: false });
+    options.onJobsChanged?.();
+    let outcome: Outcome;
+    try {
+      outcome = await executor.execute(envelope);
+    } catch (error) {
+      // The final status could not be handed to the sink: do not ack; the broker redelivers.
+      logger.error(`The status of ${envelope.jobName} ${envelope.occurrenceId} could not be recorded; requeueing the delivery`, error);
+      return ConsumerStatus.REQUEUE;
+    } finally {
+      held.delete(msg);
+      options.onJobsChanged?.();
+    }
+    const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
+    if (isFinal(outcome)) finished.add(envelope.occurrenceId);
+    switch (action.kind) {
+      case 'ack':
+        return ConsumerStatus.ACK;
+      case 'retry':
+        return retryLater(job, envelope, action);
+      case 'dead-letter':
+        return deadLetterJob(envelope, action);
+      default:
+        return action satisfies never;
+    }
+  }
+
+  return {
+    start() {
+      for (const job of options.jobs) {
+        const consumer = connection.createConsumer(
+          {
+            queue: job.queue,
+            queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments(queueType) },
+            qos: { prefetchCount: job.settings.maxParallelJobs },
+            concurrency: job.settings.maxParallelJobs,
+            requeue: true,
+            exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
+            queueBindings: [{ exchange: MilvaionNames.jobsExchange, queue: job.queue, routingKey: job.routingPattern }],
+          },
+          (msg) => handle(job, msg),
+        );
+        consumer.on('error', (error: unknown) => logger.warn(`Consumer of ${job.queue}: ${error instanceof Error ? error.message : String(error)}`));
+        consumer.on('ready', () => logger.debug(`Consuming ${job.queue} (${job.routingPattern})`));
+        consumers.push(consumer);
+      }
+      // A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so
+      // before it happens, so an operator can raise the broker's timeout or shorten the job's.
+      watchdog = setInterval(() => {
+        const now = Date.now();
+        for (const entry of held.values()) {
+          if (!entry.warned && now - entry.since > consumerTimeoutMs * 0.8) {
+            entry.warned = true;
+            logger.warn(`${entry.label} has held its delivery for ${Math.round((now - entry.since) / 60_000)} min; RabbitMQ's consumer_timeout (${Math.round(consumerTimeoutMs / 60_000)} min) will close the channel and redeliver it`);
+          }
+        }
+      }, Math.min(60_000, consumerTimeoutMs / 10));
+      watchdog.unref();
+    },
+    async close() {
+      clearInterval(watchdog);
+      await Promise.all(consumers.map((c) => c.close()));
+    },
+    get inFlight() {
+      return held.size;
+    },
+  };
+}

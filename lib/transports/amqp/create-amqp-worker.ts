@@ -1,0 +1,165 @@
+// createAmqpWorker(): wiring only. Connection → publisher (the sink) → executor with the default pipeline
+// → one consumer per job type → registration and heartbeats. `close()` stops intake, lets running jobs
+// finish for a grace period, aborts the rest (reason: shutdown), then says goodbye and disconnects.
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { AwilixContainer } from 'awilix';
+import { Connection } from 'rabbitmq-client';
+import { createCancellationRegistry } from '../../core/create-cancellation-registry.ts';
+import { createExecutor, type Executor } from '../../core/create-executor.ts';
+import { createFinishedOccurrences } from '../../core/create-finished-occurrences.ts';
+import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.ts';
+import { silentLogger } from '../../create-logger.ts';
+import { defaultMiddleware } from '../../middleware/default-middleware.ts';
+import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
+import { createAmqpSource, type ConsumedJob } from './create-amqp-source.ts';
+import { createWorkerPresence } from './create-worker-presence.ts';
+import { toJobQueueName, toRoutingPattern } from './milvaion-names.ts';
+import { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
+
+/** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
+export interface AmqpWorkerOptions {
+  readonly workerId: string;
+  /** Defaults to `{workerId}-{8 hex}`, new for every process. */
+  readonly instanceId?: string;
+  readonly rabbitmq: RabbitMqSettings;
+  readonly jobs: readonly AnyJobDefinition[];
+  /** The `JobConsumers` section: per-job settings over the defineJob() defaults. */
+  readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
+  /** Worker-level MaxParallelJobs, reported in the registration (default: cores × 2). */
+  readonly maxParallelJobs?: number;
+  readonly heartbeatIntervalSeconds?: number;
+  readonly jobHeartbeatIntervalSeconds?: number;
+  readonly container?: AwilixContainer | undefined;
+  readonly logger?: TechnicalLogger;
+  /** Extra middleware inside the default pipeline. */
+  readonly use?: readonly Middleware[];
+  readonly registry?: CancellationRegistry;
+  readonly finished?: FinishedOccurrences;
+  /** Puts something (the LMDB outbox) between the executor and the publisher: the one-line swap. */
+  readonly sink?: (publisher: AmqpPublisher) => Sink;
+  readonly consumerTimeoutSeconds?: number;
+  readonly version?: string;
+}
+
+/** A running worker attached to RabbitMQ. */
+export interface AmqpWorker {
+  readonly identity: { readonly workerId: string; readonly instanceId: string };
+  readonly executor: Executor;
+  readonly registry: CancellationRegistry;
+  readonly connection: Connection;
+  /** Resolves once connected, registered and consuming. */
+  start(): Promise<void>;
+  /** Graceful stop: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, disconnect. */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** Makes a .NET-style instance id: `{workerId}-{8 hex}`. */
+export function newInstanceId(workerId: string): string {
+  return `${workerId}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
+export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
+  if (/[:\s]/.test(options.workerId)) throw new Error(`WorkerId must not contain ':' or spaces (the scheduler splits keys on ':'): ${options.workerId}`);
+  const logger = options.logger ?? silentLogger;
+  const identity = { workerId: options.workerId, instanceId: options.instanceId ?? newInstanceId(options.workerId) };
+  const url = toAmqpUrl(options.rabbitmq);
+  const connection = new Connection({
+    url,
+    connectionName: identity.instanceId,
+    retryLow: options.rabbitmq.retryLowMs ?? 1000,
+    retryHigh: options.rabbitmq.retryHighMs ?? 30_000,
+    ...(options.rabbitmq.heartbeatSeconds === undefined ? {} : { heartbeat: options.rabbitmq.heartbeatSeconds }),
+  });
+  let connectedOnce = false;
+  connection.on('error', (error: unknown) => logger.warn(`RabbitMQ (${redactUrl(url)}): ${error instanceof Error ? error.message : String(error)}`));
+  connection.on('connection', () => {
+    if (connectedOnce) logger.info(`RabbitMQ reconnected (${redactUrl(url)})`);
+    connectedOnce = true;
+  });
+  connection.on('connection.blocked', (reason: unknown) => logger.warn(`RabbitMQ blocked this connection: ${String(reason)}`));
+  connection.on('connection.unblocked', () => logger.info('RabbitMQ unblocked this connection'));
+
+  const queueType: QueueType = options.rabbitmq.queueType ?? 'Classic';
+  const publisher = createAmqpPublisher({ connection, identity, queueType, logger });
+  const sink = options.sink?.(publisher) ?? publisher;
+  const registry = options.registry ?? createCancellationRegistry();
+  const shutdown = new AbortController();
+  const executor = createExecutor({
+    jobs: options.jobs,
+    middleware: defaultMiddleware({ retryMode: 'scheduled', registry, shutdownSignal: shutdown.signal, use: options.use ?? [] }),
+    sink,
+    logger,
+    container: options.container,
+    jobConfig: options.jobConfig,
+    jobHeartbeatMs: (options.jobHeartbeatIntervalSeconds ?? 60) * 1000,
+    instanceId: identity.instanceId,
+  });
+  const jobs: ConsumedJob[] = options.jobs.map((definition) => {
+    const settings = executor.settings(definition.name);
+    const routingPattern = settings.routingPattern || toRoutingPattern(identity.workerId, definition.name);
+    return { definition, settings, routingPattern, queue: toJobQueueName(routingPattern) };
+  });
+  const consumerTimeoutMs = (options.consumerTimeoutSeconds ?? 1800) * 1000;
+  const overlong = jobs.filter((j) => j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs);
+  if (overlong.length > 0) {
+    logger.warn(`${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`);
+  }
+  const presence = createWorkerPresence({
+    connection,
+    publisher,
+    identity,
+    jobs,
+    maxParallelJobs: options.maxParallelJobs ?? 2 * availableParallelism(),
+    heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? 30) * 1000,
+    currentJobs: () => executor.running,
+    logger,
+    version: options.version ?? '0.1.0',
+  });
+  const source = createAmqpSource({
+    connection,
+    executor,
+    jobs,
+    publisher,
+    sink,
+    registry,
+    finished: options.finished ?? createFinishedOccurrences(),
+    logger,
+    queueType,
+    consumerTimeoutMs,
+    onJobsChanged: () => presence.jobsChanged(),
+  });
+  let started = false;
+  let closed: Promise<void> | undefined;
+
+  return {
+    identity,
+    executor,
+    registry,
+    connection,
+    async start() {
+      if (started) return;
+      started = true;
+      logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(url)}`);
+      source.start();
+      await presence.start();
+      logger.info(`Worker ${identity.instanceId} consuming ${jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
+    },
+    close(opts = {}) {
+      closed ??= (async () => {
+        const graceMs = opts.graceMs ?? 30_000;
+        // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
+        const drained = source.close();
+        const timer = setTimeout(() => shutdown.abort(), graceMs);
+        await drained;
+        clearTimeout(timer);
+        await presence.stop();
+        await publisher.close();
+        await connection.close();
+        logger.info(`Worker ${identity.instanceId} stopped`);
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// Worker presence: registration on start and after every reconnect (and periodically, so a scheduler that
+// lost its Redis state sees the worker again), heartbeats on an interval and right after a job starts or
+// ends (debounced), and a last heartbeat with IsStopping on shutdown.
+import os from 'node:os';
+import type { Connection } from 'rabbitmq-client';
+import type { TechnicalLogger } from '../../core/types.ts';
+import type { AmqpPublisher } from './create-amqp-publisher.ts';
+import { MilvaionNames } from './milvaion-names.ts';
+import { toHeartbeatMessage, toRegistrationMessage, type HostFacts, type RegisteredJob } from './to-presence-messages.ts';
+import type { WorkerIdentity } from './to-milvaion-messages.ts';
+
+/** Options of {@link createWorkerPresence}. */
+export interface WorkerPresenceOptions {
+  readonly connection: Connection;
+  readonly publisher: AmqpPublisher;
+  readonly identity: WorkerIdentity;
+  readonly jobs: readonly RegisteredJob[];
+  readonly maxParallelJobs: number;
+  readonly heartbeatIntervalMs: number;
+  /** Re-register every this many heartbeats (0: only on start and reconnect). */
+  readonly reregisterEvery?: number;
+  readonly currentJobs: () => number;
+  readonly logger: TechnicalLogger;
+  readonly version: string;
+}
+
+/** Registration and heartbeats of one logical worker. */
+export interface WorkerPresence {
+  start(): Promise<void>;
+  /** Call when a job starts or ends: sends a heartbeat at most once a second. */
+  jobsChanged(): void;
+  /** Stops the timers and sends the IsStopping heartbeat. */
+  stop(): Promise<void>;
+}
+
+/** The host facts of this process. */
+export function hostFacts(version: string): HostFacts {
+  const ipv4 = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);
+  return {
+    hostName: os.hostname(),
+    ipAddress: ipv4?.address ?? 'Unknown',
+    processorCount: os.availableParallelism(),
+    osVersion: `${os.type()} ${os.release()}`,
+    runtimeVersion: `Node.js ${process.version}`,
+    version,
+  };
+}
+
+/** Creates the presence of a worker; nothing is sent before `start()`. */
+export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPresence {
+  const { publisher, identity, logger } = options;
+  const facts = hostFacts(options.version);
+  const reregisterEvery = options.reregisterEvery ?? 10;
+  let timer: NodeJS.Timeout | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  let lastHeartbeat = 0;
+  let beats = 0;
+  let stopped = false;
+  let cpu = process.cpuUsage();
+  let cpuAt = performance.now();
+
+  const registration = () =>
+    toRegistrationMessage(identity, options.jobs, facts, {
+      maxParallelJobs: options.maxParallelJobs,
+      heartbeatIntervalSeconds: options.heartbeatIntervalMs / 1000,
+    });
+
+  const cpuPercent = () => {
+    const used = process.cpuUsage(cpu);
+    const elapsedMs = performance.now() - cpuAt;
+    cpu = process.cpuUsage();
+    cpuAt = performance.now();
+    return elapsedMs > 0 ? ((used.user + used.system) / 1000 / elapsedMs / facts.processorCount) * 100 : 0;
+  };
+
+  const send = async (what: 'registration' | 'heartbeat', message: unknown, queue: string) => {
+    try {
+      await publisher.publishJson(queue, message, { durable: false });
+    } catch (error) {
+      if (!stopped) logger.warn(`Could not send the worker ${what}; it is sent again with the next one`, error);
+    }
+  };
+
+  const register = () => send('registration', registration(), MilvaionNames.workerRegistrationQueue);
+  const heartbeat = (isStopping = false) => {
+    lastHeartbeat = Date.now();
+    const message = toHeartbeatMessage(identity, {
+      currentJobs: isStopping ? 0 : options.currentJobs(),
+      isStopping,
+      memoryBytes: process.memoryUsage.rss(),
+      cpuUsagePercent: cpuPercent(),
+      now: lastHeartbeat,
+    });
+    return send('heartbeat', message, MilvaionNames.workerHeartbeatQueue);
+  };
+
+  // Registration is an idempotent overwrite; release 10.0.11 resets currentJobs with it, so a heartbeat follows.
+  const onConnection = () => {
+    if (!stopped) void register().then(() => heartbeat());
+  };
+
+  return {
+    async start() {
+      options.connection.on('connection', onConnection);
+      await register();
+      await heartbeat();
+      timer = setInterval(() => {
+        if (reregisterEvery > 0 && ++beats % reregisterEvery === 0) void register().then(() => heartbeat());
+        else void heartbeat();
+      }, options.heartbeatIntervalMs);
+      timer.unref();
+    },
+    jobsChanged() {
+      if (stopped || debounce !== undefined) return;
+      const wait = Math.max(0, 1000 - (Date.now() - lastHeartbeat));
+      debounce = setTimeout(() => {
+        debounce = undefined;
+        void heartbeat();
+      }, wait);
+      debounce.unref();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      options.connection.off('connection', onConnection);
+      clearInterval(timer);
+      clearTimeout(debounce);
+      await heartbeat(true);
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
+export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions } from './create-amqp-worker.ts';
+export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
+export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './create-amqp-source.ts';
+export { createWorkerPresence, hostFacts, type WorkerPresence } from './create-worker-presence.ts';
+export { int32, installInt32Headers, type Int32Header } from './int32-headers.ts';
+export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './milvaion-names.ts';
+export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './to-milvaion-messages.ts';
+export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './to-presence-messages.ts';
+export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
