@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { err, ok } from 'neverthrow';
+import * as v from 'valibot';
+import { defineJob, JobStatus, PermanentJobError, resolveSettings, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
+import {
+  toAmqpAction,
+  toDlqMessage,
+  toHeartbeatMessage,
+  toLogMessage,
+  toRegistrationMessage,
+  toRepublishHeaders,
+  toStatusMessage,
+} from '../../../lib/transports/amqp/index.ts';
+
+const who = { workerId: 'email-worker', instanceId: 'email-worker-1a2b3c4d' };
+const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+const JOB = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const envelope: JobEnvelope = {
+  jobId: JOB, jobName: 'SendEmailJob', jobData: '{"to":"a@b.io"}', occurrenceId: OCC, correlationId: OCC, retryCount: 2,
+  redelivered: false, version: 1, displayName: 'Welcome mail', executeAt: '2026-11-28T10:00:00Z',
+  headers: { JobType: 'SendEmailJob', CorrelationId: OCC, 'x-retry-count': 2, 'x-death': [{}], traceparent: '00-abc' },
+};
+
+describe('status and log messages', () => {
+  it('sends PascalCase keys, numeric status, ISO UTC times and both occurrence keys', () => {
+    const record: StatusRecord = {
+      type: 'status', occurrenceId: OCC, correlationId: OCC, jobId: JOB, jobName: 'SendEmailJob', status: JobStatus.Completed, phase: 'final',
+      startTime: Date.UTC(2026, 10, 28, 10, 0, 0), endTime: Date.UTC(2026, 10, 28, 10, 0, 1, 250), durationMs: 1250, result: 'done', exception: null,
+      timestamp: Date.UTC(2026, 10, 28, 10, 0, 1, 250),
+    };
+    assert.deepEqual(toStatusMessage(record, who), {
+      CorrelationId: OCC, OccurrenceId: OCC, JobId: JOB, WorkerId: 'email-worker', InstanceId: 'email-worker-1a2b3c4d', Status: 2,
+      StartTime: '2026-11-28T10:00:00.000Z', EndTime: '2026-11-28T10:00:01.250Z', DurationMs: 1250, Result: 'done', Exception: null,
+      MessageTimestamp: '2026-11-28T10:00:01.250Z',
+    });
+  });
+
+  it('sends a single WorkerLogMessage with the .NET level names', () => {
+    const message = toLogMessage(
+      { type: 'log', occurrenceId: OCC, correlationId: OCC, jobName: 'X', timestamp: 0, level: 'Warning', message: 'm', data: { a: 1 }, category: 'UserCode', exceptionType: null },
+      who,
+    );
+    assert.deepEqual(message['Log'], { Timestamp: '1970-01-01T00:00:00.000Z', Level: 'Warning', Message: 'm', Data: { a: 1 }, Category: 'UserCode', ExceptionType: null });
+    assert.equal(message['CorrelationId'], OCC);
+    assert.equal(message['WorkerId'], who.instanceId);
+  });
+});
+
+describe('toAmqpAction', () => {
+  it('acks completed, cancelled, timed-out and skipped outcomes', () => {
+    for (const outcome of [
+      ok({ kind: 'completed' as const, result: 1 }),
+      err({ kind: 'cancelled' as const, reason: 'r', source: 'user' as const }),
+      err({ kind: 'timed-out' as const, timeoutMs: 1, elapsedMs: 1 }),
+      err({ kind: 'skipped' as const, reason: 'r' }),
+    ]) assert.deepEqual(toAmqpAction(outcome, envelope, 3), { kind: 'ack' });
+  });
+
+  it('turns a scheduled retry into a delayed republish', () => {
+    assert.deepEqual(toAmqpAction(err({ kind: 'retry-scheduled', delayMs: 20_000, nextRetryCount: 3, error: new Error('x') }), envelope, 3), { kind: 'retry', delayMs: 20_000, retryCount: 3 });
+  });
+
+  it('dead-letters exhausted retries with x-retry-count = MaxRetries = N, as the .NET SDK does', () => {
+    const action = toAmqpAction(err({ kind: 'failed', error: new Error('boom'), permanent: false, retriesExhausted: 3 }), envelope, 3);
+    assert.ok(action.kind === 'dead-letter');
+    assert.equal(action.retryCountHeader, 3);
+    assert.equal(action.maxRetriesHeader, 3);
+    assert.match(action.exception, /^Max retries \(3\) exceeded\. Original exception: Type: Error\nMessage: boom/);
+  });
+
+  it('dead-letters permanent failures with MaxRetries 0 and the [PERMANENT FAILURE] prefix', () => {
+    const action = toAmqpAction(err({ kind: 'failed', error: new PermanentJobError('no'), permanent: true }), envelope, 3);
+    assert.ok(action.kind === 'dead-letter');
+    assert.equal(action.retryCountHeader, 2);
+    assert.equal(action.maxRetriesHeader, 0);
+    assert.match(action.exception, /^\[PERMANENT FAILURE\] Type: PermanentJobError/);
+  });
+
+  it('dead-letters invalid data and unknown jobs with their reason', () => {
+    const invalid = toAmqpAction(err({ kind: 'invalid-data', issues: ['to: bad'] }), envelope, 3);
+    assert.ok(invalid.kind === 'dead-letter' && /to: bad/.test(invalid.exception));
+    const unknown = toAmqpAction(err({ kind: 'unknown-job', jobName: 'Nope' }), envelope, 3);
+    assert.ok(unknown.kind === 'dead-letter' && unknown.exception === 'No job registered for type: Nope');
+  });
+});
+
+describe('DLQ and republish', () => {
+  it('builds the DlqJobMessage body', () => {
+    assert.deepEqual(toDlqMessage(envelope, 'why'), {
+      Id: JOB, DisplayName: 'Welcome mail', JobNameInWorker: 'SendEmailJob', JobData: '{"to":"a@b.io"}', ExecuteAt: '2026-11-28T10:00:00Z', Status: 3, Exception: 'why',
+    });
+  });
+
+  it('keeps the original headers (tracing included), drops x-death and marks the counters int32', () => {
+    const headers = toRepublishHeaders(envelope, 3, 5);
+    assert.equal(headers['x-death'], undefined);
+    assert.equal(headers['traceparent'], '00-abc');
+    assert.equal(headers['CorrelationId'], OCC);
+    assert.equal((headers['x-retry-count'] as { value: number }).value, 3);
+    assert.equal((headers['MaxRetries'] as { value: number }).value, 5);
+  });
+});
+
+describe('registration and heartbeat', () => {
+  const job = defineJob({ name: 'SendEmailJob', data: v.object({ to: v.pipe(v.string(), v.email()), cc: v.optional(v.array(v.string())) }), maxParallelJobs: 4, run: () => 1 });
+  const plain = defineJob({ name: 'PlainJob', run: () => 1 });
+  const facts = { hostName: 'h', ipAddress: '10.0.0.1', processorCount: 2, osVersion: 'Linux', runtimeVersion: 'Node.js v20', version: '0.1.0' };
+
+  it('lists every job type with its pattern, a JSON-string Metadata with PascalCase JobConfigs and HeartbeatInterval, and data schemas', () => {
+    const message = toRegistrationMessage(
+      who,
+      [
+        { definition: job, settings: resolveSettings(job), routingPattern: 'email-worker.sendemail.*' },
+        { definition: plain, settings: resolveSettings(plain), routingPattern: 'email-worker.plain.*' },
+      ],
+      facts,
+      { maxParallelJobs: 8, heartbeatIntervalSeconds: 5 },
+    );
+    assert.deepEqual(message['JobTypes'], ['SendEmailJob', 'PlainJob']);
+    assert.deepEqual(message['RoutingPatterns'], { SendEmailJob: 'email-worker.sendemail.*', PlainJob: 'email-worker.plain.*' });
+    assert.equal(message['MaxParallelJobs'], 8);
+    assert.equal(message['DisplayName'], 'email-worker (email-worker-1a2b3c4d)');
+    assert.equal(typeof message['Metadata'], 'string');
+    const metadata = JSON.parse(message['Metadata'] as string);
+    assert.equal(metadata.HeartbeatInterval, 5);
+    assert.deepEqual(metadata.JobConfigs[0], { JobType: 'SendEmailJob', ConsumerId: 'SendEmailJob', MaxParallelJobs: 4, ExecutionTimeoutSeconds: 3600 });
+    const definitions = message['JobDataDefinitions'] as Record<string, string>;
+    assert.deepEqual(Object.keys(definitions), ['SendEmailJob']);
+    const schema = JSON.parse(definitions['SendEmailJob']!);
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    assert.equal(schema.type, 'object');
+    assert.deepEqual(schema.required, ['to']);
+    assert.equal(schema.properties.to.format, 'email');
+  });
+
+  it('heartbeats carry CurrentJobs, IsStopping and resource use', () => {
+    const beat = toHeartbeatMessage(who, { currentJobs: 3, isStopping: true, memoryBytes: 1024, cpuUsagePercent: 12.345, now: 0 });
+    assert.deepEqual(beat, { WorkerId: 'email-worker', InstanceId: 'email-worker-1a2b3c4d', CurrentJobs: 3, Timestamp: '1970-01-01T00:00:00.000Z', IsStopping: true, MemoryBytes: 1024, CpuUsagePercent: 12.35 });
+  });
+});
