@@ -1,13 +1,13 @@
 // The RabbitMQ source: one consumer per job type (prefetch = concurrency = its MaxParallelJobs). Each
 // delivery is parsed, checked against finished occurrences, executed, then acked, retried through a
 // broker-side delay queue, or dead-lettered with a reason (protocol §1.5, improved as §4 asks).
-import type { AsyncMessage, Connection, Consumer } from 'rabbitmq-client';
-import { ConsumerStatus } from 'rabbitmq-client';
+import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.ts';
 import { parseJobMessage } from '../../core/parse-job-message.ts';
 import { isFinal } from '../../core/to-status-record.ts';
 import type { CancellationRegistry, FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
+import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
 import { toAmqpAction, toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.ts';
 import type { RegisteredJob } from './to-presence-messages.ts';
@@ -42,6 +42,8 @@ export interface AmqpSource {
   close(): Promise<void>;
   /** Deliveries currently being handled, across job types. */
   readonly inFlight: number;
+  /** Resolves when every consumer is subscribed. */
+  ready(): Promise<void>;
 }
 
 /** The arguments of a job queue: the dead-letter exchange, plus the queue type (§1.2, §7). */
@@ -58,13 +60,15 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   const { connection, executor, publisher, registry, finished, logger } = options;
   const queueType = options.queueType ?? 'Classic';
   const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
-  const consumers: Consumer[] = [];
+  const consumers: JobConsumer[] = [];
+  // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
+  const inProgress = new Map<string, Promise<Disposition>>();
   const held = new Map<AsyncMessage, { since: number; label: string; warned: boolean }>();
   const declaredDelayQueues = new Set<string>();
   connection.on('connection', () => declaredDelayQueues.clear());
   let watchdog: NodeJS.Timeout | undefined;
 
-  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<ConsumerStatus> {
+  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<Disposition> {
     logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
     const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
     try {
@@ -79,15 +83,15 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
         },
         body,
       );
-      return ConsumerStatus.ACK;
+      return 'ack';
     } catch (error) {
       // The broker's own dead-lettering still keeps the message, without our reason.
       logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
-      return ConsumerStatus.DROP;
+      return 'drop';
     }
   }
 
-  async function retryLater(job: ConsumedJob, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<ConsumerStatus> {
+  async function retryLater(job: ConsumedJob, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
     // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
     // slot is held while it waits. The original is acked only after the copy is confirmed.
     const delayQueue = toRetryQueueName(job.queue, action.delayMs);
@@ -119,15 +123,15 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
         Buffer.from(JSON.stringify(envelope.body ?? {})),
       );
       registry.awaitRetry(envelope.occurrenceId, Date.now() + action.delayMs);
-      return ConsumerStatus.ACK;
+      return 'ack';
     } catch (error) {
       // The broker redelivers the original (same retry count): slower, but nothing is lost.
       logger.error(`Scheduling retry ${action.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
-      return ConsumerStatus.REQUEUE;
+      return 'requeue';
     }
   }
 
-  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<ConsumerStatus> {
+  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
     const now = Date.now();
     await options.sink.write({
       type: 'log',
@@ -153,21 +157,37 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
         },
         Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
       );
-      return ConsumerStatus.ACK;
+      return 'ack';
     } catch (error) {
       logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
-      return ConsumerStatus.DROP;
+      return 'drop';
     }
   }
 
-  async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<ConsumerStatus> {
+  async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
     const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
     if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
     const envelope = parsed.value;
     if (finished.has(envelope.occurrenceId)) {
       logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
-      return ConsumerStatus.ACK;
+      return 'ack';
     }
+    const current = inProgress.get(envelope.occurrenceId);
+    if (current !== undefined) {
+      // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
+      logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
+      return current;
+    }
+    const handling = execute(job, msg, envelope);
+    inProgress.set(envelope.occurrenceId, handling);
+    try {
+      return await handling;
+    } finally {
+      inProgress.delete(envelope.occurrenceId);
+    }
+  }
+
+  async function execute(job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Disposition> {
     held.set(msg, { since: Date.now(), label: `${envelope.jobName} ${envelope.occurrenceId}`, warned: false });
     options.onJobsChanged?.();
     let outcome: Outcome;
@@ -176,7 +196,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     } catch (error) {
       // The final status could not be handed to the sink: do not ack; the broker redelivers.
       logger.error(`The status of ${envelope.jobName} ${envelope.occurrenceId} could not be recorded; requeueing the delivery`, error);
-      return ConsumerStatus.REQUEUE;
+      return 'requeue';
     } finally {
       held.delete(msg);
       options.onJobsChanged?.();
@@ -185,7 +205,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     if (isFinal(outcome)) finished.add(envelope.occurrenceId);
     switch (action.kind) {
       case 'ack':
-        return ConsumerStatus.ACK;
+        return 'ack';
       case 'retry':
         return retryLater(job, envelope, action);
       case 'dead-letter':
@@ -198,20 +218,17 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   return {
     start() {
       for (const job of options.jobs) {
-        const consumer = connection.createConsumer(
-          {
-            queue: job.queue,
-            queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments(queueType) },
-            qos: { prefetchCount: job.settings.maxParallelJobs },
-            concurrency: job.settings.maxParallelJobs,
-            requeue: true,
-            exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
-            queueBindings: [{ exchange: MilvaionNames.jobsExchange, queue: job.queue, routingKey: job.routingPattern }],
-          },
-          (msg) => handle(job, msg),
-        );
-        consumer.on('error', (error: unknown) => logger.warn(`Consumer of ${job.queue}: ${error instanceof Error ? error.message : String(error)}`));
-        consumer.on('ready', () => logger.debug(`Consuming ${job.queue} (${job.routingPattern})`));
+        const consumer = createJobConsumer({
+          connection,
+          queue: job.queue,
+          queueArguments: jobQueueArguments(queueType),
+          exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
+          bindings: [{ exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern }],
+          concurrency: job.settings.maxParallelJobs,
+          handler: (msg) => handle(job, msg),
+          logger,
+        });
+        consumer.start();
         consumers.push(consumer);
       }
       // A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so
@@ -234,5 +251,6 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     get inFlight() {
       return held.size;
     },
+    ready: () => Promise.all(consumers.map((c) => c.ready)).then(() => undefined),
   };
 }

@@ -143,6 +143,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
       started = true;
       logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(url)}`);
       source.start();
+      await source.ready();
       await presence.start();
       logger.info(`Worker ${identity.instanceId} consuming ${jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
     },

@@ -8,3 +8,4 @@ export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName
 export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './to-milvaion-messages.ts';
 export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './to-presence-messages.ts';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
+export { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
