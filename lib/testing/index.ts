@@ -1,0 +1,19 @@
+// milvaion-worker/testing: helpers for integration tests against a real broker, with no scheduler running.
+export {
+  createSchedulerClient,
+  newOccurrenceId,
+  toDispatchMessage,
+  FINAL_STATUSES,
+  type SchedulerClient,
+  type SchedulerClientOptions,
+  type DispatchOptions,
+  type DispatchedJob,
+  type RawPublish,
+  type CollectedMessage,
+  type StatusBody,
+  type LogBody,
+  type RegistrationBody,
+  type HeartbeatBody,
+  type WaitOptions,
+} from './create-scheduler-client.ts';
+export { JobStatus } from '../core/types.ts';
