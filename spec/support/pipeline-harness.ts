@@ -1,0 +1,275 @@
+// Shared harness for the pipeline and middleware specs: envelopes, capturing loggers, hand-built execution
+// contexts for compose(), an executor over a memory sink, and helpers that drive t.mock.timers.
+import assert from 'node:assert/strict';
+import {
+  createExecutor,
+  createMemorySink,
+  resolveSettings,
+  type AnyJobDefinition,
+  type Clock,
+  type ExecutionContext,
+  type Executor,
+  type JobDefaults,
+  type JobEnvelope,
+  type JobAbortError,
+  type JobFailure,
+  type LogData,
+  type LogLevel,
+  type MemorySink,
+  type Middleware,
+  type Outcome,
+  type RuntimeLogger,
+  type TechnicalLogger,
+} from '../../lib/index.ts';
+
+/** One call made to a {@link CapturingLogger}. */
+export interface LoggedLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly args: readonly unknown[];
+}
+
+/** A technical logger that keeps every call, in order. */
+export interface CapturingLogger extends TechnicalLogger {
+  readonly lines: LoggedLine[];
+  /** The messages logged, optionally only those of one level. */
+  messages(level?: LoggedLine['level']): string[];
+}
+
+/** Creates a technical logger that records its calls instead of printing them. */
+export function captureLogger(): CapturingLogger {
+  const lines: LoggedLine[] = [];
+  const at = (level: LoggedLine['level']) => (message: string, ...args: unknown[]) => {
+    lines.push({ level, message, args });
+  };
+  return {
+    lines,
+    messages: (level) => lines.filter((l) => level === undefined || l.level === level).map((l) => l.message),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+}
+
+/** One line written to a {@link CapturingRuntimeLog}. */
+export interface WrittenLine {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly data: LogData | Error | null | undefined;
+  readonly category: string | undefined;
+}
+
+/** A user-facing runtime logger that keeps every line in memory. */
+export interface CapturingRuntimeLog extends RuntimeLogger {
+  readonly lines: WrittenLine[];
+}
+
+/** Creates an in-memory runtime logger; the level methods go through `write` without a category. */
+export function captureRuntimeLog(): CapturingRuntimeLog {
+  const lines: WrittenLine[] = [];
+  const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string) => {
+    lines.push({ level, message, data, category });
+  };
+  return {
+    lines,
+    write,
+    debug: (m, d) => write('Debug', m, d),
+    info: (m, d) => write('Information', m, d),
+    warn: (m, d) => write('Warning', m, d),
+    error: (m, d) => write('Error', m, d),
+  };
+}
+
+let sequence = 0;
+
+/** Builds an envelope for `jobName` with a fresh occurrence id; `overrides` win. */
+export function makeEnvelope(jobName: string, overrides: Partial<JobEnvelope> = {}): JobEnvelope {
+  const n = String(++sequence).padStart(12, '0');
+  const occurrenceId = `00000000-0000-4000-8000-${n}`;
+  return {
+    jobId: `10000000-0000-4000-8000-${n}`,
+    jobName,
+    jobData: undefined,
+    occurrenceId,
+    correlationId: occurrenceId,
+    retryCount: 0,
+    redelivered: false,
+    version: 1,
+    headers: {},
+    ...overrides,
+  };
+}
+
+/** A clock that reads `Date.now()` at call time, so it follows `t.mock.timers` when 'Date' is mocked. */
+export const dateClock: Clock = { now: () => Date.now() };
+
+/** What {@link makeContext} may set. */
+export interface ContextOptions {
+  readonly envelope?: Partial<JobEnvelope>;
+  readonly config?: JobDefaults;
+  readonly clock?: Clock;
+}
+
+/** A hand-built execution context with the loggers it writes to. */
+export interface BuiltContext {
+  readonly ctx: ExecutionContext;
+  /** The execution's abort handle (`ctx.abort`); `ctx.signal` is its signal. */
+  readonly abort: AbortHandle;
+  /** Where `ctx.log` lines go. */
+  readonly log: CapturingRuntimeLog;
+  /** Where `ctx.logger` lines go. */
+  readonly logger: CapturingLogger;
+}
+
+/** Builds an ExecutionContext for a definition (or none, for an unknown job) with capturing loggers. */
+export function makeContext(definition: AnyJobDefinition | undefined, options: ContextOptions = {}): BuiltContext {
+  const envelope = makeEnvelope(definition?.name ?? 'UnknownJob', options.envelope);
+  const log = captureRuntimeLog();
+  const logger = captureLogger();
+  const abort = createTestAbortHandle();
+  const ctx: ExecutionContext = {
+    envelope,
+    definition,
+    settings: resolveSettings(definition, options.config, envelope),
+    retryCount: envelope.retryCount,
+    signal: abort.signal,
+    abort,
+    log,
+    logger,
+    scope: undefined,
+    clock: options.clock ?? dateClock,
+  };
+  return { ctx, abort, log, logger };
+}
+
+/** The abort handle type of an execution context. */
+export type AbortHandle = ExecutionContext['abort'];
+
+/** A plain abort handle for hand-built contexts: the first reason wins, listeners are called once. */
+export function createTestAbortHandle(): AbortHandle {
+  const controller = new AbortController();
+  let reason: JobAbortError | undefined;
+  let listeners: ((reason: JobAbortError) => void)[] = [];
+  return {
+    signal: controller.signal,
+    get reason() {
+      return reason;
+    },
+    abort(error) {
+      if (reason !== undefined) return;
+      reason = error;
+      controller.abort(error);
+      const pending = listeners;
+      listeners = [];
+      for (const listener of pending) listener(error);
+    },
+    onAbort(listener) {
+      if (reason !== undefined) listener(reason);
+      else listeners.push(listener);
+    },
+  };
+}
+
+/** What {@link createHarness} takes. */
+export interface HarnessOptions {
+  readonly jobs: readonly AnyJobDefinition[];
+  readonly middleware: readonly Middleware[];
+  readonly clock?: Clock;
+  readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
+}
+
+/** An executor over a memory sink with a capturing technical logger. */
+export interface Harness {
+  readonly executor: Executor;
+  readonly sink: MemorySink;
+  readonly logger: CapturingLogger;
+  /** Runs one envelope for `jobName` end to end; the envelope is returned for its ids. */
+  start(jobName: string, overrides?: Partial<JobEnvelope>): { readonly envelope: JobEnvelope; readonly outcome: Promise<Outcome> };
+  /** Runs one envelope and waits for its outcome. */
+  run(jobName: string, overrides?: Partial<JobEnvelope>): Promise<Outcome>;
+}
+
+/** Creates an executor with the given jobs and middleware, reporting to a fresh memory sink. */
+export function createHarness(options: HarnessOptions): Harness {
+  const sink = createMemorySink();
+  const logger = captureLogger();
+  const executor = createExecutor({
+    jobs: options.jobs,
+    middleware: options.middleware,
+    sink,
+    logger,
+    clock: options.clock ?? dateClock,
+    jobConfig: options.jobConfig,
+  });
+  const start = (jobName: string, overrides: Partial<JobEnvelope> = {}) => {
+    const envelope = makeEnvelope(jobName, overrides);
+    return { envelope, outcome: executor.execute(envelope) };
+  };
+  return { executor, sink, logger, start, run: (jobName, overrides) => start(jobName, overrides).outcome };
+}
+
+/** Lets every pending promise continuation run (setImmediate must not be mocked). */
+export const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Advances mocked time by `ms` in steps of `step` ms, letting promises settle before and after each step. */
+export async function advance(timers: { tick(ms: number): void }, ms: number, step = 1): Promise<void> {
+  await flush();
+  for (let elapsed = 0; elapsed < ms; elapsed += step) {
+    timers.tick(Math.min(step, ms - elapsed));
+    await flush();
+  }
+}
+
+/** A promise with its state readable synchronously, to check when exactly it settled. */
+export interface Tracked<T> {
+  readonly settled: boolean;
+  readonly value: T | undefined;
+  readonly promise: Promise<T>;
+}
+
+/** Tracks a promise's settlement. */
+export function track<T>(promise: Promise<T>): Tracked<T> {
+  const state: { settled: boolean; value: T | undefined } = { settled: false, value: undefined };
+  void promise.then(
+    (value) => {
+      state.settled = true;
+      state.value = value;
+    },
+    () => {
+      state.settled = true;
+    },
+  );
+  return {
+    get settled() {
+      return state.settled;
+    },
+    get value() {
+      return state.value;
+    },
+    promise,
+  };
+}
+
+/** The failure of an outcome; fails the test when the outcome is ok. */
+export function failureOf(outcome: Outcome): JobFailure {
+  if (outcome.isOk()) assert.fail(`expected a failure, got completed with ${JSON.stringify(outcome.value.result)}`);
+  return outcome.error;
+}
+
+/** The failure of an outcome, checked to be of `kind`. */
+export function failureOfKind<K extends JobFailure['kind']>(outcome: Outcome, kind: K): Extract<JobFailure, { kind: K }> {
+  const failure = failureOf(outcome);
+  assert.equal(failure.kind, kind, `expected a ${kind} outcome, got ${JSON.stringify(failure)}`);
+  return failure as Extract<JobFailure, { kind: K }>;
+}
+
+/** The result of a completed outcome; fails the test otherwise. */
+export function resultOf(outcome: Outcome): unknown {
+  if (outcome.isErr()) assert.fail(`expected completed, got ${JSON.stringify(outcome.error, errorsAsText)}`);
+  return outcome.value.result;
+}
+
+function errorsAsText(_key: string, value: unknown): unknown {
+  return value instanceof Error ? `${value.name}: ${value.message}` : value;
+}
