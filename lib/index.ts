@@ -7,6 +7,8 @@ export { compose, type Terminal } from './core/compose.ts';
 export { runJob } from './core/run-job.ts';
 export { createExecutor, type Executor, type ExecutorOptions } from './core/create-executor.ts';
 export { createCancellationRegistry } from './core/create-cancellation-registry.ts';
+export { createAbortHandle } from './core/create-abort-handle.ts';
+export { createFinishedOccurrences } from './core/create-finished-occurrences.ts';
 export { createServiceContainer } from './core/create-service-container.ts';
 export { parseJobData, parseJsonSafely } from './core/parse-job-data.ts';
 export { parseJobMessage, type RawJobMessage } from './core/parse-job-message.ts';
@@ -33,7 +35,9 @@ export { asClass, asFunction, asValue, type AwilixContainer } from 'awilix';
 export {
   JobStatus,
   JobAbortError,
+  type AbortHandle,
   type AbortSource,
+  type FinishedOccurrences,
   type AnyJobDefinition,
   type CancellationRegistry,
   type Clock,

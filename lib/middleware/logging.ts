@@ -21,7 +21,9 @@ export function logging(options: v.InferInput<typeof LoggingOptions> = {}): Midd
     const label = `${jobName} ${occurrenceId}`;
     logger.debug(`Job started: ${label}${ctx.retryCount > 0 ? ` (retry ${ctx.retryCount})` : ''}`);
     const started = performance.now();
-    const derived: ExecutionContext = opts.mirrorUserLogs && !ctx.settings.logUserFriendlyLogsViaLogger ? { ...ctx, log: mirrored(ctx.log, logger, label) } : ctx;
+    // The executor already mirrors to its own logger for jobs with LogUserFriendlyLogsViaLogger.
+    const alreadyMirrored = ctx.settings.logUserFriendlyLogsViaLogger && logger === ctx.logger;
+    const derived: ExecutionContext = opts.mirrorUserLogs && !alreadyMirrored ? { ...ctx, log: mirrored(ctx.log, logger, label) } : ctx;
     const outcome = await next(derived);
     report(logger, label, outcome, performance.now() - started);
     return outcome;

@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.ts';
 import { abortedOutcome } from '../core/run-job.ts';
 import { sleep } from '../core/sleep.ts';
-import type { Middleware, RetryPredicate } from '../core/types.ts';
+import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.ts';
 
 const NonNegative = v.pipe(v.number(), v.minValue(0));
 
@@ -38,6 +38,17 @@ export function retryDelay(
   return Math.max(0, Math.round(delay));
 }
 
+// A predicate that throws is a bug in the policy, not a reason to give up: treat the error as transient,
+// as a job's own retryIf is treated.
+function isRetryable(retryIf: RetryPredicate, error: unknown, ctx: ExecutionContext): boolean {
+  try {
+    return retryIf(error, { retryCount: ctx.retryCount });
+  } catch (predicateError) {
+    ctx.logger.warn(`The retry policy's retryIf threw for ${ctx.envelope.jobName}; treating the error as transient`, predicateError);
+    return true;
+  }
+}
+
 /** Creates the retry middleware. */
 export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middleware {
   const opts = parseOptions('retry', RetryOptions, options);
@@ -50,9 +61,7 @@ export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middlewa
       if (outcome.isOk()) return outcome;
       const failure = outcome.error;
       if (failure.kind !== 'failed' || failure.permanent) return outcome;
-      if (opts.retryIf !== undefined && !opts.retryIf(failure.error, { retryCount: current.retryCount })) {
-        return err({ ...failure, permanent: true });
-      }
+      if (opts.retryIf !== undefined && !isRetryable(opts.retryIf, failure.error, current)) return err({ ...failure, permanent: true });
       if (current.retryCount >= maxRetries) return err({ ...failure, retriesExhausted: maxRetries });
       const delayMs = retryDelay(current.retryCount, baseDelayMs, opts);
       const nextRetryCount = current.retryCount + 1;
