@@ -24,6 +24,9 @@ export interface JobConsumerOptions {
 /** A running consumer of one job queue. */
 export interface JobConsumer {
   start(): void;
+  /** Stops taking deliveries (running ones go on; ones not started go back to the queue) until `resume()`. */
+  pause(): Promise<void>;
+  resume(): void;
   /** Cancels the subscription, returns deliveries not started to the queue, waits for running handlers. */
   close(): Promise<void>;
   readonly active: number;
@@ -42,15 +45,17 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const limit = Math.max(1, options.concurrency);
   const waiting: Delivery[] = [];
   const running = new Set<Promise<void>>();
+  const warnedChannels = new WeakSet<Channel>();
   let channel: Channel | undefined;
   let consumerTag: string | undefined;
   let closing = false;
+  let paused = false;
   let failures = 0;
   let markReady!: () => void;
   let ready = new Promise<void>((resolve) => (markReady = resolve));
 
   async function subscribe(): Promise<void> {
-    while (!closing) {
+    while (!closing && !paused) {
       try {
         const ch = await connection.acquire({ emitErrorsFromChannel: true });
         ch.on('error', (error: unknown) => logger.warn(`Channel of ${queue}: ${error instanceof Error ? error.message : String(error)}`));
@@ -59,7 +64,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         for (const exchange of options.exchanges) await ch.exchangeDeclare(exchange);
         for (const binding of options.bindings) await ch.queueBind({ queue, ...binding });
         await ch.basicQos({ prefetchCount: limit });
-        if (closing) return void ch.close().catch(() => undefined);
+        if (closing || paused) return void ch.close().catch(() => undefined);
         channel = ch;
         const ok = await ch.basicConsume({ queue, noAck: false }, (message) => receive({ channel: ch, message }));
         consumerTag = ok.consumerTag;
@@ -81,7 +86,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     consumerTag = undefined;
     // Deliveries buffered on the dead channel cannot be acked; the broker has already requeued them.
     for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.channel === ch) waiting.splice(i, 1);
-    if (!closing) {
+    if (!closing && !paused) {
       ready = new Promise<void>((resolve) => (markReady = resolve));
       void subscribe();
     }
@@ -116,7 +121,11 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
 
   function settle({ channel: ch, message }: Delivery, disposition: Disposition): void {
     if (!ch.active) {
-      logger.warn(`The channel that delivered a message of ${queue} closed before its ${disposition}; the broker redelivers it and the worker will notice`);
+      // One line per lost channel, not one per delivery.
+      if (!warnedChannels.has(ch)) {
+        warnedChannels.add(ch);
+        logger.warn(`The channel of ${queue} closed before some deliveries were settled; the broker redelivers them and the worker notices the redeliveries`);
+      }
       return;
     }
     try {
@@ -130,6 +139,27 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   return {
     start() {
       void subscribe();
+    },
+    async pause() {
+      if (paused || closing) return;
+      paused = true;
+      const ch = channel;
+      if (ch?.active && consumerTag !== undefined) await ch.basicCancel(consumerTag).catch(() => undefined);
+      consumerTag = undefined;
+      for (const delivery of waiting.splice(0)) settle(delivery, 'requeue');
+    },
+    resume() {
+      if (!paused || closing) return;
+      paused = false;
+      const ch = channel;
+      if (ch?.active) {
+        void ch
+          .basicConsume({ queue, noAck: false }, (message) => receive({ channel: ch, message }))
+          .then((ok) => (consumerTag = ok.consumerTag))
+          .catch((error: unknown) => logger.warn(`Resuming ${queue} failed; re-subscribing`, error));
+      } else {
+        void subscribe();
+      }
     },
     async close() {
       closing = true;
