@@ -44,6 +44,9 @@ export interface AmqpSource {
   readonly inFlight: number;
   /** Resolves when every consumer is subscribed. */
   ready(): Promise<void>;
+  /** Stops taking new deliveries (running jobs go on) until `resume()`. */
+  pause(reason: string): Promise<void>;
+  resume(): void;
 }
 
 /** The arguments of a job queue: the dead-letter exchange, plus the queue type (§1.2, §7). */
@@ -252,5 +255,13 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
       return held.size;
     },
     ready: () => Promise.all(consumers.map((c) => c.ready)).then(() => undefined),
+    async pause(reason) {
+      logger.warn(`Not taking new jobs: ${reason}`);
+      await Promise.all(consumers.map((c) => c.pause()));
+    },
+    resume() {
+      logger.info('Taking new jobs again');
+      for (const c of consumers) c.resume();
+    },
   };
 }

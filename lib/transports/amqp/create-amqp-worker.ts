@@ -11,6 +11,7 @@ import { createFinishedOccurrences } from '../../core/create-finished-occurrence
 import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.ts';
 import { silentLogger } from '../../create-logger.ts';
 import { defaultMiddleware } from '../../middleware/default-middleware.ts';
+import { createOutbox, type Outbox, type OutboxSettings } from '../../outbox/create-outbox.ts';
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createAmqpSource, type ConsumedJob } from './create-amqp-source.ts';
 import { createWorkerPresence } from './create-worker-presence.ts';
@@ -36,7 +37,12 @@ export interface AmqpWorkerOptions {
   readonly use?: readonly Middleware[];
   readonly registry?: CancellationRegistry;
   readonly finished?: FinishedOccurrences;
-  /** Puts something (the LMDB outbox) between the executor and the publisher: the one-line swap. */
+  /**
+   * The LMDB outbox (`Worker:OfflineResilience`): statuses and logs are durable before a delivery is acked.
+   * `false` publishes directly with confirms.
+   */
+  readonly outbox?: OutboxSettings | false;
+  /** Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
   readonly consumerTimeoutSeconds?: number;
   readonly version?: string;
@@ -48,10 +54,12 @@ export interface AmqpWorker {
   readonly executor: Executor;
   readonly registry: CancellationRegistry;
   readonly connection: Connection;
+  /** The outbox, when enabled. */
+  readonly outbox: Outbox | undefined;
   /** Resolves once connected, registered and consuming. */
   start(): Promise<void>;
-  /** Graceful stop: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, disconnect. */
-  close(options?: { graceMs?: number }): Promise<void>;
+  /** Graceful stop: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, up to `drainMs` to empty the outbox, disconnect. */
+  close(options?: { graceMs?: number; drainMs?: number }): Promise<void>;
 }
 
 /** Makes a .NET-style instance id: `{workerId}-{8 hex}`. */
@@ -83,7 +91,11 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
 
   const queueType: QueueType = options.rabbitmq.queueType ?? 'Classic';
   const publisher = createAmqpPublisher({ connection, identity, queueType, logger });
-  const sink = options.sink?.(publisher) ?? publisher;
+  // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
+  const outbox = options.outbox
+    ? createOutbox({ settings: options.outbox, publisher: createAmqpPublisher({ connection, identity, queueType, logger, maxAttempts: 1 }), connection, logger })
+    : undefined;
+  const sink = outbox ?? options.sink?.(publisher) ?? publisher;
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();
   const executor = createExecutor({
@@ -124,7 +136,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     publisher,
     sink,
     registry,
-    finished: options.finished ?? createFinishedOccurrences(),
+    finished: options.finished ?? outbox?.finished ?? createFinishedOccurrences(),
     logger,
     queueType,
     consumerTimeoutMs,
@@ -138,10 +150,15 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     executor,
     registry,
     connection,
+    outbox,
     async start() {
       if (started) return;
       started = true;
       logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(url)}`);
+      if (outbox) {
+        outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
+        outbox.start();
+      }
       source.start();
       await source.ready();
       await presence.start();
@@ -156,6 +173,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
         await drained;
         clearTimeout(timer);
         await presence.stop();
+        await outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
         await publisher.close();
         await connection.close();
         logger.info(`Worker ${identity.instanceId} stopped`);

@@ -1,0 +1,165 @@
+// The LMDB store behind the outbox: pending wire messages keyed by a persistent sequence number, the
+// occurrences this worker finalised (for idempotency), and a little metadata. All LMDB I/O lives here.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+
+/** One pending message: what to publish, where, and how to recognise it. */
+export interface OutboxEntry {
+  /** Stable across restarts and republishes: consumers can drop duplicates by it. */
+  readonly messageId: string;
+  readonly queue: string;
+  readonly message: Record<string, unknown>;
+  readonly occurrenceId: string;
+  readonly kind: 'start' | 'heartbeat' | 'final' | 'log';
+  readonly createdAt: number;
+}
+
+/** A pending entry with its sequence number (its place in the outbox order). */
+export interface StoredEntry extends OutboxEntry {
+  readonly seq: number;
+}
+
+/** The LMDB store of the outbox. */
+export interface OutboxStore {
+  readonly path: string;
+  /** Appends an entry; resolves when its transaction is committed (it survives a process crash from then on). */
+  append(entry: Omit<OutboxEntry, 'messageId'>): Promise<void>;
+  /** Up to `limit` pending entries in order, starting at `fromSeq`. */
+  read(fromSeq: number, limit: number): StoredEntry[];
+  /** Removes sent entries (one transaction for all of them). */
+  remove(seqs: readonly number[]): Promise<void>;
+  readonly pending: number;
+  /** The sequence number the next append gets. */
+  readonly nextSeq: number;
+  /** Creation time of the oldest pending entry, or undefined when empty. */
+  oldestCreatedAt(): number | undefined;
+  isFinished(occurrenceId: string): boolean;
+  markFinished(occurrenceId: string): void;
+  /** Deletes finished-occurrence records older than `olderThan`; returns how many. */
+  pruneFinished(olderThan: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The store cannot be opened; the message says where it is and what to do. */
+export class OutboxStoreError extends Error {
+  override readonly name = 'OutboxStoreError';
+}
+
+/** Options of {@link openOutboxStore}. */
+export interface OutboxStoreOptions {
+  /** The folder (`OfflineResilience:LocalStoragePath`). */
+  readonly directory: string;
+  /** What to do with a store that is corrupt: move it aside and start empty (default), or fail. */
+  readonly onCorrupt?: 'quarantine' | 'fail';
+  readonly report?: (message: string) => void;
+  /** LMDB map size in bytes (default 2 GiB; the file grows as needed up to it). */
+  readonly mapSize?: number;
+}
+
+const FILE = 'outbox.mdb';
+
+/** Opens (or creates) the store with owner-only permissions; a corrupt store is quarantined or reported. */
+export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
+  const directory = path.resolve(options.directory);
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new OutboxStoreError(`Cannot create the outbox folder ${directory}: ${(error as Error).message}. Check OfflineResilience:LocalStoragePath and the folder's permissions.`);
+  }
+  const file = path.join(directory, FILE);
+  let root: RootDatabase;
+  try {
+    root = openRoot(file, options.mapSize);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    if ((error as NodeJS.ErrnoException).code === 'EACCES' || options.onCorrupt === 'fail') {
+      throw new OutboxStoreError(`The outbox store ${file} cannot be opened (${reason}). It may hold statuses not yet sent: fix its permissions, or move it aside to start with an empty outbox.`);
+    }
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const name of readdirSync(directory).filter((n) => n.startsWith(FILE) && !n.includes('.corrupt-'))) renameSync(path.join(directory, name), `${aside}${name.slice(FILE.length)}`);
+    options.report?.(`The outbox store ${file} could not be opened (${reason}); it was moved to ${aside} and an empty store was created. Statuses it held were not sent: inspect or delete the moved file.`);
+    root = openRoot(file, options.mapSize);
+  }
+  restrict(file);
+  const entries: Database<OutboxEntry, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
+  const finished: Database<number, string> = root.openDB({ name: 'finished' });
+  const meta: Database<string, string> = root.openDB({ name: 'meta' });
+
+  let storeId = meta.get('id');
+  if (storeId === undefined) {
+    storeId = randomBytes(6).toString('hex');
+    meta.putSync('id', storeId);
+  }
+  let last = -1;
+  let pending = 0;
+  for (const key of entries.getKeys({ reverse: true, limit: 1 })) last = key;
+  pending = entries.getCount();
+  let nextSeq = last + 1;
+
+  return {
+    path: file,
+    append(entry) {
+      const seq = nextSeq++;
+      pending++;
+      // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
+      return entries.put(seq, { ...entry, messageId: `${storeId}-${seq}` }).then(() => undefined);
+    },
+    read(fromSeq, limit) {
+      const out: StoredEntry[] = [];
+      for (const { key, value } of entries.getRange({ start: fromSeq, limit })) out.push({ ...value, seq: key });
+      return out;
+    },
+    async remove(seqs) {
+      if (seqs.length === 0) return;
+      pending -= seqs.length;
+      await entries.transaction(() => {
+        for (const seq of seqs) entries.removeSync(seq);
+      });
+    },
+    get pending() {
+      return pending;
+    },
+    get nextSeq() {
+      return nextSeq;
+    },
+    oldestCreatedAt() {
+      for (const { value } of entries.getRange({ limit: 1 })) return value.createdAt;
+      return undefined;
+    },
+    isFinished: (occurrenceId) => finished.get(occurrenceId) !== undefined,
+    markFinished(occurrenceId) {
+      void finished.put(occurrenceId, Date.now());
+    },
+    async pruneFinished(olderThan) {
+      let removed = 0;
+      await finished.transaction(() => {
+        for (const { key, value } of finished.getRange()) {
+          if (value < olderThan) {
+            finished.removeSync(key);
+            removed++;
+          }
+        }
+      });
+      return removed;
+    },
+    async close() {
+      await root.flushed;
+      await root.close();
+    },
+  };
+}
+
+function openRoot(file: string, mapSize: number | undefined): RootDatabase {
+  const root = open({ path: file, maxDbs: 4, mapSize: mapSize ?? 2 * 1024 ** 3, encoding: 'msgpack' });
+  // Opening is lazy in places; touch it so a corrupt file fails here, not at the first write.
+  root.openDB({ name: 'meta' }).get('id');
+  return root;
+}
+
+function restrict(file: string): void {
+  for (const candidate of [file, `${file}-lock`]) {
+    if (existsSync(candidate)) chmodSync(candidate, 0o600);
+  }
+}

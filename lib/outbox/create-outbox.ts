@@ -1,0 +1,144 @@
+// The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
+// with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
+// It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
+import type { Connection } from 'rabbitmq-client';
+import type { FinishedOccurrences, Sink, SinkRecord, TechnicalLogger } from '../core/types.ts';
+import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.ts';
+import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.ts';
+import { openOutboxStore, type OutboxStore } from './create-outbox-store.ts';
+
+/** The .NET `OfflineResilience` section, with this runtime's bounds added. */
+export interface OutboxSettings {
+  readonly localStoragePath: string;
+  /** Longest wait between relay attempts while RabbitMQ is unreachable (default 30). */
+  readonly syncIntervalSeconds?: number;
+  /** Failed attempts in a row before the outage is logged as an error (default 3). */
+  readonly maxSyncRetries?: number;
+  readonly cleanupIntervalHours?: number;
+  /** How long finished occurrences are remembered for idempotency (default 1). */
+  readonly recordRetentionDays?: number;
+  /** Stop taking jobs at this many pending entries (default 100,000). */
+  readonly maxPendingEntries?: number;
+  /** Stop taking jobs when the oldest pending entry is this old (default 3,600 s). */
+  readonly maxPendingAgeSeconds?: number;
+  /** Send only the final status when Running and the final wait together (default true). */
+  readonly coalesceStatuses?: boolean;
+  readonly batchSize?: number;
+}
+
+/** The outbox's health: `full` means the worker must not take new jobs. */
+export interface OutboxHealth {
+  readonly pending: number;
+  readonly oldestAgeMs: number;
+  readonly full: boolean;
+  readonly reason: string | undefined;
+}
+
+/** The outbox. */
+export interface Outbox extends Sink {
+  readonly finished: FinishedOccurrences;
+  readonly store: OutboxStore;
+  readonly relay: OutboxRelay;
+  health(): OutboxHealth;
+  /** Called with true when the outbox becomes full, false when it has room again. */
+  onPressure(listener: (full: boolean) => void): void;
+  start(): void;
+  /** Drains for up to `drainMs`, then closes the store; what is left is sent on the next start. */
+  close(options?: { drainMs?: number }): Promise<void>;
+}
+
+/** Options of {@link createOutbox}. */
+export interface OutboxOptions {
+  readonly settings: OutboxSettings;
+  readonly publisher: AmqpPublisher;
+  readonly connection: Connection;
+  readonly logger: TechnicalLogger;
+}
+
+/** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
+export function createOutbox(options: OutboxOptions): Outbox {
+  const { settings, publisher, logger } = options;
+  const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
+  if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
+  const relay = createOutboxRelay({
+    store,
+    publisher,
+    connection: options.connection,
+    logger,
+    coalesce: settings.coalesceStatuses ?? true,
+    maxBackoffMs: (settings.syncIntervalSeconds ?? 30) * 1000,
+    reportAfterFailures: settings.maxSyncRetries ?? 3,
+    ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
+  });
+  const maxPending = settings.maxPendingEntries ?? 100_000;
+  const maxAgeMs = (settings.maxPendingAgeSeconds ?? 3600) * 1000;
+  const retentionMs = (settings.recordRetentionDays ?? 1) * 86_400_000;
+  const listeners: ((full: boolean) => void)[] = [];
+  let full = false;
+  let housekeeping: NodeJS.Timeout | undefined;
+  let lastCleanup = Date.now();
+
+  const health = (): OutboxHealth => {
+    const oldest = store.oldestCreatedAt();
+    const oldestAgeMs = oldest === undefined ? 0 : Date.now() - oldest;
+    const reason =
+      store.pending >= maxPending
+        ? `${store.pending} entries pending (limit ${maxPending})`
+        : oldestAgeMs >= maxAgeMs
+          ? `oldest entry is ${Math.round(oldestAgeMs / 1000)} s old (limit ${maxAgeMs / 1000} s)`
+          : undefined;
+    return { pending: store.pending, oldestAgeMs, full: reason !== undefined, reason };
+  };
+
+  const checkPressure = () => {
+    const h = health();
+    if (h.full === full) return;
+    full = h.full;
+    if (full) logger.error(`Outbox full (${h.reason}): the worker stops taking new jobs until RabbitMQ takes the backlog; nothing is dropped`);
+    else logger.info(`Outbox has room again (${h.pending} pending): the worker takes new jobs`);
+    for (const listener of listeners) listener(full);
+  };
+
+  const kindOf = (record: SinkRecord) => (record.type === 'log' ? 'log' : record.phase);
+
+  return {
+    store,
+    relay,
+    write(record) {
+      const { queue, message } = publisher.toWire(record);
+      const written = store.append({ queue, message, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
+      // The relay reads committed entries only: wake it when this one is.
+      void written.then(() => relay.notify(), () => undefined);
+      // The count check is cheap; the age check runs on the housekeeping timer.
+      if (!full && store.pending >= maxPending) checkPressure();
+      return written;
+    },
+    finished: {
+      has: (occurrenceId) => store.isFinished(occurrenceId),
+      add: (occurrenceId) => store.markFinished(occurrenceId),
+    },
+    health,
+    onPressure: (listener) => void listeners.push(listener),
+    start() {
+      relay.start();
+      housekeeping = setInterval(() => {
+        checkPressure();
+        if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? 1) * 3_600_000) {
+          lastCleanup = Date.now();
+          void store
+            .pruneFinished(Date.now() - retentionMs)
+            .then((n) => n > 0 && logger.debug(`Outbox: forgot ${n} finished occurrences older than the retention`))
+            .catch((error: unknown) => logger.warn('Outbox retention cleanup failed', error));
+        }
+      }, 1000);
+      housekeeping.unref();
+    },
+    async close(opts = {}) {
+      clearInterval(housekeeping);
+      const drained = await relay.drain(opts.drainMs ?? 10_000);
+      await relay.stop();
+      if (!drained) logger.warn(`Outbox: ${store.pending} entries not sent before shutdown; they are sent on the next start (${store.path})`);
+      await store.close();
+    },
+  };
+}
