@@ -1,8 +1,10 @@
 // The LMDB store behind the outbox: pending wire messages keyed by a persistent sequence number, the
 // occurrences this worker finalised (for idempotency), and a little metadata. All LMDB I/O lives here.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { open, type Database, type RootDatabase } from 'lmdb';
 
 /** One pending message: what to publish, where, and how to recognise it. */
@@ -69,8 +71,11 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     throw new OutboxStoreError(`Cannot create the outbox folder ${directory}: ${(error as Error).message}. Check OfflineResilience:LocalStoragePath and the folder's permissions.`);
   }
   const file = path.join(directory, FILE);
+  const releaseLock = lockDirectory(directory);
   let root: RootDatabase;
   try {
+    const problem = existsSync(file) ? probe(file) : undefined;
+    if (problem !== undefined) throw new Error(problem);
     root = openRoot(file, options.mapSize);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
@@ -147,8 +152,51 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     async close() {
       await root.flushed;
       await root.close();
+      releaseLock();
     },
   };
+}
+
+/**
+ * One worker process per outbox: the sequence counter lives in memory, so two writers would overwrite each
+ * other's entries. A lock file names the owner; a lock left by a dead process is taken over.
+ */
+function lockDirectory(directory: string): () => void {
+  const lock = path.join(directory, 'outbox.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: ${(error as Error).message}`);
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new OutboxStoreError(`The outbox ${directory} is in use by process ${owner}. Give every worker process its own OfflineResilience:LocalStoragePath.`);
+      }
+      rmSync(lock, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const PROBE = fileURLToPath(new URL('./probe-outbox-store.mjs', import.meta.url));
+
+/** Reads the whole store in a child process; returns what is wrong with it, or undefined when it is fine. */
+function probe(file: string): string | undefined {
+  const result = spawnSync(process.execPath, [PROBE, file], { encoding: 'utf8', timeout: 60_000 });
+  if (result.status === 0) return undefined;
+  if (result.error) return `the store check could not run: ${result.error.message}`;
+  if (result.signal) return `reading it crashed LMDB (${result.signal}): the file is corrupt`;
+  return result.stderr.trim() || `the store check exited with ${result.status}`;
 }
 
 function openRoot(file: string, mapSize: number | undefined): RootDatabase {

@@ -1,0 +1,18 @@
+// Opens an outbox store in a throwaway process and reads all of it. LMDB can crash the whole process
+// (SIGSEGV) on a corrupt file, so the worker asks this probe first instead of risking a crash loop.
+// Exit 0: readable. Exit 2: LMDB reported an error (printed). Killed by a signal: corrupt.
+import { open } from 'lmdb';
+
+const file = process.argv[2];
+try {
+  const root = open({ path: file, maxDbs: 4, readOnly: true });
+  for (const name of ['meta', 'entries', 'finished']) {
+    const db = root.openDB({ name, ...(name === 'entries' ? { keyEncoding: 'ordered-binary' } : {}) });
+    for (const { key, value } of db.getRange()) void key, void value;
+  }
+  await root.close();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(String(error?.message ?? error));
+  process.exit(2);
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openOutboxStore, OutboxStoreError } from '../../lib/outbox/create-outbox-store.ts';
+
+const root = mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const entry = (i: number) => ({ queue: 'q', message: { i }, occurrenceId: `o${i % 3}`, kind: 'log' as const, createdAt: 1000 + i });
+
+describe('openOutboxStore', () => {
+  it('appends in order with stable message ids, and keeps them across a reopen', async () => {
+    const dir = path.join(root, 'reopen');
+    const store = openOutboxStore({ directory: dir });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => store.append(entry(i))));
+    const first = store.read(0, 100);
+    assert.deepEqual(first.map((e) => (e.message as { i: number }).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(new Set(first.map((e) => e.messageId)).size, 10);
+    await store.remove(first.slice(0, 4).map((e) => e.seq));
+    assert.equal(store.pending, 6);
+    await store.close();
+    const again = openOutboxStore({ directory: dir });
+    const rest = again.read(0, 100);
+    assert.equal(again.pending, 6);
+    assert.deepEqual(rest.map((e) => e.messageId), first.slice(4).map((e) => e.messageId));
+    assert.equal(again.oldestCreatedAt(), 1004);
+    await again.append(entry(10));
+    assert.equal(again.read(0, 100).at(-1)!.seq, first.at(-1)!.seq + 1); // the sequence continues
+    await again.close();
+  });
+
+  it('creates the store with owner-only permissions', async () => {
+    const dir = path.join(root, 'perms');
+    const store = openOutboxStore({ directory: dir });
+    await store.close();
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(path.join(dir, 'outbox.mdb')).mode & 0o777, 0o600);
+  });
+
+  it('remembers finished occurrences across a reopen and prunes old ones', async () => {
+    const dir = path.join(root, 'finished');
+    const store = openOutboxStore({ directory: dir });
+    store.markFinished('occ-1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.close();
+    const again = openOutboxStore({ directory: dir });
+    assert.equal(again.isFinished('occ-1'), true);
+    assert.equal(again.isFinished('occ-2'), false);
+    assert.equal(await again.pruneFinished(Date.now() + 1000), 1);
+    assert.equal(again.isFinished('occ-1'), false);
+    await again.close();
+  });
+
+  it('moves a corrupt store aside with a clear report and starts empty; fails when told to', async () => {
+    const dir = path.join(root, 'corrupt');
+    const bad = path.join(dir, 'outbox.mdb');
+    rmSync(dir, { recursive: true, force: true });
+    await openOutboxStore({ directory: dir }).close();
+    writeFileSync(bad, Buffer.alloc(64 * 1024, 0x5a));
+    assert.throws(() => openOutboxStore({ directory: dir, onCorrupt: 'fail' }), (e: Error) => e instanceof OutboxStoreError && e.message.includes(bad) && /move it aside/.test(e.message));
+    const reports: string[] = [];
+    const store = openOutboxStore({ directory: dir, report: (m) => reports.push(m) });
+    assert.equal(store.pending, 0);
+    assert.match(reports[0]!, /moved to .*outbox\.mdb\.corrupt-/);
+    assert.ok(readdirSync(dir).some((n) => n.startsWith('outbox.mdb.corrupt-')));
+    await store.close();
+  });
+
+  it('refuses a folder another live process uses, and takes over a stale lock', async () => {
+    const dir = path.join(root, 'locked');
+    const store = openOutboxStore({ directory: dir });
+    await store.close();
+    writeFileSync(path.join(dir, 'outbox.lock'), String(process.ppid)); // a live process that is not us
+    assert.throws(() => openOutboxStore({ directory: dir }), /in use by process/);
+    writeFileSync(path.join(dir, 'outbox.lock'), '999999999'); // no such process
+    const again = openOutboxStore({ directory: dir });
+    await again.close();
+  });
+
+  it('batches many appends into few transactions (fast enough for the worker)', async () => {
+    const store = openOutboxStore({ directory: path.join(root, 'batch') });
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => store.append(entry(i))));
+    assert.equal(store.read(0, 10_000).length, 5000);
+    await store.close();
+  });
+});

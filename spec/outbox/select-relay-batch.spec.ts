@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StoredEntry } from '../../lib/outbox/create-outbox-store.ts';
+import { coalesceStatuses, selectLiveLane } from '../../lib/outbox/select-relay-batch.ts';
+
+let seq = 0;
+const entry = (occurrenceId: string, kind: StoredEntry['kind']): StoredEntry => ({
+  seq: seq++, messageId: `m-${seq}`, queue: kind === 'log' ? 'worker_logs_queue' : 'job_status_updates_queue', message: {}, occurrenceId, kind, createdAt: 0,
+});
+
+describe('coalesceStatuses', () => {
+  it('sends only the final when Running, job heartbeats and the final of an occurrence wait together; logs stay', () => {
+    const batch = [entry('a', 'start'), entry('a', 'log'), entry('b', 'start'), entry('a', 'heartbeat'), entry('a', 'final'), entry('b', 'log')];
+    const { send, supersededBy } = coalesceStatuses(batch);
+    assert.deepEqual(send.map((e) => `${e.occurrenceId}:${e.kind}`), ['a:log', 'b:start', 'a:final', 'b:log']);
+    const final = batch[4]!;
+    assert.deepEqual(supersededBy.get(final.seq)!.map((e) => e.kind), ['start', 'heartbeat']);
+  });
+
+  it('keeps Running when the final is not in the batch', () => {
+    const batch = [entry('c', 'start'), entry('c', 'log')];
+    assert.deepEqual(coalesceStatuses(batch).send, batch);
+  });
+});
+
+describe('selectLiveLane', () => {
+  it('takes only occurrences with nothing pending before the live floor, in order', () => {
+    const old = entry('old', 'start'); // backlog
+    const floor = seq;
+    const candidates = [entry('old', 'final'), entry('new', 'start'), entry('new', 'final')];
+    const heads = new Map([['old', old.seq], ['new', candidates[1]!.seq]]);
+    const live = selectLiveLane(candidates, (o) => heads.get(o), floor);
+    assert.deepEqual(live.map((e) => `${e.occurrenceId}:${e.kind}`), ['new:start', 'new:final']);
+  });
+});
