@@ -1,12 +1,25 @@
 // Harness for AMQP integration specs: a worker behind a TCP proxy, a scheduler-side client, and cleanup of
 // every queue a run declared. Each harness uses its own WorkerId so runs never share job queues.
+import { execFileSync } from 'node:child_process';
 import { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../lib/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
-import { createAmqpWorker, toJobQueueName, toRoutingPattern, type AmqpWorker, type AmqpWorkerOptions } from '../../lib/transports/amqp/index.ts';
+import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../../lib/transports/amqp/index.ts';
 import { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
+/** Creates a throwaway virtual host (so specs and benchmarks never share queues); returns its name. */
+export function createVhost(name: string): string {
+  execFileSync('rabbitmqctl', ['-q', 'add_vhost', name]);
+  execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
+  return name;
+}
+
+/** Deletes a virtual host made by {@link createVhost}, with all its queues. */
+export function deleteVhost(name: string): void {
+  execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
+}
 
 /** A logger that keeps every line, for assertions on what the worker said. */
 export function captureLogger(): TechnicalLogger & { lines: string[] } {
@@ -19,6 +32,8 @@ export function captureLogger(): TechnicalLogger & { lines: string[] } {
 
 export interface AmqpHarness {
   readonly workerId: string;
+  /** The AMQP URL of this harness's own virtual host (direct, not through the proxy). */
+  readonly url: string;
   readonly proxy: TcpProxy;
   readonly scheduler: SchedulerClient;
   readonly logger: ReturnType<typeof captureLogger>;
@@ -31,30 +46,31 @@ export interface AmqpHarness {
 
 let counter = 0;
 
-/** Creates a harness with a unique WorkerId. */
+/** Creates a harness with a unique WorkerId in a virtual host of its own. */
 export async function createAmqpHarness(name: string): Promise<AmqpHarness> {
   const workerId = `spec-${name}-${process.pid}-${++counter}`;
+  const vhost = createVhost(workerId);
+  const url = `${AMQP_URL}/${vhost}`;
   const proxy = await createTcpProxy({ targetPort: 5672 });
-  const scheduler = await createSchedulerClient({ url: AMQP_URL });
-  const admin = new Connection({ url: AMQP_URL, retryLow: 100, retryHigh: 500 });
+  const scheduler = await createSchedulerClient({ url });
+  const admin = new Connection({ url, retryLow: 100, retryHigh: 500 });
   admin.on('error', () => undefined);
   const logger = captureLogger();
   const workers: AmqpWorker[] = [];
-  const jobNames = new Set<string>();
   return {
     workerId,
+    url,
     proxy,
     scheduler,
     logger,
     admin,
     async startWorker(options) {
-      for (const job of options.jobs) jobNames.add(job.name);
       const worker = createAmqpWorker({
         workerId,
         logger,
         heartbeatIntervalSeconds: 1,
         ...options,
-        rabbitmq: { url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, retryLowMs: 100, retryHighMs: 500, ...options.rabbitmq },
+        rabbitmq: { url: `amqp://guest:guest@127.0.0.1:${proxy.port}/${vhost}`, retryLowMs: 100, retryHighMs: 500, ...options.rabbitmq },
       });
       workers.push(worker);
       await worker.start();
@@ -63,11 +79,9 @@ export async function createAmqpHarness(name: string): Promise<AmqpHarness> {
     async close() {
       await Promise.all(workers.map((w) => w.close({ graceMs: 1000 }).catch(() => undefined)));
       await scheduler.close();
-      for (const jobName of jobNames) {
-        await admin.queueDelete({ queue: toJobQueueName(toRoutingPattern(workerId, jobName)) }).catch(() => undefined);
-      }
       await admin.close();
       await proxy.close();
+      deleteVhost(vhost);
     },
   };
 }

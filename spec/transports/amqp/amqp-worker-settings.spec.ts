@@ -1,12 +1,11 @@
 // Integration specs for per-message settings, job heartbeats and quorum queues, against the real broker.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
 import { defineJob, JobStatus } from '../../../lib/index.ts';
 import { toDispatchMessage } from '../../../lib/testing/index.ts';
 import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../../lib/transports/amqp/index.ts';
-import { captureLogger, createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
+import { AMQP_URL, captureLogger, createAmqpHarness, createVhost, deleteVhost, type AmqpHarness } from '../../support/amqp-harness.ts';
 
 let release: (() => void) | undefined;
 const jobs = [
@@ -47,14 +46,9 @@ describe('AMQP worker settings', () => {
 
 describe('AMQP worker with quorum queues (own vhost)', () => {
   const vhost = `spec-quorum-${process.pid}`;
-  const url = `amqp://guest:guest@127.0.0.1:5672/${vhost}`;
-  before(() => {
-    execFileSync('rabbitmqctl', ['-q', 'add_vhost', vhost]);
-    execFileSync('rabbitmqctl', ['-q', 'set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
-  });
-  after(() => {
-    execFileSync('rabbitmqctl', ['-q', 'delete_vhost', vhost]);
-  });
+  const url = `${AMQP_URL}/${vhost}`;
+  before(() => void createVhost(vhost));
+  after(() => deleteVhost(vhost));
 
   it('declares every queue with x-queue-type quorum and runs jobs', async () => {
     const workerId = `spec-quorum-${process.pid}`;

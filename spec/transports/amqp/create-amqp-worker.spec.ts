@@ -240,7 +240,7 @@ describe('AMQP worker against the real broker', () => {
     const { occurrenceId } = await h.scheduler.dispatch({ jobName: 'BlockingJob', workerId: h.workerId });
     await h.scheduler.waitUntil(() => runs.get(occurrenceId) === 1, { what: 'the first run' });
     const firstRelease = release;
-    const second = await h.startWorker({ jobs, rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672' } });
+    const second = await h.startWorker({ jobs, rabbitmq: { url: h.url } });
     h.proxy.cut(); // the first instance vanishes; its delivery goes to the second one
     try {
       await h.scheduler.waitUntil(() => runs.get(occurrenceId) === 2, { what: 'the run on the second instance', timeoutMs: 15_000 });
