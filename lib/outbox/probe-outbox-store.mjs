@@ -8,6 +8,7 @@ try {
   const root = open({ path: file, maxDbs: 4, readOnly: true });
   for (const name of ['meta', 'entries', 'finished']) {
     const db = root.openDB({ name, ...(name === 'entries' ? { keyEncoding: 'ordered-binary' } : {}) });
+    if (db === undefined) continue; // not written yet: nothing to check
     for (const { key, value } of db.getRange()) void key, void value;
   }
   await root.close();

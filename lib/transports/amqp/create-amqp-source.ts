@@ -19,7 +19,10 @@ export interface ConsumedJob extends RegisteredJob {
 
 /** Options of {@link createAmqpSource}. */
 export interface AmqpSourceOptions {
+  /** Consumers and their acks. */
   readonly connection: Connection;
+  /** Publishing (retry copies, dead letters, delay-queue declarations). */
+  readonly publishConnection: Connection;
   readonly executor: Executor;
   readonly jobs: readonly ConsumedJob[];
   readonly publisher: AmqpPublisher;
@@ -60,7 +63,7 @@ export function jobQueueArguments(queueType: QueueType): Record<string, unknown>
 
 /** Creates the source; consumers start with `start()`. */
 export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
-  const { connection, executor, publisher, registry, finished, logger } = options;
+  const { connection, publishConnection, executor, publisher, registry, finished, logger } = options;
   const queueType = options.queueType ?? 'Classic';
   const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
   const consumers: JobConsumer[] = [];
@@ -68,7 +71,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   const inProgress = new Map<string, Promise<Disposition>>();
   const held = new Map<AsyncMessage, { since: number; label: string; warned: boolean }>();
   const declaredDelayQueues = new Set<string>();
-  connection.on('connection', () => declaredDelayQueues.clear());
+  publishConnection.on('connection', () => declaredDelayQueues.clear());
   let watchdog: NodeJS.Timeout | undefined;
 
   async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<Disposition> {
@@ -100,7 +103,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     const delayQueue = toRetryQueueName(job.queue, action.delayMs);
     try {
       if (!declaredDelayQueues.has(delayQueue)) {
-        await connection.queueDeclare({
+        await publishConnection.queueDeclare({
           queue: delayQueue,
           durable: true,
           arguments: {

@@ -53,6 +53,7 @@ export interface AmqpWorker {
   readonly identity: { readonly workerId: string; readonly instanceId: string };
   readonly executor: Executor;
   readonly registry: CancellationRegistry;
+  /** The consuming connection (publishing has its own). */
   readonly connection: Connection;
   /** The outbox, when enabled. */
   readonly outbox: Outbox | undefined;
@@ -73,28 +74,35 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const logger = options.logger ?? silentLogger;
   const identity = { workerId: options.workerId, instanceId: options.instanceId ?? newInstanceId(options.workerId) };
   const url = toAmqpUrl(options.rabbitmq);
-  const connection = new Connection({
-    url,
-    connectionName: identity.instanceId,
-    retryLow: options.rabbitmq.retryLowMs ?? 1000,
-    retryHigh: options.rabbitmq.retryHighMs ?? 30_000,
-    ...(options.rabbitmq.heartbeatSeconds === undefined ? {} : { heartbeat: options.rabbitmq.heartbeatSeconds }),
-  });
-  let connectedOnce = false;
-  connection.on('error', (error: unknown) => logger.warn(`RabbitMQ (${redactUrl(url)}): ${error instanceof Error ? error.message : String(error)}`));
-  connection.on('connection', () => {
-    if (connectedOnce) logger.info(`RabbitMQ reconnected (${redactUrl(url)})`);
-    connectedOnce = true;
-  });
-  connection.on('connection.blocked', (reason: unknown) => logger.warn(`RabbitMQ blocked this connection: ${String(reason)}`));
-  connection.on('connection.unblocked', () => logger.info('RabbitMQ unblocked this connection'));
+  // Two connections, as RabbitMQ advises: when the broker blocks publishers (a memory or disk alarm) it
+  // stops reading their connection, acks included; consumers on their own connection keep acking.
+  const connect = (role: 'consume' | 'publish', target: string) => {
+    const connection = new Connection({
+      url: target,
+      connectionName: `${identity.instanceId} (${role})`,
+      retryLow: options.rabbitmq.retryLowMs ?? 1000,
+      retryHigh: options.rabbitmq.retryHighMs ?? 30_000,
+      ...(options.rabbitmq.heartbeatSeconds === undefined ? {} : { heartbeat: options.rabbitmq.heartbeatSeconds }),
+    });
+    let connectedOnce = false;
+    connection.on('error', (error: unknown) => logger.warn(`RabbitMQ ${role} connection (${redactUrl(target)}): ${error instanceof Error ? error.message : String(error)}`));
+    connection.on('connection', () => {
+      if (connectedOnce) logger.info(`RabbitMQ ${role} connection restored (${redactUrl(target)})`);
+      connectedOnce = true;
+    });
+    connection.on('connection.blocked', (reason: unknown) => logger.warn(`RabbitMQ blocked the ${role} connection: ${String(reason)}`));
+    connection.on('connection.unblocked', () => logger.info(`RabbitMQ unblocked the ${role} connection`));
+    return connection;
+  };
+  const connection = connect('consume', url);
+  const publishConnection = connect('publish', options.rabbitmq.publishUrl ?? url);
 
   const queueType: QueueType = options.rabbitmq.queueType ?? 'Classic';
-  const publisher = createAmqpPublisher({ connection, identity, queueType, logger });
+  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger });
   // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
-  const outbox = options.outbox
-    ? createOutbox({ settings: options.outbox, publisher: createAmqpPublisher({ connection, identity, queueType, logger, maxAttempts: 1 }), connection, logger })
-    : undefined;
+  const relayPublisher = options.outbox ? createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 }) : undefined;
+  const outbox =
+    options.outbox && relayPublisher ? createOutbox({ settings: options.outbox, publisher: relayPublisher, connection: publishConnection, logger }) : undefined;
   const sink = outbox ?? options.sink?.(publisher) ?? publisher;
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();
@@ -119,7 +127,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     logger.warn(`${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`);
   }
   const presence = createWorkerPresence({
-    connection,
+    connection: publishConnection,
     publisher,
     identity,
     jobs,
@@ -131,6 +139,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const source = createAmqpSource({
     connection,
+    publishConnection,
     executor,
     jobs,
     publisher,
@@ -174,8 +183,9 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
         clearTimeout(timer);
         await presence.stop();
         await outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
-        await publisher.close();
-        await connection.close();
+        // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
+        await Promise.all([publisher.close(), relayPublisher?.close()]);
+        await Promise.all([connection.close(), publishConnection.close()]);
         logger.info(`Worker ${identity.instanceId} stopped`);
       })();
       return closed;

@@ -3,6 +3,8 @@
 /** RabbitMQ settings; `Url` wins over the parts when given (amqp:// or amqps://). */
 export interface RabbitMqSettings {
   readonly url?: string | undefined;
+  /** Advanced: a separate address for the publishing connection (defaults to the same broker). */
+  readonly publishUrl?: string | undefined;
   readonly host?: string;
   readonly port?: number;
   readonly username?: string;

@@ -1,0 +1,167 @@
+// The outbox against the real RabbitMQ and LMDB: outages, a SIGKILLed worker, the size bound, idempotency.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { open } from 'lmdb';
+import { defineJob, JobStatus } from '../../lib/index.ts';
+import type { CollectedMessage } from '../../lib/testing/index.ts';
+import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
+import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
+import { createTcpProxy } from '../support/tcp-proxy.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const root = mkdtempSync(path.join(tmpdir(), 'outbox-it-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** First arrival of every message id: duplicates after a crash are expected and dropped by id. */
+function unique<T>(messages: readonly CollectedMessage<T>[]): CollectedMessage<T>[] {
+  const seen = new Set<string>();
+  return messages.filter((m) => {
+    const id = String(m.properties.messageId);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Per store, the sequence numbers in a message id (`{store}-{seq}`) must arrive in increasing order. The
+ * broker keeps order per queue, not across queues, so statuses and logs are checked each on their own.
+ */
+function assertOrdered(messages: readonly CollectedMessage<unknown>[], what: string): void {
+  const last = new Map<string, number>();
+  for (const m of messages) {
+    const [store, seq] = String(m.properties.messageId).split('-');
+    assert.ok(Number(seq) > (last.get(store!) ?? -1), `${what}: ${m.properties.messageId} arrived after a later message`);
+    last.set(store!, Number(seq));
+  }
+}
+
+const runs = new Map<string, number>();
+const stepJob = defineJob({
+  name: 'StepJob',
+  maxParallelJobs: 10,
+  async run(_d, ctx) {
+    runs.set(ctx.occurrence.id, (runs.get(ctx.occurrence.id) ?? 0) + 1);
+    for (let i = 0; i < 5; i++) {
+      ctx.log.info(`step ${i}`, { step: i });
+      await sleep(40);
+    }
+    return 'stepped';
+  },
+});
+const quickJob = defineJob({ name: 'QuickJob', maxParallelJobs: 4, run: (_d, ctx) => void runs.set(ctx.occurrence.id, (runs.get(ctx.occurrence.id) ?? 0) + 1) });
+
+describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
+  let h: AmqpHarness;
+  before(async () => {
+    h = await createAmqpHarness('outbox');
+  });
+  after(async () => {
+    killAllWorkers();
+    await h.close();
+  });
+
+  it('a broker outage mid-run loses no status and no log; order per occurrence holds', async () => {
+    const worker = await h.startWorker({ jobs: [stepJob], outbox: { localStoragePath: path.join(root, 'outage'), syncIntervalSeconds: 1 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await h.scheduler.dispatch({ jobName: 'StepJob', workerId: h.workerId })).occurrenceId);
+    await sleep(100);
+    h.proxy.cut();
+    await sleep(800);
+    assert.ok(worker.outbox!.health().pending > 0, 'statuses and logs wait in the outbox during the outage');
+    h.proxy.restore();
+    for (const id of ids) {
+      const final = await h.scheduler.waitForFinalStatus(id, { timeoutMs: 20_000 });
+      assert.equal(final.body!.Status, JobStatus.Completed);
+    }
+    await h.scheduler.waitUntil(() => ids.every((id) => unique(h.scheduler.logs(id)).length >= 5), { what: 'five logs per occurrence', timeoutMs: 15_000 });
+    for (const id of ids) {
+      const logs = unique(h.scheduler.logs(id));
+      assert.deepEqual(logs.map((l) => (l.body!.Log as Record<string, unknown>)['Message']), ['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
+      const statuses = unique(h.scheduler.statuses(id));
+      assert.equal(statuses.filter((s) => s.body!.Status !== JobStatus.Running).length, 1, 'exactly one final status');
+      assertOrdered(statuses, `statuses of ${id}`);
+      assertOrdered(logs, `logs of ${id}`);
+      assert.equal(runs.get(id), 1);
+    }
+    await worker.close({ graceMs: 1000 });
+    assert.equal(worker.outbox!.store.pending, 0);
+  });
+
+  it('a worker killed with SIGKILL and restarted delivers every status and log written before the kill', async () => {
+    const proxy = await createTcpProxy({ targetPort: 5672 });
+    const outboxDir = path.join(root, 'sigkill');
+    const config = { url: `amqp://guest:guest@127.0.0.1:${proxy.port}/${h.workerId}`, workerId: `${h.workerId}-child`, outboxDir, steps: 20, stepMs: 30 };
+    try {
+      const first = await spawnWorker(config);
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await h.scheduler.dispatch({ jobName: 'StepJob', workerId: config.workerId })).occurrenceId);
+      await h.scheduler.waitUntil(() => ids.every((id) => h.scheduler.statuses(id).length > 0), { what: 'every job to start' });
+      proxy.cut(); // from now on everything the child writes stays in its outbox
+      await sleep(300);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      // What the killed worker had committed (the store is closed now; read it as LMDB files).
+      const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 4, readOnly: true });
+      const pending = [...db.openDB<{ messageId: string; occurrenceId: string }, number>({ name: 'entries', keyEncoding: 'ordered-binary' }).getRange()].map((e) => e.value);
+      await db.close();
+      assert.ok(pending.length > 20, `expected a backlog in the killed worker's outbox, found ${pending.length}`);
+      proxy.restore();
+      const second = await spawnWorker(config);
+      const arrivedIds = () => new Set([...h.scheduler.statuses(), ...h.scheduler.logs()].map((m) => String(m.properties.messageId)));
+      await h.scheduler.waitUntil(() => pending.every((p) => arrivedIds().has(p.messageId)), { what: 'every entry written before the kill', timeoutMs: 20_000 });
+      for (const id of ids) {
+        const final = await h.scheduler.waitForFinalStatus(id, { timeoutMs: 20_000 });
+        assert.equal(final.body!.Status, JobStatus.Completed);
+        assertOrdered(unique(h.scheduler.statuses(id)), `statuses of ${id}`);
+        assertOrdered(unique(h.scheduler.logs(id)), `logs of ${id}`);
+      }
+      second.child.kill('SIGTERM');
+      await second.exited;
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('when the outbox is full the worker stops taking jobs instead of dropping anything, then resumes', async () => {
+    const publishProxy = await createTcpProxy({ targetPort: 5672 });
+    try {
+      const worker = await h.startWorker({
+        jobs: [quickJob],
+        rabbitmq: { url: h.url, publishUrl: `amqp://guest:guest@127.0.0.1:${publishProxy.port}/${h.workerId}`, retryLowMs: 100, retryHighMs: 500 },
+        outbox: { localStoragePath: path.join(root, 'bounded'), maxPendingEntries: 10, syncIntervalSeconds: 1 },
+      });
+      publishProxy.cut(); // publishing is down, consuming is not: statuses pile up in the outbox
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await h.scheduler.dispatch({ jobName: 'QuickJob', workerId: h.workerId })).occurrenceId);
+      await h.scheduler.waitUntil(() => h.logger.lines.some((l) => l.includes('Outbox full')), { what: 'the outbox to report full' });
+      await sleep(1000);
+      const ran = ids.filter((id) => runs.has(id)).length;
+      assert.ok(ran < 40, `intake should have stopped, but ${ran} of 40 jobs ran`);
+      assert.ok(worker.outbox!.health().full);
+      assert.ok(h.logger.lines.some((l) => l.includes('Not taking new jobs')));
+      publishProxy.restore();
+      for (const id of ids) assert.equal((await h.scheduler.waitForFinalStatus(id, { timeoutMs: 30_000 })).body!.Status, JobStatus.Completed);
+      assert.ok(h.logger.lines.some((l) => l.includes('Taking new jobs again')));
+      await worker.close({ graceMs: 1000 });
+    } finally {
+      await publishProxy.close();
+    }
+  });
+
+  it('remembers finished occurrences across a restart: a duplicate delivery is acked without running', async () => {
+    const dir = path.join(root, 'idempotent');
+    const first = await h.startWorker({ jobs: [quickJob], outbox: { localStoragePath: dir } });
+    const { occurrenceId } = await h.scheduler.dispatch({ jobName: 'QuickJob', workerId: h.workerId });
+    await h.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
+    await first.close({ graceMs: 1000 });
+    const second = await h.startWorker({ jobs: [quickJob], outbox: { localStoragePath: dir } });
+    await h.scheduler.dispatch({ jobName: 'QuickJob', workerId: h.workerId, occurrenceId });
+    await h.scheduler.waitUntil(() => h.logger.lines.some((l) => l.includes(`${occurrenceId} already finished`)), { what: 'the duplicate to be acked' });
+    assert.equal(runs.get(occurrenceId), 1);
+    await second.close({ graceMs: 1000 });
+  });
+});
