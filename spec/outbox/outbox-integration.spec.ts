@@ -146,6 +146,12 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
       publishProxy.restore();
       for (const id of ids) assert.equal((await h.scheduler.waitForFinalStatus(id, { timeoutMs: 30_000 })).body!.Status, JobStatus.Completed);
       assert.ok(h.logger.lines.some((l) => l.includes('Taking new jobs again')));
+    // Jobs that started while publishing was down had Running and the final waiting together: only the final
+    // (which carries StartTime) was sent.
+    assert.ok(worker.outbox!.relay.stats.coalesced > 0, 'some Running entries were coalesced');
+    const coalesced = ids.filter((id) => unique(h.scheduler.statuses(id)).length === 1);
+    assert.ok(coalesced.length > 0);
+    for (const id of coalesced) assert.match(String(h.scheduler.statuses(id)[0]!.body!['StartTime']), /^\d{4}-/);
       await worker.close({ graceMs: 1000 });
     } finally {
       await publishProxy.close();
