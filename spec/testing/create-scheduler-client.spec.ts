@@ -6,9 +6,12 @@ import { Connection, type SyncMessage } from 'rabbitmq-client';
 import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
 import { MilvaionNames, toJobQueueName } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createSchedulerClient, newOccurrenceId, toDispatchMessage, type SchedulerClient } from '../../lib/testing/index.ts';
+import { createVhost, deleteVhost } from '../support/amqp-harness.ts';
 
-const URL = 'amqp://guest:guest@127.0.0.1:5672';
 const WORKER = `spec-${process.pid}`;
+// A virtual host of its own: this spec purges the scheduler-side queues, which must not touch anyone else's.
+const VHOST = `spec-scheduler-client-${process.pid}`;
+const URL = `amqp://guest:guest@127.0.0.1:5672/${VHOST}`;
 const PATTERN = `${WORKER}.sendemail.*`;
 const JOB_QUEUE = toJobQueueName(PATTERN);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,6 +54,7 @@ async function withClient(fn: (scheduler: SchedulerClient) => Promise<void>, opt
 }
 
 before(async () => {
+  createVhost(VHOST);
   rabbit = new Connection({ url: URL, retryLow: 100, retryHigh: 500 });
   rabbit.on('error', () => undefined);
   await rabbit.onConnect(5000);
@@ -59,6 +63,7 @@ before(async () => {
 after(async () => {
   for (const queue of createdQueues) await rabbit.queueDelete({ queue });
   await rabbit.close();
+  deleteVhost(VHOST);
 });
 
 describe('createSchedulerClient: dispatch', () => {
