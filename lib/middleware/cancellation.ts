@@ -44,6 +44,11 @@ export function cancellation(options: v.InferInput<typeof CancellationOptions> =
       if (outcome.isErr() && outcome.error.kind === 'cancelled') {
         ctx.log.write('Warning', `Job execution was cancelled: ${outcome.error.reason}`, null, 'Execution');
       }
+      // Marked before this execution unregisters (synchronously, in the same turn), so no cancel can fall
+      // between "running here" and "waiting for its retry".
+      if (outcome.isErr() && outcome.error.kind === 'retry-scheduled') {
+        registry?.awaitRetry(occurrenceId, ctx.clock.now() + outcome.error.delayMs);
+      }
       return outcome;
     } finally {
       active.delete(ctx.abort);

@@ -5,7 +5,7 @@ import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.ts';
 import { parseJobMessage } from '../../core/parse-job-message.ts';
 import { isFinal } from '../../core/to-status-record.ts';
-import type { CancellationRegistry, FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
+import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
@@ -28,7 +28,6 @@ export interface AmqpSourceOptions {
   readonly publisher: AmqpPublisher;
   /** Where the runtime's own log lines (dead-letter notices) go: the same sink as the executor's. */
   readonly sink: Sink;
-  readonly registry: CancellationRegistry;
   readonly finished: FinishedOccurrences;
   readonly logger: TechnicalLogger;
   readonly queueType?: QueueType;
@@ -63,7 +62,7 @@ export function jobQueueArguments(queueType: QueueType): Record<string, unknown>
 
 /** Creates the source; consumers start with `start()`. */
 export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
-  const { connection, publishConnection, executor, publisher, registry, finished, logger } = options;
+  const { connection, publishConnection, executor, publisher, finished, logger } = options;
   const queueType = options.queueType ?? 'Classic';
   const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
   const consumers: JobConsumer[] = [];
@@ -128,7 +127,6 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
         },
         Buffer.from(JSON.stringify(envelope.body ?? {})),
       );
-      registry.awaitRetry(envelope.occurrenceId, Date.now() + action.delayMs);
       return 'ack';
     } catch (error) {
       // The broker redelivers the original (same retry count): slower, but nothing is lost.

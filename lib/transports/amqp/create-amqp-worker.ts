@@ -11,7 +11,9 @@ import { createFinishedOccurrences } from '../../core/create-finished-occurrence
 import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.ts';
 import { silentLogger } from '../../create-logger.ts';
 import { defaultMiddleware } from '../../middleware/default-middleware.ts';
-import { createOutbox, type Outbox, type OutboxSettings } from '../../outbox/create-outbox.ts';
+import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.ts';
+import type { RedisSettings } from '../../control/redis/parse-cancellation.ts';
+import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.ts';
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createAmqpSource, type ConsumedJob } from './create-amqp-source.ts';
 import { createWorkerPresence } from './create-worker-presence.ts';
@@ -42,6 +44,8 @@ export interface AmqpWorkerOptions {
    * `false` publishes directly with confirms.
    */
   readonly outbox?: OutboxSettings | false;
+  /** The `Worker:Redis` section: cancellation from the dashboard. Absent or `false`: no cancellation. */
+  readonly redis?: RedisSettings | false;
   /** Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
   readonly consumerTimeoutSeconds?: number;
@@ -57,10 +61,21 @@ export interface AmqpWorker {
   readonly connection: Connection;
   /** The outbox, when enabled. */
   readonly outbox: Outbox | undefined;
+  /** What the worker depends on, for health probes: Redis `degraded` is not the worker being down. */
+  health(): WorkerHealth;
   /** Resolves once connected, registered and consuming. */
   start(): Promise<void>;
   /** Graceful stop: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, up to `drainMs` to empty the outbox, disconnect. */
   close(options?: { graceMs?: number; drainMs?: number }): Promise<void>;
+}
+
+/** The state of a worker's dependencies. */
+export interface WorkerHealth {
+  readonly rabbitmq: { readonly consume: boolean; readonly publish: boolean };
+  readonly redis: RedisHealth | 'disabled';
+  readonly outbox: OutboxHealth | 'disabled';
+  readonly runningJobs: number;
+  readonly stopping: boolean;
 }
 
 /** Makes a .NET-style instance id: `{workerId}-{8 hex}`. */
@@ -144,13 +159,13 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     jobs,
     publisher,
     sink,
-    registry,
     finished: options.finished ?? outbox?.finished ?? createFinishedOccurrences(),
     logger,
     queueType,
     consumerTimeoutMs,
     onJobsChanged: () => presence.jobsChanged(),
   });
+  const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   let started = false;
   let closed: Promise<void> | undefined;
 
@@ -160,6 +175,13 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     registry,
     connection,
     outbox,
+    health: () => ({
+      rabbitmq: { consume: connection.ready, publish: publishConnection.ready },
+      redis: redis?.health() ?? 'disabled',
+      outbox: outbox?.health() ?? 'disabled',
+      runningJobs: executor.running,
+      stopping: closed !== undefined,
+    }),
     async start() {
       if (started) return;
       started = true;
@@ -168,6 +190,8 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
         outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
         outbox.start();
       }
+      if (redis) await redis.start();
+      else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
       source.start();
       await source.ready();
       await presence.start();
@@ -182,6 +206,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
         await drained;
         clearTimeout(timer);
         await presence.stop();
+        await redis?.close();
         await outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
         // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
         await Promise.all([publisher.close(), relayPublisher?.close()]);

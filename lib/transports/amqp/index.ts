@@ -1,5 +1,5 @@
 // milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
-export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions } from './create-amqp-worker.ts';
+export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './create-amqp-worker.ts';
 export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './create-amqp-source.ts';
 export { createWorkerPresence, hostFacts, type WorkerPresence } from './create-worker-presence.ts';
@@ -9,3 +9,6 @@ export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusM
 export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './to-presence-messages.ts';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
 export { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
+export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.ts';
+export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from '../../control/redis/parse-cancellation.ts';
+export { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.ts';

@@ -185,7 +185,6 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
     }
     if (outcome.isErr() && outcome.error.kind === 'retry-scheduled') {
       const { delayMs, nextRetryCount } = outcome.error;
-      registry.awaitRetry(envelope.occurrenceId, clock.now() + delayMs);
       inFlight++;
       // The waiting retry holds no concurrency slot: it is only a timer until it is queued again.
       const timer = setTimeout(() => {

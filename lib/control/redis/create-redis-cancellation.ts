@@ -1,0 +1,134 @@
+// The Redis cancellation listener: a dedicated subscriber on the scheduler's cancellation channel that
+// aborts the matching running occurrence (or stops its scheduled retry) through the cancellation registry.
+// Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
+import { createClient } from 'redis';
+import type { CancellationRegistry, TechnicalLogger } from '../../core/types.ts';
+import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.ts';
+
+/** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
+export const DEFAULT_CANCELLATION_CHANNEL = 'Milvaion:JobScheduler:cancellation_channel';
+
+/** Redis as the worker sees it: `degraded` means cancellation is unavailable, not that the worker is down. */
+export interface RedisHealth {
+  readonly state: 'connected' | 'connecting' | 'degraded' | 'closed';
+  readonly since: number;
+  readonly lastError: string | undefined;
+  readonly cancellationsReceived: number;
+  readonly ignoredMessages: number;
+}
+
+/** The running listener. */
+export interface RedisCancellation {
+  /** Connects and subscribes in the background; resolves when subscribed the first time (or `timeoutMs` passed). */
+  start(timeoutMs?: number): Promise<boolean>;
+  health(): RedisHealth;
+  close(): Promise<void>;
+}
+
+/** Options of {@link createRedisCancellation}. */
+export interface RedisCancellationOptions {
+  readonly settings: RedisSettings;
+  readonly registry: CancellationRegistry;
+  readonly logger: TechnicalLogger;
+  /** Called for every cancel that reached a running or retry-waiting occurrence (benchmarks, metrics). */
+  readonly onCancel?: (occurrenceId: string) => void;
+}
+
+/** Creates the listener; throws at once when the settings cannot make a Redis address. */
+export function createRedisCancellation(options: RedisCancellationOptions): RedisCancellation {
+  const { registry, logger } = options;
+  const target = toRedisTarget(options.settings);
+  if (target.isErr()) throw new Error(target.error);
+  const { host, port, password, username, database, tls } = target.value;
+  const channel = options.settings.cancellationChannel || DEFAULT_CANCELLATION_CHANNEL;
+  const where = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${database}`; // never the password
+  const common = { host, port, connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) };
+  const client = createClient({
+    socket: tls ? { ...common, tls: true as const, servername: host } : { ...common, tls: false as const },
+    ...(password === undefined ? {} : { password }),
+    ...(username === undefined ? {} : { username }),
+    database,
+    // A half-open connection (a cut network) is noticed within seconds, not at the next publish.
+    pingInterval: 5000,
+    disableClientInfo: true,
+  });
+  let state: RedisHealth['state'] = 'connecting';
+  let since = Date.now();
+  let lastError: string | undefined;
+  let received = 0;
+  let ignored = 0;
+  let lastIgnoredLog = 0;
+  let closing = false;
+
+  const setState = (next: RedisHealth['state']) => {
+    if (next === state) return;
+    state = next;
+    since = Date.now();
+  };
+
+  client.on('error', (error: unknown) => {
+    lastError = error instanceof Error ? error.message : String(error);
+    if (closing) return;
+    // One line per outage, however many reconnect attempts it takes.
+    if (state === 'connected' || state === 'connecting') {
+      logger.warn(`Redis ${where} unreachable (${lastError}): jobs keep running, dashboard cancellation is paused until it returns`);
+    }
+    setState('degraded');
+  });
+  client.on('ready', () => {
+    if (state === 'degraded') logger.info(`Redis ${where} is back after ${Math.round((Date.now() - since) / 1000)} s; listening on ${channel} again`);
+    setState('connected');
+  });
+
+  const onMessage = (payload: string) => {
+    const parsed = parseCancellation(payload);
+    if (parsed.isErr()) {
+      ignored++;
+      // Garbage on the channel is logged, at most once a second, and never stops the listener.
+      if (Date.now() - lastIgnoredLog > 1000) {
+        lastIgnoredLog = Date.now();
+        logger.warn(`Ignored a message on ${channel}: ${parsed.error}`);
+      }
+      return;
+    }
+    received++;
+    const { occurrenceId, reason } = parsed.value;
+    if (registry.cancel(occurrenceId, reason)) {
+      logger.info(`Cancel for ${occurrenceId}: ${reason}`);
+      options.onCancel?.(occurrenceId);
+    } else {
+      logger.debug(`Cancel for ${occurrenceId} ignored: it does not run here`);
+    }
+  };
+
+  return {
+    async start(timeoutMs = 5000) {
+      const subscribed = client
+        .connect()
+        .then(() => client.subscribe(channel, onMessage))
+        .then(() => {
+          logger.info(`Listening for cancellations on ${where} ${channel}`);
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (!closing) logger.warn(`Redis cancellation could not start: ${error instanceof Error ? error.message : String(error)}`);
+          return false;
+        });
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([subscribed, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      clearTimeout(timer);
+      if (!waited) logger.warn(`Redis ${where} not reachable yet; the worker runs and cancellation starts when Redis is back`);
+      return waited;
+    },
+    health: () => ({ state, since, lastError, cancellationsReceived: received, ignoredMessages: ignored }),
+    async close() {
+      closing = true;
+      setState('closed');
+      try {
+        if (client.isOpen) await client.close();
+      } catch {
+        client.destroy();
+      }
+    },
+  };
+}
