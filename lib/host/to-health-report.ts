@@ -1,0 +1,113 @@
+// toHealthReport(): maps the dependency state of every logical worker in the process to liveness,
+// readiness, startup and ASP.NET-style checks. Pure: no I/O and no clock of its own (`now` is passed in).
+//
+// The rules:
+// - Checks per logical worker: `Worker`, `RabbitMQ`, then `Outbox` and `Redis` when enabled. With several
+//   workers each name gets a 1-based suffix: `RabbitMQ (worker 2)`.
+// - Worker: Healthy while it runs; Unhealthy once it is stopping (it takes no new jobs).
+// - RabbitMQ: Unhealthy when the consume or the publish connection is down. That makes the process not
+//   ready, but it stays live: rabbitmq-client reconnects by itself, a restart would not help.
+// - Outbox: Unhealthy when full (the worker has paused intake until RabbitMQ accepts the backlog), else
+//   Healthy. Disabled: no check at all (a dependency that is off cannot fail, and listing it is config).
+// - Redis: Healthy when connected; Degraded in any other state (connecting, degraded, closed): jobs keep
+//   running, only cancellation from the dashboard is paused, so the process stays ready and live.
+//   Disabled: no check at all.
+// - status is the worst check; ready = started and no check is Unhealthy (Degraded is ready, as in ASP.NET).
+// - live is false only when every logical worker is stopping or stopped; an empty list (no worker created
+//   yet) is live but not ready.
+// - started = startedAt is defined.
+// - Descriptions and data hold only states, counts and ages: never hosts, URLs, paths, limits or error
+//   texts (Redis's lastError and the outbox's reason can name a host or a configured limit).
+import type { RedisHealth } from '../control/redis/create-redis-cancellation.ts';
+import type { OutboxHealth } from '../outbox/create-outbox.ts';
+import type { WorkerHealth } from '../transports/amqp/create-amqp-worker.ts';
+
+/** ASP.NET's `HealthStatus` names. */
+export type HealthStatus = 'Healthy' | 'Degraded' | 'Unhealthy';
+
+/** One entry of a health report, as ASP.NET's `HealthReportEntry` shows it (minus duration and tags). */
+export interface HealthCheck {
+  readonly name: string;
+  readonly status: HealthStatus;
+  readonly description: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The process's health: what the probes (files and HTTP) answer. */
+export interface HealthReport {
+  readonly live: boolean;
+  readonly ready: boolean;
+  readonly started: boolean;
+  readonly status: HealthStatus;
+  readonly checks: readonly HealthCheck[];
+}
+
+const RANK: Readonly<Record<HealthStatus, number>> = { Healthy: 0, Degraded: 1, Unhealthy: 2 };
+
+/** Maps the health of each logical worker (one entry per worker) to a report; `startedAt` is undefined until the host has started. */
+export function toHealthReport(health: readonly WorkerHealth[], now: number, startedAt: number | undefined): HealthReport {
+  const checks: HealthCheck[] = [];
+  health.forEach((worker, i) => {
+    const suffix = health.length > 1 ? ` (worker ${i + 1})` : '';
+    checks.push(workerCheck(worker, suffix), rabbitMqCheck(worker, suffix));
+    if (worker.outbox !== 'disabled') checks.push(outboxCheck(worker.outbox, suffix));
+    if (worker.redis !== 'disabled') checks.push(redisCheck(worker.redis, suffix, now));
+  });
+  if (health.length === 0) {
+    checks.push({ name: 'Worker', status: 'Unhealthy', description: 'No worker has been created yet', data: { workers: 0 } });
+  }
+  const status = checks.reduce<HealthStatus>((worst, c) => (RANK[c.status] > RANK[worst] ? c.status : worst), 'Healthy');
+  const started = startedAt !== undefined;
+  return {
+    live: health.length === 0 || health.some((w) => !w.stopping),
+    ready: started && status !== 'Unhealthy',
+    started,
+    status,
+    checks,
+  };
+}
+
+function workerCheck(worker: WorkerHealth, suffix: string): HealthCheck {
+  const data = { runningJobs: worker.runningJobs, stopping: worker.stopping };
+  return worker.stopping
+    ? { name: `Worker${suffix}`, status: 'Unhealthy', description: `Stopping: takes no new jobs, ${worker.runningJobs} still running`, data }
+    : { name: `Worker${suffix}`, status: 'Healthy', description: `Running ${worker.runningJobs} jobs`, data };
+}
+
+function rabbitMqCheck(worker: WorkerHealth, suffix: string): HealthCheck {
+  const { consume, publish } = worker.rabbitmq;
+  const data = { consume, publish };
+  const name = `RabbitMQ${suffix}`;
+  if (consume && publish) return { name, status: 'Healthy', description: 'Consume and publish connections are up', data };
+  const down = !consume && !publish ? 'The consume and publish connections are' : !consume ? 'The consume connection is' : 'The publish connection is';
+  return { name, status: 'Unhealthy', description: `${down} down; the client reconnects by itself`, data };
+}
+
+function outboxCheck(outbox: OutboxHealth, suffix: string): HealthCheck {
+  const data = { pending: outbox.pending, oldestAgeSeconds: seconds(outbox.oldestAgeMs), full: outbox.full };
+  const name = `Outbox${suffix}`;
+  if (!outbox.full) return { name, status: 'Healthy', description: `${outbox.pending} entries pending`, data };
+  return {
+    name,
+    status: 'Unhealthy',
+    description: `Full (${outbox.pending} entries pending, the oldest ${data.oldestAgeSeconds} s old): the worker takes no new jobs until RabbitMQ accepts the backlog; nothing is dropped`,
+    data,
+  };
+}
+
+function redisCheck(redis: RedisHealth, suffix: string, now: number): HealthCheck {
+  const data = {
+    state: redis.state,
+    stateAgeSeconds: seconds(now - redis.since),
+    cancellationsReceived: redis.cancellationsReceived,
+    ignoredMessages: redis.ignoredMessages,
+  };
+  const name = `Redis${suffix}`;
+  if (redis.state === 'connected') return { name, status: 'Healthy', description: 'Listening for cancellations', data };
+  return { name, status: 'Degraded', description: `Redis is ${redis.state}: jobs keep running, cancellation from the dashboard is paused`, data };
+}
+
+/** Milliseconds to seconds with one decimal, never negative (clocks can step back). */
+function seconds(ms: number): number {
+  return Math.max(0, Math.round(ms / 100) / 10);
+}

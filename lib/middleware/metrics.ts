@@ -1,0 +1,77 @@
+// metrics(): counts each execution's outcome, times it and tracks how many run, into a recorder (the port
+// that createMetrics() implements). It never changes an outcome and allocates no strings per job.
+import * as v from 'valibot';
+import { parseOptions } from '../core/parse-options.ts';
+import type { JobFailure, Middleware, Outcome } from '../core/types.ts';
+
+/** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
+export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;
+/** One of {@link OUTCOME_LABELS}. */
+export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];
+
+/** The `job` label of executions whose job name matches no registered job (bounded: message names are not). */
+export const UNKNOWN_JOB_LABEL = '(unknown)';
+
+/** Where metrics() records: a port, so middleware stays free of any metrics library or I/O. */
+export interface JobMetricsRecorder {
+  /** An execution entered the pipeline at this layer. */
+  jobStarted(): void;
+  /** It left with `outcome` after `seconds`; `job` is a registered job name or {@link UNKNOWN_JOB_LABEL}. */
+  jobFinished(job: string, outcome: OutcomeLabel, seconds: number): void;
+  /** It left by throwing (a middleware bug): only the running count goes down. */
+  jobAborted(): void;
+}
+
+/** Options of {@link metrics}. */
+export const MetricsOptions = v.strictObject({
+  /** Usually `createMetrics()`; any {@link JobMetricsRecorder} works. */
+  registry: v.custom<JobMetricsRecorder>(
+    (x) => typeof x === 'object' && x !== null && ['jobStarted', 'jobFinished', 'jobAborted'].every((m) => typeof (x as Record<string, unknown>)[m] === 'function'),
+    'a JobMetricsRecorder such as createMetrics()',
+  ),
+});
+
+/** Maps an outcome to its `outcome` label value. */
+function toOutcomeLabel(outcome: Outcome): OutcomeLabel {
+  if (outcome.isOk()) return 'completed';
+  const kind: JobFailure['kind'] = outcome.error.kind;
+  switch (kind) {
+    case 'failed':
+      return 'failed';
+    case 'cancelled':
+      return 'cancelled';
+    case 'timed-out':
+      return 'timed_out';
+    case 'invalid-data':
+      return 'invalid_data';
+    case 'unknown-job':
+      return 'unknown_job';
+    case 'skipped':
+      return 'skipped';
+    case 'retry-scheduled':
+      return 'retry_scheduled';
+    default:
+      return kind satisfies never;
+  }
+}
+
+/**
+ * Creates the metrics middleware. Place it outermost (next to logging) to see one outcome per delivery,
+ * in-process retries included; the duration is measured with the context's clock.
+ */
+export function metrics(options: v.InferInput<typeof MetricsOptions>): Middleware {
+  const { registry } = parseOptions('metrics', MetricsOptions, options);
+  return async function metrics(ctx, next) {
+    const started = ctx.clock.now();
+    registry.jobStarted();
+    let outcome: Outcome;
+    try {
+      outcome = await next();
+    } catch (error) {
+      registry.jobAborted();
+      throw error;
+    }
+    registry.jobFinished(ctx.definition?.name ?? UNKNOWN_JOB_LABEL, toOutcomeLabel(outcome), (ctx.clock.now() - started) / 1000);
+    return outcome;
+  };
+}

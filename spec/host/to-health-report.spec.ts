@@ -1,0 +1,158 @@
+// Specs of toHealthReport(): every rule that maps the workers' dependency state to live, ready, started,
+// the overall status and the checks, and that descriptions and data carry no configuration.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RedisHealth } from '../../lib/control/redis/create-redis-cancellation.ts';
+import type { OutboxHealth } from '../../lib/outbox/create-outbox.ts';
+import { toHealthReport, type HealthCheck, type HealthReport } from '../../lib/host/to-health-report.ts';
+import type { WorkerHealth } from '../../lib/transports/amqp/create-amqp-worker.ts';
+
+const NOW = 1_700_000_000_000;
+const STARTED = NOW - 60_000;
+
+const redis = (overrides: Partial<RedisHealth> = {}): RedisHealth => ({
+  state: 'connected',
+  since: NOW - 12_345,
+  lastError: undefined,
+  cancellationsReceived: 4,
+  ignoredMessages: 1,
+  ...overrides,
+});
+const outbox = (overrides: Partial<OutboxHealth> = {}): OutboxHealth => ({ pending: 3, oldestAgeMs: 2_500, full: false, reason: undefined, ...overrides });
+const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
+  rabbitmq: { consume: true, publish: true },
+  redis: redis(),
+  outbox: outbox(),
+  runningJobs: 2,
+  stopping: false,
+  ...overrides,
+});
+
+const check = (report: HealthReport, name: string): HealthCheck => {
+  const found = report.checks.find((c) => c.name === name);
+  assert.ok(found, `no check named ${name} in ${report.checks.map((c) => c.name).join(', ')}`);
+  return found;
+};
+const flags = (r: HealthReport) => ({ live: r.live, ready: r.ready, started: r.started, status: r.status });
+
+describe('toHealthReport()', () => {
+  it('reports a healthy started worker as live, ready and Healthy with Worker, RabbitMQ, Outbox and Redis checks', () => {
+    const report = toHealthReport([worker()], NOW, STARTED);
+    assert.deepEqual(flags(report), { live: true, ready: true, started: true, status: 'Healthy' });
+    assert.deepEqual(report.checks.map((c) => [c.name, c.status]), [
+      ['Worker', 'Healthy'],
+      ['RabbitMQ', 'Healthy'],
+      ['Outbox', 'Healthy'],
+      ['Redis', 'Healthy'],
+    ]);
+    assert.deepEqual(check(report, 'Worker').data, { runningJobs: 2, stopping: false });
+    assert.deepEqual(check(report, 'RabbitMQ').data, { consume: true, publish: true });
+    assert.deepEqual(check(report, 'Outbox').data, { pending: 3, oldestAgeSeconds: 2.5, full: false });
+    assert.deepEqual(check(report, 'Redis').data, { state: 'connected', stateAgeSeconds: 12.3, cancellationsReceived: 4, ignoredMessages: 1 });
+  });
+
+  it('is not started, and so not ready, until startedAt is defined (but live)', () => {
+    const report = toHealthReport([worker()], NOW, undefined);
+    assert.deepEqual(flags(report), { live: true, ready: false, started: false, status: 'Healthy' });
+  });
+
+  for (const [consume, publish, words] of [
+    [false, true, 'The consume connection is down'],
+    [true, false, 'The publish connection is down'],
+    [false, false, 'The consume and publish connections are down'],
+  ] as const) {
+    it(`makes RabbitMQ Unhealthy and the process not ready but live when consume=${consume} publish=${publish}`, () => {
+      const report = toHealthReport([worker({ rabbitmq: { consume, publish } })], NOW, STARTED);
+      assert.deepEqual(flags(report), { live: true, ready: false, started: true, status: 'Unhealthy' });
+      const rabbit = check(report, 'RabbitMQ');
+      assert.equal(rabbit.status, 'Unhealthy');
+      assert.match(rabbit.description, new RegExp(`^${words}; the client reconnects by itself$`));
+      assert.deepEqual(rabbit.data, { consume, publish });
+    });
+  }
+
+  it('makes a full outbox Unhealthy and the process not ready but live, saying why', () => {
+    const full = outbox({ pending: 100_000, oldestAgeMs: 61_000, full: true, reason: '100000 entries pending (limit 100000)' });
+    const report = toHealthReport([worker({ outbox: full })], NOW, STARTED);
+    assert.deepEqual(flags(report), { live: true, ready: false, started: true, status: 'Unhealthy' });
+    const c = check(report, 'Outbox');
+    assert.equal(c.status, 'Unhealthy');
+    assert.match(c.description, /takes no new jobs until RabbitMQ accepts the backlog/);
+    assert.match(c.description, /100000 entries pending, the oldest 61 s old/);
+    assert.doesNotMatch(c.description, /limit/, 'the configured limit is config, not state');
+    assert.deepEqual(c.data, { pending: 100_000, oldestAgeSeconds: 61, full: true });
+  });
+
+  for (const state of ['degraded', 'connecting', 'closed'] as const) {
+    it(`makes Redis ${state} Degraded: overall Degraded, still ready and live`, () => {
+      const report = toHealthReport([worker({ redis: redis({ state, lastError: 'connect ECONNREFUSED 10.1.2.3:6379' }) })], NOW, STARTED);
+      assert.deepEqual(flags(report), { live: true, ready: true, started: true, status: 'Degraded' });
+      const c = check(report, 'Redis');
+      assert.equal(c.status, 'Degraded');
+      assert.match(c.description, /jobs keep running, cancellation from the dashboard is paused/);
+      assert.equal(c.data['state'], state);
+    });
+  }
+
+  it('leaves disabled Redis and a disabled outbox out of the checks', () => {
+    const report = toHealthReport([worker({ redis: 'disabled', outbox: 'disabled' })], NOW, STARTED);
+    assert.deepEqual(report.checks.map((c) => c.name), ['Worker', 'RabbitMQ']);
+    assert.deepEqual(flags(report), { live: true, ready: true, started: true, status: 'Healthy' });
+  });
+
+  it('makes a stopping worker Unhealthy and not ready; live turns false once every worker is stopping', () => {
+    const one = toHealthReport([worker({ stopping: true, runningJobs: 1 })], NOW, STARTED);
+    assert.deepEqual(flags(one), { live: false, ready: false, started: true, status: 'Unhealthy' });
+    assert.equal(check(one, 'Worker').description, 'Stopping: takes no new jobs, 1 still running');
+    assert.deepEqual(check(one, 'Worker').data, { runningJobs: 1, stopping: true });
+
+    const mixed = toHealthReport([worker({ stopping: true }), worker()], NOW, STARTED);
+    assert.deepEqual(flags(mixed), { live: true, ready: false, started: true, status: 'Unhealthy' });
+  });
+
+  it('suffixes check names with the 1-based worker number when there are several workers', () => {
+    const report = toHealthReport([worker({ redis: 'disabled' }), worker({ rabbitmq: { consume: true, publish: false } })], NOW, STARTED);
+    assert.deepEqual(report.checks.map((c) => `${c.name}=${c.status}`), [
+      'Worker (worker 1)=Healthy',
+      'RabbitMQ (worker 1)=Healthy',
+      'Outbox (worker 1)=Healthy',
+      'Worker (worker 2)=Healthy',
+      'RabbitMQ (worker 2)=Unhealthy',
+      'Outbox (worker 2)=Healthy',
+      'Redis (worker 2)=Healthy',
+    ]);
+    assert.equal(report.ready, false);
+  });
+
+  it('takes the worst check as the status: Unhealthy beats Degraded', () => {
+    const report = toHealthReport([worker({ redis: redis({ state: 'degraded' }), rabbitmq: { consume: false, publish: true } })], NOW, STARTED);
+    assert.equal(report.status, 'Unhealthy');
+    assert.equal(report.ready, false);
+  });
+
+  it('with no worker yet is live but not ready, with one Unhealthy Worker check', () => {
+    const report = toHealthReport([], NOW, STARTED);
+    assert.deepEqual(flags(report), { live: true, ready: false, started: true, status: 'Unhealthy' });
+    assert.deepEqual(report.checks.map((c) => [c.name, c.status]), [['Worker', 'Unhealthy']]);
+  });
+
+  it('never puts an error text, host or limit in descriptions or data, and clamps ages at 0', () => {
+    const secretish = { lastError: 'WRONGPASS invalid password for redis://admin:hunter2@cache.internal:6380', since: NOW + 5_000, state: 'degraded' as const };
+    const report = toHealthReport(
+      [worker({ redis: redis(secretish), outbox: outbox({ full: true, reason: 'oldest entry is 3600 s old (limit 3600 s)' }) })],
+      NOW,
+      STARTED,
+    );
+    const text = JSON.stringify(report);
+    for (const leak of ['hunter2', 'cache.internal', 'WRONGPASS', 'limit', 'lastError', 'reason']) assert.ok(!text.includes(leak), `report leaks ${leak}: ${text}`);
+    assert.equal(check(report, 'Redis').data['stateAgeSeconds'], 0);
+    for (const c of report.checks) {
+      for (const value of Object.values(c.data)) assert.ok(['number', 'boolean', 'string'].includes(typeof value), `${c.name} data holds only scalars`);
+    }
+  });
+
+  it('is pure: the same input gives the same report', () => {
+    const input = [worker()];
+    assert.deepEqual(toHealthReport(input, NOW, STARTED), toHealthReport(input, NOW, STARTED));
+  });
+});
