@@ -1,6 +1,7 @@
 // milvaion-worker's public entry: defineJob, the pipeline and its middleware, the embedded transport and
 // the serverless handler. It loads no broker, store or Redis client (those live in subpath exports).
 export { defineJob, isJobDefinition, type DefineJobOptions } from './define-job.ts';
+export { defineSetup, isWorkerSetup, type WorkerSetup } from './define-setup.ts';
 export { PermanentJobError, isPermanentError } from './core/permanent-job-error.ts';
 export { formatException } from './core/format-exception.ts';
 export { compose, type Terminal } from './core/compose.ts';

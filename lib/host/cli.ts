@@ -1,0 +1,193 @@
+// The milvaion-worker command line: run, check, init, dispatch. Exit codes: 0 done, 1 failure at run time,
+// 2 bad arguments, 3 a dispatched job did not complete, 4 a dispatched job did not finish in time,
+// 78 bad configuration or job modules (nothing was connected).
+import { parseArgs } from 'node:util';
+import { createLogger } from '../create-logger.ts';
+import { discoverModules } from './discover-modules.ts';
+import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from './create-worker-host.ts';
+import { describeConfig, loadConfig, redactConfig } from './load-config.ts';
+import { initProject } from './init-project.ts';
+import { dispatchJob } from './dispatch-job.ts';
+import type { WorkerConfig } from './worker-config.ts';
+
+/** Exit codes of the CLI. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notCompleted: 3, timedOut: 4, config: 78 } as const;
+
+const HELP: Record<string, string> = {
+  main: `milvaion-worker <command> [options]
+
+Commands:
+  run [--config file] [--env name] <module-or-dir>...   start a worker with the jobs these modules export
+  check [--config file] [--env name] <module-or-dir>... validate config and jobs, print what would run; no connection
+  init <dir> [--template console|api]                   scaffold a new worker project
+  dispatch <JobName> [--data json] [--worker-id id]     publish a job as the scheduler would, print its statuses and logs
+
+Run 'milvaion-worker <command> --help' for the options of a command.
+Exit codes: 0 ok, 1 failure at run time, 2 bad arguments, 3 dispatched job not Completed, 4 dispatch timed out, 78 bad config or modules.`,
+  run: `milvaion-worker run [--config file] [--env name] <module-or-dir>...
+
+Loads the configuration (--config, else $MILVAION_CONFIG, else ./appsettings.json; then appsettings.{env}.json;
+then Worker__… / JobConsumers__… environment variables), loads every defineJob() and defineSetup() export of the
+given modules (folders are searched recursively), connects and runs until SIGTERM or SIGINT, then stops
+gracefully (Worker:ShutdownTimeoutSeconds for running jobs, then the outbox drains).`,
+  check: `milvaion-worker check [--config file] [--env name] <module-or-dir>...
+
+Validates the configuration and the job modules without connecting anywhere, and prints the effective
+configuration (passwords redacted), each job with its routing pattern, queue and settings. Exit 0 or 78.`,
+  init: `milvaion-worker init <dir> [--template console|api] [--from path]
+
+Creates a worker project in <dir>: package.json, a sample job, appsettings.json, and a test that uses the
+embedded transport. 'api' adds HTTP health probes. --from uses a local checkout of milvaion-worker.`,
+  dispatch: `milvaion-worker dispatch <JobName> [--data json] [--worker-id id] [--config file] [--timeout seconds]
+
+Publishes the job to RabbitMQ exactly as the Milvaion scheduler does and prints the statuses and logs the worker
+sends back until the final status. It consumes the scheduler's queues: use it where no scheduler runs.`,
+};
+
+type Out = { log(line: string): void; error(line: string): void };
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: readonly string[], out: Out = { log: (l) => console.log(l), error: (l) => console.error(l) }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    out.log(HELP['main']!);
+    return command === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        env: { type: 'string' },
+        template: { type: 'string' },
+        from: { type: 'string' },
+        data: { type: 'string' },
+        'worker-id': { type: 'string' },
+        timeout: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    out.error(`${(error as Error).message}\n\n${HELP[command] ?? HELP['main']!}`);
+    return ExitCode.usage;
+  }
+  const { values, positionals } = parsed;
+  if (!(command in HELP) || command === 'main') {
+    out.error(`Unknown command "${command}".\n\n${HELP['main']!}`);
+    return ExitCode.usage;
+  }
+  if (values.help) {
+    out.log(HELP[command]!);
+    return ExitCode.ok;
+  }
+  const load = () => loadConfig({ configPath: values.config, environment: values.env, env: process.env, cwd: process.cwd() });
+
+  switch (command) {
+    case 'init': {
+      const dir = positionals[0];
+      const template = values.template ?? 'console';
+      if (dir === undefined || (template !== 'console' && template !== 'api')) {
+        out.error(HELP['init']!);
+        return ExitCode.usage;
+      }
+      const created = initProject({ dir, template, from: values.from });
+      if (created.isErr()) {
+        out.error(created.error);
+        return ExitCode.failure;
+      }
+      out.log(`Created ${created.value.length} files in ${dir}. Next: cd ${dir} && npm install && npm test && npm start`);
+      return ExitCode.ok;
+    }
+    case 'dispatch': {
+      const jobName = positionals[0];
+      if (jobName === undefined) {
+        out.error(HELP['dispatch']!);
+        return ExitCode.usage;
+      }
+      const config = load();
+      if (config.isErr()) {
+        out.error(config.error.format());
+        return ExitCode.config;
+      }
+      let data: unknown;
+      try {
+        data = values.data === undefined ? undefined : JSON.parse(values.data);
+      } catch {
+        out.error('--data must be JSON');
+        return ExitCode.usage;
+      }
+      return dispatchJob({ config: config.value, jobName, data, workerId: values['worker-id'], timeoutSeconds: Number(values.timeout ?? 60), out });
+    }
+    case 'check':
+    case 'run': {
+      const config = load();
+      if (config.isErr()) {
+        out.error(config.error.format());
+        return ExitCode.config;
+      }
+      const modules = await discoverModules(positionals);
+      if (modules.isErr()) {
+        out.error(`Job modules:\n${modules.error.map((p) => `  - ${p}`).join('\n')}`);
+        return ExitCode.config;
+      }
+      const matched = matchJobsToConfig(config.value, modules.value.jobs);
+      if (matched.isErr()) {
+        out.error(`Configuration and jobs do not match:\n${matched.error.map((p) => `  - ${p}`).join('\n')}`);
+        return ExitCode.config;
+      }
+      if (command === 'check') {
+        out.log(describeConfig(config.value));
+        out.log(describeJobs(config.value, modules.value.jobs));
+        if (matched.value.unconfigured.length > 0) out.log(`\nNo JobConsumers entry (defineJob() defaults apply): ${matched.value.unconfigured.join(', ')}`);
+        out.log(`\nOK: ${modules.value.jobs.length} job(s) from ${modules.value.files.length} module(s).`);
+        return ExitCode.ok;
+      }
+      return runWorker(config.value, modules.value.jobs, modules.value.setups);
+    }
+    default:
+      return ExitCode.usage;
+  }
+}
+
+function describeJobs(config: WorkerConfig, jobs: Parameters<typeof groupJobsByWorker>[1]): string {
+  const lines = ['\nJobs:'];
+  for (const [workerId, group] of groupJobsByWorker(config, jobs)) {
+    lines.push(`  worker ${workerId}:`);
+    for (const job of group) lines.push(`    ${job.name}${job.schema ? ' (typed data)' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+async function runWorker(config: WorkerConfig, jobs: Parameters<typeof groupJobsByWorker>[1], setups: Parameters<typeof createWorkerHost>[0]['setups']): Promise<number> {
+  const logger = createLogger({ level: config.worker.logLevel, tag: 'milvaion-worker' });
+  logger.debug(`Effective configuration: ${JSON.stringify(redactConfig(config))}`);
+  const host = createWorkerHost({ config, jobs, setups: setups ?? [], logger });
+  if (host.isErr()) {
+    logger.error(host.error.join('\n'));
+    return ExitCode.config;
+  }
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal}: stopping (running jobs get ${config.worker.shutdownTimeoutSeconds} s)`);
+      host.value.stop().then(
+        () => resolve(ExitCode.ok),
+        (error: unknown) => {
+          logger.error('Stopping failed', error);
+          resolve(ExitCode.failure);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  try {
+    await host.value.start();
+  } catch (error) {
+    logger.error('The worker could not start', error);
+    await host.value.stop().catch(() => undefined);
+    return ExitCode.failure;
+  }
+  return stopped;
+}

@@ -1,0 +1,243 @@
+// Valibot schemas for the .NET appsettings.json shape (`Worker`, `JobConsumers`) with its PascalCase keys. Values
+// are coerced as .NET binding does (environment variables arrive as strings); messages say what was found.
+import * as v from 'valibot';
+import { toRedisTarget } from '../control/redis/parse-cancellation.ts';
+import { redactSecrets } from './redact-config.ts';
+
+type Issue = v.BaseIssue<unknown>;
+
+const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+function show(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (typeof input === 'string') return JSON.stringify(input.length > 80 ? `${input.slice(0, 77)}...` : input);
+  if (typeof input === 'number' || typeof input === 'boolean') return String(input);
+  if (Array.isArray(input)) return 'a list';
+  if (input === null) return 'null';
+  return typeof input === 'object' ? 'a section' : `a ${typeof input}`;
+}
+
+const expecting = (what: string, render: (input: unknown) => string = show) => (issue: Issue) => `expected ${what}, found ${render(issue.input)}`;
+const blankToUndefined = (x: unknown): unknown => (typeof x === 'string' && x.trim() === '' ? undefined : x);
+const toStringish = (x: unknown): unknown => (typeof x === 'number' || typeof x === 'boolean' ? String(x) : x);
+const toNumberish = (x: unknown): unknown => (typeof x === 'string' && NUMERIC.test(x.trim()) ? Number(x.trim()) : x);
+const toBooleanish = (x: unknown): unknown => {
+  const t = typeof x === 'string' ? x.trim().toLowerCase() : undefined;
+  return t === 'true' ? true : t === 'false' ? false : x;
+};
+
+/** A whole number in a range; a blank string counts as unset (environment variables cannot be deleted). */
+function wholeNumber(min: number, max?: number, why = '') {
+  const m = expecting(`${max === undefined ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`}${why}`);
+  const checked = v.pipe(v.number(m), v.integer(m), v.minValue(min, m), v.maxValue(max ?? Number.MAX_SAFE_INTEGER, m));
+  return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.transform(toNumberish), v.optional(checked)));
+}
+
+const port = () => wholeNumber(1, 65535);
+
+function flag() {
+  const m = expecting('true or false');
+  return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.transform(toBooleanish), v.optional(v.boolean(m))));
+}
+
+/** Any text, blank included (numbers and booleans become text, as .NET binds them). */
+function freeText(render: (input: unknown) => string = show) {
+  return v.optional(v.pipe(v.unknown(), v.transform(toStringish), v.string(expecting('text', render))));
+}
+
+/** Text that must not be blank, optionally with a further rule described in `what`. */
+function nonBlankText(what: string, rule: (s: string) => boolean = () => true) {
+  const m = expecting(what);
+  return v.optional(v.pipe(v.unknown(), v.transform(toStringish), v.string(m), v.check((s) => s.trim() !== '' && rule(s), m)));
+}
+
+/** One of a fixed set of names, matched case-insensitively (plus aliases) and returned in canonical spelling. */
+function oneOf<const T extends string>(names: readonly T[], aliases: Readonly<Record<string, T>> = {}) {
+  const lookup = new Map<string, T>([...names.map((n) => [n.toLowerCase(), n] as const), ...Object.entries(aliases)]);
+  const m = expecting(`one of ${names.join(', ')}`);
+  const named = v.pipe(
+    v.string(m),
+    v.check((s) => lookup.has(s.trim().toLowerCase()), m),
+    v.transform((s) => lookup.get(s.trim().toLowerCase()) as T),
+  );
+  return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.optional(named)));
+}
+
+function levenshtein(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, k) => k);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(next[j - 1]! + 1, row[j]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/** The known key a typo most likely meant: the nearest, within a third of its length (at least 2 edits). */
+function closest(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = levenshtein(name.toLowerCase(), key.toLowerCase());
+    if (distance <= Math.max(2, Math.floor(Math.max(name.length, key.length) / 3)) && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** A section whose unknown keys are errors, every one of them: a typo there would otherwise silently do nothing. */
+function section<const E extends v.ObjectEntries>(name: string, entries: E) {
+  const known = Object.keys(entries);
+  // strictObject() stops at the first unknown key; this check reports them all, even when other keys fail too.
+  return v.pipe(
+    v.looseObject(entries, expecting(`the ${name} section (an object)`)),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const input: unknown = dataset.value;
+      if (typeof input !== 'object' || input === null) return;
+      for (const [key, value] of Object.entries(input)) {
+        if (Object.hasOwn(entries, key)) continue;
+        const near = closest(key, known);
+        const message = `unknown key ${JSON.stringify(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
+        addIssue({ message, input: key, path: [{ type: 'object', origin: 'key', input: input as Record<string, unknown>, key, value }] });
+      }
+    }),
+  );
+}
+
+const redisProblem = (s: string): string | undefined =>
+  s.trim() === '' ? undefined : toRedisTarget({ connectionString: s }).match(() => undefined, (e) => e);
+const redactedShow = (input: unknown) => (typeof input === 'string' ? show(redactSecrets(input)) : show(input));
+
+/** `Worker:RabbitMQ`. */
+export const RabbitMqSection = section('RabbitMQ', {
+  Host: nonBlankText('a host name'),
+  Port: port(),
+  Username: freeText(),
+  Password: freeText(() => 'a value that is not text'),
+  VirtualHost: freeText(),
+  Url: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform(toStringish),
+      v.string(expecting('an amqp:// or amqps:// URL', redactedShow)),
+      v.check((s) => s.trim() === '' || (/^amqps?:\/\//i.test(s.trim()) && URL.canParse(s.trim())), expecting('an amqp:// or amqps:// URL', redactedShow)),
+    ),
+  ),
+  Ssl: flag(),
+  QueueType: oneOf(['Classic', 'Quorum']),
+  ConsumerTimeoutSeconds: wholeNumber(1),
+});
+
+/** `Worker:Redis`: a StackExchange connection string (`host:port,password=…`) or a `redis://` URL. */
+export const RedisSection = section('Redis', {
+  ConnectionString: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform(toStringish),
+      v.string(expecting('a Redis connection string', redactedShow)),
+      v.check(
+        (s) => redisProblem(s) === undefined,
+        (issue) => `expected a Redis connection string (host:port,password=… or redis://…), found ${redactedShow(issue.input)}: ${redisProblem(String(issue.input))}`,
+      ),
+    ),
+  ),
+  Password: freeText(() => 'a value that is not text'),
+  Database: wholeNumber(0),
+  CancellationChannel: nonBlankText('a channel name'),
+});
+
+/** `Worker:Heartbeat`. */
+export const HeartbeatSection = section('Heartbeat', {
+  Enabled: flag(),
+  // The scheduler forgets an instance whose key has not been refreshed for 120 s (protocol §5).
+  IntervalSeconds: wholeNumber(1, 119, ' (the scheduler forgets a worker after 120 s without a heartbeat)'),
+  JobHeartbeatIntervalSeconds: wholeNumber(1),
+});
+
+/** `Worker:OfflineResilience` (the outbox), with this runtime's bounds. */
+export const OfflineResilienceSection = section('OfflineResilience', {
+  Enabled: flag(),
+  LocalStoragePath: nonBlankText('a directory path'),
+  SyncIntervalSeconds: wholeNumber(1),
+  MaxSyncRetries: wholeNumber(0),
+  CleanupIntervalHours: wholeNumber(1),
+  RecordRetentionDays: wholeNumber(1),
+  MaxPendingEntries: wholeNumber(1),
+  MaxPendingAgeSeconds: wholeNumber(1),
+  CoalesceStatuses: flag(),
+});
+
+/** `Worker:HealthCheck`: probe files and an optional HTTP endpoint. */
+export const HealthCheckSection = section('HealthCheck', {
+  Enabled: flag(),
+  LiveFilePath: nonBlankText('a file path'),
+  ReadyFilePath: nonBlankText('a file path'),
+  IntervalSeconds: wholeNumber(1),
+  HttpHost: nonBlankText('a host name or address'),
+  HttpPort: port(),
+});
+
+/** The `Worker` section. */
+export const WorkerSection = section('Worker', {
+  // The scheduler builds Redis keys as `workers:{WorkerId}:…` and splits them on ':'.
+  WorkerId: nonBlankText('a non-empty name without ":" or whitespace', (s) => !/[\s:]/.test(s)),
+  MaxParallelJobs: wholeNumber(1),
+  ExecutionTimeoutSeconds: wholeNumber(1),
+  ShutdownTimeoutSeconds: wholeNumber(0),
+  LogLevel: oneOf(['silent', 'error', 'warn', 'info', 'debug', 'trace'], {
+    none: 'silent',
+    critical: 'error',
+    warning: 'warn',
+    information: 'info',
+  }),
+  RabbitMQ: v.optional(RabbitMqSection),
+  Redis: v.optional(RedisSection),
+  Heartbeat: v.optional(HeartbeatSection),
+  OfflineResilience: v.optional(OfflineResilienceSection),
+  HealthCheck: v.optional(HealthCheckSection),
+});
+
+/** One `JobConsumers:{JobName}` entry. */
+export const JobConsumerSection = section('job consumer', {
+  ConsumerId: nonBlankText('a non-empty consumer id'),
+  RoutingPattern: nonBlankText('a routing pattern'),
+  // 0 means "the worker's MaxParallelJobs", as in the .NET SDK, so .NET files load unchanged.
+  MaxParallelJobs: wholeNumber(0),
+  // 0 means no timeout, as in the .NET SDK.
+  ExecutionTimeoutSeconds: wholeNumber(0),
+  // Runs this job under another logical worker (several WorkerIds in one process).
+  WorkerId: nonBlankText('a non-empty name without ":" or whitespace', (s) => !/[\s:]/.test(s)),
+  MaxRetries: wholeNumber(0),
+  BaseRetryDelaySeconds: wholeNumber(0),
+  LogUserFriendlyLogsViaLogger: flag(),
+});
+
+/** The parts of an appsettings.json this runtime reads; every other top-level section is stripped. */
+export const ConfigSchema = v.object({
+  Worker: v.optional(WorkerSection),
+  JobConsumers: v.optional(v.record(v.string(), JobConsumerSection, expecting('the JobConsumers section (an object keyed by job name)'))),
+});
+
+/** A validated appsettings object, PascalCase keys, nothing defaulted yet. */
+export type AppSettings = v.InferOutput<typeof ConfigSchema>;
+
+interface SchemaNode {
+  readonly type: string;
+  readonly wrapped?: SchemaNode;
+  readonly entries?: Readonly<Record<string, SchemaNode>>;
+  readonly value?: SchemaNode;
+}
+
+/** Maps a key path in any casing to the schema's PascalCase keys; job names and unknown keys keep their spelling. */
+export function toCanonicalPath(segments: readonly string[]): string[] {
+  let node: SchemaNode | undefined = ConfigSchema as unknown as SchemaNode;
+  return segments.map((segment) => {
+    while (node?.wrapped) node = node.wrapped;
+    if (node?.type === 'record') {
+      node = node.value;
+      return segment;
+    }
+    const entries: Readonly<Record<string, SchemaNode>> = node?.entries ?? {};
+    const key = Object.keys(entries).find((k) => k.toLowerCase() === segment.toLowerCase());
+    node = key === undefined ? undefined : entries[key];
+    return key ?? segment;
+  });
+}

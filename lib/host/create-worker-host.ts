@@ -1,0 +1,167 @@
+// createWorkerHost(): wiring only. Validated config + discovered jobs + setups → one DI root, one or more
+// logical workers (one per WorkerId), probes; start and a graceful stop for the CLI or an embedding app.
+import { err, ok, type Result } from 'neverthrow';
+import { createServiceContainer } from '../core/create-service-container.ts';
+import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.ts';
+import type { WorkerSetup } from '../define-setup.ts';
+import { createAmqpWorker, type AmqpWorker } from '../transports/amqp/create-amqp-worker.ts';
+import { createHealthFiles, type HealthFiles } from './create-health-files.ts';
+import { createHealthServer, type HealthServer } from './create-health-server.ts';
+import { createMetrics, type Metrics } from './create-metrics.ts';
+import { toHealthReport, type HealthReport } from './to-health-report.ts';
+import type { JobConsumerConfig, WorkerConfig } from './worker-config.ts';
+
+/** Options of {@link createWorkerHost}. */
+export interface WorkerHostOptions {
+  readonly config: WorkerConfig;
+  readonly jobs: readonly AnyJobDefinition[];
+  readonly setups?: readonly WorkerSetup[];
+  readonly logger: TechnicalLogger;
+}
+
+/** A process's workers. */
+export interface WorkerHost {
+  readonly workers: readonly AmqpWorker[];
+  readonly metrics: Metrics;
+  /** Liveness, readiness and the checks behind them, across the logical workers. */
+  report(): HealthReport;
+  /** The HTTP probe server's port, once started (when `Worker:HealthCheck:HttpPort` is set). */
+  readonly httpPort: number | undefined;
+  start(): Promise<void>;
+  /** Graceful stop: no new jobs, running ones get `Worker:ShutdownTimeoutSeconds`, then the outbox drains. */
+  stop(): Promise<void>;
+}
+
+/** How jobs map to logical workers: each job's `JobConsumers:{Job}:WorkerId`, else `Worker:WorkerId`. */
+export function groupJobsByWorker(config: WorkerConfig, jobs: readonly AnyJobDefinition[]): Map<string, AnyJobDefinition[]> {
+  const groups = new Map<string, AnyJobDefinition[]>();
+  for (const job of jobs) {
+    const workerId = consumerEntry(config, job.name)?.workerId ?? config.worker.workerId;
+    groups.set(workerId, [...(groups.get(workerId) ?? []), job]);
+  }
+  return groups;
+}
+
+/** The JobConsumers entry of a job (matched case-insensitively, as .NET configuration keys are). */
+export function consumerEntry(config: WorkerConfig, jobName: string): JobConsumerConfig | undefined {
+  const key = Object.keys(config.jobConsumers).find((k) => k.toLowerCase() === jobName.toLowerCase());
+  return key === undefined ? undefined : config.jobConsumers[key];
+}
+
+/**
+ * Checks that config and jobs match. A `JobConsumers` entry with no job is an error (a typo or a renamed job
+ * would silently do nothing); a job without an entry runs on its defineJob() defaults and is reported.
+ */
+export function matchJobsToConfig(config: WorkerConfig, jobs: readonly AnyJobDefinition[]): Result<{ unconfigured: string[] }, string[]> {
+  const names = new Set(jobs.map((j) => j.name.toLowerCase()));
+  const orphans = Object.keys(config.jobConsumers).filter((k) => !names.has(k.toLowerCase()));
+  if (orphans.length > 0) {
+    return err(orphans.map((k) => `JobConsumers:${k} has no matching job (jobs found: ${jobs.map((j) => j.name).join(', ') || 'none'})`));
+  }
+  return ok({ unconfigured: jobs.filter((j) => consumerEntry(config, j.name) === undefined).map((j) => j.name) });
+}
+
+function toJobDefaults(entry: JobConsumerConfig | undefined): JobDefaults | undefined {
+  if (entry === undefined) return undefined;
+  const d: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) if (value !== undefined && key !== 'workerId') d[key] = value;
+  return d as JobDefaults;
+}
+
+/** Creates the host; fails with every mismatch between configuration and jobs. */
+export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost, string[]> {
+  const { config, logger } = options;
+  const matched = matchJobsToConfig(config, options.jobs);
+  if (matched.isErr()) return err(matched.error);
+  if (matched.value.unconfigured.length > 0) logger.info(`No JobConsumers entry for ${matched.value.unconfigured.join(', ')}: using their defineJob() defaults`);
+  const setups = options.setups ?? [];
+  const container = createServiceContainer((c) => {
+    for (const setup of setups) setup.services?.(c);
+  });
+  const metrics = createMetrics();
+  // Metrics outermost among the user's layers: it counts every outcome, retries decided inside included.
+  const use = [metrics.middleware(), ...setups.flatMap((s) => s.use ?? [])];
+  const w = config.worker;
+  const groups = groupJobsByWorker(config, options.jobs);
+  const workers = [...groups].map(([workerId, jobs]) =>
+    createAmqpWorker({
+      workerId,
+      rabbitmq: {
+        url: w.rabbitMq.url,
+        host: w.rabbitMq.host,
+        port: w.rabbitMq.port,
+        username: w.rabbitMq.username,
+        password: w.rabbitMq.password,
+        virtualHost: w.rabbitMq.virtualHost,
+        tls: w.rabbitMq.ssl,
+        queueType: w.rabbitMq.queueType,
+      },
+      jobs,
+      jobConfig: (name) => toJobDefaults(consumerEntry(config, name)),
+      maxParallelJobs: w.maxParallelJobs,
+      heartbeatIntervalSeconds: w.heartbeat.intervalSeconds,
+      jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,
+      container,
+      logger,
+      use,
+      consumerTimeoutSeconds: w.rabbitMq.consumerTimeoutSeconds,
+      redis: w.redis ? { connectionString: w.redis.connectionString, password: w.redis.password, database: w.redis.database, cancellationChannel: w.redis.cancellationChannel } : false,
+      // One outbox folder per process and logical worker (the store is locked to one writer).
+      outbox: w.offlineResilience.enabled
+        ? {
+            ...w.offlineResilience,
+            localStoragePath: groups.size > 1 ? `${w.offlineResilience.localStoragePath}/${workerId}` : w.offlineResilience.localStoragePath,
+          }
+        : false,
+    }),
+  );
+  let startedAt: number | undefined;
+  const report = () => toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt);
+  const hc = w.healthCheck;
+  const server: HealthServer | undefined =
+    hc.enabled && hc.httpPort !== undefined
+      ? createHealthServer({
+          host: hc.httpHost,
+          port: hc.httpPort,
+          report,
+          metrics: () => {
+            metrics.observeHealth(workers.map((worker) => worker.health()));
+            return metrics.render();
+          },
+          logger,
+        })
+      : undefined;
+  const files: HealthFiles | undefined =
+    hc.enabled && (hc.liveFilePath || hc.readyFilePath)
+      ? createHealthFiles({ liveFilePath: hc.liveFilePath, readyFilePath: hc.readyFilePath, intervalMs: hc.intervalSeconds * 1000, report, logger })
+      : undefined;
+  let httpPort: number | undefined;
+  let stopping: Promise<void> | undefined;
+  return ok({
+    workers,
+    metrics,
+    report,
+    get httpPort() {
+      return httpPort;
+    },
+    async start() {
+      // The probe server answers first (startup: 503 until the workers are up).
+      if (server) httpPort = (await server.start()).port;
+      await Promise.all(workers.map((worker) => worker.start()));
+      startedAt = Date.now();
+      files?.start();
+      if (server) logger.info(`Health probes and metrics on http://${hc.httpHost}:${httpPort}/health`);
+    },
+    stop() {
+      stopping ??= (async () => {
+        const closing = Promise.all(workers.map((worker) => worker.close({ graceMs: w.shutdownTimeoutSeconds * 1000 })));
+        await files?.update(); // not ready any more, at once
+        await closing;
+        await files?.stop();
+        await server?.close();
+        await container.dispose().catch((error: unknown) => logger.error('Disposing the services failed', error));
+      })();
+      return stopping;
+    },
+  });
+}

@@ -1,0 +1,41 @@
+// A short human summary of a loaded worker configuration (for the `check` command); secrets never appear.
+import { toAmqpUrl } from '../transports/amqp/to-amqp-url.ts';
+import { redactSecrets } from './redact-config.ts';
+import type { WorkerConfig } from './worker-config.ts';
+
+/** Summarises the configuration in a few lines: worker, RabbitMQ, Redis, heartbeat, outbox, health, job consumers. */
+export function describeConfig(config: WorkerConfig): string {
+  const { worker, jobConsumers } = config;
+  const { rabbitMq: rabbit, redis, heartbeat, offlineResilience: outbox, healthCheck: health } = worker;
+  const amqp = toAmqpUrl({ url: rabbit.url, host: rabbit.host, port: rabbit.port, username: rabbit.username, password: rabbit.password, virtualHost: rabbit.virtualHost, tls: rabbit.ssl });
+  const probes = [
+    health.enabled ? `files ${health.liveFilePath} and ${health.readyFilePath} every ${health.intervalSeconds} s` : undefined,
+    health.httpPort === undefined ? undefined : `HTTP on ${health.httpHost}:${health.httpPort}`,
+  ].filter((p) => p !== undefined);
+  const lines = [
+    `Worker ${worker.workerId}: up to ${worker.maxParallelJobs} jobs at once, timeout ${worker.executionTimeoutSeconds} s, shutdown wait ${worker.shutdownTimeoutSeconds} s, log level ${worker.logLevel}`,
+    `RabbitMQ: ${redactSecrets(amqp)} (${rabbit.queueType} queues)`,
+    redis === undefined
+      ? 'Redis: none (cancellation from the scheduler is off)'
+      : `Redis: ${redactSecrets(redis.connectionString)}, database ${redis.database}, channel ${redis.cancellationChannel}${redis.password === undefined ? '' : ', with password'}`,
+    heartbeat.enabled ? `Heartbeat: every ${heartbeat.intervalSeconds} s, job heartbeat every ${heartbeat.jobHeartbeatIntervalSeconds} s` : 'Heartbeat: off',
+    outbox.enabled
+      ? `Outbox: ${outbox.localStoragePath}, stops taking jobs at ${outbox.maxPendingEntries} pending entries or ${outbox.maxPendingAgeSeconds} s`
+      : 'Outbox: off',
+    `Health: ${probes.length > 0 ? probes.join('; ') : 'off'}`,
+  ];
+  const names = Object.keys(jobConsumers);
+  lines.push(`JobConsumers: ${names.length > 0 ? names.join(', ') : 'none'}`);
+  for (const name of names) {
+    const c = jobConsumers[name]!;
+    const parts = [
+      c.consumerId === undefined ? undefined : `consumer ${c.consumerId}`,
+      c.maxParallelJobs === undefined ? undefined : `${c.maxParallelJobs} at once`,
+      c.executionTimeoutSeconds === undefined ? undefined : `timeout ${c.executionTimeoutSeconds} s`,
+      c.maxRetries === undefined ? undefined : `${c.maxRetries} retries`,
+      c.baseRetryDelaySeconds === undefined ? undefined : `retry delay ${c.baseRetryDelaySeconds} s`,
+    ].filter((p) => p !== undefined);
+    if (parts.length > 0) lines.push(`  ${name}: ${parts.join(', ')}`);
+  }
+  return lines.join('\n');
+}

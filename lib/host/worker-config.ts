@@ -1,0 +1,93 @@
+// The worker's configuration after loading and validation: the .NET appsettings.json shape (`Worker`,
+// `JobConsumers`), in camelCase, with every default filled in. Loading lives in load-config.ts.
+
+/** One `JobConsumers:{JobName}` entry; unset keys fall back to the job's defineJob() defaults. */
+export interface JobConsumerConfig {
+  readonly consumerId?: string | undefined;
+  readonly routingPattern?: string | undefined;
+  readonly maxParallelJobs?: number | undefined;
+  readonly executionTimeoutSeconds?: number | undefined;
+  readonly maxRetries?: number | undefined;
+  readonly baseRetryDelaySeconds?: number | undefined;
+  readonly logUserFriendlyLogsViaLogger?: boolean | undefined;
+  /** Runs the job under this logical worker instead of `Worker:WorkerId` ("Multiple Worker IDs"). */
+  readonly workerId?: string | undefined;
+}
+
+/** `Worker:RabbitMQ`. */
+export interface RabbitMqConfig {
+  readonly host: string; // default "localhost"
+  readonly port: number; // 5672
+  readonly username: string; // "guest"
+  readonly password: string; // "guest"
+  readonly virtualHost: string; // "/"
+  /** Optional full URL (amqp:// or amqps://); wins over the parts. */
+  readonly url: string | undefined;
+  /** Use TLS (amqps) when building the URL from the parts. */
+  readonly ssl: boolean; // false
+  readonly queueType: 'Classic' | 'Quorum'; // "Classic"
+  /** The broker's consumer_timeout, for warnings (default 1800). */
+  readonly consumerTimeoutSeconds: number;
+}
+
+/** `Worker:Redis`; absent (or an empty ConnectionString) means no cancellation. */
+export interface RedisConfig {
+  readonly connectionString: string; // default "localhost:6379" only when the section is present
+  readonly password: string | undefined;
+  readonly database: number; // 0
+  readonly cancellationChannel: string; // "Milvaion:JobScheduler:cancellation_channel"
+}
+
+/** `Worker:Heartbeat`. */
+export interface HeartbeatConfig {
+  readonly enabled: boolean; // true
+  readonly intervalSeconds: number; // 30
+  readonly jobHeartbeatIntervalSeconds: number; // 60
+}
+
+/** `Worker:OfflineResilience` (the LMDB outbox). */
+export interface OfflineResilienceConfig {
+  readonly enabled: boolean; // true
+  readonly localStoragePath: string; // "./worker_data"
+  readonly syncIntervalSeconds: number; // 30
+  readonly maxSyncRetries: number; // 3
+  readonly cleanupIntervalHours: number; // 1
+  readonly recordRetentionDays: number; // 1
+  readonly maxPendingEntries: number; // 100000
+  readonly maxPendingAgeSeconds: number; // 3600
+  readonly coalesceStatuses: boolean; // true
+}
+
+/** `Worker:HealthCheck`: probe files (console workers) and/or an HTTP endpoint (API workers). */
+export interface HealthCheckConfig {
+  readonly enabled: boolean; // false
+  /** The .NET defaults are swapped (LiveFilePath "/tmp/ready"); ours are not. */
+  readonly liveFilePath: string; // "/tmp/live"
+  readonly readyFilePath: string; // "/tmp/ready"
+  readonly intervalSeconds: number; // 30
+  /** HTTP probes and metrics; off unless `Port` is set. */
+  readonly httpHost: string; // "127.0.0.1"
+  readonly httpPort: number | undefined;
+}
+
+/** The whole `Worker` section. */
+export interface WorkerSectionConfig {
+  readonly workerId: string; // default: the host name
+  readonly maxParallelJobs: number; // default: cores × 2
+  readonly executionTimeoutSeconds: number; // 3600
+  /** How long a graceful stop waits for running jobs (default 30). */
+  readonly shutdownTimeoutSeconds: number;
+  readonly logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; // "info"
+  readonly rabbitMq: RabbitMqConfig;
+  readonly redis: RedisConfig | undefined;
+  readonly heartbeat: HeartbeatConfig;
+  readonly offlineResilience: OfflineResilienceConfig;
+  readonly healthCheck: HealthCheckConfig;
+}
+
+/** The validated configuration of a worker process. */
+export interface WorkerConfig {
+  readonly worker: WorkerSectionConfig;
+  /** Keyed by job name, exactly as in appsettings.json. */
+  readonly jobConsumers: Readonly<Record<string, JobConsumerConfig>>;
+}

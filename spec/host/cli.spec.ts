@@ -1,0 +1,142 @@
+// The CLI end to end: help, check, a real `run` in a child process with dispatch and SIGTERM, and init.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { main, ExitCode } from '../../lib/host/cli.ts';
+import { Connection } from 'rabbitmq-client';
+import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRY = path.join(ROOT, 'lib/host/cli-entry.mjs');
+const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
+const dir = mkdtempSync(path.join(tmpdir(), 'cli-spec-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Child processes must not think they run under this test runner (it changes how node --test reports).
+const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
+
+function capture() {
+  const lines: string[] = [];
+  return { lines, out: { log: (l: string) => void lines.push(l), error: (l: string) => void lines.push(l) } };
+}
+
+function writeConfig(name: string, config: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
+  it('prints help for every command and rejects unknown ones with exit 2', async () => {
+    for (const command of ['run', 'check', 'init', 'dispatch']) {
+      const c = capture();
+      assert.equal(await main([command, '--help'], c.out), ExitCode.ok);
+      assert.match(c.lines.join('\n'), new RegExp(`milvaion-worker ${command}`));
+    }
+    const c = capture();
+    assert.equal(await main(['frobnicate'], c.out), ExitCode.usage);
+    assert.match(c.lines.join('\n'), /Unknown command/);
+  });
+
+  it('check validates config and jobs without connecting, and never prints a password', async () => {
+    const config = writeConfig('ok.json', {
+      Logging: { LogLevel: { Default: 'Information' } },
+      Worker: { WorkerId: 'cli-check', RabbitMQ: { Host: '127.0.0.1', Port: 1, Password: 'rabbit-sekret' }, Redis: { ConnectionString: '127.0.0.1:1,password=redis-sekret' } },
+      JobConsumers: { GenerateReportJob: { MaxRetries: 1 } },
+    });
+    const c = capture();
+    assert.equal(await main(['check', '--config', config, JOBS], c.out), ExitCode.ok);
+    const text = c.lines.join('\n');
+    assert.match(text, /GenerateReportJob/);
+    assert.match(text, /OK: 5 job\(s\)/);
+    assert.doesNotMatch(text, /rabbit-sekret|redis-sekret/);
+  });
+
+  it('check lists every configuration problem and exits 78', async () => {
+    const config = writeConfig('bad.json', { Worker: { WorkerId: 'has:colon', MaxParallelJobs: 0, RabbitMQ: { Port: 'x', Hots: 'typo' } } });
+    const c = capture();
+    assert.equal(await main(['check', '--config', config, JOBS], c.out), ExitCode.config);
+    const text = c.lines.join('\n');
+    for (const key of ['WorkerId', 'MaxParallelJobs', 'Port', 'Hots']) assert.match(text, new RegExp(key));
+  });
+
+  it('check reports a JobConsumers entry that matches no job, and a module path that does not exist', async () => {
+    const config = writeConfig('orphan.json', { Worker: { WorkerId: 'cli-orphan' }, JobConsumers: { SendMailJob: {} } });
+    const c = capture();
+    assert.equal(await main(['check', '--config', config, JOBS], c.out), ExitCode.config);
+    assert.match(c.lines.join('\n'), /JobConsumers:SendMailJob has no matching job/);
+    const d = capture();
+    assert.equal(await main(['check', '--config', config, path.join(dir, 'missing')], d.out), ExitCode.config);
+    assert.match(d.lines.join('\n'), /no such file or folder/);
+  });
+
+  describe('run, dispatch and SIGTERM against the broker', () => {
+    const vhost = `spec-cli-${process.pid}`;
+    before(() => void createVhost(vhost));
+    after(() => deleteVhost(vhost));
+
+    it('runs the jobs of a module, answers dispatch, and stops gracefully on SIGTERM', async () => {
+      const config = writeConfig('run.json', {
+        Worker: {
+          WorkerId: 'cli-run',
+          LogLevel: 'info',
+          RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost },
+          Heartbeat: { IntervalSeconds: 1 },
+          OfflineResilience: { LocalStoragePath: path.join(dir, 'run-outbox') },
+        },
+      });
+      const child = spawn(process.execPath, [ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        const deadline = Date.now() + 30_000;
+        while (!/consuming .*GenerateReportJob/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.match(output, /consuming .*GenerateReportJob/);
+        const dispatched = spawnSync(process.execPath, [ENTRY, 'dispatch', 'GenerateReportJob', '--data', '{"month":"2026-11"}', '--config', config], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(dispatched.status, 0, dispatched.stdout + dispatched.stderr);
+        assert.match(dispatched.stdout, /Completed \{"reportId":"report-2026-11","rowCount":42\}/);
+        assert.match(dispatched.stdout, /log Information +Building the report for 2026-11/);
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, output);
+        assert.match(output, /SIGTERM: stopping/);
+        assert.match(output, /stopped/);
+        // The last heartbeat says IsStopping (read straight from the queue: no scheduler runs here).
+        const admin = new Connection(`${AMQP_URL}/${vhost}`);
+        admin.on('error', () => undefined);
+        const beats: Record<string, unknown>[] = [];
+        for (let m = await admin.basicGet({ queue: 'worker_heartbeat_queue', noAck: true }); m; m = await admin.basicGet({ queue: 'worker_heartbeat_queue', noAck: true })) {
+          beats.push(JSON.parse(Buffer.from(m.body as Buffer).toString()) as Record<string, unknown>);
+        }
+        await admin.close();
+        assert.equal(beats.at(-1)?.['IsStopping'], true);
+        assert.doesNotMatch(output, /guest:guest/);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  });
+
+  it('init scaffolds a project whose own test passes right after npm install', async () => {
+    const project = path.join(dir, 'my-worker');
+    const c = capture();
+    assert.equal(await main(['init', project, '--template', 'api', '--from', ROOT], c.out), ExitCode.ok);
+    for (const file of ['package.json', 'appsettings.json', 'jobs/send-email-job.ts', 'spec/send-email-job.spec.ts']) assert.ok(existsSync(path.join(project, file)), file);
+    assert.equal(JSON.parse(readFileSync(path.join(project, 'appsettings.json'), 'utf8')).Worker.HealthCheck.HttpPort, 8080);
+    const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, env: ENV, encoding: 'utf8', timeout: 150_000 });
+    assert.equal(install.status, 0, install.stderr);
+    const test = spawnSync('npm', ['test'], { cwd: project, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(test.status, 0, test.stdout + test.stderr);
+    assert.match(test.stdout, /pass 2/);
+    const check = spawnSync('npm', ['run', 'check'], { cwd: project, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    const again = capture();
+    assert.equal(await main(['init', project], again.out), ExitCode.failure);
+    assert.match(again.lines.join('\n'), /not empty/);
+  });
+});

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { toWorkerConfig } from '../../lib/host/to-worker-config.ts';
+
+const machine = { hostname: 'box:7 a', parallelism: 4 };
+
+describe('toWorkerConfig', () => {
+  it('fills every default of worker-config.ts when nothing is set', () => {
+    const { worker, jobConsumers } = toWorkerConfig({}, machine);
+    assert.equal(worker.workerId, 'box-7-a', 'the scheduler splits on ":", so the host name is cleaned');
+    assert.equal(worker.maxParallelJobs, 8);
+    assert.deepEqual([worker.executionTimeoutSeconds, worker.shutdownTimeoutSeconds, worker.logLevel], [3600, 30, 'info']);
+    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', consumerTimeoutSeconds: 1800 });
+    assert.equal(worker.redis, undefined);
+    assert.deepEqual(worker.heartbeat, { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 });
+    assert.equal(worker.offlineResilience.localStoragePath, './worker_data');
+    assert.deepEqual(worker.healthCheck, { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined });
+    assert.deepEqual(jobConsumers, {});
+  });
+
+  it('falls back to "worker" for an empty host name', () => {
+    assert.equal(toWorkerConfig({}, { hostname: '', parallelism: 1 }).worker.workerId, 'worker');
+  });
+
+  it('defaults the port to 5671 when Ssl is on, and a blank Url to none', () => {
+    const { rabbitMq } = toWorkerConfig({ Worker: { RabbitMQ: { Ssl: true, Url: ' ' } } }, machine).worker;
+    assert.deepEqual([rabbitMq.port, rabbitMq.url], [5671, undefined]);
+  });
+
+  it('gives Redis its defaults when the section is present, and none when ConnectionString is blank', () => {
+    assert.deepEqual(toWorkerConfig({ Worker: { Redis: { Password: '' } } }, machine).worker.redis, {
+      connectionString: 'localhost:6379',
+      password: undefined,
+      database: 0,
+      cancellationChannel: 'Milvaion:JobScheduler:cancellation_channel',
+    });
+    assert.equal(toWorkerConfig({ Worker: { Redis: { ConnectionString: '  ', Database: 2 } } }, machine).worker.redis, undefined);
+  });
+
+  it('leaves unset job consumer keys out, so the defineJob() defaults apply', () => {
+    const { jobConsumers } = toWorkerConfig({ JobConsumers: { A: { MaxRetries: 0 }, B: {} } }, machine);
+    assert.deepEqual(jobConsumers, { A: { maxRetries: 0 }, B: {} });
+    assert.ok(!('consumerId' in jobConsumers['A']!));
+  });
+
+  it('reads MaxParallelJobs 0 as the worker value (the .NET rule) and keeps a per-job WorkerId', () => {
+    const { jobConsumers } = toWorkerConfig({ Worker: { MaxParallelJobs: 6 }, JobConsumers: { A: { MaxParallelJobs: 0, WorkerId: 'report-worker' } } }, machine);
+    assert.deepEqual(jobConsumers['A'], { maxParallelJobs: 6, workerId: 'report-worker' });
+  });
+});
