@@ -1,0 +1,113 @@
+// The worker host against the real broker: two logical workers in one process, DI setup, probes, metrics.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { asFunction, defineJob, defineSetup, JobStatus } from '../../lib/index.ts';
+import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+
+declare module '../../lib/index.ts' {
+  interface Services {
+    greeter: { greet(name: string): string; disposed: boolean };
+  }
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+const greetings: string[] = [];
+const disposed: boolean[] = [];
+const greetJob = defineJob({ name: 'GreetJob', run: (_d, ctx) => ctx.services.greeter.greet('ada') });
+const reportJob = defineJob({ name: 'ReportJob', run: () => ({ rows: 1 }) });
+const setup = defineSetup({
+  services: (c) =>
+    c.register({
+      greeter: asFunction(() => ({ disposed: false, greet: (name: string) => (greetings.push(name), `hello ${name}`) }))
+        .scoped()
+        .disposer((g) => void disposed.push((g.disposed = true))),
+    }),
+});
+
+describe('createWorkerHost', { timeout: 120_000 }, () => {
+  const vhost = `spec-host-${process.pid}`;
+  const dir = mkdtempSync(path.join(tmpdir(), 'host-spec-'));
+  let scheduler: SchedulerClient;
+  let host: WorkerHost;
+  let port: number;
+  before(async () => {
+    createVhost(vhost);
+    scheduler = await createSchedulerClient({ url: `${AMQP_URL}/${vhost}` });
+    port = await freePort();
+    const config = loadConfig({
+      env: {},
+      cwd: dir,
+      overrides: {
+        Worker: {
+          WorkerId: 'greeter-worker',
+          RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost },
+          Heartbeat: { IntervalSeconds: 1 },
+          OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox') },
+          HealthCheck: { Enabled: true, LiveFilePath: path.join(dir, 'live'), ReadyFilePath: path.join(dir, 'ready'), IntervalSeconds: 1, HttpHost: '127.0.0.1', HttpPort: port },
+        },
+        JobConsumers: { ReportJob: { WorkerId: 'report-worker', MaxParallelJobs: 0 } },
+      },
+    });
+    assert.ok(config.isOk(), config.isErr() ? config.error.format() : '');
+    const created = createWorkerHost({ config: config._unsafeUnwrap(), jobs: [greetJob, reportJob], setups: [setup], logger: captureLogger() });
+    host = created._unsafeUnwrap();
+    await host.start();
+  });
+  after(async () => {
+    await host.stop();
+    await scheduler.close();
+    deleteVhost(vhost);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs two logical workers in one process, each registering its own jobs', async () => {
+    assert.equal(host.workers.length, 2);
+    await scheduler.waitUntil(() => scheduler.registrations('greeter-worker').length > 0 && scheduler.registrations('report-worker').length > 0, { what: 'both registrations' });
+    assert.deepEqual(scheduler.registrations('greeter-worker')[0]!.body!.JobTypes, ['GreetJob']);
+    assert.deepEqual(scheduler.registrations('report-worker')[0]!.body!.JobTypes, ['ReportJob']);
+    const report = await scheduler.dispatch({ jobName: 'ReportJob', workerId: 'report-worker' });
+    assert.equal((await scheduler.waitForFinalStatus(report.occurrenceId)).body!.Status, JobStatus.Completed);
+  });
+
+  it('gives each execution its own scope of the services registered by defineSetup, disposed after the job', async () => {
+    const { occurrenceId } = await scheduler.dispatch({ jobName: 'GreetJob', workerId: 'greeter-worker' });
+    const final = await scheduler.waitForFinalStatus(occurrenceId);
+    assert.equal(final.body!.Result, 'hello ada');
+    assert.deepEqual(greetings, ['ada']);
+    await scheduler.waitUntil(() => disposed.length === 1, { what: 'the scope to be disposed' });
+  });
+
+  it('answers the HTTP probes and exposes metrics, and writes the probe files', async () => {
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { status: string; checks: { name: string }[] };
+    assert.equal(body.status, 'Healthy');
+    assert.ok(body.checks.some((c) => c.name.startsWith('RabbitMQ')));
+    assert.equal((await fetch(`http://127.0.0.1:${port}/health/live`)).status, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /milvaion_worker_jobs_total\{job="GreetJob",outcome="completed"\} 1/);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/config`)).status, 404);
+    assert.doesNotMatch(await (await fetch(`http://127.0.0.1:${port}/health/ready`)).text(), /guest|password/i);
+    await scheduler.waitUntil(() => existsSync(path.join(dir, 'live')) && existsSync(path.join(dir, 'ready')), { what: 'the probe files' });
+  });
+
+  it('removes the probe files and closes the probes when it stops', async () => {
+    await host.stop();
+    assert.equal(existsSync(path.join(dir, 'live')), false);
+    assert.equal(existsSync(path.join(dir, 'ready')), false);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
+  });
+});
