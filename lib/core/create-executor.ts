@@ -38,6 +38,11 @@ export interface ExecutorOptions {
   readonly jobHeartbeatMs?: number | undefined;
   /** Named in redelivery notices, as the .NET SDK does. */
   readonly instanceId?: string | undefined;
+  /**
+   * A job aborted by shutdown did not finish and was not cancelled by anyone: when the transport gives the
+   * message back to the broker (AMQP), write no final status, so the next worker runs and reports it.
+   */
+  readonly requeueOnShutdown?: boolean | undefined;
 }
 
 /** Runs envelopes; `execute` resolves once the final status is accepted by the sink, and never rejects otherwise. */
@@ -148,7 +153,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
       if (scope !== undefined) await disposeScope(scope, logger, envelope);
       running--;
     }
-    const final = toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
+    const interrupted = options.requeueOnShutdown === true && isShutdownAbort(outcome);
+    const final = interrupted ? null : toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
     if (final !== null) writes.push(sink.write(final));
     // Resolves only when every record of this execution counts as sent; a sink failure rejects, so the
     // transport must not acknowledge the delivery.
@@ -164,6 +170,11 @@ export function createExecutor(options: ExecutorOptions): Executor {
       return running;
     },
   };
+}
+
+/** Whether an outcome is a job aborted by the worker's own shutdown (not by a user, not a timeout). */
+export function isShutdownAbort(outcome: Outcome): boolean {
+  return outcome.isErr() && outcome.error.kind === 'cancelled' && outcome.error.source === 'shutdown';
 }
 
 function runningRecord(envelope: JobEnvelope, phase: 'start' | 'heartbeat', now: number): StatusRecord {

@@ -1,5 +1,6 @@
 // createWorkerHost(): wiring only. Validated config + discovered jobs + setups → one DI root, one or more
 // logical workers (one per WorkerId), probes; start and a graceful stop for the CLI or an embedding app.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
 import { createServiceContainer } from '../core/create-service-container.ts';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.ts';
@@ -31,6 +32,9 @@ export interface WorkerHost {
   /** Graceful stop: no new jobs, running ones get `Worker:ShutdownTimeoutSeconds`, then the outbox drains. */
   stop(): Promise<void>;
 }
+
+/** A blocked event loop for longer than this makes the process not live (5 s: far above GC pauses). */
+const LOOP_STALL_MS = 5000;
 
 /** How jobs map to logical workers: each job's `JobConsumers:{Job}:WorkerId`, else `Worker:WorkerId`. */
 export function groupJobsByWorker(config: WorkerConfig, jobs: readonly AnyJobDefinition[]): Map<string, AnyJobDefinition[]> {
@@ -116,7 +120,14 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
     }),
   );
   let startedAt: number | undefined;
-  const report = () => toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt);
+  // Event-loop delay since the last report: the longest stall decides liveness.
+  const loopDelay = monitorEventLoopDelay({ resolution: 50 });
+  loopDelay.enable();
+  const report = () => {
+    const maxDelayMs = loopDelay.max / 1e6;
+    loopDelay.reset();
+    return toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt, { maxDelayMs, thresholdMs: LOOP_STALL_MS });
+  };
   const hc = w.healthCheck;
   const server: HealthServer | undefined =
     hc.enabled && hc.httpPort !== undefined
@@ -159,6 +170,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
         await closing;
         await files?.stop();
         await server?.close();
+        loopDelay.disable();
         await container.dispose().catch((error: unknown) => logger.error('Disposing the services failed', error));
       })();
       return stopping;

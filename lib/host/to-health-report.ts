@@ -13,8 +13,9 @@
 //   running, only cancellation from the dashboard is paused, so the process stays ready and live.
 //   Disabled: no check at all.
 // - status is the worst check; ready = started and no check is Unhealthy (Degraded is ready, as in ASP.NET).
-// - live is false only when every logical worker is stopping or stopped; an empty list (no worker created
-//   yet) is live but not ready.
+// - live is false only when every logical worker is stopping or stopped, or when the event loop was blocked
+//   longer than the threshold; an empty list (no worker created yet) is live but not ready.
+// - RabbitMQ is Unhealthy too while the connections are up but the consumers are not subscribed.
 // - started = startedAt is defined.
 // - Descriptions and data hold only states, counts and ages: never hosts, URLs, paths, limits or error
 //   texts (Redis's lastError and the outbox's reason can name a host or a configured limit).
@@ -45,8 +46,23 @@ export interface HealthReport {
 const RANK: Readonly<Record<HealthStatus, number>> = { Healthy: 0, Degraded: 1, Unhealthy: 2 };
 
 /** Maps the health of each logical worker (one entry per worker) to a report; `startedAt` is undefined until the host has started. */
-export function toHealthReport(health: readonly WorkerHealth[], now: number, startedAt: number | undefined): HealthReport {
+export function toHealthReport(
+  health: readonly WorkerHealth[],
+  now: number,
+  startedAt: number | undefined,
+  loop?: { readonly maxDelayMs: number; readonly thresholdMs: number },
+): HealthReport {
   const checks: HealthCheck[] = [];
+  // A blocked event loop is the one way a Node process stops making progress while looking alive.
+  const stalled = loop !== undefined && loop.maxDelayMs > loop.thresholdMs;
+  if (loop !== undefined) {
+    const data = { maxDelayMs: Math.round(loop.maxDelayMs), thresholdMs: loop.thresholdMs };
+    checks.push(
+      stalled
+        ? { name: 'EventLoop', status: 'Unhealthy', description: `The event loop was blocked for ${data.maxDelayMs} ms (limit ${data.thresholdMs} ms)`, data }
+        : { name: 'EventLoop', status: 'Healthy', description: `Longest delay ${data.maxDelayMs} ms`, data },
+    );
+  }
   health.forEach((worker, i) => {
     const suffix = health.length > 1 ? ` (worker ${i + 1})` : '';
     checks.push(workerCheck(worker, suffix), rabbitMqCheck(worker, suffix));
@@ -59,7 +75,7 @@ export function toHealthReport(health: readonly WorkerHealth[], now: number, sta
   const status = checks.reduce<HealthStatus>((worst, c) => (RANK[c.status] > RANK[worst] ? c.status : worst), 'Healthy');
   const started = startedAt !== undefined;
   return {
-    live: health.length === 0 || health.some((w) => !w.stopping),
+    live: !stalled && (health.length === 0 || health.some((w) => !w.stopping)),
     ready: started && status !== 'Unhealthy',
     started,
     status,
@@ -76,11 +92,17 @@ function workerCheck(worker: WorkerHealth, suffix: string): HealthCheck {
 
 function rabbitMqCheck(worker: WorkerHealth, suffix: string): HealthCheck {
   const { consume, publish } = worker.rabbitmq;
-  const data = { consume, publish };
+  const data = { consume, publish, consuming: worker.consuming };
   const name = `RabbitMQ${suffix}`;
-  if (consume && publish) return { name, status: 'Healthy', description: 'Consume and publish connections are up', data };
+  if (consume && publish && (worker.consuming || worker.stopping || paused(worker))) return { name, status: 'Healthy', description: 'Consume and publish connections are up', data };
+  if (consume && publish) return { name, status: 'Unhealthy', description: 'Connected, but the job consumers are not subscribed (yet)', data };
   const down = !consume && !publish ? 'The consume and publish connections are' : !consume ? 'The consume connection is' : 'The publish connection is';
   return { name, status: 'Unhealthy', description: `${down} down; the client reconnects by itself`, data };
+}
+
+// Consumers paused because the outbox is full are reported by the outbox check, not here.
+function paused(worker: WorkerHealth): boolean {
+  return worker.outbox !== 'disabled' && worker.outbox.full;
 }
 
 function outboxCheck(outbox: OutboxHealth, suffix: string): HealthCheck {

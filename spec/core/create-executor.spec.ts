@@ -183,6 +183,19 @@ describe('createExecutor', () => {
     assert.match(String(log.data?.['StackTrace']), /at /);
   });
 
+  it('writes no final status for a job interrupted by shutdown when the transport requeues it', async () => {
+    const shutdown = new AbortController();
+    const job = defineJob({ name: 'LongJob', run: (_d, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) });
+    const sink = createMemorySink();
+    const executor = createExecutor({ jobs: [job], middleware: defaultMiddleware({ shutdownSignal: shutdown.signal }), sink, logger: silentLogger, requeueOnShutdown: true });
+    const pending = executor.execute(envelope('LongJob'));
+    setImmediate(() => shutdown.abort());
+    const outcome = await pending;
+    const f = outcome._unsafeUnwrapErr();
+    assert.ok(f.kind === 'cancelled' && f.source === 'shutdown');
+    assert.equal(sink.finalStatus(OCC), undefined);
+  });
+
   it('refuses two jobs with the same name', () => {
     const a = defineJob({ name: 'DupJob', run: () => 1 });
     const b = defineJob({ name: 'dupjob', run: () => 2 });

@@ -27,6 +27,7 @@ function assertWellFormed(text: string): void {
 const redis = (state: RedisHealth['state']): RedisHealth => ({ state, since: 0, lastError: undefined, cancellationsReceived: 0, ignoredMessages: 0 });
 const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   rabbitmq: { consume: true, publish: true },
+  consuming: true,
   redis: redis('connected'),
   outbox: { pending: 0, oldestAgeMs: 0, full: false, reason: undefined },
   runningJobs: 0,

@@ -21,6 +21,7 @@ const redis = (overrides: Partial<RedisHealth> = {}): RedisHealth => ({
 const outbox = (overrides: Partial<OutboxHealth> = {}): OutboxHealth => ({ pending: 3, oldestAgeMs: 2_500, full: false, reason: undefined, ...overrides });
 const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   rabbitmq: { consume: true, publish: true },
+  consuming: true,
   redis: redis(),
   outbox: outbox(),
   runningJobs: 2,
@@ -46,7 +47,7 @@ describe('toHealthReport()', () => {
       ['Redis', 'Healthy'],
     ]);
     assert.deepEqual(check(report, 'Worker').data, { runningJobs: 2, stopping: false });
-    assert.deepEqual(check(report, 'RabbitMQ').data, { consume: true, publish: true });
+    assert.deepEqual(check(report, 'RabbitMQ').data, { consume: true, publish: true, consuming: true });
     assert.deepEqual(check(report, 'Outbox').data, { pending: 3, oldestAgeSeconds: 2.5, full: false });
     assert.deepEqual(check(report, 'Redis').data, { state: 'connected', stateAgeSeconds: 12.3, cancellationsReceived: 4, ignoredMessages: 1 });
   });
@@ -67,7 +68,7 @@ describe('toHealthReport()', () => {
       const rabbit = check(report, 'RabbitMQ');
       assert.equal(rabbit.status, 'Unhealthy');
       assert.match(rabbit.description, new RegExp(`^${words}; the client reconnects by itself$`));
-      assert.deepEqual(rabbit.data, { consume, publish });
+      assert.deepEqual(rabbit.data, { consume, publish, consuming: true });
     });
   }
 
@@ -154,5 +155,25 @@ describe('toHealthReport()', () => {
   it('is pure: the same input gives the same report', () => {
     const input = [worker()];
     assert.deepEqual(toHealthReport(input, NOW, STARTED), toHealthReport(input, NOW, STARTED));
+  });
+});
+
+describe('toHealthReport: consumers and the event loop', () => {
+  it('is not ready while connected but not consuming, unless the outbox paused intake or it is stopping', () => {
+    const idle = toHealthReport([worker({ consuming: false })], NOW, NOW - 1000);
+    assert.equal(idle.ready, false);
+    assert.equal(idle.checks.find((c) => c.name === 'RabbitMQ')!.status, 'Unhealthy');
+    const paused = toHealthReport([worker({ consuming: false, outbox: outbox({ full: true }) })], NOW, NOW - 1000);
+    assert.equal(paused.checks.find((c) => c.name === 'RabbitMQ')!.status, 'Healthy');
+    assert.equal(paused.checks.find((c) => c.name === 'Outbox')!.status, 'Unhealthy');
+  });
+
+  it('is not live after the event loop was blocked beyond the threshold', () => {
+    const ok = toHealthReport([worker()], NOW, NOW - 1000, { maxDelayMs: 40, thresholdMs: 5000 });
+    assert.equal(ok.live, true);
+    assert.equal(ok.checks.find((c) => c.name === 'EventLoop')!.status, 'Healthy');
+    const stalled = toHealthReport([worker()], NOW, NOW - 1000, { maxDelayMs: 7000, thresholdMs: 5000 });
+    assert.equal(stalled.live, false);
+    assert.match(stalled.checks.find((c) => c.name === 'EventLoop')!.description, /blocked for 7000 ms/);
   });
 });

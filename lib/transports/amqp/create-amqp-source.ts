@@ -46,6 +46,8 @@ export interface AmqpSource {
   readonly inFlight: number;
   /** Resolves when every consumer is subscribed. */
   ready(): Promise<void>;
+  /** Whether every consumer is subscribed right now. */
+  readonly consuming: boolean;
   /** Stops taking new deliveries (running jobs go on) until `resume()`. */
   pause(reason: string): Promise<void>;
   resume(): void;
@@ -206,10 +208,13 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
       options.onJobsChanged?.();
     }
     const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
-    if (isFinal(outcome)) finished.add(envelope.occurrenceId);
+    if (isFinal(outcome) && action.kind !== 'requeue') finished.add(envelope.occurrenceId);
     switch (action.kind) {
       case 'ack':
         return 'ack';
+      case 'requeue':
+        logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
+        return 'requeue';
       case 'retry':
         return retryLater(job, envelope, action);
       case 'dead-letter':
@@ -254,6 +259,9 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     },
     get inFlight() {
       return held.size;
+    },
+    get consuming() {
+      return consumers.length > 0 && consumers.every((c) => c.subscribed);
     },
     ready: () => Promise.all(consumers.map((c) => c.ready)).then(() => undefined),
     async pause(reason) {

@@ -72,6 +72,8 @@ export interface AmqpWorker {
 /** The state of a worker's dependencies. */
 export interface WorkerHealth {
   readonly rabbitmq: { readonly consume: boolean; readonly publish: boolean };
+  /** Every job consumer is subscribed. */
+  readonly consuming: boolean;
   readonly redis: RedisHealth | 'disabled';
   readonly outbox: OutboxHealth | 'disabled';
   readonly runningJobs: number;
@@ -130,6 +132,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     jobConfig: options.jobConfig,
     jobHeartbeatMs: (options.jobHeartbeatIntervalSeconds ?? 60) * 1000,
     instanceId: identity.instanceId,
+    requeueOnShutdown: true,
   });
   const jobs: ConsumedJob[] = options.jobs.map((definition) => {
     const settings = executor.settings(definition.name);
@@ -177,6 +180,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     outbox,
     health: () => ({
       rabbitmq: { consume: connection.ready, publish: publishConnection.ready },
+      consuming: source.consuming,
       redis: redis?.health() ?? 'disabled',
       outbox: outbox?.health() ?? 'disabled',
       runningJobs: executor.running,

@@ -30,6 +30,8 @@ export interface JobConsumer {
   /** Cancels the subscription, returns deliveries not started to the queue, waits for running handlers. */
   close(): Promise<void>;
   readonly active: number;
+  /** Subscribed right now (not paused, channel open). */
+  readonly subscribed: boolean;
   /** Resolves when the subscription is (re)established. */
   readonly ready: Promise<void>;
 }
@@ -171,6 +173,9 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     },
     get active() {
       return running.size;
+    },
+    get subscribed() {
+      return !paused && !closing && consumerTag !== undefined && channel?.active === true;
     },
     get ready() {
       return ready;

@@ -54,6 +54,8 @@ export function toLogMessage(record: LogRecord, who: WorkerIdentity): Record<str
 /** What the source does with a delivery once the executor returned. */
 export type AmqpAction =
   | { readonly kind: 'ack' }
+  /** Give the delivery back to the broker: the job was interrupted by this worker's shutdown. */
+  | { readonly kind: 'requeue' }
   | { readonly kind: 'retry'; readonly delayMs: number; readonly retryCount: number }
   | {
       readonly kind: 'dead-letter';
@@ -119,8 +121,11 @@ export function toAmqpAction(outcome: Outcome, envelope: JobEnvelope, maxRetries
         maxRetriesHeader: 0,
         failureType: 'UnknownJob',
       };
-    case 'timed-out':
     case 'cancelled':
+      // Shutdown is not a cancel: the job did not run to its end, so another worker (or this one after a
+      // restart) takes it again. A user's cancel is final.
+      return f.source === 'shutdown' ? { kind: 'requeue' } : { kind: 'ack' };
+    case 'timed-out':
     case 'skipped':
       return { kind: 'ack' };
     default:

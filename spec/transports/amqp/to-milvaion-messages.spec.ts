@@ -52,9 +52,14 @@ describe('toAmqpAction', () => {
     for (const outcome of [
       ok({ kind: 'completed' as const, result: 1 }),
       err({ kind: 'cancelled' as const, reason: 'r', source: 'user' as const }),
+      err({ kind: 'cancelled' as const, reason: 'r', source: 'timeout' as const }),
       err({ kind: 'timed-out' as const, timeoutMs: 1, elapsedMs: 1 }),
       err({ kind: 'skipped' as const, reason: 'r' }),
     ]) assert.deepEqual(toAmqpAction(outcome, envelope, 3), { kind: 'ack' });
+  });
+
+  it('gives a job interrupted by shutdown back to the queue', () => {
+    assert.deepEqual(toAmqpAction(err({ kind: 'cancelled', reason: 'The worker is shutting down', source: 'shutdown' }), envelope, 3), { kind: 'requeue' });
   });
 
   it('turns a scheduled retry into a delayed republish', () => {
