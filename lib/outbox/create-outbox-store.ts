@@ -28,8 +28,8 @@ export interface OutboxStore {
   readonly path: string;
   /** Appends an entry; resolves when its transaction is committed (it survives a process crash from then on). */
   append(entry: Omit<OutboxEntry, 'messageId'>): Promise<void>;
-  /** Up to `limit` pending entries in order, starting at `fromSeq`; entries `skip` names are left out, undecoded. */
-  read(fromSeq: number, limit: number, skip?: (seq: number) => boolean): StoredEntry[];
+  /** Up to `limit` pending entries in order, starting at `fromSeq`. */
+  read(fromSeq: number, limit: number): StoredEntry[];
   /** Removes sent entries (one transaction for all of them). */
   remove(seqs: readonly number[]): Promise<void>;
   readonly pending: number;
@@ -111,19 +111,9 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
       return entries.put(seq, { ...entry, messageId: `${storeId}-${seq}` }).then(() => undefined);
     },
-    read(fromSeq, limit, skip) {
+    read(fromSeq, limit) {
       const out: StoredEntry[] = [];
-      if (skip === undefined) {
-        for (const { key, value } of entries.getRange({ start: fromSeq, limit })) out.push({ ...value, seq: key });
-        return out;
-      }
-      // Keys first: decoding is most of a read's cost, and skipped entries never need it.
-      for (const key of entries.getKeys({ start: fromSeq })) {
-        if (out.length >= limit) break;
-        if (skip(key)) continue;
-        const value = entries.get(key);
-        if (value !== undefined) out.push({ ...value, seq: key });
-      }
+      for (const { key, value } of entries.getRange({ start: fromSeq, limit })) out.push({ ...value, seq: key });
       return out;
     },
     async remove(seqs) {
