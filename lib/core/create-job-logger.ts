@@ -75,7 +75,8 @@ class JobLog implements RuntimeLogger {
   }
 }
 
-function mirrorTo(logger: TechnicalLogger, level: LogLevel, text: string, data: LogData | null): void {
+/** Writes one user log line to a technical logger at the matching level. */
+export function mirrorTo(logger: TechnicalLogger, level: LogLevel, text: string, data: LogData | Error | null | undefined): void {
   const args: unknown[] = data ? [data] : [];
   switch (level) {
     case 'Debug':

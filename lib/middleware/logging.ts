@@ -1,6 +1,7 @@
 // logging(): start, end, duration and outcome of each execution on the technical logger (consola by
 // default); optionally mirrors every user log line there too.
 import * as v from 'valibot';
+import { mirrorTo } from '../core/create-job-logger.ts';
 import { parseOptions } from '../core/parse-options.ts';
 import type { ExecutionContext, LogData, LogLevel, Middleware, Outcome, RuntimeLogger, TechnicalLogger } from '../core/types.ts';
 
@@ -57,12 +58,7 @@ function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: nu
 function mirrored(log: RuntimeLogger, logger: TechnicalLogger, label: string): RuntimeLogger {
   const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string) => {
     log.write(level, message, data, category);
-    const line = `[${label}] ${message}`;
-    const args = data === undefined || data === null ? [] : [data];
-    if (level === 'Error') logger.error(line, ...args);
-    else if (level === 'Warning') logger.warn(line, ...args);
-    else if (level === 'Information') logger.info(line, ...args);
-    else logger.debug(line, ...args);
+    mirrorTo(logger, level, `[${label}] ${message}`, data);
   };
   return {
     write,

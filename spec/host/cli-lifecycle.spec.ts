@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { createWorkerHost, loadConfig } from '../../lib/host/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { freePort } from '../support/free-port.ts';
 import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -20,13 +20,6 @@ const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
 const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-life-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 function startCli(config: string) {
   const child = spawn(process.execPath, [ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });

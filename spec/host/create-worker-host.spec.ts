@@ -1,13 +1,13 @@
 // The worker host against the real broker: two logical workers in one process, DI setup, probes, metrics.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { asFunction, defineJob, defineSetup, JobStatus } from '../../lib/index.ts';
 import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { freePort } from '../support/free-port.ts';
 import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 
 declare module '../../lib/index.ts' {
@@ -16,13 +16,6 @@ declare module '../../lib/index.ts' {
   }
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const greetings: string[] = [];
 const disposed: boolean[] = [];
