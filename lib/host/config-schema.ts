@@ -182,6 +182,8 @@ export const WorkerSection = section('Worker', {
   MaxParallelJobs: wholeNumber(1),
   ExecutionTimeoutSeconds: wholeNumber(1),
   ShutdownTimeoutSeconds: wholeNumber(0),
+  // Job messages larger than this are dead-lettered unread (jobData included).
+  MaxMessageBytes: wholeNumber(1024),
   LogLevel: oneOf(['silent', 'error', 'warn', 'info', 'debug', 'trace'], {
     none: 'silent',
     critical: 'error',

@@ -109,6 +109,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
       logger,
       use,
       consumerTimeoutSeconds: w.rabbitMq.consumerTimeoutSeconds,
+      maxMessageBytes: w.maxMessageBytes,
       redis: w.redis ? { connectionString: w.redis.connectionString, password: w.redis.password, database: w.redis.database, cancellationChannel: w.redis.cancellationChannel } : false,
       // One outbox folder per process and logical worker (the store is locked to one writer).
       outbox: w.offlineResilience.enabled

@@ -27,6 +27,7 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
       maxParallelJobs,
       executionTimeoutSeconds: w.ExecutionTimeoutSeconds ?? 3600,
       shutdownTimeoutSeconds: w.ShutdownTimeoutSeconds ?? 30,
+      maxMessageBytes: w.MaxMessageBytes ?? 4 * 1024 * 1024,
       logLevel: w.LogLevel ?? 'info',
       rabbitMq: {
         host: rabbit.Host ?? 'localhost',

@@ -77,6 +77,8 @@ export interface WorkerSectionConfig {
   readonly executionTimeoutSeconds: number; // 3600
   /** How long a graceful stop waits for running jobs (default 30). */
   readonly shutdownTimeoutSeconds: number;
+  /** Job messages above this size are dead-lettered without being parsed (default 4 MiB). */
+  readonly maxMessageBytes: number;
   readonly logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; // "info"
   readonly rabbitMq: RabbitMqConfig;
   readonly redis: RedisConfig | undefined;

@@ -33,6 +33,8 @@ export interface AmqpSourceOptions {
   readonly queueType?: QueueType;
   /** The broker's consumer_timeout; a delivery held close to it is reported. */
   readonly consumerTimeoutMs?: number;
+  /** Job messages above this size are dead-lettered unread. */
+  readonly maxMessageBytes?: number;
   /** Called when a job starts or ends (heartbeat debounce). */
   readonly onJobsChanged?: () => void;
 }
@@ -62,11 +64,26 @@ export function jobQueueArguments(queueType: QueueType): Record<string, unknown>
   };
 }
 
+/**
+ * The size of a delivery's body: exact for bytes and text; for a body the client already parsed as JSON,
+ * the length of its jobData (the only field that can be large) — cheap, with no re-encoding per message.
+ */
+function messageSize(body: unknown): number {
+  if (Buffer.isBuffer(body)) return body.length;
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (typeof body === 'object' && body !== null) {
+    const data = (body as Record<string, unknown>)['jobData'] ?? (body as Record<string, unknown>)['JobData'];
+    return typeof data === 'string' ? data.length : 0;
+  }
+  return 0;
+}
+
 /** Creates the source; consumers start with `start()`. */
 export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   const { connection, publishConnection, executor, publisher, finished, logger } = options;
   const queueType = options.queueType ?? 'Classic';
   const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
+  const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
   const consumers: JobConsumer[] = [];
   // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
   const inProgress = new Map<string, Promise<Disposition>>();
@@ -171,6 +188,8 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   }
 
   async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
+    const size = messageSize(msg.body);
+    if (size > maxMessageBytes) return deadLetterRaw(msg, `Invalid job message: ${size} bytes, above the limit of ${maxMessageBytes} (MaxMessageBytes)`);
     const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
     if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
     const envelope = parsed.value;

@@ -49,6 +49,8 @@ export interface AmqpWorkerOptions {
   /** Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
   readonly consumerTimeoutSeconds?: number;
+  /** Job messages above this size are dead-lettered unread (default 4 MiB). */
+  readonly maxMessageBytes?: number;
   readonly version?: string;
 }
 
@@ -166,6 +168,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     logger,
     queueType,
     consumerTimeoutMs,
+    maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
     onJobsChanged: () => presence.jobsChanged(),
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;

@@ -1,0 +1,35 @@
+// Static checks of lib/: job data can never reach eval, Function, a dynamic import or a shell.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const LIB = fileURLToPath(new URL('../../lib/', import.meta.url));
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+const sources = files(LIB).map((file) => ({ file: path.relative(LIB, file), text: readFileSync(file, 'utf8') }));
+
+describe('static security checks of lib/', () => {
+  it('never uses eval or the Function constructor', () => {
+    for (const { file, text } of sources) assert.doesNotMatch(text, /\beval\s*\(|new\s+Function\s*\(|\bFunction\s*\(\s*['"`]/, file);
+  });
+
+  it('imports dynamically only where modules named by the operator are loaded', () => {
+    const dynamic = sources.filter(({ text }) => /\bimport\s*\(/.test(text)).map(({ file }) => file).sort();
+    assert.deepEqual(dynamic, ['host/cli-entry.mjs', 'host/discover-modules.ts']);
+  });
+
+  it('starts processes only to probe the outbox store, with fixed arguments and no shell', () => {
+    const spawning = sources.filter(({ text }) => /child_process/.test(text)).map(({ file }) => file);
+    assert.deepEqual(spawning, ['outbox/create-outbox-store.ts']);
+    const store = sources.find(({ file }) => file === 'outbox/create-outbox-store.ts')!.text;
+    assert.doesNotMatch(store, /shell\s*:\s*true|\bexec\(|execSync\(/);
+  });
+
+  it('core/ and middleware/ import no I/O adapter (rabbitmq-client, lmdb, redis)', () => {
+    for (const { file, text } of sources.filter(({ file }) => file.startsWith('core/') || file.startsWith('middleware/'))) {
+      assert.doesNotMatch(text, /from 'rabbitmq-client'|from 'lmdb'|from 'redis'/, file);
+    }
+  });
+});
