@@ -101,7 +101,10 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   let pending = 0;
   for (const key of entries.getKeys({ reverse: true, limit: 1 })) last = key;
   pending = entries.getCount();
-  let nextSeq = last + 1;
+  // Sequence numbers (and so message ids) must never repeat, even after the outbox was drained empty:
+  // the highest one handed out is recorded with every removal, and the next run starts above both.
+  const recorded = Number(meta.get('nextSeq') ?? 0);
+  let nextSeq = Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0);
 
   return {
     path: file,
@@ -121,6 +124,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       pending -= seqs.length;
       await entries.transaction(() => {
         for (const seq of seqs) entries.removeSync(seq);
+        meta.putSync('nextSeq', String(nextSeq));
       });
     },
     get pending() {

@@ -30,6 +30,20 @@ describe('openOutboxStore', () => {
     await again.close();
   });
 
+  it('never reuses a message id, even after the outbox was drained empty and reopened', async () => {
+    const dir = path.join(root, 'ids');
+    const store = openOutboxStore({ directory: dir });
+    await Promise.all([store.append(entry(1)), store.append(entry(2))]);
+    const first = store.read(0, 10);
+    await store.remove(first.map((e) => e.seq));
+    await store.close();
+    const again = openOutboxStore({ directory: dir });
+    await again.append(entry(3));
+    const [next] = again.read(0, 10);
+    assert.ok(!first.some((e) => e.messageId === next!.messageId), `${next!.messageId} was used before`);
+    await again.close();
+  });
+
   it('creates the store with owner-only permissions', async () => {
     const dir = path.join(root, 'perms');
     const store = openOutboxStore({ directory: dir });
