@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const programs = ['pipeline.ts', 'outbox.ts', 'cancellation.ts'];
+const programs = ['pipeline.ts', 'outbox.ts', 'cancellation.ts', 'throughput.ts'];
 const results: Record<string, unknown> = {};
 const version = (cmd: string, args: string[]) => {
   try {

@@ -1,0 +1,529 @@
+// `npm run bench:throughput`: end-to-end throughput of the worker against raw rabbitmq-client (with and
+// without a confirmed status per job) and BullMQ, interleaved per round at concurrency 1, 10 and 100; then
+// dispatch→Running/final latency at 10% and 50% of the worker's max, and memory over a long run.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Connection, type AsyncMessage, type Envelope } from 'rabbitmq-client';
+import { defineJob, JobStatus, silentLogger, type StatusRecord } from '../../lib/index.ts';
+import { createSchedulerClient, toDispatchMessage, type DispatchedJob } from '../../lib/testing/index.ts';
+import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
+import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
+import { createAmqpWorker, type AmqpWorker } from '../../lib/transports/amqp/create-amqp-worker.ts';
+import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
+import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+
+const JOB_NAME = 'NoopJob';
+const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
+
+// --- memory child: `BENCH_PHASE=memory-child` runs only the worker, so its RSS is the worker's alone. ---
+if (process.env['BENCH_PHASE'] === 'memory-child') {
+  const total = env('BENCH_MEMORY_JOBS', 1_000_000);
+  const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-mem-'));
+  let done = 0;
+  let finish!: () => void;
+  const all = new Promise<void>((resolve) => (finish = resolve));
+  const worker = createAmqpWorker({
+    workerId: process.env['BENCH_WORKER_ID'] ?? 'bench-memory',
+    rabbitmq: { url: process.env['BENCH_URL'] ?? AMQP_URL },
+    jobs: [noopJob(() => ++done === total && finish())],
+    jobConfig: () => ({ maxParallelJobs: 100 }),
+    maxParallelJobs: 100,
+    outbox: { localStoragePath: directory },
+    logger: silentLogger,
+  });
+  const sample = () => {
+    const m = process.memoryUsage();
+    console.log(JSON.stringify({ sample: { t: performance.now(), done, rss: m.rss, heapUsed: m.heapUsed } }));
+  };
+  sample(); // the process with every module loaded, before the worker connects: the floor under the figures
+  await worker.start();
+  const timer = setInterval(sample, 1000);
+  await all;
+  while (worker.executor.running > 0 || (worker.outbox?.store.pending ?? 0) > 0) await sleep(20);
+  sample();
+  clearInterval(timer);
+  await worker.close({ graceMs: 1000, drainMs: 5000 });
+  rmSync(directory, { recursive: true, force: true });
+  process.exit(0);
+}
+
+const N = env('BENCH_JOBS', 50_000);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const CONCURRENCIES = [1, 10, 100] as const;
+const LATENCY_JOBS = env('BENCH_LATENCY_JOBS', 2000);
+const MEMORY_JOBS = env('BENCH_MEMORY_JOBS', 1_000_000);
+const LATENCY_JOB_MS = Math.max(0, Number(process.env['BENCH_LATENCY_JOB_MS'] ?? 20));
+const REDIS = { host: '127.0.0.1', port: 6379 };
+const vhosts = new Set<string>();
+const tempDirs = new Set<string>();
+const runId = `bench-tp-${process.pid}`;
+let vhostCount = 0;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A no-op job that writes one log line (through the outbox) and reports each completion; `ms` > 0 makes it wait. */
+function noopJob(onDone: () => void, ms = 0) {
+  return defineJob({
+    name: JOB_NAME,
+    run: async (_data, ctx) => {
+      if (ms > 0) await sleep(ms);
+      ctx.log.info('noop done');
+      onDone();
+    },
+  });
+}
+
+function newVhost(): { name: string; url: string } {
+  const name = createVhost(`${runId}-${++vhostCount}`);
+  vhosts.add(name);
+  return { name, url: `${AMQP_URL}/${name}` };
+}
+
+function dropVhost(name: string): void {
+  if (vhosts.delete(name)) deleteVhost(name);
+}
+
+async function connect(url: string): Promise<Connection> {
+  const connection = new Connection({ url, retryLow: 100, retryHigh: 1000 });
+  connection.on('error', (error: unknown) => console.error(`warn: RabbitMQ: ${error instanceof Error ? error.message : String(error)}`));
+  await connection.onConnect(10_000);
+  return connection;
+}
+
+/** Publishes `count` persistent messages with confirms, 500 in flight. */
+async function prefill(connection: Connection, count: number, message: (i: number) => { envelope: Envelope; body: Buffer }): Promise<void> {
+  const publisher = connection.createPublisher({ confirm: true, maxAttempts: 3 });
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const m = message(next++);
+      await publisher.send(m.envelope, m.body);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(500, count) }, lane));
+  await publisher.close();
+}
+
+/** The scheduler's job message for one occurrence, as AMQP properties and body (what dispatch() sends). */
+function dispatchEnvelope(job: DispatchedJob): { envelope: Envelope; body: Buffer } {
+  return {
+    envelope: {
+      exchange: MilvaionNames.jobsExchange,
+      routingKey: job.routingKey,
+      durable: true,
+      contentType: 'application/json',
+      messageId: job.jobId,
+      correlationId: job.occurrenceId,
+      timestamp: Math.floor(Date.now() / 1000),
+      priority: 0,
+      headers: { ...job.headers },
+    },
+    body: Buffer.from(JSON.stringify(job.body), 'utf8'),
+  };
+}
+
+/** A status message like the worker's (Completed, as the wire mapping builds it), for the raw contender. */
+function statusBody(connection: Connection): Buffer {
+  const wire = createAmqpPublisher({ connection, identity: { workerId: 'bench', instanceId: 'bench-0000abcd' }, logger: silentLogger });
+  const id = randomUUID();
+  const t = Date.now();
+  const record: StatusRecord = {
+    type: 'status',
+    occurrenceId: id,
+    correlationId: id,
+    jobId: randomUUID(),
+    jobName: JOB_NAME,
+    status: JobStatus.Completed,
+    phase: 'final',
+    startTime: t,
+    endTime: t + 1,
+    durationMs: 1,
+    result: `Job ${JOB_NAME} completed successfully`,
+    exception: null,
+    timestamp: t,
+  };
+  const body = Buffer.from(JSON.stringify(wire.toWire(record).message));
+  void wire.close();
+  return body;
+}
+
+/** Round result: jobs per second, or a note why the round is suspect. */
+type Contender = 'raw' | 'rawWithStatus' | 'worker' | 'bullmq';
+
+async function rawRound(concurrency: number, withStatus: boolean): Promise<number> {
+  const { name, url } = newVhost();
+  const connection = await connect(url);
+  try {
+    const queue = 'bench_raw_jobs';
+    const statusQueue = MilvaionNames.statusUpdatesQueue;
+    await connection.queueDeclare({ queue, durable: true });
+    await connection.queueDeclare({ queue: statusQueue, durable: true });
+    const sample = dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId: 'bench-raw' }));
+    await prefill(connection, N, () => ({ envelope: { ...sample.envelope, exchange: '', routingKey: queue }, body: sample.body }));
+    const status = statusBody(connection);
+    const publisher = withStatus ? connection.createPublisher({ confirm: true, maxAttempts: 1 }) : undefined;
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>((resolve) => (finish = resolve));
+    const t0 = performance.now();
+    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: concurrency }, concurrency }, async () => {
+      if (publisher) await publisher.send({ exchange: '', routingKey: statusQueue, durable: true, contentType: 'application/json' }, status);
+      if (++done === N) finish();
+    });
+    consumer.on('error', (error: unknown) => console.error(`warn: raw consumer: ${String(error)}`));
+    await all;
+    const ms = performance.now() - t0;
+    await consumer.close();
+    await publisher?.close();
+    return (N / ms) * 1000;
+  } finally {
+    await connection.close();
+    dropVhost(name);
+  }
+}
+
+async function workerRound(concurrency: number): Promise<number> {
+  const { name, url } = newVhost();
+  const connection = await connect(url);
+  const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-outbox-'));
+  tempDirs.add(directory);
+  let worker: AmqpWorker | undefined;
+  try {
+    const workerId = `bench-worker-c${concurrency}`;
+    const routingPattern = toRoutingPattern(workerId, JOB_NAME);
+    const queue = toJobQueueName(routingPattern);
+    // The queue exactly as the worker declares it, filled before the worker starts.
+    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
+    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
+    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
+    await prefill(connection, N, () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>((resolve) => (finish = resolve));
+    worker = createAmqpWorker({
+      workerId,
+      rabbitmq: { url },
+      jobs: [noopJob(() => ++done === N && finish())],
+      jobConfig: () => ({ maxParallelJobs: concurrency }),
+      maxParallelJobs: concurrency,
+      outbox: { localStoragePath: directory },
+      logger: silentLogger,
+    });
+    const t0 = performance.now();
+    await worker.start();
+    await all;
+    // Every final status handed to the outbox (running drops before the final write, synchronously) and sent.
+    while (worker.executor.running > 0 || (worker.outbox?.store.pending ?? 0) > 0) await sleep(1);
+    const ms = performance.now() - t0;
+    const left = (await connection.queueDeclare({ queue, passive: true })).messageCount;
+    if (left > 0) console.error(`warn: worker round left ${left} jobs in its queue`);
+    return (N / ms) * 1000;
+  } finally {
+    await worker?.close({ graceMs: 1000, drainMs: 2000 });
+    await connection.close();
+    dropVhost(name);
+    rmSync(directory, { recursive: true, force: true });
+    tempDirs.delete(directory);
+  }
+}
+
+async function bullmqRound(concurrency: number, round: number): Promise<number> {
+  const connection = new Redis({ ...REDIS, maxRetriesPerRequest: null });
+  const queueName = `${runId}-c${concurrency}-r${round}`;
+  const queue = new Queue(queueName, { connection });
+  let worker: BullWorker | undefined;
+  try {
+    const data = toDispatchMessage({ jobName: JOB_NAME, workerId: 'bench-bullmq' }).body;
+    for (let i = 0; i < N; i += 1000) {
+      const chunk = Array.from({ length: Math.min(1000, N - i) }, () => ({ name: JOB_NAME, data, opts: { removeOnComplete: true, removeOnFail: true } }));
+      await queue.addBulk(chunk);
+    }
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>((resolve) => (finish = resolve));
+    worker = new BullWorker(queueName, async () => undefined, { connection: new Redis({ ...REDIS, maxRetriesPerRequest: null }), concurrency, autorun: false });
+    worker.on('completed', () => ++done === N && finish());
+    worker.on('error', (error) => console.error(`warn: bullmq: ${error.message}`));
+    const t0 = performance.now();
+    void worker.run();
+    await all;
+    const ms = performance.now() - t0;
+    return (N / ms) * 1000;
+  } finally {
+    await worker?.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+/** The middle value; with an even count, the mean of the two middle ones (two rounds give their mean). */
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+};
+const spread = (xs: readonly number[]): Spread => ({ median: Math.round(median(xs)), min: Math.round(Math.min(...xs)), max: Math.round(Math.max(...xs)) });
+const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!);
+
+// --- 1. throughput ---
+const samples: Record<number, Record<Contender, number[]>> = {};
+const contenders: Record<Contender, (c: number, round: number) => Promise<number>> = {
+  raw: (c) => rawRound(c, false),
+  rawWithStatus: (c) => rawRound(c, true),
+  worker: (c) => workerRound(c),
+  bullmq: (c, round) => bullmqRound(c, round),
+};
+const order = Object.keys(contenders) as Contender[];
+
+/** Latency figures of one load level. */
+interface LatencyLevel {
+  rate: number;
+  jobs: number;
+  running: { p50: number; p95: number; p99: number; seen: number };
+  final: { p50: number; p95: number; p99: number; seen: number };
+  coalesced: number;
+}
+
+async function latencyLevel(rate: number): Promise<LatencyLevel> {
+  const { name, url } = newVhost();
+  const connection = await connect(url);
+  const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-lat-'));
+  tempDirs.add(directory);
+  const workerId = 'bench-latency';
+  // The scheduler client's own collectors use a prefix; the worker's statuses go to the real queue, which a
+  // bare collector here timestamps with performance.now() (the client's receivedAt has 1 ms resolution).
+  const scheduler = await createSchedulerClient({ url, queuePrefix: 'ignored.' });
+  const worker = createAmqpWorker({
+    workerId,
+    rabbitmq: { url },
+    // A job that returns at once writes its final in the same relay batch as Running, and the relay then
+    // coalesces Running away; a short job lets Running go out on its own, as it does for real work.
+    jobs: [noopJob(() => undefined, LATENCY_JOB_MS)],
+    jobConfig: () => ({ maxParallelJobs: 100 }),
+    maxParallelJobs: 100,
+    outbox: { localStoragePath: directory },
+    logger: silentLogger,
+  });
+  try {
+    for (const q of publisherTopology('Classic').queues) await connection.queueDeclare(q);
+    const sentAt = new Map<string, number>();
+    const runningAt = new Map<string, number>();
+    const finalAt = new Map<string, number>();
+    let allFinal!: () => void;
+    const finished = new Promise<void>((resolve) => (allFinal = resolve));
+    const collector = connection.createConsumer(
+      { queue: MilvaionNames.statusUpdatesQueue, queueOptions: { passive: true }, qos: { prefetchCount: 500 }, noAck: true },
+      (msg: AsyncMessage) => {
+        const now = performance.now();
+        const body = (Buffer.isBuffer(msg.body) ? JSON.parse(msg.body.toString()) : msg.body) as Record<string, unknown>;
+        const id = String(body['CorrelationId'] ?? body['OccurrenceId'] ?? '');
+        if (!sentAt.has(id)) return;
+        if (Number(body['Status']) === JobStatus.Running) {
+          if (!runningAt.has(id)) runningAt.set(id, now);
+        } else if (!finalAt.has(id)) {
+          finalAt.set(id, now);
+          if (finalAt.size === LATENCY_JOBS) allFinal();
+        }
+      },
+    );
+    collector.on('error', (error: unknown) => console.error(`warn: collector: ${String(error)}`));
+    await worker.start();
+    await sleep(500);
+    const coalescedBefore = worker.outbox?.relay.stats.coalesced ?? 0;
+    // Paced dispatch: every 5 ms, send what is due by now (dispatch() awaits its own confirm, not awaited here).
+    const t0 = performance.now();
+    let sent = 0;
+    const dispatches: Promise<unknown>[] = [];
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        const due = Math.min(LATENCY_JOBS, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
+        while (sent < due) {
+          const occurrenceId = randomUUID();
+          sentAt.set(occurrenceId, performance.now());
+          dispatches.push(scheduler.dispatch({ jobName: JOB_NAME, workerId, occurrenceId }));
+          sent++;
+        }
+        if (sent >= LATENCY_JOBS) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 5);
+    });
+    await Promise.all(dispatches);
+    await Promise.race([finished, sleep(60_000)]);
+    await collector.close();
+    const lat = (at: Map<string, number>) => [...at].map(([id, t]) => t - sentAt.get(id)!);
+    const pct = (xs: number[]) => ({ p50: round2(quantile(xs, 0.5)), p95: round2(quantile(xs, 0.95)), p99: round2(quantile(xs, 0.99)), seen: xs.length });
+    return { rate, jobs: LATENCY_JOBS, running: pct(lat(runningAt)), final: pct(lat(finalAt)), coalesced: (worker.outbox?.relay.stats.coalesced ?? 0) - coalescedBefore };
+  } finally {
+    await worker.close({ graceMs: 1000, drainMs: 2000 });
+    await scheduler.close();
+    await connection.close();
+    dropVhost(name);
+    rmSync(directory, { recursive: true, force: true });
+    tempDirs.delete(directory);
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Runs the worker alone in a child process and feeds it jobs in chunks; returns its memory samples. */
+async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: number; heapUsed: number }[]; seconds: number }> {
+  const { name, url } = newVhost();
+  const connection = await connect(url);
+  const workerId = 'bench-memory';
+  const routingPattern = toRoutingPattern(workerId, JOB_NAME);
+  const queue = toJobQueueName(routingPattern);
+  const CHUNK = 5000;
+  const out: { t: number; done: number; rss: number; heapUsed: number }[] = [];
+  try {
+    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
+    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
+    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
+    await prefill(connection, Math.min(4 * CHUNK, MEMORY_JOBS), () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    let fed = Math.min(4 * CHUNK, MEMORY_JOBS);
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, BENCH_PHASE: 'memory-child', BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(MEMORY_JOBS) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('{')) out.push((JSON.parse(line) as { sample: (typeof out)[number] }).sample);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Keep 10k–20k jobs waiting: the queue never holds the whole run.
+    while (fed < MEMORY_JOBS) {
+      const ready = (await connection.queueDeclare({ queue, passive: true })).messageCount;
+      if (ready < 2 * CHUNK) {
+        const count = Math.min(CHUNK, MEMORY_JOBS - fed);
+        await prefill(connection, count, () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+        fed += count;
+      } else await sleep(100);
+    }
+    const code = await exited;
+    if (code !== 0) throw new Error(`memory child exited with ${code}`);
+    return { samples: out, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await connection.close();
+    dropVhost(name);
+  }
+}
+
+let latency: { low: LatencyLevel; high: LatencyLevel } | undefined;
+let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
+try {
+  for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], worker: [], bullmq: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of CONCURRENCIES) {
+      // Rotate the order each round so no contender always runs first.
+      for (let i = 0; i < order.length; i++) {
+        const name = order[(round + i) % order.length]!;
+        const rate = await contenders[name](c, round);
+        samples[c]![name].push(rate);
+        console.error(`round ${round + 1}/${ROUNDS} c=${c} ${name}: ${Math.round(rate)} jobs/s`);
+      }
+    }
+  }
+  const max = median(samples[100]!.worker);
+  const low = await latencyLevel(Math.max(1, Math.round(max * 0.1)));
+  console.error(`latency at 10%: done`);
+  const high = await latencyLevel(Math.max(1, Math.round(max * 0.5)));
+  console.error(`latency at 50%: done`);
+  latency = { low, high };
+  memory = await memoryRun();
+} finally {
+  for (const name of [...vhosts]) dropVhost(name);
+  for (const directory of tempDirs) rmSync(directory, { recursive: true, force: true });
+}
+
+// --- figures ---
+const throughput: Record<string, Record<Contender, number>> = {};
+const throughputSpread: Record<string, Record<Contender, Spread>> = {};
+const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread }> = {};
+for (const c of CONCURRENCIES) {
+  const s = samples[c]!;
+  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), worker: spread(s.worker), bullmq: spread(s.bullmq) };
+  throughputSpread[c] = sp;
+  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
+  // Per round: each worker figure against the same round's raw and BullMQ.
+  const per = (base: number[]) => s.worker.map((w, i) => Math.round((w / base[i]!) * 100) / 100);
+  const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)) };
+}
+const mem = memory!.samples;
+const mark = Math.min(100_000, Math.floor(MEMORY_JOBS / 10));
+const atMark = mem.find((s) => s.done >= mark) ?? mem[0]!;
+const end = mem[mem.length - 1]!;
+const steady = mem.filter((s) => s.done >= mark);
+const floor = mem[0]!;
+const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+const memoryFigures = {
+  jobs: MEMORY_JOBS,
+  seconds: Math.round(memory!.seconds),
+  jobsPerSecond: Math.round(MEMORY_JOBS / memory!.seconds),
+  steadyRssMb: { median: mb(median(steady.map((s) => s.rss))), max: mb(Math.max(...steady.map((s) => s.rss))) },
+  steadyHeapMb: { median: mb(median(steady.map((s) => s.heapUsed))), max: mb(Math.max(...steady.map((s) => s.heapUsed))) },
+  idleRssMb: mb(floor.rss),
+  idleHeapMb: mb(floor.heapUsed),
+  markJobs: mark,
+  rssAtMarkMb: mb(atMark.rss),
+  rssAtEndMb: mb(end.rss),
+  heapAtMarkMb: mb(atMark.heapUsed),
+  heapAtEndMb: mb(end.heapUsed),
+  growthPercent: Math.round(((end.rss - atMark.rss) / atMark.rss) * 1000) / 10,
+};
+const lat = latency!;
+const targets = [
+  { target: 'worker ≥ BullMQ at concurrency 100 (medians)', met: throughput[100]!.worker >= throughput[100]!.bullmq, value: `${throughput[100]!.worker} vs ${throughput[100]!.bullmq} jobs/s` },
+  { target: 'worker ≥ 60% of raw at concurrency 100 (medians)', met: throughput[100]!.worker >= 0.6 * throughput[100]!.raw, value: `${Math.round((throughput[100]!.worker / throughput[100]!.raw) * 100)}%` },
+  { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms` },
+  { target: 'steady RSS ≤ 150 MB at concurrency 100', met: memoryFigures.steadyRssMb.max <= 150, value: `max ${memoryFigures.steadyRssMb.max} MB` },
+  { target: `RSS growth < 10% (${mark} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
+];
+
+const fmt = (s: Spread) => `${String(s.median).padStart(6)} (${s.min}–${s.max})`.padEnd(22);
+const fr = (s: Spread) => `×${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+console.log(`throughput benchmark: ${N} no-op jobs pre-loaded per round, ${ROUNDS} rounds interleaved, node ${process.version}, ${availableParallelism()} cores`);
+console.log(`${'concurrency'.padEnd(12)}${'raw'.padEnd(22)}${'rawWithStatus'.padEnd(22)}${'worker'.padEnd(22)}${'bullmq'.padEnd(22)}${'worker/raw'.padEnd(20)}worker/bullmq`);
+for (const c of CONCURRENCIES) {
+  const s = throughputSpread[c]!;
+  console.log(`${String(c).padEnd(12)}${fmt(s.raw)}${fmt(s.rawWithStatus)}${fmt(s.worker)}${fmt(s.bullmq)}${fr(ratios[c]!.workerVsRaw).padEnd(20)}${fr(ratios[c]!.workerVsBullmq)}`);
+}
+console.log('jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete');
+console.log(
+  `latency (worker at concurrency 100, outbox on, a job that waits ${LATENCY_JOB_MS} ms, ${LATENCY_JOBS} jobs per level, paced dispatch; ms from dispatch() call to the status at a collector; final includes the job's ${LATENCY_JOB_MS} ms)`,
+);
+for (const [label, l] of [['10%', lat.low], ['50%', lat.high]] as const) {
+  console.log(
+    `  ${label} load (${l.rate} jobs/s): Running p50 ${l.running.p50} p95 ${l.running.p95} p99 ${l.running.p99} (seen ${l.running.seen}, coalesced ${l.coalesced}); final p50 ${l.final.p50} p95 ${l.final.p95} p99 ${l.final.p99} (seen ${l.final.seen})`,
+  );
+}
+const m = memoryFigures;
+console.log(`memory (worker alone in a child process, concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s)`);
+console.log(`  before connecting (modules loaded, tsx in-process): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
+console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB; heap median ${m.steadyHeapMb.median} MB, max ${m.steadyHeapMb.max} MB`);
+console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
+console.log('targets:');
+for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEnd(52)} ${t.value}`);
+if (process.env['BENCH_JSON']) {
+  console.log(JSON.stringify({ throughput, throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios }, latency: { jobMs: LATENCY_JOB_MS, ...lat }, memory: memoryFigures, targets }));
+}
+process.exit(0);
