@@ -1,0 +1,42 @@
+// Testing your own jobs against a real RabbitMQ: the worker as in production, the scheduler played by milvaion-worker/testing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { JobStatus } from '../../lib/index.ts';
+import { createAmqpWorker, type AmqpWorker } from '../../lib/transports/amqp/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { chargeInvoice } from '../errors/charge-invoice-job.ts';
+import { generateReport } from '../reports/generate-report-job.ts';
+
+// Point it at a throwaway virtual host: the client purges the scheduler-side queues it reads.
+const url = process.env['MILVAION_TEST_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+describe('my jobs against RabbitMQ', { timeout: 60_000 }, () => {
+  const workerId = `report-test-${process.pid}`;
+  let scheduler: SchedulerClient;
+  let worker: AmqpWorker;
+  before(async () => {
+    scheduler = await createSchedulerClient({ url });
+    worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [generateReport, chargeInvoice], outbox: false, redis: false });
+    await worker.start();
+  });
+  after(async () => {
+    await worker?.close({ graceMs: 1000 });
+    await scheduler?.close();
+  });
+
+  it('reports Completed with the result and the user logs', async () => {
+    const { occurrenceId } = await scheduler.dispatch({ jobName: 'GenerateReportJob', workerId, data: { month: '2026-02', format: 'csv' } });
+    const final = await scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
+    assert.equal(final.body?.Status, JobStatus.Completed);
+    assert.equal(JSON.parse(final.body?.Result ?? 'null').rows, 28);
+    await scheduler.waitUntil(() => scheduler.logs(occurrenceId).length > 0);
+  });
+
+  it('dead-letters a permanent failure without retrying', async () => {
+    const { occurrenceId } = await scheduler.dispatch({ jobName: 'ChargeInvoiceJob', workerId, data: { invoiceId: 'void-7' } });
+    const final = await scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
+    assert.equal(final.body?.Status, JobStatus.Failed);
+    assert.match(final.body?.Exception ?? '', /voided/);
+    await scheduler.waitFor(() => scheduler.deadLetters(occurrenceId)[0], { what: 'the DLQ message' });
+  });
+});
