@@ -1,5 +1,6 @@
 // milvaion-worker/host: configuration, discovery, the worker host, probes, metrics and the CLI's entry.
 export { loadConfig, describeConfig, redactConfig, ConfigError, type ConfigProblem, type LoadConfigOptions } from './load-config.ts';
+/** The validated configuration types. */
 export type { WorkerConfig, WorkerSectionConfig, JobConsumerConfig, RabbitMqConfig, RedisConfig, HeartbeatConfig, OfflineResilienceConfig, HealthCheckConfig } from './worker-config.ts';
 export { discoverModules, listModules, type DiscoveredModules } from './discover-modules.ts';
 export { createWorkerHost, groupJobsByWorker, matchJobsToConfig, consumerEntry, type WorkerHost, type WorkerHostOptions } from './create-worker-host.ts';

@@ -9,6 +9,7 @@ import { MilvaionNames, toDispatchRoutingKey, toRoutingPattern } from '../transp
 /** The statuses that end an occurrence as a worker reports it: Completed, Failed, Cancelled, TimedOut. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>([JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.TimedOut]);
 
+/** Options of createSchedulerClient(): the broker URL and whether to purge the collected queues first. */
 export interface SchedulerClientOptions {
   readonly url: string;
   /** Prepended to the five collected queue names to isolate a test run (e.g. `spec-123.`); those queues are deleted on close. */
@@ -19,6 +20,7 @@ export interface SchedulerClientOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** One job to dispatch, as the scheduler would create it. */
 export interface DispatchOptions {
   readonly jobName: string;
   readonly workerId: string;
@@ -40,6 +42,7 @@ export interface DispatchOptions {
   readonly occurrenceHeader?: 'CorrelationId' | 'OccurrenceId' | 'both';
 }
 
+/** What was dispatched: ids, routing and the exact body and headers sent. */
 export interface DispatchedJob {
   readonly occurrenceId: string;
   readonly jobId: string;
@@ -49,6 +52,7 @@ export interface DispatchedJob {
   readonly headers: Readonly<Record<string, unknown>>;
 }
 
+/** A message published as given (for malformed-message tests). */
 export interface RawPublish {
   /** Default `''` (the default exchange, where the routing key is a queue name). */
   readonly exchange?: string;
@@ -71,11 +75,16 @@ export interface CollectedMessage<B> {
 }
 
 type Json = Readonly<Record<string, unknown>>;
+/** A JobStatusUpdateMessage as a worker sends it. */
 export type StatusBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly JobId?: string; readonly WorkerId?: string; readonly Status?: number; readonly Result?: string | null; readonly Exception?: string | null };
+/** A WorkerLogMessage as a worker sends it. */
 export type LogBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly WorkerId?: string; readonly Log?: Json };
+/** A worker registration (WorkerDiscoveryRequest). */
 export type RegistrationBody = Json & { readonly WorkerId?: string; readonly InstanceId?: string; readonly RoutingPatterns?: Readonly<Record<string, string>>; readonly JobTypes?: readonly string[] };
+/** A worker heartbeat. */
 export type HeartbeatBody = Json & { readonly WorkerId?: string; readonly InstanceId?: string; readonly CurrentJobs?: number };
 
+/** How long to wait, and what for (named in the timeout error). */
 export interface WaitOptions {
   /** Default 10000. */
   readonly timeoutMs?: number;
@@ -83,6 +92,7 @@ export interface WaitOptions {
   readonly what?: string;
 }
 
+/** The scheduler-side client: dispatches jobs and collects what workers send back. */
 export interface SchedulerClient {
   /** The collected queue names in use (prefixed when `queuePrefix` is set). */
   readonly names: { readonly statuses: string; readonly logs: string; readonly registrations: string; readonly heartbeats: string; readonly deadLetters: string };
