@@ -4,7 +4,6 @@
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.ts';
 import { parseJobMessage } from '../../core/parse-job-message.ts';
-import { isFinal } from '../../core/to-status-record.ts';
 import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
@@ -227,17 +226,22 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
       options.onJobsChanged?.();
     }
     const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
-    if (isFinal(outcome) && action.kind !== 'requeue') finished.add(envelope.occurrenceId);
+    // An occurrence counts as finished here only once everything its delivery owes is done: a crash
+    // before the dead letter is confirmed must lead to a redelivery that publishes it, not to "already finished".
     switch (action.kind) {
       case 'ack':
+        finished.add(envelope.occurrenceId);
         return 'ack';
       case 'requeue':
         logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
         return 'requeue';
       case 'retry':
         return retryLater(job, envelope, action);
-      case 'dead-letter':
-        return deadLetterJob(envelope, action);
+      case 'dead-letter': {
+        const disposition = await deadLetterJob(envelope, action);
+        if (disposition === 'ack') finished.add(envelope.occurrenceId);
+        return disposition;
+      }
       default:
         return action satisfies never;
     }
