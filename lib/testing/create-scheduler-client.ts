@@ -126,6 +126,25 @@ export function newOccurrenceId(): string {
   return randomUUID();
 }
 
+/** The AMQP properties and body the scheduler publishes a dispatched job with (protocol §1.6). */
+export function toDispatchEnvelope(job: DispatchedJob): { envelope: Envelope; body: Buffer } {
+  return {
+    envelope: {
+      exchange: MilvaionNames.jobsExchange,
+      routingKey: job.routingKey,
+      durable: true,
+      contentType: 'application/json',
+      messageId: job.jobId,
+      correlationId: job.occurrenceId,
+      timestamp: Math.floor(Date.now() / 1000),
+      priority: 0,
+      headers: { ...job.headers },
+    },
+    // A Buffer, so rabbitmq-client leaves contentType alone.
+    body: Buffer.from(JSON.stringify(job.body), 'utf8'),
+  };
+}
+
 /** Builds the scheduler's job message for `job` without publishing it. */
 export function toDispatchMessage(job: DispatchOptions): DispatchedJob {
   const occurrenceId = job.occurrenceId ?? newOccurrenceId();
@@ -230,21 +249,8 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
     errors,
     async dispatch(job) {
       const message = toDispatchMessage(job);
-      await publisher.send(
-        {
-          exchange: MilvaionNames.jobsExchange,
-          routingKey: message.routingKey,
-          mandatory: true,
-          durable: true,
-          contentType: 'application/json',
-          messageId: message.jobId,
-          correlationId: message.occurrenceId,
-          timestamp: Math.floor(Date.now() / 1000),
-          priority: 0,
-          headers: { ...message.headers },
-        },
-        Buffer.from(JSON.stringify(message.body), 'utf8'), // a Buffer, so the client leaves contentType alone
-      );
+      const { envelope, body } = toDispatchEnvelope(message);
+      await publisher.send({ ...envelope, mandatory: true }, body);
       // basic.return arrives before the confirm but is emitted on setImmediate: let it land before we resolve.
       await new Promise((resolve) => setImmediate(resolve));
       return message;

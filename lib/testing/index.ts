@@ -4,6 +4,7 @@ export {
   newOccurrenceId,
   toDispatchMessage,
   FINAL_STATUSES,
+  toDispatchEnvelope,
   type SchedulerClient,
   type SchedulerClientOptions,
   type DispatchOptions,

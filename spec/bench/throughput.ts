@@ -11,7 +11,7 @@ import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Connection, type AsyncMessage, type Envelope } from 'rabbitmq-client';
 import { defineJob, JobStatus, silentLogger, type StatusRecord } from '../../lib/index.ts';
-import { createSchedulerClient, toDispatchMessage, type DispatchedJob } from '../../lib/testing/index.ts';
+import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/testing/index.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/transports/amqp/create-amqp-worker.ts';
@@ -112,23 +112,6 @@ async function prefill(connection: Connection, count: number, message: (i: numbe
   await publisher.close();
 }
 
-/** The scheduler's job message for one occurrence, as AMQP properties and body (what dispatch() sends). */
-function dispatchEnvelope(job: DispatchedJob): { envelope: Envelope; body: Buffer } {
-  return {
-    envelope: {
-      exchange: MilvaionNames.jobsExchange,
-      routingKey: job.routingKey,
-      durable: true,
-      contentType: 'application/json',
-      messageId: job.jobId,
-      correlationId: job.occurrenceId,
-      timestamp: Math.floor(Date.now() / 1000),
-      priority: 0,
-      headers: { ...job.headers },
-    },
-    body: Buffer.from(JSON.stringify(job.body), 'utf8'),
-  };
-}
 
 /** A status message like the worker's (Completed, as the wire mapping builds it), for the raw contender. */
 function statusBody(connection: Connection): Buffer {
@@ -166,7 +149,7 @@ async function rawRound(concurrency: number, withStatus: boolean): Promise<numbe
     const statusQueue = MilvaionNames.statusUpdatesQueue;
     await connection.queueDeclare({ queue, durable: true });
     await connection.queueDeclare({ queue: statusQueue, durable: true });
-    const sample = dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId: 'bench-raw' }));
+    const sample = toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId: 'bench-raw' }));
     await prefill(connection, N, () => ({ envelope: { ...sample.envelope, exchange: '', routingKey: queue }, body: sample.body }));
     const status = statusBody(connection);
     const publisher = withStatus ? connection.createPublisher({ confirm: true, maxAttempts: 1 }) : undefined;
@@ -204,7 +187,7 @@ async function workerRound(concurrency: number): Promise<number> {
     await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
     await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
     await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, N, () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    await prefill(connection, N, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));
@@ -394,7 +377,7 @@ async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: n
     await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
     await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
     await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, Math.min(4 * CHUNK, MEMORY_JOBS), () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    await prefill(connection, Math.min(4 * CHUNK, MEMORY_JOBS), () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
     let fed = Math.min(4 * CHUNK, MEMORY_JOBS);
     const t0 = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
@@ -414,7 +397,7 @@ async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: n
       const ready = (await connection.queueDeclare({ queue, passive: true })).messageCount;
       if (ready < 2 * CHUNK) {
         const count = Math.min(CHUNK, MEMORY_JOBS - fed);
-        await prefill(connection, count, () => dispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+        await prefill(connection, count, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
         fed += count;
       } else await sleep(100);
     }
