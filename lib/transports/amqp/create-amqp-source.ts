@@ -7,8 +7,9 @@ import { parseJobMessage } from '../../core/parse-job-message.ts';
 import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
-import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
-import { toAmqpAction, toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.ts';
+import { MilvaionNames } from './milvaion-names.ts';
+import { createRepublisher } from './create-republisher.ts';
+import { toAmqpAction } from './to-milvaion-messages.ts';
 import type { RegisteredJob } from './to-presence-messages.ts';
 
 /** One consumed job type. */
@@ -87,104 +88,8 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
   const inProgress = new Map<string, Promise<Disposition>>();
   const held = new Map<AsyncMessage, { since: number; label: string; warned: boolean }>();
-  const declaredDelayQueues = new Set<string>();
-  publishConnection.on('connection', () => declaredDelayQueues.clear());
+  const { deadLetterRaw, retryLater, deadLetterJob } = createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType });
   let watchdog: NodeJS.Timeout | undefined;
-
-  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<Disposition> {
-    logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
-    const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
-    try {
-      await publisher.publish(
-        {
-          exchange: MilvaionNames.deadLetterExchange,
-          routingKey: MilvaionNames.deadLetterRoutingKey,
-          durable: true,
-          ...(msg.correlationId === undefined ? {} : { correlationId: msg.correlationId }),
-          ...(msg.contentType === undefined ? {} : { contentType: msg.contentType }),
-          headers: { ...(msg.headers ?? {}), 'x-dead-letter-reason': reason.slice(0, 4000) },
-        },
-        body,
-      );
-      return 'ack';
-    } catch (error) {
-      // The broker's own dead-lettering still keeps the message, without our reason.
-      logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
-      return 'drop';
-    }
-  }
-
-  async function retryLater(job: ConsumedJob, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
-    // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
-    // slot is held while it waits. The original is acked only after the copy is confirmed.
-    const delayQueue = toRetryQueueName(job.queue, action.delayMs);
-    try {
-      if (!declaredDelayQueues.has(delayQueue)) {
-        await publishConnection.queueDeclare({
-          queue: delayQueue,
-          durable: true,
-          arguments: {
-            'x-message-ttl': action.delayMs,
-            'x-dead-letter-exchange': '',
-            'x-dead-letter-routing-key': job.queue,
-            // Unused delay queues disappear; the expiry outlives any message waiting in it.
-            'x-expires': action.delayMs + 10 * 60_000,
-            ...queueTypeArguments(queueType),
-          },
-        });
-        declaredDelayQueues.add(delayQueue);
-      }
-      await publisher.publish(
-        {
-          exchange: '',
-          routingKey: delayQueue,
-          durable: true,
-          correlationId: envelope.correlationId,
-          contentType: 'application/json',
-          headers: toRepublishHeaders(envelope, action.retryCount, job.settings.maxRetries) as Record<string, unknown>,
-        },
-        Buffer.from(JSON.stringify(envelope.body ?? {})),
-      );
-      return 'ack';
-    } catch (error) {
-      // The broker redelivers the original (same retry count): slower, but nothing is lost.
-      logger.error(`Scheduling retry ${action.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
-      return 'requeue';
-    }
-  }
-
-  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
-    const now = Date.now();
-    await options.sink.write({
-      type: 'log',
-      occurrenceId: envelope.occurrenceId,
-      correlationId: envelope.correlationId,
-      jobName: envelope.jobName,
-      timestamp: now,
-      level: 'Error',
-      message: `Job moved to the dead-letter queue: ${action.failureType}`,
-      data: { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
-      category: 'Retry',
-      exceptionType: null,
-    });
-    try {
-      await publisher.publish(
-        {
-          exchange: MilvaionNames.deadLetterExchange,
-          routingKey: MilvaionNames.deadLetterRoutingKey,
-          durable: true,
-          correlationId: envelope.correlationId,
-          contentType: 'application/json',
-          headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
-        },
-        Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
-      );
-      return 'ack';
-    } catch (error) {
-      logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
-      return 'drop';
-    }
-  }
 
   async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
     const size = messageSize(msg.body);
@@ -236,7 +141,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
         logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
         return 'requeue';
       case 'retry':
-        return retryLater(job, envelope, action);
+        return retryLater(job.queue, job.settings.maxRetries, envelope, action);
       case 'dead-letter': {
         const disposition = await deadLetterJob(envelope, action);
         if (disposition === 'ack') finished.add(envelope.occurrenceId);

@@ -21,6 +21,7 @@ import {
 import { silentLogger } from '../../create-logger.ts';
 import { defaultMiddleware } from '../../middleware/default-middleware.ts';
 import { createMemorySink, type MemorySink } from './create-memory-sink.ts';
+import { Fifo } from '../../core/fifo.ts';
 
 /** The parts a custom middleware list may need to keep cancellation and shutdown working. */
 export interface PipelineParts {
@@ -70,34 +71,6 @@ export interface EmbeddedWorker {
   readonly executor: Executor;
   /** Messages that could not be parsed, with the reason. */
   readonly deadLetters: readonly { readonly message: RawJobMessage; readonly reason: string }[];
-}
-
-/** A FIFO with O(1) shift (Array#shift is O(n), quadratic for a deep backlog). */
-class Fifo<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-  push(item: T): void {
-    this.#items.push(item);
-  }
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-  drain(): T[] {
-    const rest = this.#items.slice(this.#head) as T[];
-    this.#items = [];
-    this.#head = 0;
-    return rest;
-  }
 }
 
 const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});

@@ -1,0 +1,121 @@
+// The republishing side of the AMQP source: retry copies through per-delay TTL queues, dead letters of
+// occurrences (DlqJobMessage) and of unreadable messages (as received, with a reason). All confirmed.
+import type { AsyncMessage, Connection } from 'rabbitmq-client';
+import type { JobEnvelope, Sink, TechnicalLogger } from '../../core/types.ts';
+import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
+import type { Disposition } from './create-job-consumer.ts';
+import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
+import { toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.ts';
+
+/** What the republisher needs: the confirmed publisher, its connection (for delay queues) and the sink for notices. */
+export interface RepublisherOptions {
+  readonly publisher: AmqpPublisher;
+  readonly publishConnection: Connection;
+  readonly sink: Sink;
+  readonly logger: TechnicalLogger;
+  readonly queueType: QueueType;
+}
+
+/** Creates the republisher; each function resolves with what to do with the original delivery. */
+export function createRepublisher(options: RepublisherOptions) {
+  const { publisher, publishConnection, sink, logger, queueType } = options;
+  const declaredDelayQueues = new Set<string>();
+  publishConnection.on('connection', () => declaredDelayQueues.clear());
+
+  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<Disposition> {
+    logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
+    const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
+    try {
+      await publisher.publish(
+        {
+          exchange: MilvaionNames.deadLetterExchange,
+          routingKey: MilvaionNames.deadLetterRoutingKey,
+          durable: true,
+          ...(msg.correlationId === undefined ? {} : { correlationId: msg.correlationId }),
+          ...(msg.contentType === undefined ? {} : { contentType: msg.contentType }),
+          headers: { ...(msg.headers ?? {}), 'x-dead-letter-reason': reason.slice(0, 4000) },
+        },
+        body,
+      );
+      return 'ack';
+    } catch (error) {
+      // The broker's own dead-lettering still keeps the message, without our reason.
+      logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
+      return 'drop';
+    }
+  }
+
+  async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
+    // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
+    // slot is held while it waits. The original is acked only after the copy is confirmed.
+    const delayQueue = toRetryQueueName(jobQueue, action.delayMs);
+    try {
+      if (!declaredDelayQueues.has(delayQueue)) {
+        await publishConnection.queueDeclare({
+          queue: delayQueue,
+          durable: true,
+          arguments: {
+            'x-message-ttl': action.delayMs,
+            'x-dead-letter-exchange': '',
+            'x-dead-letter-routing-key': jobQueue,
+            // Unused delay queues disappear; the expiry outlives any message waiting in it.
+            'x-expires': action.delayMs + 10 * 60_000,
+            ...queueTypeArguments(queueType),
+          },
+        });
+        declaredDelayQueues.add(delayQueue);
+      }
+      await publisher.publish(
+        {
+          exchange: '',
+          routingKey: delayQueue,
+          durable: true,
+          correlationId: envelope.correlationId,
+          contentType: 'application/json',
+          headers: toRepublishHeaders(envelope, action.retryCount, maxRetries) as Record<string, unknown>,
+        },
+        Buffer.from(JSON.stringify(envelope.body ?? {})),
+      );
+      return 'ack';
+    } catch (error) {
+      // The broker redelivers the original (same retry count): slower, but nothing is lost.
+      logger.error(`Scheduling retry ${action.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
+      return 'requeue';
+    }
+  }
+
+  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
+    const now = Date.now();
+    await sink.write({
+      type: 'log',
+      occurrenceId: envelope.occurrenceId,
+      correlationId: envelope.correlationId,
+      jobName: envelope.jobName,
+      timestamp: now,
+      level: 'Error',
+      message: `Job moved to the dead-letter queue: ${action.failureType}`,
+      data: { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
+      category: 'Retry',
+      exceptionType: null,
+    });
+    try {
+      await publisher.publish(
+        {
+          exchange: MilvaionNames.deadLetterExchange,
+          routingKey: MilvaionNames.deadLetterRoutingKey,
+          durable: true,
+          correlationId: envelope.correlationId,
+          contentType: 'application/json',
+          headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
+        },
+        Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
+      );
+      return 'ack';
+    } catch (error) {
+      logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
+      return 'drop';
+    }
+  }
+
+  return { deadLetterRaw, retryLater, deadLetterJob };
+}
