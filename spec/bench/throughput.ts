@@ -21,38 +21,6 @@ import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 const JOB_NAME = 'NoopJob';
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
 
-// --- memory child: `BENCH_PHASE=memory-child` runs only the worker, so its RSS is the worker's alone. ---
-if (process.env['BENCH_PHASE'] === 'memory-child') {
-  const total = env('BENCH_MEMORY_JOBS', 1_000_000);
-  const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-mem-'));
-  let done = 0;
-  let finish!: () => void;
-  const all = new Promise<void>((resolve) => (finish = resolve));
-  const worker = createAmqpWorker({
-    workerId: process.env['BENCH_WORKER_ID'] ?? 'bench-memory',
-    rabbitmq: { url: process.env['BENCH_URL'] ?? AMQP_URL },
-    jobs: [noopJob(() => ++done === total && finish())],
-    jobConfig: () => ({ maxParallelJobs: 100 }),
-    maxParallelJobs: 100,
-    outbox: { localStoragePath: directory },
-    logger: silentLogger,
-  });
-  const sample = () => {
-    const m = process.memoryUsage();
-    console.log(JSON.stringify({ sample: { t: performance.now(), done, rss: m.rss, heapUsed: m.heapUsed } }));
-  };
-  sample(); // the process with every module loaded, before the worker connects: the floor under the figures
-  await worker.start();
-  const timer = setInterval(sample, 1000);
-  await all;
-  while (worker.executor.running > 0 || (worker.outbox?.store.pending ?? 0) > 0) await sleep(20);
-  sample();
-  clearInterval(timer);
-  await worker.close({ graceMs: 1000, drainMs: 5000 });
-  rmSync(directory, { recursive: true, force: true });
-  process.exit(0);
-}
-
 const N = env('BENCH_JOBS', 50_000);
 const ROUNDS = env('BENCH_ROUNDS', 3);
 const CONCURRENCIES = [1, 10, 100] as const;
@@ -380,8 +348,9 @@ async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: n
     await prefill(connection, Math.min(4 * CHUNK, MEMORY_JOBS), () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
     let fed = Math.min(4 * CHUNK, MEMORY_JOBS);
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, BENCH_PHASE: 'memory-child', BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(MEMORY_JOBS) },
+    // A program of its own, loading only the worker: its RSS is not inflated by this benchmark's clients.
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))], {
+      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(MEMORY_JOBS) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';

@@ -1,0 +1,44 @@
+// The worker alone, for the memory figures of bench:throughput: only lib/ is loaded, no benchmark client.
+// Prints one JSON sample a second ({ sample: { t, done, rss, heapUsed } }) and exits once every job ran.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { defineJob, silentLogger } from '../../lib/index.ts';
+import { createAmqpWorker } from '../../lib/transports/amqp/index.ts';
+
+const total = Math.max(1, Number(process.env['BENCH_MEMORY_JOBS'] ?? 1_000_000));
+const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-mem-'));
+let done = 0;
+let finish!: () => void;
+const all = new Promise<void>((resolve) => (finish = resolve));
+const worker = createAmqpWorker({
+  workerId: process.env['BENCH_WORKER_ID'] ?? 'bench-memory',
+  rabbitmq: { url: process.env['BENCH_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672' },
+  jobs: [
+    defineJob({
+      name: 'NoopJob',
+      run: (_data, ctx) => {
+        ctx.log.info('noop done');
+        if (++done === total) finish();
+      },
+    }),
+  ],
+  jobConfig: () => ({ maxParallelJobs: 100 }),
+  maxParallelJobs: 100,
+  outbox: { localStoragePath: directory },
+  logger: silentLogger,
+});
+const sample = () => {
+  const m = process.memoryUsage();
+  console.log(JSON.stringify({ sample: { t: performance.now(), done, rss: m.rss, heapUsed: m.heapUsed } }));
+};
+sample(); // every module loaded, before connecting: the floor under the figures
+await worker.start();
+const timer = setInterval(sample, 1000);
+await all;
+while (worker.executor.running > 0 || (worker.outbox?.store.pending ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+sample();
+clearInterval(timer);
+await worker.close({ graceMs: 1000, drainMs: 5000 });
+rmSync(directory, { recursive: true, force: true });
+process.exit(0);
