@@ -1,6 +1,7 @@
 // The republishing side of the AMQP source: retry copies through per-delay TTL queues, dead letters of
 // occurrences (DlqJobMessage) and of unreadable messages (as received, with a reason). All confirmed.
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
+import { createJobLogger, LogCategory } from '../../core/create-job-logger.ts';
 import type { JobEnvelope, Sink, TechnicalLogger } from '../../core/types.ts';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import type { Disposition } from './create-job-consumer.ts';
@@ -85,19 +86,15 @@ export function createRepublisher(options: RepublisherOptions) {
   }
 
   async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
-    const now = Date.now();
-    await sink.write({
-      type: 'log',
-      occurrenceId: envelope.occurrenceId,
-      correlationId: envelope.correlationId,
-      jobName: envelope.jobName,
-      timestamp: now,
-      level: 'Error',
-      message: `Job moved to the dead-letter queue: ${action.failureType}`,
-      data: { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
-      category: 'Retry',
-      exceptionType: null,
-    });
+    // The notice is a user log of the occurrence: built by the same logger the executor uses.
+    let written: Promise<void> = Promise.resolve();
+    createJobLogger(envelope, (record) => (written = sink.write(record))).write(
+      'Error',
+      `Job moved to the dead-letter queue: ${action.failureType}`,
+      { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
+      LogCategory.Retry,
+    );
+    await written;
     try {
       await publisher.publish(
         {
