@@ -14,6 +14,7 @@ import { defaultMiddleware } from '../../middleware/default-middleware.ts';
 import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.ts';
 import type { RedisSettings } from '../../control/redis/parse-cancellation.ts';
 import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.ts';
+import { batchSocketWrites } from './batch-socket-writes.ts';
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
 import { createAmqpSource, type ConsumedJob } from './create-amqp-source.ts';
 import { createWorkerPresence } from './create-worker-presence.ts';
@@ -103,6 +104,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
       retryHigh: options.rabbitmq.retryHighMs ?? 30_000,
       ...(options.rabbitmq.heartbeatSeconds === undefined ? {} : { heartbeat: options.rabbitmq.heartbeatSeconds }),
     });
+    batchSocketWrites(connection);
     let connectedOnce = false;
     connection.on('error', (error: unknown) => logger.warn(`RabbitMQ ${role} connection (${redactUrl(target)}): ${error instanceof Error ? error.message : String(error)}`));
     connection.on('connection', () => {
@@ -117,11 +119,12 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const publishConnection = connect('publish', options.rabbitmq.publishUrl ?? url);
 
   const queueType: QueueType = options.rabbitmq.queueType ?? 'Classic';
-  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger });
+  const persistent = options.rabbitmq.persistentStatusMessages ?? true;
+  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, persistent });
   // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
   const relayPublisher = options.outbox ? createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 }) : undefined;
   const outbox =
-    options.outbox && relayPublisher ? createOutbox({ settings: options.outbox, publisher: relayPublisher, connection: publishConnection, logger }) : undefined;
+    options.outbox && relayPublisher ? createOutbox({ settings: options.outbox, publisher: relayPublisher, connection: publishConnection, logger, persistent }) : undefined;
   const sink = outbox ?? options.sink?.(publisher) ?? publisher;
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();
