@@ -17,6 +17,8 @@ export interface OutboxRelayOptions {
   readonly batchSize?: number;
   /** Send only the final status when Running and the final of an occurrence wait together (default true). */
   readonly coalesce?: boolean;
+  /** Publish persistent (delivery mode 2, default true) or transient messages. */
+  readonly persistent?: boolean;
   /** Longest wait between attempts while RabbitMQ is unreachable (`SyncIntervalSeconds`). */
   readonly maxBackoffMs?: number;
   /** Failed rounds in a row before the relay reports the outage as an error (`MaxSyncRetries`). */
@@ -39,6 +41,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { store, publisher, connection, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const coalesce = options.coalesce ?? true;
+  const durable = options.persistent ?? true;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
   const reportAfter = options.reportAfterFailures ?? 3;
   const stats = { published: 0, coalesced: 0, failedRounds: 0 };
@@ -98,8 +101,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const results = await Promise.allSettled(
       batch.send.map((e) =>
         publisher.publish(
-          { exchange: '', routingKey: e.queue, durable: true, messageId: e.messageId, contentType: 'application/json' },
-          Buffer.from(JSON.stringify(e.message)),
+          { exchange: '', routingKey: e.queue, durable, messageId: e.messageId, contentType: 'application/json' },
+          e.body,
         ),
       ),
     );

@@ -53,6 +53,8 @@ export interface OutboxOptions {
   readonly publisher: AmqpPublisher;
   readonly connection: Connection;
   readonly logger: TechnicalLogger;
+  /** Publish statuses and logs persistent (default true). */
+  readonly persistent?: boolean;
 }
 
 /** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
@@ -66,6 +68,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     connection: options.connection,
     logger,
     coalesce: settings.coalesceStatuses ?? true,
+    persistent: options.persistent ?? true,
     maxBackoffMs: (settings.syncIntervalSeconds ?? 30) * 1000,
     reportAfterFailures: settings.maxSyncRetries ?? 3,
     ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
@@ -106,7 +109,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
     relay,
     write(record) {
       const { queue, message } = publisher.toWire(record);
-      const written = store.append({ queue, message, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
+      const body = Buffer.from(JSON.stringify(message));
+      const written = store.append({ queue, body, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
       // The relay reads committed entries only: wake it when this one is.
       void written.then(() => relay.notify(), () => undefined);
       // The count check is cheap; the age check runs on the housekeeping timer.

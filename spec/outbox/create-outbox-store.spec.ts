@@ -3,11 +3,12 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { open } from 'lmdb';
 import { openOutboxStore, OutboxStoreError } from '../../lib/outbox/create-outbox-store.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const entry = (i: number) => ({ queue: 'q', message: { i }, occurrenceId: `o${i % 3}`, kind: 'log' as const, createdAt: 1000 + i });
+const entry = (i: number) => ({ queue: 'q', body: Buffer.from(JSON.stringify({ i })), occurrenceId: `o${i % 3}`, kind: 'log' as const, createdAt: 1000 + i });
 
 describe('openOutboxStore', () => {
   it('appends in order with stable message ids, and keeps them across a reopen', async () => {
@@ -15,7 +16,7 @@ describe('openOutboxStore', () => {
     const store = openOutboxStore({ directory: dir });
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.append(entry(i))));
     const first = store.read(0, 100);
-    assert.deepEqual(first.map((e) => (e.message as { i: number }).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(first.map((e) => (JSON.parse(e.body.toString()) as { i: number }).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.equal(new Set(first.map((e) => e.messageId)).size, 10);
     await store.remove(first.slice(0, 4).map((e) => e.seq));
     assert.equal(store.pending, 6);
@@ -42,6 +43,38 @@ describe('openOutboxStore', () => {
     const [next] = again.read(0, 10);
     assert.ok(!first.some((e) => e.messageId === next!.messageId), `${next!.messageId} was used before`);
     await again.close();
+  });
+
+  it('keeps each body intact across later reads (lmdb reuses its read buffer)', async () => {
+    const dir = path.join(root, 'bodies');
+    const store = openOutboxStore({ directory: dir });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(entry(i))));
+    const first = store.read(0, 25);
+    const later = store.read(25, 25);
+    await store.remove(first.map((e) => e.seq));
+    await store.append(entry(99));
+    void store.read(0, 100);
+    assert.deepEqual([...first, ...later].map((e) => JSON.parse(e.body.toString()) as unknown), Array.from({ length: 50 }, (_, i) => ({ i })));
+    await store.close();
+  });
+
+  it('sends entries left by the earlier format (message object, stored message id) unchanged', async () => {
+    const dir = path.join(root, 'legacy');
+    await openOutboxStore({ directory: dir }).close();
+    const raw = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 4, encoding: 'msgpack' });
+    const old = raw.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
+    await old.put(0, { messageId: 'abc-0', queue: 'job_status_updates_queue', message: { Status: 2, CorrelationId: 'c1' }, occurrenceId: 'c1', kind: 'final', createdAt: 5 });
+    await raw.close();
+    const store = openOutboxStore({ directory: dir });
+    const [legacy] = store.read(0, 10);
+    assert.equal(legacy!.messageId, 'abc-0');
+    assert.deepEqual(JSON.parse(legacy!.body.toString()), { Status: 2, CorrelationId: 'c1' });
+    assert.equal(legacy!.kind, 'final');
+    await store.append(entry(1));
+    const [, fresh] = store.read(0, 10);
+    assert.equal(fresh!.seq, 1);
+    assert.notEqual(fresh!.messageId, 'abc-0');
+    await store.close();
   });
 
   it('creates the store with owner-only permissions', async () => {

@@ -106,7 +106,9 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
       await first.exited;
       // What the killed worker had committed (the store is closed now; read it as LMDB files).
       const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 4, readOnly: true });
-      const pending = [...db.openDB<{ messageId: string; occurrenceId: string }, number>({ name: 'entries', keyEncoding: 'ordered-binary' }).getRange()].map((e) => e.value);
+      // A message id is the store's id and the entry's sequence number (see create-outbox-store.ts).
+      const storeId = db.openDB<string, string>({ name: 'meta' }).get('id');
+      const pending = [...db.openDB<{ occurrenceId: string }, number>({ name: 'entries', keyEncoding: 'ordered-binary' }).getRange()].map((e) => ({ messageId: `${storeId}-${e.key}` }));
       await db.close();
       assert.ok(pending.length > 20, `expected a backlog in the killed worker's outbox, found ${pending.length}`);
       proxy.restore();

@@ -5,7 +5,7 @@ import { coalesceStatuses, selectLiveLane } from '../../lib/outbox/select-relay-
 
 let seq = 0;
 const entry = (occurrenceId: string, kind: StoredEntry['kind']): StoredEntry => ({
-  seq: seq++, messageId: `m-${seq}`, queue: kind === 'log' ? 'worker_logs_queue' : 'job_status_updates_queue', message: {}, occurrenceId, kind, createdAt: 0,
+  seq: seq++, messageId: `m-${seq}`, queue: kind === 'log' ? 'worker_logs_queue' : 'job_status_updates_queue', body: Buffer.alloc(0), occurrenceId, kind, createdAt: 0,
 });
 
 describe('coalesceStatuses', () => {
