@@ -123,6 +123,7 @@ export const RabbitMqSection = section('RabbitMQ', {
   ),
   Ssl: flag(),
   QueueType: oneOf(['Classic', 'Quorum']),
+  PersistentStatusMessages: flag(),
   ConsumerTimeoutSeconds: wholeNumber(1),
 });
 

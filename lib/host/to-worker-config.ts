@@ -39,6 +39,7 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
         url: rabbit.Url?.trim() || undefined,
         ssl,
         queueType: rabbit.QueueType ?? 'Classic',
+        persistentStatusMessages: rabbit.PersistentStatusMessages ?? true,
         consumerTimeoutSeconds: rabbit.ConsumerTimeoutSeconds ?? 1800,
       },
       redis:

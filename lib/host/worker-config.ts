@@ -26,6 +26,8 @@ export interface RabbitMqConfig {
   /** Use TLS (amqps) when building the URL from the parts. */
   readonly ssl: boolean; // false
   readonly queueType: 'Classic' | 'Quorum'; // "Classic"
+  /** Statuses and logs survive a broker restart (delivery mode 2); false: transient, as the .NET SDK. */
+  readonly persistentStatusMessages: boolean; // true
   /** The broker's consumer_timeout, for warnings (default 1800). */
   readonly consumerTimeoutSeconds: number;
 }

@@ -10,7 +10,7 @@ describe('toWorkerConfig', () => {
     assert.equal(worker.workerId, 'box-7-a', 'the scheduler splits on ":", so the host name is cleaned');
     assert.equal(worker.maxParallelJobs, 8);
     assert.deepEqual([worker.executionTimeoutSeconds, worker.shutdownTimeoutSeconds, worker.logLevel], [3600, 30, 'info']);
-    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', consumerTimeoutSeconds: 1800 });
+    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800 });
     assert.equal(worker.redis, undefined);
     assert.deepEqual(worker.heartbeat, { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 });
     assert.equal(worker.offlineResilience.localStoragePath, './worker_data');
@@ -25,6 +25,10 @@ describe('toWorkerConfig', () => {
   it('defaults the port to 5671 when Ssl is on, and a blank Url to none', () => {
     const { rabbitMq } = toWorkerConfig({ Worker: { RabbitMQ: { Ssl: true, Url: ' ' } } }, machine).worker;
     assert.deepEqual([rabbitMq.port, rabbitMq.url], [5671, undefined]);
+  });
+
+  it('reads RabbitMQ:PersistentStatusMessages (transient statuses and logs, as the .NET SDK sends them)', () => {
+    assert.equal(toWorkerConfig({ Worker: { RabbitMQ: { PersistentStatusMessages: false } } }, machine).worker.rabbitMq.persistentStatusMessages, false);
   });
 
   it('gives Redis its defaults when the section is present, and none when ConnectionString is blank', () => {

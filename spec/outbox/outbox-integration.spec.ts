@@ -172,4 +172,19 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
     assert.equal(runs.get(occurrenceId), 1);
     await second.close({ graceMs: 1000 });
   });
+
+  it('publishes statuses and logs persistent by default, transient with RabbitMQ:PersistentStatusMessages false', async () => {
+    for (const persistent of [true, false]) {
+      const worker = await h.startWorker({
+        jobs: [stepJob],
+        rabbitmq: { url: h.url, persistentStatusMessages: persistent },
+        outbox: { localStoragePath: path.join(root, `persistent-${persistent}`) },
+      });
+      const id = (await h.scheduler.dispatch({ jobName: 'StepJob', workerId: h.workerId })).occurrenceId;
+      await h.scheduler.waitForFinalStatus(id);
+      await h.scheduler.waitUntil(() => h.scheduler.logs(id).length > 0, { what: 'a log of the job' });
+      for (const m of [...h.scheduler.statuses(id), ...h.scheduler.logs(id)]) assert.equal(m.properties.durable, persistent, `delivery mode of ${m.text}`);
+      await worker.close({ graceMs: 1000 });
+    }
+  });
 });

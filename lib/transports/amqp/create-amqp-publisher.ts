@@ -55,6 +55,8 @@ export interface AmqpPublisherOptions {
   readonly logger: TechnicalLogger;
   /** Attempts per publish across reconnects (rabbitmq-client `maxAttempts`). */
   readonly maxAttempts?: number;
+  /** Statuses and logs as persistent messages (default true). */
+  readonly persistent?: boolean;
 }
 
 /** Creates the confirmed publisher. */
@@ -83,7 +85,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
     toWire,
     write(record) {
       const { queue, message } = toWire(record);
-      return publishJson(queue, message);
+      return publishJson(queue, message, { durable: options.persistent ?? true });
     },
     close: () => publisher.close(),
   };

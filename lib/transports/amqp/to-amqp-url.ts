@@ -13,6 +13,8 @@ export interface RabbitMqSettings {
   /** Use TLS (amqps://) when building the URL from parts. */
   readonly tls?: boolean;
   readonly queueType?: 'Classic' | 'Quorum';
+  /** Publish statuses and logs persistent (default true); false sends them transient, as the .NET SDK does. */
+  readonly persistentStatusMessages?: boolean;
   readonly heartbeatSeconds?: number;
   readonly retryLowMs?: number;
   readonly retryHighMs?: number;
