@@ -25,17 +25,15 @@ export interface StoredEntry extends OutboxEntry {
 }
 
 /**
- * What LMDB holds per entry. The body is stored as bytes, so neither writing nor the relay's reads
- * walk the message object (msgpack of the nested message was a tenth of the worker's CPU). Stores
- * written before 0.1.0's outbox format change hold `message` (an object) and `messageId` instead.
+ * Entries written before the binary layout: msgpack objects holding the message object and its id.
+ * They are still read and sent unchanged.
  */
-interface StoredValue {
+interface LegacyValue {
   readonly queue: string;
   readonly occurrenceId: string;
   readonly kind: OutboxEntry['kind'];
   readonly createdAt: number;
-  readonly body?: Uint8Array;
-  readonly message?: Record<string, unknown>;
+  readonly message: Record<string, unknown>;
   readonly messageId?: string;
 }
 
@@ -104,7 +102,11 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     root = openRoot(file, options.mapSize);
   }
   restrict(file);
-  const entries: Database<StoredValue, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
+  // Entries are bytes in our own layout (encodeEntry): neither a write nor the relay's reads walk the
+  // message object (msgpack records of it cost a tenth of the worker's CPU). The msgpack view of the same
+  // database reads entries an earlier version left behind.
+  const entries: Database<Buffer, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' });
+  const legacyEntries: Database<LegacyValue, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
   const finished: Database<number, string> = root.openDB({ name: 'finished' });
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
@@ -115,8 +117,11 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   }
   let last = -1;
   let pending = 0;
-  for (const key of entries.getKeys({ reverse: true, limit: 1 })) last = key;
-  pending = entries.getCount();
+  for (const key of entries.getKeys()) {
+    if (typeof key !== 'number') continue; // msgpack's shared structures of an earlier version
+    last = key;
+    pending++;
+  }
   // Sequence numbers (and so message ids) must never repeat, even after the outbox was drained empty:
   // the highest one handed out is recorded with every removal, and the next run starts above both.
   const recorded = Number(meta.get('nextSeq') ?? 0);
@@ -128,21 +133,13 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       const seq = nextSeq++;
       pending++;
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
-      const value: StoredValue = { queue: entry.queue, occurrenceId: entry.occurrenceId, kind: entry.kind, createdAt: entry.createdAt, body: entry.body };
-      return entries.put(seq, value).then(() => undefined);
+      return entries.put(seq, encodeEntry(entry)).then(() => undefined);
     },
     read(fromSeq, limit) {
       const out: StoredEntry[] = [];
       for (const { key, value } of entries.getRange({ start: fromSeq, limit })) {
-        out.push({
-          seq: key,
-          messageId: value.messageId ?? `${storeId}-${key}`,
-          queue: value.queue,
-          occurrenceId: value.occurrenceId,
-          kind: value.kind,
-          createdAt: value.createdAt,
-          body: toBody(value),
-        });
+        if (typeof key !== 'number') continue;
+        out.push(decodeEntry(key, value, storeId) ?? fromLegacy(key, legacyEntries.get(key), storeId));
       }
       return out;
     },
@@ -161,7 +158,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       return nextSeq;
     },
     oldestCreatedAt() {
-      for (const { value } of entries.getRange({ limit: 1 })) return value.createdAt;
+      for (const { key } of entries.getRange({ limit: 1 })) return typeof key === 'number' ? this.read(key, 1)[0]?.createdAt : undefined;
       return undefined;
     },
     isFinished: (occurrenceId) => finished.get(occurrenceId) !== undefined,
@@ -188,10 +185,50 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   };
 }
 
-/** The bytes to publish; lmdb copies embedded buffers out of its read buffer, so they stay valid. */
-function toBody(value: StoredValue): Buffer {
-  if (value.body !== undefined) return Buffer.isBuffer(value.body) ? value.body : Buffer.from(value.body.buffer, value.body.byteOffset, value.body.byteLength);
-  return Buffer.from(JSON.stringify(value.message ?? {}));
+const MAGIC = 0xc1; // a byte msgpack never uses: tells our layout from an earlier version's msgpack value
+const KINDS: readonly OutboxEntry['kind'][] = ['start', 'heartbeat', 'final', 'log'];
+
+/** [0xc1][kind u8][createdAt f64][queue length u16][queue][occurrence id length u16][occurrence id][body]. */
+function encodeEntry(entry: Omit<OutboxEntry, 'messageId'>): Buffer {
+  const queue = Buffer.from(entry.queue);
+  const occurrence = Buffer.from(entry.occurrenceId);
+  const head = Buffer.allocUnsafe(14 + queue.length);
+  head[0] = MAGIC;
+  head[1] = KINDS.indexOf(entry.kind);
+  head.writeDoubleLE(entry.createdAt, 2);
+  head.writeUInt16LE(queue.length, 10);
+  queue.copy(head, 12);
+  head.writeUInt16LE(occurrence.length, 12 + queue.length);
+  return Buffer.concat([head, occurrence, entry.body]);
+}
+
+/** Our layout back to an entry, or undefined for a value of the earlier msgpack format. */
+function decodeEntry(seq: number, value: Buffer, storeId: string): StoredEntry | undefined {
+  if (value[0] !== MAGIC || value.length < 14) return undefined;
+  const queueEnd = 12 + value.readUInt16LE(10);
+  const occurrenceEnd = queueEnd + 2 + value.readUInt16LE(queueEnd);
+  return {
+    seq,
+    messageId: `${storeId}-${seq}`,
+    kind: KINDS[value[1]!] ?? 'log',
+    createdAt: value.readDoubleLE(2),
+    queue: value.toString('utf8', 12, queueEnd),
+    occurrenceId: value.toString('utf8', queueEnd + 2, occurrenceEnd),
+    // lmdb hands out a copy per value for binary encoding, so the body can stay a view of it.
+    body: value.subarray(occurrenceEnd),
+  };
+}
+
+function fromLegacy(seq: number, value: LegacyValue | undefined, storeId: string): StoredEntry {
+  return {
+    seq,
+    messageId: value?.messageId ?? `${storeId}-${seq}`,
+    kind: value?.kind ?? 'log',
+    createdAt: value?.createdAt ?? 0,
+    queue: value?.queue ?? '',
+    occurrenceId: value?.occurrenceId ?? '',
+    body: Buffer.from(JSON.stringify(value?.message ?? {})),
+  };
 }
 
 /**

@@ -7,7 +7,8 @@ const file = process.argv[2];
 try {
   const root = open({ path: file, maxDbs: 4, readOnly: true });
   for (const name of ['meta', 'entries', 'finished']) {
-    const db = root.openDB({ name, ...(name === 'entries' ? { keyEncoding: 'ordered-binary' } : {}) });
+    // Entries are raw bytes (the store's own layout): read them as such, every page touched.
+    const db = root.openDB({ name, ...(name === 'entries' ? { keyEncoding: 'ordered-binary', encoding: 'binary' } : {}) });
     if (db === undefined) continue; // not written yet: nothing to check
     for (const { key, value } of db.getRange()) void key, void value;
   }

@@ -108,7 +108,7 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
       const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 4, readOnly: true });
       // A message id is the store's id and the entry's sequence number (see create-outbox-store.ts).
       const storeId = db.openDB<string, string>({ name: 'meta' }).get('id');
-      const pending = [...db.openDB<{ occurrenceId: string }, number>({ name: 'entries', keyEncoding: 'ordered-binary' }).getRange()].map((e) => ({ messageId: `${storeId}-${e.key}` }));
+      const pending = [...db.openDB<Buffer, number>({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' }).getKeys()].map((seq) => ({ messageId: `${storeId}-${seq}` }));
       await db.close();
       assert.ok(pending.length > 20, `expected a backlog in the killed worker's outbox, found ${pending.length}`);
       proxy.restore();
