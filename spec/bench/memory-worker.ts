@@ -1,6 +1,6 @@
 // The worker alone, for the memory figures of bench:throughput: only lib/ is loaded, no benchmark client.
-// Prints one JSON sample a second ({ sample: { t, done, rss, heapUsed } }) and exits once every job ran.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Prints one JSON sample a second ({ sample: { t, done, memory…, outbox…, cpuMs } }) and exits once every job ran.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineJob, silentLogger } from '../../lib/index.ts';
@@ -28,9 +28,19 @@ const worker = createAmqpWorker({
   outbox: { localStoragePath: directory },
   logger: silentLogger,
 });
+/** Resident memory split as Linux reports it: anonymous (heap, buffers) and file-backed (code, the LMDB map). */
+const rssParts = () => {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') + kb('RssShmem') };
+};
 const sample = () => {
   const m = process.memoryUsage();
-  console.log(JSON.stringify({ sample: { t: performance.now(), done, rss: m.rss, heapUsed: m.heapUsed } }));
+  const cpu = process.cpuUsage();
+  const outbox = worker.outbox;
+  const memory = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...rssParts() };
+  const relay = { pending: outbox?.store.pending ?? 0, coalesced: outbox?.relay.stats.coalesced ?? 0, published: outbox?.relay.stats.published ?? 0 };
+  console.log(JSON.stringify({ sample: { t: performance.now(), done, ...memory, ...relay, cpuMs: Math.round((cpu.user + cpu.system) / 1000) } }));
 };
 sample(); // every module loaded, before connecting: the floor under the figures
 await worker.start();

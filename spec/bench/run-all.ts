@@ -19,7 +19,7 @@ for (const program of programs) {
   const file = fileURLToPath(new URL(`./${program}`, import.meta.url));
   if (!existsSync(file)) continue;
   console.log(`\n=== ${program}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, BENCH_JSON: '1' }, timeout: 30 * 60_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, BENCH_JSON: '1' }, timeout: 120 * 60_000 });
   for (const line of run.stdout.split('\n')) {
     if (line.startsWith('{')) Object.assign(results, JSON.parse(line) as Record<string, unknown>);
     else if (line.trim() !== '') console.log(line);

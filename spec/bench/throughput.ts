@@ -1,9 +1,9 @@
 // `npm run bench:throughput`: end-to-end throughput of the worker against raw rabbitmq-client (with and
 // without a confirmed status per job) and BullMQ, interleaved per round at concurrency 1, 10 and 100; then
 // dispatch→Running/final latency at 10% and 50% of the worker's max, and memory over a long run.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ const ROUNDS = env('BENCH_ROUNDS', 3);
 const CONCURRENCIES = [1, 10, 100] as const;
 const LATENCY_JOBS = env('BENCH_LATENCY_JOBS', 2000);
 const MEMORY_JOBS = env('BENCH_MEMORY_JOBS', 1_000_000);
+/** Jobs of the second memory run, the worker compiled to JavaScript (no tsx in the process). */
+const MEMORY_JS_JOBS = env('BENCH_MEMORY_JS_JOBS', 200_000);
 const LATENCY_JOB_MS = Math.max(0, Number(process.env['BENCH_LATENCY_JOB_MS'] ?? 20));
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const vhosts = new Set<string>();
@@ -108,6 +110,8 @@ function statusBody(connection: Connection): Buffer {
 
 /** Round result: jobs per second, or a note why the round is suspect. */
 type Contender = 'raw' | 'rawWithStatus' | 'worker' | 'bullmq';
+/** Contenders measured only at concurrency 100, outside the four-way table. */
+type Extra = 'workerTransient';
 
 async function rawRound(concurrency: number, withStatus: boolean): Promise<number> {
   const { name, url } = newVhost();
@@ -141,7 +145,7 @@ async function rawRound(concurrency: number, withStatus: boolean): Promise<numbe
   }
 }
 
-async function workerRound(concurrency: number): Promise<number> {
+async function workerRound(concurrency: number, persistent = true): Promise<number> {
   const { name, url } = newVhost();
   const connection = await connect(url);
   const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-outbox-'));
@@ -161,7 +165,7 @@ async function workerRound(concurrency: number): Promise<number> {
     const all = new Promise<void>((resolve) => (finish = resolve));
     worker = createAmqpWorker({
       workerId,
-      rabbitmq: { url },
+      rabbitmq: { url, persistentStatusMessages: persistent },
       jobs: [noopJob(() => ++done === N && finish())],
       jobConfig: () => ({ maxParallelJobs: concurrency }),
       maxParallelJobs: concurrency,
@@ -232,6 +236,7 @@ const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : 
 
 // --- 1. throughput ---
 const samples: Record<number, Record<Contender, number[]>> = {};
+const extraSamples: Record<Extra, number[]> = { workerTransient: [] };
 const contenders: Record<Contender, (c: number, round: number) => Promise<number>> = {
   raw: (c) => rawRound(c, false),
   rawWithStatus: (c) => rawRound(c, true),
@@ -332,25 +337,64 @@ async function latencyLevel(rate: number): Promise<LatencyLevel> {
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** Runs the worker alone in a child process and feeds it jobs in chunks; returns its memory samples. */
-async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: number; heapUsed: number }[]; seconds: number }> {
+interface MemorySample {
+  t: number;
+  done: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  rssAnon: number;
+  rssFile: number;
+}
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Compiles lib/ and the memory worker to JavaScript under .tmp/bench-js (tsc, the project's own compiler),
+ * so the worker can also be measured the way a compiled deployment runs it: plain node, no tsx.
+ */
+function compileMemoryWorker(): string {
+  const out = path.join(REPO, '.tmp', 'bench-js');
+  rmSync(out, { recursive: true, force: true });
+  const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  // Type errors are the tsconfig's business (npm run check); here only the emitted JavaScript matters.
+  const args = ['--outDir', out, '--rootDir', REPO, '--rewriteRelativeImportExtensions', '--noEmit', 'false', '--target', 'ES2022', '--module', 'NodeNext'];
+  try {
+    execFileSync(process.execPath, [tsc, ...args, '--moduleResolution', 'NodeNext', '--types', 'node', '--skipLibCheck', '--strict', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))], { cwd: REPO, stdio: 'pipe' });
+  } catch {
+    // tsc exits non-zero on type errors but still emits
+  }
+  const copyMjs = (dir: string) => {
+    for (const entry of readdirSync(path.join(REPO, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) copyMjs(rel);
+      else if (entry.name.endsWith('.mjs')) cpSync(path.join(REPO, rel), path.join(out, rel));
+    }
+  };
+  copyMjs('lib');
+  return path.join(out, 'spec', 'bench', 'memory-worker.js');
+}
+
+/** Runs the worker alone in a child process and feeds it `jobs` jobs in chunks; returns its memory samples. */
+async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: MemorySample[]; seconds: number }> {
   const { name, url } = newVhost();
   const connection = await connect(url);
-  const workerId = 'bench-memory';
+  const workerId = `bench-memory-${mode}`;
   const routingPattern = toRoutingPattern(workerId, JOB_NAME);
   const queue = toJobQueueName(routingPattern);
   const CHUNK = 5000;
-  const out: { t: number; done: number; rss: number; heapUsed: number }[] = [];
+  const out: MemorySample[] = [];
   try {
     await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
     await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
     await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, Math.min(4 * CHUNK, MEMORY_JOBS), () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
-    let fed = Math.min(4 * CHUNK, MEMORY_JOBS);
+    await prefill(connection, Math.min(4 * CHUNK, jobs), () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    let fed = Math.min(4 * CHUNK, jobs);
     const t0 = performance.now();
     // A program of its own, loading only the worker: its RSS is not inflated by this benchmark's clients.
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))], {
-      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(MEMORY_JOBS) },
+    const program = mode === 'tsx' ? ['--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))] : [compileMemoryWorker()];
+    const child = spawn(process.execPath, program, {
+      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_jobs: String(jobs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';
@@ -362,10 +406,10 @@ async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: n
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     // Keep 10k–20k jobs waiting: the queue never holds the whole run.
-    while (fed < MEMORY_JOBS) {
+    while (fed < jobs) {
       const ready = (await connection.queueDeclare({ queue, passive: true })).messageCount;
       if (ready < 2 * CHUNK) {
-        const count = Math.min(CHUNK, MEMORY_JOBS - fed);
+        const count = Math.min(CHUNK, jobs - fed);
         await prefill(connection, count, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
         fed += count;
       } else await sleep(100);
@@ -381,6 +425,7 @@ async function memoryRun(): Promise<{ samples: { t: number; done: number; rss: n
 
 let latency: { low: LatencyLevel; high: LatencyLevel } | undefined;
 let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
+let memoryJs: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
   for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], worker: [], bullmq: [] };
   for (let round = 0; round < ROUNDS; round++) {
@@ -393,6 +438,10 @@ try {
         console.error(`round ${round + 1}/${ROUNDS} c=${c} ${name}: ${Math.round(rate)} jobs/s`);
       }
     }
+    // The same worker publishing statuses and logs transient (RabbitMQ:PersistentStatusMessages false).
+    const rate = await workerRound(100, false);
+    extraSamples.workerTransient.push(rate);
+    console.error(`round ${round + 1}/${ROUNDS} c=100 workerTransient: ${Math.round(rate)} jobs/s`);
   }
   const max = median(samples[100]!.worker);
   const low = await latencyLevel(Math.max(1, Math.round(max * 0.1)));
@@ -400,7 +449,10 @@ try {
   const high = await latencyLevel(Math.max(1, Math.round(max * 0.5)));
   console.error(`latency at 50%: done`);
   latency = { low, high };
-  memory = await memoryRun();
+  memory = await memoryRun('tsx', MEMORY_JOBS);
+  console.error(`memory (tsx): done`);
+  memoryJs = await memoryRun('js', MEMORY_JS_JOBS);
+  console.error(`memory (compiled): done`);
 } finally {
   for (const name of [...vhosts]) dropVhost(name);
   for (const directory of tempDirs) rmSync(directory, { recursive: true, force: true });
@@ -420,35 +472,47 @@ for (const c of CONCURRENCIES) {
   const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
   ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)) };
 }
-const mem = memory!.samples;
-const mark = Math.min(100_000, Math.floor(MEMORY_JOBS / 10));
-const atMark = mem.find((s) => s.done >= mark) ?? mem[0]!;
-const end = mem[mem.length - 1]!;
-const steady = mem.filter((s) => s.done >= mark);
-const floor = mem[0]!;
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
-const memoryFigures = {
-  jobs: MEMORY_JOBS,
-  seconds: Math.round(memory!.seconds),
-  jobsPerSecond: Math.round(MEMORY_JOBS / memory!.seconds),
-  steadyRssMb: { median: mb(median(steady.map((s) => s.rss))), max: mb(Math.max(...steady.map((s) => s.rss))) },
-  steadyHeapMb: { median: mb(median(steady.map((s) => s.heapUsed))), max: mb(Math.max(...steady.map((s) => s.heapUsed))) },
-  idleRssMb: mb(floor.rss),
-  idleHeapMb: mb(floor.heapUsed),
-  markJobs: mark,
-  rssAtMarkMb: mb(atMark.rss),
-  rssAtEndMb: mb(end.rss),
-  heapAtMarkMb: mb(atMark.heapUsed),
-  heapAtEndMb: mb(end.heapUsed),
-  growthPercent: Math.round(((end.rss - atMark.rss) / atMark.rss) * 1000) / 10,
-};
+/** Steady-state and growth figures of one memory run; steady means from `mark` jobs on. */
+function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs: number) {
+  const mem = run.samples;
+  const mark = Math.min(100_000, Math.floor(jobs / 10));
+  const atMark = mem.find((s) => s.done >= mark) ?? mem[0]!;
+  const end = mem[mem.length - 1]!;
+  const steady = mem.filter((s) => s.done >= mark);
+  const floor = mem[0]!;
+  const steadyOf = (pick: (s: MemorySample) => number) => ({ median: mb(median(steady.map(pick))), max: mb(Math.max(...steady.map(pick))) });
+  return {
+    jobs,
+    seconds: Math.round(run.seconds),
+    jobsPerSecond: Math.round(jobs / run.seconds),
+    steadyRssMb: steadyOf((s) => s.rss),
+    steadyRssAnonMb: steadyOf((s) => s.rssAnon),
+    steadyRssFileMb: steadyOf((s) => s.rssFile),
+    steadyHeapMb: steadyOf((s) => s.heapUsed),
+    steadyHeapTotalMb: steadyOf((s) => s.heapTotal),
+    idleRssMb: mb(floor.rss),
+    idleHeapMb: mb(floor.heapUsed),
+    markJobs: mark,
+    rssAtMarkMb: mb(atMark.rss),
+    rssAtEndMb: mb(end.rss),
+    heapAtMarkMb: mb(atMark.heapUsed),
+    heapAtEndMb: mb(end.heapUsed),
+    growthPercent: Math.round(((end.rss - atMark.rss) / atMark.rss) * 1000) / 10,
+  };
+}
+const memoryFigures = memoryFiguresOf(memory!, MEMORY_JOBS);
+const memoryJsFigures = memoryFiguresOf(memoryJs!, MEMORY_JS_JOBS);
+const transient = spread(extraSamples.workerTransient);
+const transientVsRaw = median(extraSamples.workerTransient.map((w, i) => w / samples[100]!.raw[i]!));
 const lat = latency!;
 const targets = [
   { target: 'worker ≥ BullMQ at concurrency 100 (medians)', met: throughput[100]!.worker >= throughput[100]!.bullmq, value: `${throughput[100]!.worker} vs ${throughput[100]!.bullmq} jobs/s` },
   { target: 'worker ≥ 60% of raw at concurrency 100 (medians)', met: throughput[100]!.worker >= 0.6 * throughput[100]!.raw, value: `${Math.round((throughput[100]!.worker / throughput[100]!.raw) * 100)}%` },
   { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms` },
-  { target: 'steady RSS ≤ 150 MB at concurrency 100', met: memoryFigures.steadyRssMb.max <= 150, value: `max ${memoryFigures.steadyRssMb.max} MB` },
-  { target: `RSS growth < 10% (${mark} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
+  { target: 'steady RSS ≤ 150 MB at concurrency 100 (under tsx)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB` },
+  { target: 'steady RSS ≤ 150 MB at concurrency 100 (compiled)', met: memoryJsFigures.steadyRssMb.max <= 150, value: `median ${memoryJsFigures.steadyRssMb.median} MB, max ${memoryJsFigures.steadyRssMb.max} MB` },
+  { target: `RSS growth < 10% (${memoryFigures.markJobs} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
 ];
 
 const fmt = (s: Spread) => `${String(s.median).padStart(6)} (${s.min}–${s.max})`.padEnd(22);
@@ -460,6 +524,9 @@ for (const c of CONCURRENCIES) {
   console.log(`${String(c).padEnd(12)}${fmt(s.raw)}${fmt(s.rawWithStatus)}${fmt(s.worker)}${fmt(s.bullmq)}${fr(ratios[c]!.workerVsRaw).padEnd(20)}${fr(ratios[c]!.workerVsBullmq)}`);
 }
 console.log('jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete');
+console.log(`worker at concurrency 100 with RabbitMQ:PersistentStatusMessages false (transient statuses and logs): ${fmt(transient).trim()}, ×${transientVsRaw.toFixed(2)} of raw (per-round median)`);
+const workerVsWithStatus = CONCURRENCIES.map((c) => `c=${c} ×${(throughput[c]!.worker / throughput[c]!.rawWithStatus).toFixed(2)}`).join(', ');
+console.log(`worker/rawWithStatus (medians): ${workerVsWithStatus}`);
 console.log(
   `latency (worker at concurrency 100, outbox on, a job that waits ${LATENCY_JOB_MS} ms, ${LATENCY_JOBS} jobs per level, paced dispatch; ms from dispatch() call to the status at a collector; final includes the job's ${LATENCY_JOB_MS} ms)`,
 );
@@ -468,14 +535,24 @@ for (const [label, l] of [['10%', lat.low], ['50%', lat.high]] as const) {
     `  ${label} load (${l.rate} jobs/s): Running p50 ${l.running.p50} p95 ${l.running.p95} p99 ${l.running.p99} (seen ${l.running.seen}, coalesced ${l.coalesced}); final p50 ${l.final.p50} p95 ${l.final.p95} p99 ${l.final.p99} (seen ${l.final.seen})`,
   );
 }
-const m = memoryFigures;
-console.log(`memory (worker alone in a child process, concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s)`);
-console.log(`  before connecting (modules loaded, tsx in-process): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
-console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB; heap median ${m.steadyHeapMb.median} MB, max ${m.steadyHeapMb.max} MB`);
-console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
+for (const [label, m] of [[`under tsx (as \`milvaion-worker run\` runs TypeScript)`, memoryFigures], ['compiled to JavaScript (plain node, no tsx)', memoryJsFigures]] as const) {
+  console.log(`memory, worker alone in a child process ${label}: concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s`);
+  console.log(`  before connecting (modules loaded): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
+  console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
+  console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
+}
 console.log('targets:');
 for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEnd(52)} ${t.value}`);
 if (process.env['BENCH_JSON']) {
-  console.log(JSON.stringify({ throughput, throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios }, latency: { jobMs: LATENCY_JOB_MS, ...lat }, memory: memoryFigures, targets }));
+  console.log(
+    JSON.stringify({
+      throughput,
+      throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 } },
+      latency: { jobMs: LATENCY_JOB_MS, ...lat },
+      memory: memoryFigures,
+      memoryCompiled: memoryJsFigures,
+      targets,
+    }),
+  );
 }
 process.exit(0);
