@@ -55,6 +55,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let loop: Promise<void> | undefined;
   let failures = 0;
   const drainWaiters = new Set<() => void>();
+  // Confirmed entries whose removal from LMDB has not committed yet: the next round starts without
+  // waiting for that commit (it was half of a round at low load) and skips them when it reads.
+  const removing = new Set<number>();
+  const removals = new Set<Promise<void>>();
+  const unsent = (entries: readonly StoredEntry[]) => (removing.size === 0 ? entries : entries.filter((e) => !removing.has(e.seq)));
+  const read = (fromSeq: number, limit: number) => unsent(store.read(fromSeq, limit + removing.size)).slice(0, limit);
 
   const index = (entries: readonly StoredEntry[]) => {
     for (const e of entries) {
@@ -74,7 +80,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   function nextRound(): StoredEntry[] {
-    const backlog = store.read(0, batchSize);
+    const backlog = read(0, batchSize);
     index(backlog);
     if (backlog.length < batchSize) {
       liveFloor = undefined;
@@ -83,7 +89,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // Behind: open a live lane from where the backlog was cut off.
     const backlogEnd = backlog[backlog.length - 1]!.seq + 1;
     liveFloor = Math.max(liveFloor ?? store.nextSeq, backlogEnd);
-    const candidates = store.read(liveFloor, batchSize * 4);
+    const candidates = read(liveFloor, batchSize * 4);
     if (candidates.length === 0) return backlog;
     // Index what is pending up to now, in the same turn as the candidates were read, so that no candidate
     // overtakes an older entry of its occurrence. Only now: the first call decodes the whole backlog, which
@@ -121,9 +127,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     stats.published += results.filter((r) => r.status === 'fulfilled').length;
     for (const e of done) unindex(e);
-    await store.remove(done.map((e) => e.seq));
+    remove(done.map((e) => e.seq));
     if (failed !== undefined) throw failed;
     return true;
+  }
+
+  function remove(seqs: number[]): void {
+    if (seqs.length === 0) return;
+    for (const seq of seqs) removing.add(seq);
+    const removal = store.remove(seqs).then(
+      () => undefined,
+      (error: unknown) => logger.warn(`Outbox relay: removing ${seqs.length} sent entries failed; they will be sent again (same message ids)`, error),
+    );
+    removals.add(removal);
+    void removal.finally(() => {
+      for (const seq of seqs) removing.delete(seq);
+      removals.delete(removal);
+    });
   }
 
   async function run(): Promise<void> {
@@ -192,6 +212,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       stopped = true;
       wake?.();
       await loop;
+      while (removals.size > 0) await Promise.all([...removals]);
     },
     stats,
   };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { open } from 'lmdb';
 import { defineJob, JobStatus } from '../../lib/index.ts';
+import { openOutboxStore } from '../../lib/outbox/create-outbox-store.ts';
 import type { CollectedMessage } from '../../lib/testing/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
@@ -89,6 +90,10 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
     }
     await worker.close({ graceMs: 1000 });
     assert.equal(worker.outbox!.store.pending, 0);
+    // Removals commit in the background of the relay; close() waits for them: nothing is left on disk.
+    const reopened = openOutboxStore({ directory: path.join(root, 'outage') });
+    assert.deepEqual(reopened.read(0, 10), []);
+    await reopened.close();
   });
 
   it('a worker killed with SIGKILL and restarted delivers every status and log written before the kill', async () => {
