@@ -56,7 +56,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let failures = 0;
   const drainWaiters = new Set<() => void>();
   // Confirmed entries whose removal from LMDB has not committed yet: the next round starts without
-  // waiting for that commit (it was half of a round at low load) and skips them when it reads.
+  // waiting for that commit (a tenth of a round at concurrency 100) and skips them when it reads.
   const removing = new Set<number>();
   const removals = new Set<Promise<void>>();
   const unsent = (entries: readonly StoredEntry[]) => (removing.size === 0 ? entries : entries.filter((e) => !removing.has(e.seq)));
