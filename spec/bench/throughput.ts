@@ -28,6 +28,8 @@ const LATENCY_JOBS = env('BENCH_LATENCY_JOBS', 2000);
 const MEMORY_JOBS = env('BENCH_MEMORY_JOBS', 1_000_000);
 /** Jobs of the second memory run, the worker compiled to JavaScript (no tsx in the process). */
 const MEMORY_JS_JOBS = env('BENCH_MEMORY_JS_JOBS', 200_000);
+/** BENCH_MEMORY_ONLY=1: only the two memory runs (they take most of the time). */
+const MEMORY_ONLY = process.env['BENCH_MEMORY_ONLY'] === '1';
 const LATENCY_JOB_MS = Math.max(0, Number(process.env['BENCH_LATENCY_JOB_MS'] ?? 20));
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const vhosts = new Set<string>();
@@ -388,13 +390,22 @@ async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: M
     await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
     await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
     await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
+    // The scheduler's side: consume and drop the statuses and logs, as its collectors do. Left to pile up,
+    // millions of them made RabbitMQ page queues to disk and slow the confirms, and the worker's outbox
+    // then grew with a backlog no deployment has.
+    for (const q of publisherTopology('Classic').queues) await connection.queueDeclare(q);
+    const collectors = [MilvaionNames.statusUpdatesQueue, MilvaionNames.workerLogsQueue].map((q) => {
+      const consumer = connection.createConsumer({ queue: q, queueOptions: { passive: true }, qos: { prefetchCount: 1000 }, noAck: true }, () => undefined);
+      consumer.on('error', (error: unknown) => console.error(`warn: collector: ${String(error)}`));
+      return consumer;
+    });
     await prefill(connection, Math.min(4 * CHUNK, jobs), () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
     let fed = Math.min(4 * CHUNK, jobs);
     const t0 = performance.now();
     // A program of its own, loading only the worker: its RSS is not inflated by this benchmark's clients.
     const program = mode === 'tsx' ? ['--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))] : [compileMemoryWorker()];
     const child = spawn(process.execPath, program, {
-      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_jobs: String(jobs) },
+      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';
@@ -415,6 +426,7 @@ async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: M
       } else await sleep(100);
     }
     const code = await exited;
+    for (const collector of collectors) await collector.close();
     if (code !== 0) throw new Error(`memory child exited with ${code}`);
     return { samples: out, seconds: (performance.now() - t0) / 1000 };
   } finally {
@@ -428,7 +440,7 @@ let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
 let memoryJs: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
   for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], worker: [], bullmq: [] };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (MEMORY_ONLY ? 0 : ROUNDS); round++) {
     for (const c of CONCURRENCIES) {
       // Rotate the order each round so no contender always runs first.
       for (let i = 0; i < order.length; i++) {
@@ -443,12 +455,14 @@ try {
     extraSamples.workerTransient.push(rate);
     console.error(`round ${round + 1}/${ROUNDS} c=100 workerTransient: ${Math.round(rate)} jobs/s`);
   }
-  const max = median(samples[100]!.worker);
-  const low = await latencyLevel(Math.max(1, Math.round(max * 0.1)));
-  console.error(`latency at 10%: done`);
-  const high = await latencyLevel(Math.max(1, Math.round(max * 0.5)));
-  console.error(`latency at 50%: done`);
-  latency = { low, high };
+  if (!MEMORY_ONLY) {
+    const max = median(samples[100]!.worker);
+    const low = await latencyLevel(Math.max(1, Math.round(max * 0.1)));
+    console.error(`latency at 10%: done`);
+    const high = await latencyLevel(Math.max(1, Math.round(max * 0.5)));
+    console.error(`latency at 50%: done`);
+    latency = { low, high };
+  }
   memory = await memoryRun('tsx', MEMORY_JOBS);
   console.error(`memory (tsx): done`);
   memoryJs = await memoryRun('js', MEMORY_JS_JOBS);
@@ -459,19 +473,6 @@ try {
 }
 
 // --- figures ---
-const throughput: Record<string, Record<Contender, number>> = {};
-const throughputSpread: Record<string, Record<Contender, Spread>> = {};
-const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread }> = {};
-for (const c of CONCURRENCIES) {
-  const s = samples[c]!;
-  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), worker: spread(s.worker), bullmq: spread(s.bullmq) };
-  throughputSpread[c] = sp;
-  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
-  // Per round: each worker figure against the same round's raw and BullMQ.
-  const per = (base: number[]) => s.worker.map((w, i) => Math.round((w / base[i]!) * 100) / 100);
-  const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)) };
-}
 const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
 /** Steady-state and growth figures of one memory run; steady means from `mark` jobs on. */
 function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs: number) {
@@ -499,10 +500,42 @@ function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs
     heapAtMarkMb: mb(atMark.heapUsed),
     heapAtEndMb: mb(end.heapUsed),
     growthPercent: Math.round(((end.rss - atMark.rss) / atMark.rss) * 1000) / 10,
+    // Where the growth is: anonymous (heap, buffers) or file-backed (the LMDB map).
+    rssAnonAtMarkMb: mb(atMark.rssAnon),
+    rssAnonAtEndMb: mb(end.rssAnon),
+    rssFileAtMarkMb: mb(atMark.rssFile),
+    rssFileAtEndMb: mb(end.rssFile),
   };
 }
 const memoryFigures = memoryFiguresOf(memory!, MEMORY_JOBS);
 const memoryJsFigures = memoryFiguresOf(memoryJs!, MEMORY_JS_JOBS);
+function printMemory(): void {
+  for (const [label, m] of [[`under tsx (as \`milvaion-worker run\` runs TypeScript)`, memoryFigures], ['compiled to JavaScript (plain node, no tsx)', memoryJsFigures]] as const) {
+    console.log(`memory, worker alone in a child process ${label}: concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s`);
+    console.log(`  before connecting (modules loaded): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
+    console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
+    console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
+    console.log(`  of which anonymous ${m.rssAnonAtMarkMb} → ${m.rssAnonAtEndMb} MB, file-backed ${m.rssFileAtMarkMb} → ${m.rssFileAtEndMb} MB`);
+  }
+}
+if (MEMORY_ONLY) {
+  printMemory();
+  if (process.env['BENCH_JSON']) console.log(JSON.stringify({ memory: memoryFigures, memoryCompiled: memoryJsFigures }));
+  process.exit(0);
+}
+const throughput: Record<string, Record<Contender, number>> = {};
+const throughputSpread: Record<string, Record<Contender, Spread>> = {};
+const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread }> = {};
+for (const c of CONCURRENCIES) {
+  const s = samples[c]!;
+  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), worker: spread(s.worker), bullmq: spread(s.bullmq) };
+  throughputSpread[c] = sp;
+  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
+  // Per round: each worker figure against the same round's raw and BullMQ.
+  const per = (base: number[]) => s.worker.map((w, i) => Math.round((w / base[i]!) * 100) / 100);
+  const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)) };
+}
 const transient = spread(extraSamples.workerTransient);
 const transientVsRaw = median(extraSamples.workerTransient.map((w, i) => w / samples[100]!.raw[i]!));
 const lat = latency!;
@@ -535,12 +568,7 @@ for (const [label, l] of [['10%', lat.low], ['50%', lat.high]] as const) {
     `  ${label} load (${l.rate} jobs/s): Running p50 ${l.running.p50} p95 ${l.running.p95} p99 ${l.running.p99} (seen ${l.running.seen}, coalesced ${l.coalesced}); final p50 ${l.final.p50} p95 ${l.final.p95} p99 ${l.final.p99} (seen ${l.final.seen})`,
   );
 }
-for (const [label, m] of [[`under tsx (as \`milvaion-worker run\` runs TypeScript)`, memoryFigures], ['compiled to JavaScript (plain node, no tsx)', memoryJsFigures]] as const) {
-  console.log(`memory, worker alone in a child process ${label}: concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s`);
-  console.log(`  before connecting (modules loaded): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
-  console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
-  console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
-}
+printMemory();
 console.log('targets:');
 for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.target.padEnd(52)} ${t.value}`);
 if (process.env['BENCH_JSON']) {
