@@ -115,6 +115,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     storeId = randomBytes(6).toString('hex');
     meta.putSync('id', storeId);
   }
+  const finishing = new Set<string>();
   let last = -1;
   let pending = 0;
   for (const key of entries.getKeys()) {
@@ -161,9 +162,12 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       for (const { key } of entries.getRange({ limit: 1 })) return typeof key === 'number' ? this.read(key, 1)[0]?.createdAt : undefined;
       return undefined;
     },
-    isFinished: (occurrenceId) => finished.get(occurrenceId) !== undefined,
+    isFinished: (occurrenceId) => finishing.has(occurrenceId) || finished.get(occurrenceId) !== undefined,
     markFinished(occurrenceId) {
-      void finished.put(occurrenceId, Date.now());
+      // Until its record commits (a few ms, more while the disk is busy), the occurrence is known as finished
+      // from memory: a duplicate delivered in between must not run again.
+      finishing.add(occurrenceId);
+      void finished.put(occurrenceId, Date.now()).finally(() => finishing.delete(occurrenceId));
     },
     async pruneFinished(olderThan) {
       let removed = 0;

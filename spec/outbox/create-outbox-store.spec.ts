@@ -85,6 +85,19 @@ describe('openOutboxStore', () => {
     assert.equal(statSync(path.join(dir, 'outbox.mdb')).mode & 0o777, 0o600);
   });
 
+  it('knows an occurrence is finished from the moment it is marked, before its record commits', async () => {
+    const dir = path.join(root, 'finishing');
+    const store = openOutboxStore({ directory: dir });
+    for (let i = 0; i < 50; i++) {
+      store.markFinished(`occ-${i}`);
+      assert.equal(store.isFinished(`occ-${i}`), true, `occ-${i} right after markFinished`);
+    }
+    await store.close();
+    const again = openOutboxStore({ directory: dir });
+    assert.equal(again.isFinished('occ-49'), true);
+    await again.close();
+  });
+
   it('remembers finished occurrences across a reopen and prunes old ones', async () => {
     const dir = path.join(root, 'finished');
     const store = openOutboxStore({ directory: dir });
