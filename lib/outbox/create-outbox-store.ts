@@ -110,11 +110,12 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const finished: Database<number, string> = root.openDB({ name: 'finished' });
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
-  let storeId = meta.get('id');
-  if (storeId === undefined) {
-    storeId = randomBytes(6).toString('hex');
-    meta.putSync('id', storeId);
+  let storedId = meta.get('id');
+  if (storedId === undefined) {
+    storedId = randomBytes(6).toString('hex');
+    meta.putSync('id', storedId);
   }
+  const storeId: string = storedId;
   const finishing = new Set<string>();
   let last = -1;
   let pending = 0;
@@ -128,6 +129,15 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const recorded = Number(meta.get('nextSeq') ?? 0);
   let nextSeq = Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0);
 
+  function readEntries(fromSeq: number, limit: number): StoredEntry[] {
+    const out: StoredEntry[] = [];
+    for (const { key, value } of entries.getRange({ start: fromSeq, limit })) {
+      if (typeof key !== 'number') continue;
+      out.push(decodeEntry(key, value, storeId) ?? fromLegacy(key, legacyEntries.get(key), storeId));
+    }
+    return out;
+  }
+
   return {
     path: file,
     append(entry) {
@@ -136,14 +146,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
       return entries.put(seq, encodeEntry(entry)).then(() => undefined);
     },
-    read(fromSeq, limit) {
-      const out: StoredEntry[] = [];
-      for (const { key, value } of entries.getRange({ start: fromSeq, limit })) {
-        if (typeof key !== 'number') continue;
-        out.push(decodeEntry(key, value, storeId) ?? fromLegacy(key, legacyEntries.get(key), storeId));
-      }
-      return out;
-    },
+    read: readEntries,
     async remove(seqs) {
       if (seqs.length === 0) return;
       pending -= seqs.length;
@@ -159,8 +162,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       return nextSeq;
     },
     oldestCreatedAt() {
-      for (const { key } of entries.getRange({ limit: 1 })) return typeof key === 'number' ? this.read(key, 1)[0]?.createdAt : undefined;
-      return undefined;
+      return readEntries(0, 1)[0]?.createdAt;
     },
     isFinished: (occurrenceId) => finishing.has(occurrenceId) || finished.get(occurrenceId) !== undefined,
     markFinished(occurrenceId) {

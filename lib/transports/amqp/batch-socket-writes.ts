@@ -1,6 +1,6 @@
 // One socket write per event-loop turn instead of one per AMQP frame. rabbitmq-client corks and uncorks
 // its socket around each message, so every ack and every publish is its own write system call; profiled at
-// concurrency 100 that was a fifth of the worker's CPU. This holds the socket corked from the first write
+// concurrency 100 that was about a sixth of the worker's busy CPU. This holds the socket corked from the first write
 // of a turn until setImmediate, so everything written while handling one batch of I/O leaves together.
 import type { Socket } from 'node:net';
 import type { Connection } from 'rabbitmq-client';
