@@ -72,6 +72,8 @@ export interface OutboxStoreOptions {
   readonly report?: (message: string) => void;
   /** LMDB map size in bytes (default 2 GiB; the file grows as needed up to it). */
   readonly mapSize?: number;
+  /** Finished-occurrence records read per pruning step (default 10,000). */
+  readonly pruneChunk?: number;
 }
 
 const FILE = 'outbox.mdb';
@@ -117,6 +119,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   }
   const storeId: string = storedId;
   const finishing = new Set<string>();
+  const pruneChunk = Math.max(1, options.pruneChunk ?? 10_000);
   let last = -1;
   let pending = 0;
   for (const key of entries.getKeys()) {
@@ -172,16 +175,36 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       void finished.put(occurrenceId, Date.now()).finally(() => finishing.delete(occurrenceId));
     },
     async pruneFinished(olderThan) {
+      // In chunks, each read and removed in its own step: at thousands of jobs a second the table holds
+      // millions of records, and one pass in one transaction held the event loop for seconds.
       let removed = 0;
-      await finished.transaction(() => {
-        for (const { key, value } of finished.getRange()) {
-          if (value < olderThan) {
-            finished.removeSync(key);
-            removed++;
-          }
+      let after: string | undefined;
+      for (;;) {
+        const old: string[] = [];
+        let last: string | undefined;
+        let read = 0;
+        for (const { key, value } of finished.getRange(after === undefined ? { limit: pruneChunk } : { start: after, limit: pruneChunk + 1 })) {
+          if (key === after) continue;
+          read++;
+          last = key;
+          if (value < olderThan) old.push(key);
         }
-      });
-      return removed;
+        if (old.length > 0) {
+          await finished.transaction(() => {
+            for (const key of old) {
+              // Marked finished again since the read: keep it.
+              if ((finished.get(key) ?? Infinity) < olderThan) {
+                finished.removeSync(key);
+                removed++;
+              }
+            }
+          });
+        } else {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (last === undefined || read < pruneChunk) return removed;
+        after = last;
+      }
     },
     async close() {
       await root.flushed;

@@ -112,6 +112,24 @@ describe('openOutboxStore', () => {
     await again.close();
   });
 
+  it('prunes old finished records in chunks, across chunk boundaries, keeping recent ones', async () => {
+    const dir = path.join(root, 'prune-chunks');
+    const raw = openOutboxStore({ directory: dir });
+    await raw.close();
+    // Old and recent records interleaved in key order, written with their times directly.
+    const db = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 4, encoding: 'msgpack' });
+    const finished = db.openDB<number, string>({ name: 'finished' });
+    await finished.transaction(() => {
+      for (let i = 0; i < 100; i++) finished.putSync(`occ-${String(i).padStart(3, '0')}`, i % 3 === 0 ? 5_000 : 1_000);
+    });
+    await db.close();
+    const store = openOutboxStore({ directory: dir, pruneChunk: 7 });
+    assert.equal(await store.pruneFinished(2_000), 66);
+    for (let i = 0; i < 100; i++) assert.equal(store.isFinished(`occ-${String(i).padStart(3, '0')}`), i % 3 === 0, `occ-${i}`);
+    assert.equal(await store.pruneFinished(2_000), 0);
+    await store.close();
+  });
+
   it('moves a corrupt store aside with a clear report and starts empty; fails when told to', async () => {
     const dir = path.join(root, 'corrupt');
     const bad = path.join(dir, 'outbox.mdb');
