@@ -1,6 +1,6 @@
 // defineJob(): a job is a plain (async or sync) function with a name, an optional data schema and defaults.
 import type { GenericSchema, InferOutput } from 'valibot';
-import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/types.ts';
+import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/types.js';
 
 /** What defineJob() takes: the scheduler's job name, an optional valibot schema, defaults and the function. */
 export interface DefineJobOptions<TSchema extends GenericSchema | undefined, TResult> extends JobDefaults {

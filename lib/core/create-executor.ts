@@ -2,12 +2,12 @@
 // and log to the sink: Running at pickup, job heartbeats while running, then exactly one final status.
 import type { AwilixContainer } from 'awilix';
 import { err } from 'neverthrow';
-import { createAbortHandle } from './create-abort-handle.ts';
-import { compose } from './compose.ts';
-import { LogCategory, createJobLogger } from './create-job-logger.ts';
-import { resolveSettings } from './resolve-settings.ts';
-import { abortedOutcome, runJob } from './run-job.ts';
-import { toStatusRecord } from './to-status-record.ts';
+import { createAbortHandle } from './create-abort-handle.js';
+import { compose } from './compose.js';
+import { LogCategory, createJobLogger } from './create-job-logger.js';
+import { resolveSettings } from './resolve-settings.js';
+import { abortedOutcome, runJob } from './run-job.js';
+import { toStatusRecord } from './to-status-record.js';
 import {
   JobStatus,
   type AnyJobDefinition,
@@ -21,7 +21,7 @@ import {
   type Sink,
   type StatusRecord,
   type TechnicalLogger,
-} from './types.ts';
+} from './types.js';
 
 /** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
 export interface ExecutorOptions {

@@ -1,7 +1,7 @@
 // Turns the raw `jobData` string into the job's typed data: safe JSON parsing, then schema validation.
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import type { AnyJobDefinition } from './types.ts';
+import type { AnyJobDefinition } from './types.js';
 
 /** Keys that could reach a prototype when user code merges parsed data; they are dropped while parsing. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

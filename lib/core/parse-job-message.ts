@@ -2,7 +2,7 @@
 // Pure and transport-neutral; the AMQP source and the serverless handler both use it (protocol §2.1, §8).
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import type { JobEnvelope } from './types.ts';
+import type { JobEnvelope } from './types.js';
 
 /** A job message as a transport hands it over. */
 export interface RawJobMessage {

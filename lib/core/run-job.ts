@@ -1,8 +1,8 @@
 // The innermost step of every pipeline: parse and validate the data, call the job, turn the result into an Outcome.
 import { err, ok } from 'neverthrow';
-import { parseJobData } from './parse-job-data.ts';
-import { isPermanentError } from './permanent-job-error.ts';
-import { JobAbortError, type ExecutionContext, type JobContext, type Outcome, type Services } from './types.ts';
+import { parseJobData } from './parse-job-data.js';
+import { isPermanentError } from './permanent-job-error.js';
+import { JobAbortError, type ExecutionContext, type JobContext, type Outcome, type Services } from './types.js';
 
 const NO_SERVICES = Object.freeze({}) as Services;
 

@@ -1,6 +1,6 @@
 // Maps an outcome to Milvaion's final status message (protocol §2.2): exactly one terminal status per occurrence.
-import { formatException } from './format-exception.ts';
-import { JobStatus, type JobEnvelope, type Outcome, type StatusRecord } from './types.ts';
+import { formatException } from './format-exception.js';
+import { JobStatus, type JobEnvelope, type Outcome, type StatusRecord } from './types.js';
 
 /** An error that stands for job data the schema rejected (a permanent failure). */
 export class InvalidJobDataError extends Error {

@@ -2,13 +2,13 @@
 // 2 bad arguments, 3 a dispatched job did not complete, 4 a dispatched job did not finish in time,
 // 78 bad configuration or job modules (nothing was connected).
 import { parseArgs } from 'node:util';
-import { createLogger } from '../create-logger.ts';
-import { discoverModules } from './discover-modules.ts';
-import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from './create-worker-host.ts';
-import { describeConfig, loadConfig, redactConfig } from './load-config.ts';
-import { initProject } from './init-project.ts';
-import { dispatchJob } from './dispatch-job.ts';
-import type { WorkerConfig } from './worker-config.ts';
+import { createLogger } from '../create-logger.js';
+import { discoverModules } from './discover-modules.js';
+import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from './create-worker-host.js';
+import { describeConfig, loadConfig, redactConfig } from './load-config.js';
+import { initProject } from './init-project.js';
+import { dispatchJob } from './dispatch-job.js';
+import type { WorkerConfig } from './worker-config.js';
 
 /** Exit codes of the CLI. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2, notCompleted: 3, timedOut: 4, config: 78 } as const;
@@ -19,7 +19,7 @@ const HELP: Record<string, string> = {
 Commands:
   run [--config file] [--env name] <module-or-dir>...   start a worker with the jobs these modules export
   check [--config file] [--env name] <module-or-dir>... validate config and jobs, print what would run; no connection
-  init <dir> [--template console|api]                   scaffold a new worker project
+  init <dir> [--template console|api] [--from path]     scaffold a new worker project
   dispatch <JobName> [--data json] [--worker-id id]     publish a job as the scheduler would, print its statuses and logs
 
 Run 'milvaion-worker <command> --help' for the options of a command.
@@ -37,7 +37,9 @@ configuration (passwords redacted), each job with its routing pattern, queue and
   init: `milvaion-worker init <dir> [--template console|api] [--from path]
 
 Creates a worker project in <dir>: package.json, a sample job, appsettings.json, and a test that uses the
-embedded transport. 'api' adds HTTP health probes. --from uses a local checkout of milvaion-worker.`,
+embedded transport. 'api' adds HTTP health probes.
+--from <path>: the milvaion-worker the project depends on, a checkout folder or a packed .tgz (a file: spec).
+Without it: the registry version when this CLI came from the registry, else the tarball or checkout it runs from.`,
   dispatch: `milvaion-worker dispatch <JobName> [--data json] [--worker-id id] [--config file] [--timeout seconds]
 
 Publishes the job to RabbitMQ exactly as the Milvaion scheduler does and prints the statuses and logs the worker

@@ -1,11 +1,11 @@
 // createMetrics(): the worker's Prometheus metrics: a tiny hand-written registry (counters, gauges, one
 // fixed-bucket histogram, with labels) fed by the metrics() middleware and by the workers' health, and
 // rendered in the text exposition format 0.0.4. No dependency.
-import type { Middleware } from '../core/types.ts';
-import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../middleware/metrics.ts';
-import type { RedisHealth } from '../control/redis/create-redis-cancellation.ts';
-import type { WorkerHealth } from '../transports/amqp/create-amqp-worker.ts';
-import { toHealthReport } from './to-health-report.ts';
+import type { Middleware } from '../core/types.js';
+import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../middleware/metrics.js';
+import type { RedisHealth } from '../control/redis/create-redis-cancellation.js';
+import type { WorkerHealth } from '../transports/amqp/create-amqp-worker.js';
+import { toHealthReport } from './to-health-report.js';
 
 /** The upper bounds (seconds) of `milvaion_worker_job_duration_seconds`; `+Inf` is implied. */
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;

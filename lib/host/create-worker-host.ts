@@ -2,15 +2,15 @@
 // logical workers (one per WorkerId), probes; start and a graceful stop for the CLI or an embedding app.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
-import { createServiceContainer } from '../core/create-service-container.ts';
-import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.ts';
-import type { WorkerSetup } from '../define-setup.ts';
-import { createAmqpWorker, type AmqpWorker } from '../transports/amqp/create-amqp-worker.ts';
-import { createHealthFiles, type HealthFiles } from './create-health-files.ts';
-import { createHealthServer, type HealthServer } from './create-health-server.ts';
-import { createMetrics, type Metrics } from './create-metrics.ts';
-import { toHealthReport, type HealthReport } from './to-health-report.ts';
-import type { JobConsumerConfig, WorkerConfig } from './worker-config.ts';
+import { createServiceContainer } from '../core/create-service-container.js';
+import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
+import type { WorkerSetup } from '../define-setup.js';
+import { createAmqpWorker, type AmqpWorker } from '../transports/amqp/create-amqp-worker.js';
+import { createHealthFiles, type HealthFiles } from './create-health-files.js';
+import { createHealthServer, type HealthServer } from './create-health-server.js';
+import { createMetrics, type Metrics } from './create-metrics.js';
+import { toHealthReport, type HealthReport } from './to-health-report.js';
+import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
 
 /** Options of {@link createWorkerHost}. */
 export interface WorkerHostOptions {

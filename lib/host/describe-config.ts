@@ -1,7 +1,7 @@
 // A short human summary of a loaded worker configuration (for the `check` command); secrets never appear.
-import { toAmqpUrl } from '../transports/amqp/to-amqp-url.ts';
-import { redactSecrets } from './redact-config.ts';
-import type { WorkerConfig } from './worker-config.ts';
+import { toAmqpUrl } from '../transports/amqp/to-amqp-url.js';
+import { redactSecrets } from './redact-config.js';
+import type { WorkerConfig } from './worker-config.js';
 
 /** Summarises the configuration in a few lines: worker, RabbitMQ, Redis, heartbeat, outbox, health, job consumers. */
 export function describeConfig(config: WorkerConfig): string {

@@ -2,11 +2,11 @@
 // the given folders) and collect each exported defineJob() definition and defineSetup() setup.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { err, ok, type Result } from 'neverthrow';
-import type { AnyJobDefinition } from '../core/types.ts';
-import { isJobDefinition } from '../define-job.ts';
-import { isWorkerSetup, type WorkerSetup } from '../define-setup.ts';
+import type { AnyJobDefinition } from '../core/types.js';
+import { isJobDefinition } from '../define-job.js';
+import { isWorkerSetup, type WorkerSetup } from '../define-setup.js';
+import { loadModule, TypeScriptLoaderMissingError } from './load-module.js';
 
 /** What the modules export. */
 export interface DiscoveredModules {
@@ -49,14 +49,15 @@ export async function discoverModules(targets: readonly string[], cwd = process.
   const setups = new Set<WorkerSetup>();
   for (const file of files) {
     try {
-      const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      const exports = await loadModule(file, cwd);
       for (const value of Object.values(exports)) {
         if (isJobDefinition(value)) jobs.add(value as AnyJobDefinition);
         else if (isWorkerSetup(value)) setups.add(value);
         else if (Array.isArray(value)) for (const item of value) if (isJobDefinition(item)) jobs.add(item as AnyJobDefinition);
       }
     } catch (error) {
-      problems.push(`${path.relative(cwd, file)}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof TypeScriptLoaderMissingError) problems.push(error.message.replace(file, path.relative(cwd, file)));
+      else problems.push(`${path.relative(cwd, file)}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   const byName = new Map<string, AnyJobDefinition>();

@@ -5,19 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import { ConfigError, type ConfigProblem } from './config-error.ts';
-import { ConfigSchema } from './config-schema.ts';
-import { mergeConfigEntries } from './merge-config-entries.ts';
-import { parseJsonWithComments } from './parse-json-with-comments.ts';
-import { isPlainObject, toConfigEntries, type ConfigEntry } from './to-config-entries.ts';
-import { toEnvConfigEntries } from './to-env-config-entries.ts';
-import { toWorkerConfig } from './to-worker-config.ts';
-import type { WorkerConfig } from './worker-config.ts';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import { ConfigSchema } from './config-schema.js';
+import { mergeConfigEntries } from './merge-config-entries.js';
+import { parseJsonWithComments } from './parse-json-with-comments.js';
+import { isPlainObject, toConfigEntries, type ConfigEntry } from './to-config-entries.js';
+import { toEnvConfigEntries } from './to-env-config-entries.js';
+import { toWorkerConfig } from './to-worker-config.js';
+import type { WorkerConfig } from './worker-config.js';
 
 // Re-exported so a caller (the CLI) needs one import for loading, errors, redaction and the summary.
-export { ConfigError, type ConfigProblem } from './config-error.ts';
-export { describeConfig } from './describe-config.ts';
-export { redactConfig } from './redact-config.ts';
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { describeConfig } from './describe-config.js';
+export { redactConfig } from './redact-config.js';
 
 /** Options of {@link loadConfig}; everything is optional and defaults to the process's own. */
 export interface LoadConfigOptions {

@@ -1,7 +1,7 @@
 // Merges configuration layers the way .NET does: keys match case-insensitively and a later layer wins per key.
 // The result is one tree in the schema's PascalCase, plus the source (file or variable) of every value.
-import { toCanonicalPath } from './config-schema.ts';
-import { isPlainObject, type ConfigEntry } from './to-config-entries.ts';
+import { toCanonicalPath } from './config-schema.js';
+import { isPlainObject, type ConfigEntry } from './to-config-entries.js';
 
 /** The merged tree, and the source of each value keyed by its canonical path (`Worker:RabbitMQ:Port`). */
 export interface MergedConfig {

@@ -1,6 +1,6 @@
 // Reads configuration overrides from environment variables in the .NET form: `Worker__RabbitMQ__Host=rabbit`,
 // where a double underscore separates keys, names match case-insensitively, and values arrive as strings.
-import { isConfigSection, type ConfigEntry } from './to-config-entries.ts';
+import { isConfigSection, type ConfigEntry } from './to-config-entries.js';
 
 /** Turns `Worker__…` and `JobConsumers__…` environment variables into entries, in a stable (sorted) order. */
 export function toEnvConfigEntries(env: Readonly<Record<string, string | undefined>>): ConfigEntry[] {

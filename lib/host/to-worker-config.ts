@@ -1,7 +1,7 @@
 // Maps validated appsettings (PascalCase, unset keys absent) to the camelCase WorkerConfig with every default
 // filled in. The defaults are those of worker-config.ts, which follow the .NET code (protocol §4.8–§4.11).
-import type { AppSettings } from './config-schema.ts';
-import type { JobConsumerConfig, WorkerConfig } from './worker-config.ts';
+import type { AppSettings } from './config-schema.js';
+import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
 
 /** What the machine-dependent defaults are computed from. */
 export interface MachineFacts {

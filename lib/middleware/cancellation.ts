@@ -2,8 +2,8 @@
 // execution's abort handle. The attempt ends Cancelled at once, even if the job ignores its signal.
 import { err } from 'neverthrow';
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.ts';
-import { JobAbortError, type AbortHandle, type CancellationRegistry, type Middleware } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import { JobAbortError, type AbortHandle, type CancellationRegistry, type Middleware } from '../core/types.js';
 
 /** Options of {@link cancellation}. */
 export const CancellationOptions = v.strictObject({

@@ -4,12 +4,12 @@
 //   cancellation outside retry: a cancel (or shutdown) ends the occurrence and stops further attempts.
 //   retry        decides whether and when to try again (in-process, or as a decision for the transport).
 //   timeout      inside retry: every attempt gets its own budget.
-import type { CancellationRegistry, Middleware } from '../core/types.ts';
-import { cancellation } from './cancellation.ts';
-import { filter, type JobFilter } from './filter.ts';
-import { logging } from './logging.ts';
-import { retry } from './retry.ts';
-import { timeout } from './timeout.ts';
+import type { CancellationRegistry, Middleware } from '../core/types.js';
+import { cancellation } from './cancellation.js';
+import { filter, type JobFilter } from './filter.js';
+import { logging } from './logging.js';
+import { retry } from './retry.js';
+import { timeout } from './timeout.js';
 
 /** Options of {@link defaultMiddleware}. */
 export interface DefaultMiddlewareOptions {

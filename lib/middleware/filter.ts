@@ -2,8 +2,8 @@
 // `after` observes the outcome and cannot change it (an observer's bug must not change a job's result).
 import { err } from 'neverthrow';
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.ts';
-import type { ExecutionContext, Middleware, Outcome } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import type { ExecutionContext, Middleware, Outcome } from '../core/types.js';
 
 /** What a `before` hook may return: nothing to go on, or `{ skip: reason }` to skip the job. */
 export type FilterDecision = void | undefined | { readonly skip: string };

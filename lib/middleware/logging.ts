@@ -1,9 +1,9 @@
 // logging(): start, end, duration and outcome of each execution on the technical logger (consola by
 // default); optionally mirrors every user log line there too.
 import * as v from 'valibot';
-import { mirrorTo } from '../core/create-job-logger.ts';
-import { parseOptions } from '../core/parse-options.ts';
-import type { ExecutionContext, LogData, LogLevel, Middleware, Outcome, RuntimeLogger, TechnicalLogger } from '../core/types.ts';
+import { mirrorTo } from '../core/create-job-logger.js';
+import { parseOptions } from '../core/parse-options.js';
+import type { ExecutionContext, LogData, LogLevel, Middleware, Outcome, RuntimeLogger, TechnicalLogger } from '../core/types.js';
 
 /** Options of {@link logging}. */
 export const LoggingOptions = v.strictObject({

@@ -1,8 +1,8 @@
 // metrics(): counts each execution's outcome, times it and tracks how many run, into a recorder (the port
 // that createMetrics() implements). It never changes an outcome and allocates no strings per job.
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.ts';
-import type { JobFailure, Middleware, Outcome } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import type { JobFailure, Middleware, Outcome } from '../core/types.js';
 
 /** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
 export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;

@@ -3,10 +3,10 @@
 // the transport carries out, so a waiting retry holds no concurrency slot.
 import { err } from 'neverthrow';
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.ts';
-import { abortedOutcome } from '../core/run-job.ts';
-import { sleep } from '../core/sleep.ts';
-import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import { abortedOutcome } from '../core/run-job.js';
+import { sleep } from '../core/sleep.js';
+import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.js';
 
 const NonNegative = v.pipe(v.number(), v.minValue(0));
 

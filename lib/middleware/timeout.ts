@@ -2,9 +2,9 @@
 // TimedOut at once even if the job ignores its signal; a late result cannot overwrite that outcome.
 import { err } from 'neverthrow';
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.ts';
-import { seconds } from '../core/to-status-record.ts';
-import { JobAbortError, type ExecutionContext, type Middleware } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import { seconds } from '../core/to-status-record.js';
+import { JobAbortError, type ExecutionContext, type Middleware } from '../core/types.js';
 
 /** Options of {@link timeout}: `ms` overrides the job's `ExecutionTimeoutSeconds` (0 disables). */
 export const TimeoutOptions = v.strictObject({

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import type * as OtelApi from '@opentelemetry/api';
 import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
-import { parseOptions } from '../core/parse-options.ts';
-import type { ExecutionContext, Middleware, Outcome } from '../core/types.ts';
+import { parseOptions } from '../core/parse-options.js';
+import type { ExecutionContext, Middleware, Outcome } from '../core/types.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */
 export type OpenTelemetryApi = typeof OtelApi;

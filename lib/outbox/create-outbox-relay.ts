@@ -2,10 +2,10 @@
 // removes each only after its confirm. While a backlog drains, a live lane lets occurrences that started
 // after the outage through at once, without ever overtaking older entries of the same occurrence.
 import type { Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../core/types.ts';
-import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.ts';
-import type { OutboxStore, StoredEntry } from './create-outbox-store.ts';
-import { coalesceStatuses, selectLiveLane } from './select-relay-batch.ts';
+import type { TechnicalLogger } from '../core/types.js';
+import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.js';
+import type { OutboxStore, StoredEntry } from './create-outbox-store.js';
+import { coalesceStatuses, selectLiveLane } from './select-relay-batch.js';
 
 /** Options of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {

@@ -2,10 +2,10 @@
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
 import type { Connection } from 'rabbitmq-client';
-import type { FinishedOccurrences, Sink, SinkRecord, TechnicalLogger } from '../core/types.ts';
-import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.ts';
-import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.ts';
-import { openOutboxStore, type OutboxStore } from './create-outbox-store.ts';
+import type { FinishedOccurrences, Sink, SinkRecord, TechnicalLogger } from '../core/types.js';
+import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.js';
+import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
+import { openOutboxStore, type OutboxStore } from './create-outbox-store.js';
 
 /** The .NET `OfflineResilience` section, with this runtime's bounds added. */
 export interface OutboxSettings {

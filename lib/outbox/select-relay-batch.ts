@@ -1,6 +1,6 @@
 // Pure decisions of the relay: which pending entries to publish in one round, and which Running / job
 // heartbeat entries the final status of the same occurrence makes redundant.
-import type { StoredEntry } from './create-outbox-store.ts';
+import type { StoredEntry } from './create-outbox-store.js';
 
 /** What one relay round publishes, and what it removes without publishing once the final is confirmed. */
 export interface RelayBatch {

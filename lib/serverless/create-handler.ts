@@ -2,13 +2,13 @@
 // or an object, optionally wrapped with headers) and returns the outcome, with no broker involved.
 import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
-import { createExecutor } from '../core/create-executor.ts';
-import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.ts';
-import { toFinalFields } from '../core/to-status-record.ts';
-import { JobStatus, type AnyJobDefinition, type JobDefaults, type LogRecord, type Middleware, type TechnicalLogger } from '../core/types.ts';
-import { silentLogger } from '../create-logger.ts';
-import { defaultMiddleware } from '../middleware/default-middleware.ts';
-import { createMemorySink } from '../transports/memory/create-memory-sink.ts';
+import { createExecutor } from '../core/create-executor.js';
+import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.js';
+import { toFinalFields } from '../core/to-status-record.js';
+import { JobStatus, type AnyJobDefinition, type JobDefaults, type LogRecord, type Middleware, type TechnicalLogger } from '../core/types.js';
+import { silentLogger } from '../create-logger.js';
+import { defaultMiddleware } from '../middleware/default-middleware.js';
+import { createMemorySink } from '../transports/memory/create-memory-sink.js';
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {

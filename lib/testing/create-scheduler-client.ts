@@ -2,11 +2,11 @@
 // scheduler does (protocol §1.6, §2.1) and collects what workers send back (statuses, logs, registrations,
 // heartbeats, dead letters) so a test can wait for them.
 import { Connection, type AsyncMessage, type Consumer, type Envelope, type ReturnedMessage } from 'rabbitmq-client';
-import { JobStatus } from '../core/types.ts';
-import { MilvaionNames } from '../transports/amqp/milvaion-names.ts';
-import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.ts';
+import { JobStatus } from '../core/types.js';
+import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
+import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 
-export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.ts';
+export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 
 /** The statuses that end an occurrence as a worker reports it: Completed, Failed, Cancelled, TimedOut. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>([JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.TimedOut]);

@@ -16,5 +16,5 @@ export {
   type RegistrationBody,
   type HeartbeatBody,
   type WaitOptions,
-} from './create-scheduler-client.ts';
-export { JobStatus } from '../core/types.ts';
+} from './create-scheduler-client.js';
+export { JobStatus } from '../core/types.js';

@@ -2,7 +2,7 @@
 // the camelCase ScheduledJob body, the headers, and the AMQP properties. Pure: nothing is published here.
 import { randomUUID } from 'node:crypto';
 import type { Envelope } from 'rabbitmq-client';
-import { MilvaionNames, toDispatchRoutingKey, toRoutingPattern } from '../transports/amqp/milvaion-names.ts';
+import { MilvaionNames, toDispatchRoutingKey, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
 
 /** One job to dispatch, as the scheduler would create it. */
 export interface DispatchOptions {

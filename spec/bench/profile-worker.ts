@@ -1,5 +1,5 @@
-// `npm run bench:profile [-- --cpu-prof]`: the worker alone (spec/bench/memory-worker.ts, a child process
-// that loads only lib/) runs PROFILE_JOBS (50,000) pre-loaded no-op jobs at concurrency 100 and prints
+// `npm run bench:profile [-- --cpu-prof]`: the worker alone (spec/bench/memory-worker.mjs, a child process
+// that loads only the built package, dist/; the script builds it first) runs PROFILE_JOBS (50,000) pre-loaded no-op jobs at concurrency 100 and prints
 // jobs/s. --cpu-prof leaves a V8 CPU profile of the worker in ./profiles; PROFILE_TRACE=1 prints its
 // samples (memory, outbox backlog, CPU); PROFILE_NODE_FLAGS passes flags to its node (V8 tuning).
 import { spawn } from 'node:child_process';
@@ -34,7 +34,7 @@ try {
   await Promise.all(Array.from({ length: 500 }, lane));
   await publisher.close();
   const flags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir=profiles'] : [];
-  const child = spawn(process.execPath, [...flags, ...(process.env['PROFILE_NODE_FLAGS']?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [...flags, ...(process.env['PROFILE_NODE_FLAGS']?.split(' ').filter(Boolean) ?? []), fileURLToPath(new URL('./memory-worker.mjs', import.meta.url))], {
     env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

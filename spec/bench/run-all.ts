@@ -89,7 +89,7 @@ function summarize(r: Record<string, unknown>): { figure: string; value: string;
       rows.push({ figure: `dispatch → Running at ${label} load (${l.rate} jobs/s)`, value: `p50 ${l.running.p50} ms, p99 ${l.running.p99} ms`, baseline: label === '10%' ? 'target p99 ≤ 10 ms' : '' });
     }
   }
-  for (const [key, label] of [['memory', 'under tsx'], ['memoryCompiled', 'compiled JS']] as const) {
+  for (const [key, label] of [['memory', 'built package'], ['memoryTsx', 'lib/ under tsx']] as const) {
     const m = r[key] as { jobs: number; steadyRssMb: { median: number; max: number }; idleRssMb: number; growthPercent: number } | undefined;
     if (m) rows.push({ figure: `memory at concurrency 100, ${label} (${n(m.jobs)} jobs)`, value: `steady RSS ${m.steadyRssMb.median} MB (max ${m.steadyRssMb.max})`, baseline: `${m.idleRssMb} MB before connecting; growth ${m.growthPercent}%` });
   }

@@ -3,7 +3,7 @@
 // dispatch→Running/final latency at 10% and 50% of the worker's max, and memory over a long run.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +25,10 @@ const N = env('BENCH_JOBS', 50_000);
 const ROUNDS = env('BENCH_ROUNDS', 3);
 const CONCURRENCIES = [1, 10, 100] as const;
 const LATENCY_JOBS = env('BENCH_LATENCY_JOBS', 2000);
+/** Jobs of the memory run of the built package (dist/, plain node), as a deployment runs the worker. */
 const MEMORY_JOBS = env('BENCH_MEMORY_JOBS', 1_000_000);
-/** Jobs of the second memory run, the worker compiled to JavaScript (no tsx in the process). */
-const MEMORY_JS_JOBS = env('BENCH_MEMORY_JS_JOBS', 200_000);
+/** Jobs of the comparison run: the same worker from lib/ under tsx, as the package ran before it was compiled. */
+const MEMORY_TSX_JOBS = env('BENCH_MEMORY_TSX_JOBS', 200_000);
 /** BENCH_MEMORY_ONLY=1: only the two memory runs (they take most of the time). */
 const MEMORY_ONLY = process.env['BENCH_MEMORY_ONLY'] === '1';
 const LATENCY_JOB_MS = Math.max(0, Number(process.env['BENCH_LATENCY_JOB_MS'] ?? 20));
@@ -351,34 +352,13 @@ interface MemorySample {
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * Compiles lib/ and the memory worker to JavaScript under .tmp/bench-js (tsc, the project's own compiler),
- * so the worker can also be measured the way a compiled deployment runs it: plain node, no tsx.
- */
-function compileMemoryWorker(): string {
-  const out = path.join(REPO, '.tmp', 'bench-js');
-  rmSync(out, { recursive: true, force: true });
-  const tsc = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  // Type errors are the tsconfig's business (npm run check); here only the emitted JavaScript matters.
-  const args = ['--outDir', out, '--rootDir', REPO, '--rewriteRelativeImportExtensions', '--noEmit', 'false', '--target', 'ES2022', '--module', 'NodeNext'];
-  try {
-    execFileSync(process.execPath, [tsc, ...args, '--moduleResolution', 'NodeNext', '--types', 'node', '--skipLibCheck', '--strict', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))], { cwd: REPO, stdio: 'pipe' });
-  } catch {
-    // tsc exits non-zero on type errors but still emits
-  }
-  const copyMjs = (dir: string) => {
-    for (const entry of readdirSync(path.join(REPO, dir), { withFileTypes: true })) {
-      const rel = path.join(dir, entry.name);
-      if (entry.isDirectory()) copyMjs(rel);
-      else if (entry.name.endsWith('.mjs')) cpSync(path.join(REPO, rel), path.join(out, rel));
-    }
-  };
-  copyMjs('lib');
-  return path.join(out, 'spec', 'bench', 'memory-worker.js');
+/** Builds dist/ (npm run build: tsc -p lib), so the memory run measures the package as it is now. */
+function buildPackage(): void {
+  execFileSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(REPO, 'lib')], { cwd: REPO, stdio: 'inherit' });
 }
 
 /** Runs the worker alone in a child process and feeds it `jobs` jobs in chunks; returns its memory samples. */
-async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: MemorySample[]; seconds: number }> {
+async function memoryRun(mode: 'package' | 'tsx', jobs: number): Promise<{ samples: MemorySample[]; seconds: number }> {
   const { name, url } = newVhost();
   const connection = await connect(url);
   const workerId = `bench-memory-${mode}`;
@@ -403,9 +383,9 @@ async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: M
     let fed = Math.min(4 * CHUNK, jobs);
     const t0 = performance.now();
     // A program of its own, loading only the worker: its RSS is not inflated by this benchmark's clients.
-    const program = mode === 'tsx' ? ['--import', 'tsx', fileURLToPath(new URL('./memory-worker.ts', import.meta.url))] : [compileMemoryWorker()];
-    const child = spawn(process.execPath, program, {
-      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },
+    const program = fileURLToPath(new URL('./memory-worker.mjs', import.meta.url));
+    const child = spawn(process.execPath, mode === 'tsx' ? ['--import', 'tsx', program] : [program], {
+      env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs), BENCH_WORKER_FROM: mode === 'tsx' ? 'source' : 'package' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';
@@ -437,7 +417,7 @@ async function memoryRun(mode: 'tsx' | 'js', jobs: number): Promise<{ samples: M
 
 let latency: { low: LatencyLevel; high: LatencyLevel } | undefined;
 let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
-let memoryJs: Awaited<ReturnType<typeof memoryRun>> | undefined;
+let memoryTsx: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
   for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], worker: [], bullmq: [] };
   for (let round = 0; round < (MEMORY_ONLY ? 0 : ROUNDS); round++) {
@@ -463,10 +443,11 @@ try {
     console.error(`latency at 50%: done`);
     latency = { low, high };
   }
-  memory = await memoryRun('tsx', MEMORY_JOBS);
-  console.error(`memory (tsx): done`);
-  memoryJs = await memoryRun('js', MEMORY_JS_JOBS);
-  console.error(`memory (compiled): done`);
+  buildPackage();
+  memory = await memoryRun('package', MEMORY_JOBS);
+  console.error(`memory (built package): done`);
+  memoryTsx = await memoryRun('tsx', MEMORY_TSX_JOBS);
+  console.error(`memory (lib/ under tsx): done`);
 } finally {
   for (const name of [...vhosts]) dropVhost(name);
   for (const directory of tempDirs) rmSync(directory, { recursive: true, force: true });
@@ -508,9 +489,9 @@ function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs
   };
 }
 const memoryFigures = memoryFiguresOf(memory!, MEMORY_JOBS);
-const memoryJsFigures = memoryFiguresOf(memoryJs!, MEMORY_JS_JOBS);
+const memoryTsxFigures = memoryFiguresOf(memoryTsx!, MEMORY_TSX_JOBS);
 function printMemory(): void {
-  for (const [label, m] of [[`under tsx (as \`milvaion-worker run\` runs TypeScript)`, memoryFigures], ['compiled to JavaScript (plain node, no tsx)', memoryJsFigures]] as const) {
+  for (const [label, m] of [['from the built package (dist/, plain node, no tsx: as a deployment runs it)', memoryFigures], ['from lib/ under tsx (how the package ran before it was compiled)', memoryTsxFigures]] as const) {
     console.log(`memory, worker alone in a child process ${label}: concurrency 100, ${m.jobs} jobs fed in chunks of 5000, ${m.seconds} s, ${m.jobsPerSecond} jobs/s`);
     console.log(`  before connecting (modules loaded): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
     console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
@@ -520,7 +501,7 @@ function printMemory(): void {
 }
 if (MEMORY_ONLY) {
   printMemory();
-  if (process.env['BENCH_JSON']) console.log(JSON.stringify({ memory: memoryFigures, memoryCompiled: memoryJsFigures }));
+  if (process.env['BENCH_JSON']) console.log(JSON.stringify({ memory: memoryFigures, memoryTsx: memoryTsxFigures }));
   process.exit(0);
 }
 const throughput: Record<string, Record<Contender, number>> = {};
@@ -543,8 +524,7 @@ const targets = [
   { target: 'worker ≥ BullMQ at concurrency 100 (medians)', met: throughput[100]!.worker >= throughput[100]!.bullmq, value: `${throughput[100]!.worker} vs ${throughput[100]!.bullmq} jobs/s` },
   { target: 'worker ≥ 60% of raw at concurrency 100 (medians)', met: throughput[100]!.worker >= 0.6 * throughput[100]!.raw, value: `${Math.round((throughput[100]!.worker / throughput[100]!.raw) * 100)}%` },
   { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms` },
-  { target: 'steady RSS ≤ 150 MB at concurrency 100 (under tsx)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB` },
-  { target: 'steady RSS ≤ 150 MB at concurrency 100 (compiled)', met: memoryJsFigures.steadyRssMb.max <= 150, value: `median ${memoryJsFigures.steadyRssMb.median} MB, max ${memoryJsFigures.steadyRssMb.max} MB` },
+  { target: 'steady RSS ≤ 150 MB at concurrency 100 (built package)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB (lib/ under tsx: median ${memoryTsxFigures.steadyRssMb.median} MB)` },
   { target: `RSS growth < 10% (${memoryFigures.markJobs} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
 ];
 
@@ -578,7 +558,7 @@ if (process.env['BENCH_JSON']) {
       throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 } },
       latency: { jobMs: LATENCY_JOB_MS, ...lat },
       memory: memoryFigures,
-      memoryCompiled: memoryJsFigures,
+      memoryTsx: memoryTsxFigures,
       targets,
     }),
   );

@@ -13,16 +13,18 @@ import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/i
 import { freePort } from '../support/free-port.ts';
 import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
+import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = path.join(ROOT, 'lib/host/cli-entry.mjs');
+// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
+const ENTRY = path.join(ROOT, 'lib/host/cli-entry.ts');
 const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
 const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-life-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startCli(config: string) {
-  const child = spawn(process.execPath, [ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -46,14 +48,14 @@ describe('CLI lifecycle and probes', { timeout: 180_000 }, () => {
   it('a bad configuration exits 78 before connecting, listing each mistake', () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{ "Worker": { "WorkerId": "", "MaxParallelJobs": -2, "RabbitMQ": { "Port": 70000, "QueueType": "Fancy" }, "Heartbeat": { "IntervalSeconds": "soon" } },\n  "JobConsumers": { "ImportCatalogueJob": { "MaxRetries": "many" } } }');
-    const run = spawnSync(process.execPath, [ENTRY, 'run', '--config', bad, JOBS], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', bad, JOBS], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 78);
     for (const key of ['Worker:WorkerId', 'Worker:MaxParallelJobs', 'Worker:RabbitMQ:Port', 'Worker:RabbitMQ:QueueType', 'Worker:Heartbeat:IntervalSeconds', 'JobConsumers:ImportCatalogueJob:MaxRetries']) {
       assert.match(run.stderr, new RegExp(key), `${key} in:\n${run.stderr}`);
     }
     const broken = path.join(dir, 'broken.json');
     writeFileSync(broken, '{ "Worker": { "WorkerId": "x", }\n  oops }');
-    const parse = spawnSync(process.execPath, [ENTRY, 'check', '--config', broken, JOBS], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
+    const parse = spawnSync(process.execPath, [...TSX_IMPORT, ENTRY, 'check', '--config', broken, JOBS], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
     assert.equal(parse.status, 78);
     assert.match(parse.stderr, /broken\.json.*line 2/s);
   });

@@ -14,9 +14,11 @@ import { JobStatus } from '../../lib/index.ts';
 import { createSchedulerClient, type CollectedMessage, type StatusBody } from '../../lib/testing/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
+import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = path.join(ROOT, 'lib/host/cli-entry.mjs');
+// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
+const ENTRY = path.join(ROOT, 'lib/host/cli-entry.ts');
 const JOBS = path.join(ROOT, 'spec/soak/soak-jobs.ts');
 const JOB_NAMES = ['FastJob', 'SlowJob', 'FlakyJob', 'BrokenJob', 'CancelMeJob', 'SleepyJob'] as const;
 /** What each job must end as (CancelMeJob may time out when its cancel fell into a Redis outage). */
@@ -81,7 +83,7 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
   let childLog = '';
   let maxRss = 0;
   const start = () => {
-    child = spawn(process.execPath, [ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (b: Buffer) => (childLog += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (childLog += b.toString()));
   };

@@ -2,8 +2,8 @@
 // aborts the matching running occurrence (or stops its scheduled retry) through the cancellation registry.
 // Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
 import { createClient } from 'redis';
-import type { CancellationRegistry, TechnicalLogger } from '../../core/types.ts';
-import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.ts';
+import type { CancellationRegistry, TechnicalLogger } from '../../core/types.js';
+import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.js';
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
 export const DEFAULT_CANCELLATION_CHANNEL = 'Milvaion:JobScheduler:cancellation_channel';

@@ -1,10 +1,10 @@
 // The direct publisher: statuses, logs and worker presence to their queues, and retry / dead-letter copies
 // of jobs, all with publisher confirms. It implements the Sink port, so the LMDB outbox can stand in front.
 import type { Connection, Envelope } from 'rabbitmq-client';
-import type { LogRecord, Sink, SinkRecord, StatusRecord, TechnicalLogger } from '../../core/types.ts';
-import { installInt32Headers } from './int32-headers.ts';
-import { MilvaionNames } from './milvaion-names.ts';
-import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.ts';
+import type { LogRecord, Sink, SinkRecord, StatusRecord, TechnicalLogger } from '../../core/types.js';
+import { installInt32Headers } from './int32-headers.js';
+import { MilvaionNames } from './milvaion-names.js';
+import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.js';
 
 /** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */
 export type QueueType = 'Classic' | 'Quorum';

@@ -2,15 +2,15 @@
 // delivery is parsed, checked against finished occurrences, executed, then acked, retried through a
 // broker-side delay queue, or dead-lettered with a reason (protocol §1.5, improved as §4 asks).
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
-import type { Executor } from '../../core/create-executor.ts';
-import { parseJobMessage } from '../../core/parse-job-message.ts';
-import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.ts';
-import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
-import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
-import { MilvaionNames } from './milvaion-names.ts';
-import { createRepublisher } from './create-republisher.ts';
-import { toAmqpAction } from './to-milvaion-messages.ts';
-import type { RegisteredJob } from './to-presence-messages.ts';
+import type { Executor } from '../../core/create-executor.js';
+import { parseJobMessage } from '../../core/parse-job-message.js';
+import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.js';
+import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
+import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
+import { MilvaionNames } from './milvaion-names.js';
+import { createRepublisher } from './create-republisher.js';
+import { toAmqpAction } from './to-milvaion-messages.js';
+import type { RegisteredJob } from './to-presence-messages.js';
 
 /** One consumed job type. */
 export interface ConsumedJob extends RegisteredJob {

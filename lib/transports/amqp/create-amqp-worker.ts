@@ -5,21 +5,21 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AwilixContainer } from 'awilix';
 import { Connection } from 'rabbitmq-client';
-import { createCancellationRegistry } from '../../core/create-cancellation-registry.ts';
-import { createExecutor, type Executor } from '../../core/create-executor.ts';
-import { createFinishedOccurrences } from '../../core/create-finished-occurrences.ts';
-import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.ts';
-import { silentLogger } from '../../create-logger.ts';
-import { defaultMiddleware } from '../../middleware/default-middleware.ts';
-import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.ts';
-import type { RedisSettings } from '../../control/redis/parse-cancellation.ts';
-import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.ts';
-import { batchSocketWrites } from './batch-socket-writes.ts';
-import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
-import { createAmqpSource, type ConsumedJob } from './create-amqp-source.ts';
-import { createWorkerPresence } from './create-worker-presence.ts';
-import { toJobQueueName, toRoutingPattern } from './milvaion-names.ts';
-import { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
+import { createCancellationRegistry } from '../../core/create-cancellation-registry.js';
+import { createExecutor, type Executor } from '../../core/create-executor.js';
+import { createFinishedOccurrences } from '../../core/create-finished-occurrences.js';
+import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.js';
+import { silentLogger } from '../../create-logger.js';
+import { defaultMiddleware } from '../../middleware/default-middleware.js';
+import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.js';
+import type { RedisSettings } from '../../control/redis/parse-cancellation.js';
+import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.js';
+import { batchSocketWrites } from './batch-socket-writes.js';
+import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
+import { createAmqpSource, type ConsumedJob } from './create-amqp-source.js';
+import { createWorkerPresence } from './create-worker-presence.js';
+import { toJobQueueName, toRoutingPattern } from './milvaion-names.js';
+import { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {

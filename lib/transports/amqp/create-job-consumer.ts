@@ -3,7 +3,7 @@
 // job would stop a worker from taking new work after any network blip; this one does not. Acks go to the
 // channel that delivered; when that channel is gone, the ack is skipped and the broker redelivers.
 import type { AsyncMessage, Channel, Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../../core/types.ts';
+import type { TechnicalLogger } from '../../core/types.js';
 
 /** What to do with a delivery once handled. */
 export type Disposition = 'ack' | 'drop' | 'requeue';

@@ -1,12 +1,12 @@
 // The republishing side of the AMQP source: retry copies through per-delay TTL queues, dead letters of
 // occurrences (DlqJobMessage) and of unreadable messages (as received, with a reason). All confirmed.
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
-import { createJobLogger, LogCategory } from '../../core/create-job-logger.ts';
-import type { JobEnvelope, Sink, TechnicalLogger } from '../../core/types.ts';
-import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
-import type { Disposition } from './create-job-consumer.ts';
-import { MilvaionNames, toRetryQueueName } from './milvaion-names.ts';
-import { toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.ts';
+import { createJobLogger, LogCategory } from '../../core/create-job-logger.js';
+import type { JobEnvelope, Sink, TechnicalLogger } from '../../core/types.js';
+import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
+import type { Disposition } from './create-job-consumer.js';
+import { MilvaionNames, toRetryQueueName } from './milvaion-names.js';
+import { toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.js';
 
 /** What the republisher needs: the confirmed publisher, its connection (for delay queues) and the sink for notices. */
 export interface RepublisherOptions {

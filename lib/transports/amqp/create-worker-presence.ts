@@ -3,11 +3,11 @@
 // ends (debounced), and a last heartbeat with IsStopping on shutdown.
 import os from 'node:os';
 import type { Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../../core/types.ts';
-import type { AmqpPublisher } from './create-amqp-publisher.ts';
-import { MilvaionNames } from './milvaion-names.ts';
-import { toHeartbeatMessage, toRegistrationMessage, type HostFacts, type RegisteredJob } from './to-presence-messages.ts';
-import type { WorkerIdentity } from './to-milvaion-messages.ts';
+import type { TechnicalLogger } from '../../core/types.js';
+import type { AmqpPublisher } from './create-amqp-publisher.js';
+import { MilvaionNames } from './milvaion-names.js';
+import { toHeartbeatMessage, toRegistrationMessage, type HostFacts, type RegisteredJob } from './to-presence-messages.js';
+import type { WorkerIdentity } from './to-milvaion-messages.js';
 
 /** Options of {@link createWorkerPresence}. */
 export interface WorkerPresenceOptions {

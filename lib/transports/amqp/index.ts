@@ -1,14 +1,14 @@
 // milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
-export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './create-amqp-worker.ts';
-export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.ts';
-export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './create-amqp-source.ts';
-export { createWorkerPresence, hostFacts, type WorkerPresence } from './create-worker-presence.ts';
-export { int32, installInt32Headers, type Int32Header } from './int32-headers.ts';
-export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './milvaion-names.ts';
-export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './to-milvaion-messages.ts';
-export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './to-presence-messages.ts';
-export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.ts';
-export { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.ts';
-export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.ts';
-export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from '../../control/redis/parse-cancellation.ts';
-export { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.ts';
+export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './create-amqp-worker.js';
+export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
+export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './create-amqp-source.js';
+export { createWorkerPresence, hostFacts, type WorkerPresence } from './create-worker-presence.js';
+export { int32, installInt32Headers, type Int32Header } from './int32-headers.js';
+export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './milvaion-names.js';
+export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './to-milvaion-messages.js';
+export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './to-presence-messages.js';
+export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.js';
+export { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
+export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.js';
+export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from '../../control/redis/parse-cancellation.js';
+export { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.js';

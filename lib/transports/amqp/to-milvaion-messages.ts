@@ -1,8 +1,8 @@
 // Pure mappings between the runtime's records and Milvaion's wire messages (protocol §2.2–§2.7, §8).
 // PascalCase keys, numeric enums, ISO-8601 UTC times; nothing here does I/O.
-import { formatException } from '../../core/format-exception.ts';
-import { JobStatus, type JobEnvelope, type LogRecord, type Outcome, type StatusRecord } from '../../core/types.ts';
-import { int32, type Int32Header } from './int32-headers.ts';
+import { formatException } from '../../core/format-exception.js';
+import { JobStatus, type JobEnvelope, type LogRecord, type Outcome, type StatusRecord } from '../../core/types.js';
+import { int32, type Int32Header } from './int32-headers.js';
 
 /** Who is speaking: the worker group id and this process's instance id. */
 export interface WorkerIdentity {

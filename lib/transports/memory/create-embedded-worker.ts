@@ -3,9 +3,9 @@
 // It is also the test transport users get for their own jobs.
 import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
-import { createCancellationRegistry } from '../../core/create-cancellation-registry.ts';
-import { createExecutor, type Executor } from '../../core/create-executor.ts';
-import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-message.ts';
+import { createCancellationRegistry } from '../../core/create-cancellation-registry.js';
+import { createExecutor, type Executor } from '../../core/create-executor.js';
+import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-message.js';
 import {
   JobStatus,
   type AnyJobDefinition,
@@ -17,11 +17,11 @@ import {
   type Outcome,
   type StatusRecord,
   type TechnicalLogger,
-} from '../../core/types.ts';
-import { silentLogger } from '../../create-logger.ts';
-import { defaultMiddleware } from '../../middleware/default-middleware.ts';
-import { createMemorySink, type MemorySink } from './create-memory-sink.ts';
-import { Fifo } from '../../core/fifo.ts';
+} from '../../core/types.js';
+import { silentLogger } from '../../create-logger.js';
+import { defaultMiddleware } from '../../middleware/default-middleware.js';
+import { createMemorySink, type MemorySink } from './create-memory-sink.js';
+import { Fifo } from '../../core/fifo.js';
 
 /** The parts a custom middleware list may need to keep cancellation and shutdown working. */
 export interface PipelineParts {

@@ -1,16 +1,20 @@
-// The worker alone, for the memory figures of bench:throughput: only lib/ is loaded, no benchmark client.
+// The worker alone, for the memory figures of bench:throughput: only the worker is loaded, no benchmark client.
+// Plain JavaScript: by default it imports the built package (dist/, through the package's own exports) and runs
+// under plain node, as a deployment does; BENCH_WORKER_FROM=source imports lib/ instead (run it under tsx).
 // Prints one JSON sample a second ({ sample: { t, done, memory…, outbox…, cpuMs } }) and exits once every job ran.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defineJob, silentLogger } from '../../lib/index.ts';
-import { createAmqpWorker } from '../../lib/transports/amqp/index.ts';
+
+const fromSource = process.env['BENCH_WORKER_FROM'] === 'source';
+const { defineJob, silentLogger } = await import(fromSource ? '../../lib/index.ts' : 'milvaion-worker');
+const { createAmqpWorker } = await import(fromSource ? '../../lib/transports/amqp/index.ts' : 'milvaion-worker/amqp');
 
 const total = Math.max(1, Number(process.env['BENCH_MEMORY_JOBS'] ?? 1_000_000));
 const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-mem-'));
 let done = 0;
-let finish!: () => void;
-const all = new Promise<void>((resolve) => (finish = resolve));
+let finish;
+const all = new Promise((resolve) => (finish = resolve));
 const worker = createAmqpWorker({
   workerId: process.env['BENCH_WORKER_ID'] ?? 'bench-memory',
   rabbitmq: { url: process.env['BENCH_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672' },
@@ -31,7 +35,7 @@ const worker = createAmqpWorker({
 /** Resident memory split as Linux reports it: anonymous (heap, buffers) and file-backed (code, the LMDB map). */
 const rssParts = () => {
   const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { rssAnon: kb('RssAnon'), rssFile: kb('RssFile') + kb('RssShmem') };
 };
 const sample = () => {

@@ -1,0 +1,140 @@
+// The package as a user gets it: `npm pack`, the tarball installed into an empty folder with no tsx, then
+// plain-Node ESM and CommonJS consumers, a strict TypeScript consumer, the installed CLI, an `init` scaffold
+// that installs and passes its own test and typecheck, and publint + attw over the same tarball.
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OWN = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const work = mkdtempSync(path.join(tmpdir(), 'package-spec-'));
+const consumer = path.join(work, 'consumer');
+after(() => rmSync(work, { recursive: true, force: true }));
+
+// Children run as a user's would: not under this test runner, and with no TypeScript loader inherited.
+const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...ENV } = process.env;
+
+function run(command: string, args: readonly string[], cwd: string, options: SpawnSyncOptions = {}) {
+  const result = spawnSync(command, args, { cwd, env: ENV, encoding: 'utf8', timeout: 240_000, ...options });
+  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr), all: `${String(result.stdout)}\n${String(result.stderr)}` };
+}
+
+function npm(args: readonly string[], cwd: string) {
+  return run('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], cwd);
+}
+
+let tarball = '';
+let packedFiles: string[] = [];
+
+describe('the npm package, installed from its tarball', { timeout: 600_000 }, () => {
+  before(() => {
+    // npm pack runs `prepare`, which builds dist/ from lib/.
+    const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
+    assert.equal(packed.status, 0, packed.all);
+    const info = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
+    tarball = path.join(work, info.filename);
+    packedFiles = info.files.map((f) => f.path).sort();
+    cpSync(path.join(ROOT, 'spec/package/consumer'), consumer, { recursive: true });
+    writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    const installed = npm(['install', tarball, `typescript@${OWN.devDependencies['typescript']}`, `@types/node@${OWN.devDependencies['@types/node']}`], consumer);
+    assert.equal(installed.status, 0, installed.all);
+  });
+
+  it('packs only runtime files: dist, README, CHANGELOG, LICENSE and package.json', () => {
+    const outside = packedFiles.filter((f) => !f.startsWith('dist/') && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(f));
+    assert.deepEqual(outside, []);
+    assert.ok(packedFiles.includes('LICENSE'));
+    assert.match(readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'), /^MIT License/);
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/host/cli-entry.js', 'dist/outbox/probe-outbox-store.mjs']) assert.ok(packedFiles.includes(entry), entry);
+    assert.deepEqual(packedFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.mts')), [], 'no TypeScript source');
+    assert.deepEqual(packedFiles.filter((f) => /spec|bench|soak|sample|\.ci|tsconfig/.test(f)), []);
+  });
+
+  it('emits declarations with .js import paths and no Node-internal types', () => {
+    const dist = path.join(consumer, 'node_modules/milvaion-worker/dist');
+    const declarations = (function walk(dir: string): string[] {
+      return readdirSync(dir).flatMap((name) => {
+        const full = path.join(dir, name);
+        return statSync(full).isDirectory() ? walk(full) : /\.d\.m?ts$/.test(name) ? [full] : [];
+      });
+    })(dist);
+    assert.ok(declarations.length > 50, `${declarations.length} declaration files`);
+    for (const file of declarations) {
+      const text = readFileSync(file, 'utf8');
+      assert.doesNotMatch(text, /from ['"]\.{1,2}\/[^'"]*\.ts['"]|import\(['"]\.{1,2}\/[^'"]*\.ts['"]\)/, `${file}: a .ts import path`);
+      assert.doesNotMatch(text, /node:internal|internal\/|\/lib\/.*\.ts/, `${file}: an internal reference`);
+    }
+  });
+
+  it('installs without tsx, and runs a plain-Node ESM consumer and a CommonJS consumer', () => {
+    assert.equal(existsSync(path.join(consumer, 'node_modules/tsx')), false, 'tsx must not be installed with the package');
+    for (const file of ['esm.mjs', 'cjs.cjs']) {
+      const result = run(process.execPath, [file], consumer);
+      assert.equal(result.status, 0, `${file}: ${result.all}`);
+      assert.deepEqual(JSON.parse(result.stdout.trim()), { embedded: '{"echoed":{"n":1}}', handler: 'Completed', result: '{"echoed":{"n":2}}' }, file);
+      assert.doesNotMatch(result.stderr, /Warning/, `${file}: ${result.stderr}`);
+    }
+  });
+
+  it('type-checks a strict nodenext TypeScript consumer with skipLibCheck off', () => {
+    writeFileSync(
+      path.join(consumer, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+        files: ['app.ts'],
+      }),
+    );
+    const checked = run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], consumer);
+    assert.equal(checked.status, 0, checked.all);
+    assert.equal(checked.stdout.trim(), '');
+  });
+
+  it('runs the installed CLI: --help, check on JavaScript jobs, and a clear error for TypeScript jobs without tsx', () => {
+    const bin = path.join(consumer, 'node_modules/.bin/milvaion-worker');
+    const help = run(bin, ['--help'], consumer);
+    assert.equal(help.status, 0, help.all);
+    assert.match(help.stdout, /milvaion-worker <command>/);
+    assert.match(run(bin, ['init', '--help'], consumer).stdout, /--from/);
+    const js = run(bin, ['check', '--config', 'appsettings.json', 'jobs'], consumer);
+    assert.equal(js.status, 0, js.all);
+    assert.match(js.stdout, /EchoJob/);
+    assert.doesNotMatch(js.all, /consumer-sekret/);
+    const ts = run(bin, ['check', '--config', 'appsettings.json', 'ts-jobs'], consumer);
+    assert.equal(ts.status, 78, ts.all);
+    assert.match(ts.stderr, /ts-jobs\/echo-job\.ts is TypeScript, and no TypeScript loader is available\. Install tsx/);
+  });
+
+  it('init scaffolds from the tarball; the scaffold installs and passes its own test and typecheck', () => {
+    const bin = path.join(consumer, 'node_modules/.bin/milvaion-worker');
+    const project = path.join(work, 'my-worker');
+    const init = run(bin, ['init', project], work);
+    assert.equal(init.status, 0, init.all);
+    const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    assert.equal(pkg.dependencies['milvaion-worker'], `file:${tarball}`);
+    const install = npm(['install'], project);
+    assert.equal(install.status, 0, install.all);
+    const test = npm(['test'], project);
+    assert.equal(test.status, 0, test.all);
+    assert.match(test.stdout, /# pass 2\b/);
+    assert.match(test.stdout, /# fail 0\b/);
+    const typecheck = npm(['run', 'typecheck'], project);
+    assert.equal(typecheck.status, 0, typecheck.all);
+    // The scaffold's jobs are TypeScript; its devDependency tsx lets the installed CLI load them.
+    const check = run(path.join(project, 'node_modules/.bin/milvaion-worker'), ['check', 'jobs'], project);
+    assert.equal(check.status, 0, check.all);
+    assert.match(check.stdout, /SendEmailJob/);
+  });
+
+  it('passes publint and attw on the same tarball', () => {
+    const publint = run(path.join(ROOT, 'node_modules/.bin/publint'), ['run', tarball, '--strict'], ROOT);
+    assert.equal(publint.status, 0, publint.all);
+    // ESM only: CommonJS loads it with require(esm), which attw's node16-cjs rule predates, so the esm-only profile.
+    const attw = run(path.join(ROOT, 'node_modules/.bin/attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'], ROOT);
+    assert.equal(attw.status, 0, attw.all);
+    assert.match(attw.stdout, /milvaion-worker/);
+  });
+});
