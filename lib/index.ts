@@ -33,35 +33,7 @@ export {
 } from './transports/memory/create-embedded-worker.js';
 export { createHandler, type HandlerEvent, type HandlerOptions, type HandlerResult } from './serverless/create-handler.js';
 export { asClass, asFunction, asValue, type AwilixContainer } from 'awilix';
-export {
-  JobStatus,
-  JobAbortError,
-  type AbortHandle,
-  type AbortSource,
-  type FinishedOccurrences,
-  type AnyJobDefinition,
-  type CancellationRegistry,
-  type Clock,
-  type Completed,
-  type ExecutionContext,
-  type JobContext,
-  type JobDefaults,
-  type JobDefinition,
-  type JobEnvelope,
-  type JobFailure,
-  type JobLogger,
-  type JobSettings,
-  type LogData,
-  type LogLevel,
-  type LogRecord,
-  type Middleware,
-  type Next,
-  type Outcome,
-  type RetryPredicate,
-  type RuntimeLogger,
-  type Services,
-  type Sink,
-  type SinkRecord,
-  type StatusRecord,
-  type TechnicalLogger,
-} from './core/types.js';
+export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobLogger, type JobSettings, type LogData, type LogLevel, type Middleware, type Next, type RetryPredicate, type RuntimeLogger, type Services, type TechnicalLogger } from './core/types.js';
+export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
+export type { CancellationRegistry, Clock, FinishedOccurrences, LogRecord, MessageChannel, OutgoingMessage, Sink, SinkRecord, StatusRecord, ToWireMessage } from './core/ports.js';
+export type { Completed, Completion, DeferredRetry, JobFailure, NotCompleted, Outcome, Skipped } from './core/outcome.js';

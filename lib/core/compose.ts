@@ -1,5 +1,6 @@
 // compose(): folds middleware into one onion, outermost first. `next` may be re-entered (retry needs it).
-import type { ExecutionContext, Middleware, Outcome } from './types.js';
+import type { ExecutionContext, Middleware } from './types.js';
+import type { Outcome } from './outcome.js';
 
 /** The innermost step: runs the job for a context. */
 export type Terminal = (ctx: ExecutionContext) => Promise<Outcome>;

@@ -8,20 +8,9 @@ import { LogCategory, createJobLogger } from './create-job-logger.js';
 import { resolveSettings } from './resolve-settings.js';
 import { abortedOutcome, runJob } from './run-job.js';
 import { toStatusRecord } from './to-status-record.js';
-import {
-  JobStatus,
-  type AnyJobDefinition,
-  type Clock,
-  type ExecutionContext,
-  type JobDefaults,
-  type JobEnvelope,
-  type JobSettings,
-  type Middleware,
-  type Outcome,
-  type Sink,
-  type StatusRecord,
-  type TechnicalLogger,
-} from './types.js';
+import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type TechnicalLogger } from './types.js';
+import { type Clock, type Sink, type StatusRecord } from './ports.js';
+import { type Outcome } from './outcome.js';
 
 /** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
 export interface ExecutorOptions {

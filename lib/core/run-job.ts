@@ -2,7 +2,9 @@
 import { err, ok } from 'neverthrow';
 import { parseJobData } from './parse-job-data.js';
 import { isPermanentError } from './permanent-job-error.js';
-import { JobAbortError, type ExecutionContext, type JobContext, type Outcome, type Services } from './types.js';
+import { JobAbortError } from './job-abort-error.js';
+import { type ExecutionContext, type JobContext, type Services } from './types.js';
+import { type Outcome } from './outcome.js';
 
 const NO_SERVICES = Object.freeze({}) as Services;
 

@@ -1,6 +1,8 @@
 // Maps an outcome to Milvaion's final status message (protocol §2.2): exactly one terminal status per occurrence.
 import { formatException } from './format-exception.js';
-import { JobStatus, type JobEnvelope, type Outcome, type StatusRecord } from './types.js';
+import { JobStatus, type JobEnvelope } from './types.js';
+import { type Outcome } from './outcome.js';
+import { type StatusRecord } from './ports.js';
 
 /** An error that stands for job data the schema rejected (a permanent failure). */
 export class InvalidJobDataError extends Error {
@@ -34,7 +36,12 @@ export function toFinalFields(
   outcome: Outcome,
   jobName: string,
 ): { status: StatusRecord['status']; result: string | null; exception: string | null } | null {
-  if (outcome.isOk()) return { status: JobStatus.Completed, result: toResultString(outcome.value.result, jobName), exception: null };
+  if (outcome.isOk()) {
+    const c = outcome.value;
+    return c.kind === 'completed'
+      ? { status: JobStatus.Completed, result: toResultString(c.result, jobName), exception: null }
+      : { status: JobStatus.Cancelled, result: `Job skipped: ${c.reason}`, exception: null };
+  }
   const f = outcome.error;
   switch (f.kind) {
     case 'failed': {
@@ -50,8 +57,6 @@ export function toFinalFields(
       };
     case 'cancelled':
       return { status: JobStatus.Cancelled, result: `Job cancelled by user or system: ${f.reason}`, exception: null };
-    case 'skipped':
-      return { status: JobStatus.Cancelled, result: `Job skipped: ${f.reason}`, exception: null };
     case 'invalid-data':
       return {
         status: JobStatus.Failed,

@@ -1,8 +1,10 @@
-// The runtime's vocabulary: envelopes, job definitions, contexts, outcomes, middleware and ports.
-// Nothing in this file does I/O; adapters (AMQP, LMDB, Redis, memory) implement the ports declared here.
-import type { Result } from 'neverthrow';
+// The runtime's vocabulary: envelopes, job definitions, contexts and middleware. Outcomes are in outcome.ts,
+// the ports adapters implement in ports.ts. Nothing in this file does I/O.
 import type { AwilixContainer } from 'awilix';
 import type { GenericSchema } from 'valibot';
+import type { AbortHandle } from './job-abort-error.js';
+import type { Outcome } from './outcome.js';
+import type { Clock } from './ports.js';
 
 /** Milvaion's `JobOccurrenceStatus` values as sent on the wire (numbers, never strings). */
 export const JobStatus = {
@@ -131,67 +133,6 @@ export interface JobDefinition<TData = unknown, TResult = unknown> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyJobDefinition = JobDefinition<any, any>;
 
-/** The job ran to its end. */
-export interface Completed {
-  readonly kind: 'completed';
-  readonly result: unknown;
-}
-
-/** Why an execution did not complete; every switch over `kind` is exhaustive. */
-export type JobFailure =
-  | {
-      readonly kind: 'failed';
-      readonly error: unknown;
-      /** No retry can help (PermanentJobError, retryIf said no, invalid data). */
-      readonly permanent: boolean;
-      /** Set once the retry budget is used up: the number of retries that were made. */
-      readonly retriesExhausted?: number | undefined;
-    }
-  | { readonly kind: 'timed-out'; readonly timeoutMs: number; readonly elapsedMs: number }
-  | { readonly kind: 'cancelled'; readonly reason: string; readonly source: AbortSource }
-  | { readonly kind: 'invalid-data'; readonly issues: readonly string[] }
-  | { readonly kind: 'unknown-job'; readonly jobName: string }
-  | { readonly kind: 'skipped'; readonly reason: string }
-  | {
-      /** A retry decision the transport carries out (scheduled mode): nothing waits in-process. */
-      readonly kind: 'retry-scheduled';
-      readonly delayMs: number;
-      readonly nextRetryCount: number;
-      readonly error: unknown;
-    };
-
-/** The result of one execution through the pipeline. */
-export type Outcome = Result<Completed, JobFailure>;
-
-/** Who aborted a job's signal. */
-export type AbortSource = 'user' | 'shutdown' | 'timeout' | 'filter';
-
-/** The reason carried by an aborted job signal, so a job can tell cancel, timeout and shutdown apart. */
-export class JobAbortError extends Error {
-  override readonly name = 'JobAbortError';
-  constructor(
-    readonly source: AbortSource,
-    message: string,
-    /** For timeouts: the budget that was exceeded. */
-    readonly timeoutMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * The abort handle of one execution. Cancellation, shutdown and timeout all abort it; the first reason
- * wins. Aborting ends the current attempt at once, even when the job ignores its signal.
- */
-export interface AbortHandle {
-  /** The job's signal; `signal.reason` is the {@link JobAbortError}. */
-  readonly signal: AbortSignal;
-  readonly reason: JobAbortError | undefined;
-  abort(reason: JobAbortError): void;
-  /** Calls `listener` once when the handle aborts (at once if it already has). */
-  onAbort(listener: (reason: JobAbortError) => void): void;
-}
-
 /** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
 export interface TechnicalLogger {
   debug(message: string, ...args: unknown[]): void;
@@ -223,73 +164,3 @@ export type Next = (ctx?: ExecutionContext) => Promise<Outcome>;
 
 /** One layer of the onion. Returning `Promise<Outcome>` makes a forgotten `return next()` a type error. */
 export type Middleware = (ctx: ExecutionContext, next: Next) => Promise<Outcome>;
-
-/** Time, so specs can fake it. */
-export interface Clock {
-  now(): number;
-}
-
-/** A status change of one occurrence, transport-neutral (the AMQP mapping adds worker identity). */
-export interface StatusRecord {
-  readonly type: 'status';
-  readonly occurrenceId: string;
-  readonly correlationId: string;
-  readonly jobId: string;
-  readonly jobName: string;
-  readonly status: JobStatus;
-  /** `start` = Running at pickup, `heartbeat` = Running with null times, `final` = terminal status. */
-  readonly phase: 'start' | 'heartbeat' | 'final';
-  readonly startTime: number | null;
-  readonly endTime: number | null;
-  readonly durationMs: number | null;
-  readonly result: string | null;
-  readonly exception: string | null;
-  readonly timestamp: number;
-}
-
-/** One user-friendly log line of one occurrence. */
-export interface LogRecord {
-  readonly type: 'log';
-  readonly occurrenceId: string;
-  readonly correlationId: string;
-  readonly jobName: string;
-  readonly timestamp: number;
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly data: LogData | null;
-  readonly category: string;
-  readonly exceptionType: string | null;
-}
-
-/** Anything a sink carries to the scheduler. */
-export type SinkRecord = StatusRecord | LogRecord;
-
-/**
- * Where statuses and logs go (memory, direct publisher, LMDB outbox). `write` resolves once the record
- * counts as sent: durable in an outbox, confirmed by a broker, or stored in memory.
- */
-export interface Sink {
-  write(record: SinkRecord): Promise<void>;
-}
-
-/** Lets cancellation reach a running occurrence by id (Redis, the memory transport, tests). */
-export interface CancellationRegistry {
-  /** Registers a running occurrence's abort handle. */
-  register(occurrenceId: string, handle: AbortHandle): void;
-  /** Unregisters it once the execution is over. */
-  unregister(occurrenceId: string, handle: AbortHandle): void;
-  /** Aborts the occurrence if it runs here; returns whether it did. */
-  cancel(occurrenceId: string, reason: string): boolean;
-  /** Whether a cancel arrived for this occurrence while it waited for a scheduled retry. */
-  isCancelled(occurrenceId: string): string | undefined;
-  /** Marks an occurrence as waiting for a scheduled retry, so a cancel meanwhile is remembered. */
-  awaitRetry(occurrenceId: string, untilMs: number): void;
-  /** Forgets a waiting or cancelled occurrence. */
-  forget(occurrenceId: string): void;
-}
-
-/** Occurrences this worker already finished, so a redelivery is acked without running again. */
-export interface FinishedOccurrences {
-  has(occurrenceId: string): boolean;
-  add(occurrenceId: string): void;
-}

@@ -5,12 +5,12 @@ import { err, ok, type Result } from 'neverthrow';
 import { createServiceContainer } from '../core/create-service-container.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
 import type { WorkerSetup } from '../define-setup.js';
-import { createAmqpWorker, type AmqpWorker } from '../transports/amqp/create-amqp-worker.js';
-import { createHealthFiles, type HealthFiles } from './create-health-files.js';
-import { createHealthServer, type HealthServer } from './create-health-server.js';
-import { createMetrics, type Metrics } from './create-metrics.js';
-import { toHealthReport, type HealthReport } from './to-health-report.js';
-import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
+import { createAmqpWorker, type AmqpWorker } from '../worker/create-amqp-worker.js';
+import { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
+import { createHealthServer, type HealthServer } from './health/create-health-server.js';
+import { createMetrics, type Metrics } from './health/create-metrics.js';
+import { toHealthReport, type HealthReport } from './health/to-health-report.js';
+import type { JobConsumerConfig, WorkerConfig } from './config/worker-config.js';
 
 /** Options of {@link createWorkerHost}. */
 export interface WorkerHostOptions {

@@ -3,7 +3,9 @@
 import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
-import { JobAbortError, type AbortHandle, type CancellationRegistry, type Middleware } from '../core/types.js';
+import { JobAbortError, type AbortHandle } from '../core/job-abort-error.js';
+import { type CancellationRegistry } from '../core/ports.js';
+import { type Middleware } from '../core/types.js';
 
 /** Options of {@link cancellation}. */
 export const CancellationOptions = v.strictObject({

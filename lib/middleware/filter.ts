@@ -1,9 +1,10 @@
 // filter(): the .NET IJobFilter as middleware. `before` runs ahead of the job and may skip it with a reason;
 // `after` observes the outcome and cannot change it (an observer's bug must not change a job's result).
-import { err } from 'neverthrow';
+import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
-import type { ExecutionContext, Middleware, Outcome } from '../core/types.js';
+import type { ExecutionContext, Middleware } from '../core/types.js';
+import type { Outcome } from '../core/outcome.js';
 
 /** What a `before` hook may return: nothing to go on, or `{ skip: reason }` to skip the job. */
 export type FilterDecision = void | undefined | { readonly skip: string };
@@ -35,7 +36,7 @@ export function filter(options: JobFilter & { readonly jobs?: readonly string[] 
         const decision = await before(ctx);
         if (decision !== undefined && decision !== null && typeof decision.skip === 'string') {
           ctx.log.write('Information', `Job skipped by a filter: ${decision.skip}`, null, 'Execution');
-          return err({ kind: 'skipped', reason: decision.skip });
+          return ok({ kind: 'skipped', reason: decision.skip });
         }
       } catch (error) {
         return err({ kind: 'failed', error, permanent: false });

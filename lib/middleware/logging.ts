@@ -3,7 +3,8 @@
 import * as v from 'valibot';
 import { mirrorTo } from '../core/create-job-logger.js';
 import { parseOptions } from '../core/parse-options.js';
-import type { ExecutionContext, LogData, LogLevel, Middleware, Outcome, RuntimeLogger, TechnicalLogger } from '../core/types.js';
+import type { ExecutionContext, LogData, LogLevel, Middleware, RuntimeLogger, TechnicalLogger } from '../core/types.js';
+import type { Outcome } from '../core/outcome.js';
 
 /** Options of {@link logging}. */
 export const LoggingOptions = v.strictObject({
@@ -33,7 +34,10 @@ export function logging(options: v.InferInput<typeof LoggingOptions> = {}): Midd
 
 function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: number): void {
   const took = `in ${ms.toFixed(1)} ms`;
-  if (outcome.isOk()) return logger.info(`Job completed: ${label} ${took}`);
+  if (outcome.isOk()) {
+    const c = outcome.value;
+    return c.kind === 'completed' ? logger.info(`Job completed: ${label} ${took}`) : logger.info(`Job skipped (${c.reason}): ${label}`);
+  }
   const f = outcome.error;
   switch (f.kind) {
     case 'failed':
@@ -46,8 +50,6 @@ function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: nu
       return logger.error(`Job data invalid: ${label}: ${f.issues.join('; ')}`);
     case 'unknown-job':
       return logger.error(`No job registered for type ${f.jobName}: ${label}`);
-    case 'skipped':
-      return logger.info(`Job skipped (${f.reason}): ${label}`);
     case 'retry-scheduled':
       return logger.warn(`Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${label}`);
     default:

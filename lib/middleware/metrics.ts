@@ -2,7 +2,8 @@
 // that createMetrics() implements). It never changes an outcome and allocates no strings per job.
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
-import type { JobFailure, Middleware, Outcome } from '../core/types.js';
+import type { NotCompleted, Outcome } from '../core/outcome.js';
+import type { Middleware } from '../core/types.js';
 
 /** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
 export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;
@@ -33,8 +34,8 @@ export const MetricsOptions = v.strictObject({
 
 /** Maps an outcome to its `outcome` label value. */
 function toOutcomeLabel(outcome: Outcome): OutcomeLabel {
-  if (outcome.isOk()) return 'completed';
-  const kind: JobFailure['kind'] = outcome.error.kind;
+  if (outcome.isOk()) return outcome.value.kind;
+  const kind: NotCompleted['kind'] = outcome.error.kind;
   switch (kind) {
     case 'failed':
       return 'failed';
@@ -46,8 +47,6 @@ function toOutcomeLabel(outcome: Outcome): OutcomeLabel {
       return 'invalid_data';
     case 'unknown-job':
       return 'unknown_job';
-    case 'skipped':
-      return 'skipped';
     case 'retry-scheduled':
       return 'retry_scheduled';
     default:

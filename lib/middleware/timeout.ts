@@ -4,7 +4,8 @@ import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
 import { seconds } from '../core/to-status-record.js';
-import { JobAbortError, type ExecutionContext, type Middleware } from '../core/types.js';
+import { JobAbortError } from '../core/job-abort-error.js';
+import { type ExecutionContext, type Middleware } from '../core/types.js';
 
 /** Options of {@link timeout}: `ms` overrides the job's `ExecutionTimeoutSeconds` (0 disables). */
 export const TimeoutOptions = v.strictObject({

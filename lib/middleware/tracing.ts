@@ -6,7 +6,8 @@ import * as v from 'valibot';
 import type * as OtelApi from '@opentelemetry/api';
 import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { parseOptions } from '../core/parse-options.js';
-import type { ExecutionContext, Middleware, Outcome } from '../core/types.js';
+import type { ExecutionContext, Middleware } from '../core/types.js';
+import type { Outcome } from '../core/outcome.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */
 export type OpenTelemetryApi = typeof OtelApi;
@@ -101,8 +102,9 @@ export function tracingWith(api: OpenTelemetryApi | undefined, options: v.InferI
 
 /** Sets the outcome attribute and, for outcomes that are errors, the span status. */
 function record(api: OpenTelemetryApi, span: Span, outcome: Outcome): void {
+  // Completed and skipped are not errors of the job: the status stays UNSET.
   if (outcome.isOk()) {
-    span.setAttribute(TracingAttributes.outcome, 'completed');
+    span.setAttribute(TracingAttributes.outcome, outcome.value.kind);
     return;
   }
   const f = outcome.error;
@@ -122,9 +124,8 @@ function record(api: OpenTelemetryApi, span: Span, outcome: Outcome): void {
       return error(`Invalid job data: ${f.issues.join('; ')}`);
     case 'unknown-job':
       return error(`No job registered for type ${f.jobName}`);
-    // Not errors of the job: the status stays UNSET.
+    // Not an error of the job: the status stays UNSET.
     case 'cancelled':
-    case 'skipped':
       return;
     default:
       return f satisfies never;

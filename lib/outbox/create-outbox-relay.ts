@@ -1,17 +1,16 @@
-// The relay: publishes pending outbox entries to RabbitMQ with publisher confirms, in outbox order, and
+// The relay: publishes pending outbox entries through a MessageChannel (the broker, with publisher confirms), in outbox order, and
 // removes each only after its confirm. While a backlog drains, a live lane lets occurrences that started
 // after the outage through at once, without ever overtaking older entries of the same occurrence.
-import type { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../core/types.js';
-import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.js';
+import type { MessageChannel } from '../core/ports.js';
 import type { OutboxStore, StoredEntry } from './create-outbox-store.js';
 import { coalesceStatuses, selectLiveLane } from './select-relay-batch.js';
 
 /** Options of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {
   readonly store: OutboxStore;
-  readonly publisher: AmqpPublisher;
-  readonly connection: Connection;
+  /** Where entries go: confirmed publishes, and the connection's state for the backoff. */
+  readonly channel: MessageChannel;
   readonly logger: TechnicalLogger;
   /** Entries per lane per round (default 500). */
   readonly batchSize?: number;
@@ -38,7 +37,7 @@ export interface OutboxRelay {
 
 /** Creates the relay for a store. */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { store, publisher, connection, logger } = options;
+  const { store, channel, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const coalesce = options.coalesce ?? true;
   const durable = options.persistent ?? true;
@@ -106,10 +105,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const batch = coalesce ? coalesceStatuses(entries) : { send: entries, supersededBy: new Map<number, readonly StoredEntry[]>() };
     const results = await Promise.allSettled(
       batch.send.map((e) =>
-        publisher.publish(
-          { exchange: '', routingKey: e.queue, durable, messageId: e.messageId, contentType: 'application/json' },
-          e.body,
-        ),
+        channel.publish({ queue: e.queue, messageId: e.messageId, durable, body: e.body }),
       ),
     );
     const done: StoredEntry[] = [];
@@ -173,12 +169,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (failures === 1) logger.warn(`Outbox relay: publishing failed (${message}); entries stay in the outbox and are retried`);
         if (failures === reportAfter) logger.error(`Outbox relay: RabbitMQ unreachable for ${failures} attempts; ${store.pending} entries waiting in ${store.path}`);
         const delay = Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10));
-        // Back off, or retry as soon as the connection is back. `onConnect(ms)` alone closes the shared
-        // connection when `ms` passes (rabbitmq-client's auto-close), and a wait that rejects at once must
-        // not end the backoff: together they turned an outage longer than the backoff into a busy loop of
-        // microtasks that starved the event loop, so the connection never came back.
+        // Back off, or retry as soon as the connection is back. A wait that rejects at once must not end
+        // the backoff: that turned an outage longer than the backoff into a busy loop of microtasks that
+        // starved the event loop, so the connection never came back.
         const backoff = new Promise<void>((resolve) => setTimeout(resolve, delay));
-        const reconnected = connection.ready ? backoff : connection.onConnect(delay, true).catch(() => backoff);
+        const reconnected = channel.connected ? backoff : channel.whenConnected(delay).catch(() => backoff);
         await Promise.race([backoff, reconnected]);
       }
     }

@@ -5,7 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { createRequire } from 'node:module';
+import type * as Lmdb from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+
+// lmdb (a native module) is loaded when the first store opens, not when this module is imported: the
+// milvaion-worker/amqp entry re-exports the outbox, and a worker without one never needs lmdb.
+let lmdb: typeof Lmdb | undefined;
+const open = ((...args: [never]) => (lmdb ??= createRequire(import.meta.url)('lmdb') as typeof Lmdb).open(...args)) as (typeof Lmdb)['open'];
 
 /** One pending message: what to publish, where, and how to recognise it. */
 export interface OutboxEntry {

@@ -1,9 +1,8 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { Connection } from 'rabbitmq-client';
-import type { FinishedOccurrences, Sink, SinkRecord, TechnicalLogger } from '../core/types.js';
-import type { AmqpPublisher } from '../transports/amqp/create-amqp-publisher.js';
+import type { FinishedOccurrences, MessageChannel, Sink, SinkRecord, ToWireMessage } from '../core/ports.js';
+import type { TechnicalLogger } from '../core/types.js';
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
 import { openOutboxStore, type OutboxStore } from './create-outbox-store.js';
 
@@ -50,8 +49,10 @@ export interface Outbox extends Sink {
 /** Options of {@link createOutbox}. */
 export interface OutboxOptions {
   readonly settings: OutboxSettings;
-  readonly publisher: AmqpPublisher;
-  readonly connection: Connection;
+  /** Where the relay publishes (the worker passes the AMQP publisher's channel). */
+  readonly channel: MessageChannel;
+  /** The queue and wire message of a record: the outbox stores exactly what it will send. */
+  readonly toWire: ToWireMessage;
   readonly logger: TechnicalLogger;
   /** Publish statuses and logs persistent (default true). */
   readonly persistent?: boolean;
@@ -59,13 +60,12 @@ export interface OutboxOptions {
 
 /** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
 export function createOutbox(options: OutboxOptions): Outbox {
-  const { settings, publisher, logger } = options;
+  const { settings, channel, toWire, logger } = options;
   const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
   if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
   const relay = createOutboxRelay({
     store,
-    publisher,
-    connection: options.connection,
+    channel,
     logger,
     coalesce: settings.coalesceStatuses ?? true,
     persistent: options.persistent ?? true,
@@ -108,7 +108,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     store,
     relay,
     write(record) {
-      const { queue, message } = publisher.toWire(record);
+      const { queue, message } = toWire(record);
       const body = Buffer.from(JSON.stringify(message));
       const written = store.append({ queue, body, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
       // The relay reads committed entries only: wake it when this one is.

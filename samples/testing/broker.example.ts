@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { JobStatus } from '../../lib/index.ts';
-import { createAmqpWorker, type AmqpWorker } from '../../lib/transports/amqp/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { createAmqpWorker, type AmqpWorker } from '../../lib/amqp.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { chargeInvoice } from '../errors/charge-invoice-job.ts';
 import { generateReport } from '../reports/generate-report-job.ts';
 

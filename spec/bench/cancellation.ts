@@ -2,7 +2,7 @@
 // over 1,000 cancels, next to a plain Redis PUBLISH→message round trip measured in the same run.
 import { createClient } from 'redis';
 import { createAbortHandle, createCancellationRegistry, silentLogger } from '../../lib/index.ts';
-import { createRedisCancellation } from '../../lib/transports/amqp/index.ts';
+import { createRedisCancellation } from '../../lib/amqp.ts';
 
 const N = Number(process.env['BENCH_CANCELS'] ?? 1000);
 const channel = `bench:${process.pid}:cancellation_channel`;

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const fromSource = process.env['BENCH_WORKER_FROM'] === 'source';
 const { defineJob, silentLogger } = await import(fromSource ? '../../lib/index.ts' : 'milvaion-worker');
-const { createAmqpWorker } = await import(fromSource ? '../../lib/transports/amqp/index.ts' : 'milvaion-worker/amqp');
+const { createAmqpWorker } = await import(fromSource ? '../../lib/amqp.ts' : 'milvaion-worker/amqp');
 
 const total = Math.max(1, Number(process.env['BENCH_MEMORY_JOBS'] ?? 1_000_000));
 const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-mem-'));

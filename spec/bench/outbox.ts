@@ -9,6 +9,7 @@ import { JobStatus, type LogRecord, type SinkRecord, type StatusRecord, type Tec
 import { createOutbox } from '../../lib/outbox/create-outbox.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';
+import { toMessageChannel } from '../../lib/transports/amqp/to-message-channel.ts';
 
 const URL = 'amqp://guest:guest@127.0.0.1:5672';
 const RECORDS_PER_JOB = 4; // Running, 2 logs, final: what one short job writes
@@ -151,8 +152,8 @@ async function outboxRound(coalesce: boolean): Promise<{ write: Sample; drain: S
   const publisher = createAmqpPublisher({ connection, identity, logger, maxAttempts: 1 });
   const outbox = createOutbox({
     settings: { localStoragePath: directory, coalesceStatuses: coalesce, maxPendingEntries: Number.MAX_SAFE_INTEGER },
-    publisher,
-    connection,
+    channel: toMessageChannel(publisher, connection),
+    toWire: publisher.toWire,
     logger,
   });
   await purge();

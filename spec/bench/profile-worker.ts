@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Connection } from 'rabbitmq-client';
-import { toDispatchEnvelope, toDispatchMessage } from '../../lib/testing/index.ts';
+import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';

@@ -11,10 +11,10 @@ import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Connection, type AsyncMessage, type Envelope } from 'rabbitmq-client';
 import { defineJob, JobStatus, silentLogger, type StatusRecord } from '../../lib/index.ts';
-import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/testing/index.ts';
+import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
-import { createAmqpWorker, type AmqpWorker } from '../../lib/transports/amqp/create-amqp-worker.ts';
+import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-worker.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { compose, defineJob, type ExecutionContext, type Middleware, type Outcome, type Terminal } from '../../lib/index.ts';
-import { failureOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
+import { outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 const job = defineJob({ name: 'ComposeJob', run: () => 'done' });
 const completed = (result: unknown): Outcome => ok({ kind: 'completed', result });
@@ -107,14 +107,14 @@ describe('compose()', () => {
     let terminalCalls = 0;
     const gate: Middleware = async () => {
       events.push('gate');
-      return err({ kind: 'skipped', reason: 'closed' });
+      return ok({ kind: 'skipped', reason: 'closed' });
     };
     const pipeline = compose([recording('outer', events), gate, recording('inner', events)], async () => {
       terminalCalls++;
       return completed('never');
     });
     const outcome = await pipeline(makeContext(job).ctx);
-    assert.equal(failureOfKind(outcome, 'skipped').reason, 'closed');
+    assert.equal(outcomeOfKind(outcome, 'skipped').reason, 'closed');
     assert.equal(terminalCalls, 0);
     // Outer layers still see the short-circuited outcome; inner layers never run.
     assert.deepEqual(events, ['outer:in', 'gate', 'outer:out']);
@@ -132,7 +132,7 @@ describe('compose()', () => {
     const pipeline = compose([guard], async () => {
       throw boom;
     });
-    const failure = failureOfKind(await pipeline(makeContext(job).ctx), 'failed');
+    const failure = outcomeOfKind(await pipeline(makeContext(job).ctx), 'failed');
     assert.equal(failure.error, boom);
     await assert.rejects(compose([], async () => Promise.reject(boom))(makeContext(job).ctx), boom);
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { createWorkerHost, loadConfig } from '../../lib/host/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { freePort } from '../support/free-port.ts';
 import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
@@ -17,7 +17,7 @@ import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
-const ENTRY = path.join(ROOT, 'lib/host/cli-entry.ts');
+const ENTRY = path.join(ROOT, 'lib/host/cli/cli-entry.ts');
 const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
 const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-life-'));

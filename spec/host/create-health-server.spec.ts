@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createHealthServer } from '../../lib/host/create-health-server.ts';
-import type { HealthReport } from '../../lib/host/to-health-report.ts';
+import { createHealthServer } from '../../lib/host/health/create-health-server.ts';
+import type { HealthReport } from '../../lib/host/health/to-health-report.ts';
 import { captureLogger } from '../support/pipeline-harness.ts';
 
 const TIMESPAN = /^(\d+\.)?\d{2}:\d{2}:\d{2}\.\d{7}$/;

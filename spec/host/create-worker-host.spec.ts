@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { asFunction, defineJob, defineSetup, JobStatus } from '../../lib/index.ts';
 import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { freePort } from '../support/free-port.ts';
 import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 

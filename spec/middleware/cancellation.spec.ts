@@ -11,7 +11,7 @@ import {
   retry,
   type JobContext,
 } from '../../lib/index.ts';
-import { advance, createHarness, failureOfKind, flush, resultOf, track } from '../support/pipeline-harness.ts';
+import { advance, createHarness, outcomeOfKind, flush, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;
 
@@ -46,7 +46,7 @@ describe('cancellation()', () => {
     const { envelope, outcome } = h.start('ListeningJob');
     await flush();
     assert.equal(registry.cancel(envelope.occurrenceId, 'Cancelled from the dashboard'), true);
-    const failure = failureOfKind(await outcome, 'cancelled');
+    const failure = outcomeOfKind(await outcome, 'cancelled');
     assert.deepEqual(failure, { kind: 'cancelled', reason: 'Cancelled from the dashboard', source: 'user' });
     const reason = reasons[0];
     assert.ok(reason instanceof JobAbortError);
@@ -66,7 +66,7 @@ describe('cancellation()', () => {
     registry.cancel(envelope.occurrenceId, 'stop now');
     await flush();
     assert.ok(tracked.settled, 'the outcome must not wait for a job that ignores its signal');
-    assert.equal(failureOfKind(await outcome, 'cancelled').reason, 'stop now');
+    assert.equal(outcomeOfKind(await outcome, 'cancelled').reason, 'stop now');
     assert.equal(seen[0]?.signal.aborted, true);
     const final = h.sink.finalStatus(envelope.occurrenceId);
     assert.equal(final?.status, JobStatus.Cancelled);
@@ -86,7 +86,7 @@ describe('cancellation()', () => {
     shutdown.abort();
     await flush();
     assert.ok(outcome.settled);
-    const failure = failureOfKind(await outcome.promise, 'cancelled');
+    const failure = outcomeOfKind(await outcome.promise, 'cancelled');
     assert.equal(failure.source, 'shutdown');
     assert.match(failure.reason, /shutting down/);
     const reason: unknown = seen[0]?.signal.reason;
@@ -102,7 +102,7 @@ describe('cancellation()', () => {
     await flush();
     assert.equal(seen.length, 3);
     shutdown.abort();
-    for (const outcome of outcomes) assert.equal(failureOfKind(await outcome, 'cancelled').source, 'shutdown');
+    for (const outcome of outcomes) assert.equal(outcomeOfKind(await outcome, 'cancelled').source, 'shutdown');
   });
 
   it('ends cancelled without running the job body when the shutdown signal is already aborted', async () => {
@@ -116,7 +116,7 @@ describe('cancellation()', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [cancellation({ shutdownSignal: shutdown.signal })] });
-    const failure = failureOfKind(await h.run('NeverStartsJob'), 'cancelled');
+    const failure = outcomeOfKind(await h.run('NeverStartsJob'), 'cancelled');
     assert.equal(failure.source, 'shutdown');
     assert.equal(runs, 0);
   });
@@ -166,11 +166,11 @@ describe('cancellation()', () => {
       middleware: [cancellation({ registry }), retry({ mode: 'scheduled', baseDelayMs: 1000, maxRetries: 3 })],
     });
     const first = h.start('WaitingRetryJob');
-    const decision = failureOfKind(await first.outcome, 'retry-scheduled');
+    const decision = outcomeOfKind(await first.outcome, 'retry-scheduled');
     const occurrenceId = first.envelope.occurrenceId;
     registry.awaitRetry(occurrenceId, Date.now() + decision.delayMs);
     assert.equal(registry.cancel(occurrenceId, 'cancelled while waiting'), true);
-    const failure = failureOfKind(await h.run('WaitingRetryJob', { occurrenceId, correlationId: occurrenceId, retryCount: decision.nextRetryCount }), 'cancelled');
+    const failure = outcomeOfKind(await h.run('WaitingRetryJob', { occurrenceId, correlationId: occurrenceId, retryCount: decision.nextRetryCount }), 'cancelled');
     assert.deepEqual(failure, { kind: 'cancelled', reason: 'cancelled while waiting', source: 'user' });
     assert.equal(runs, 1, 'the retried delivery must not run the job');
     assert.equal(h.sink.finalStatus(occurrenceId)?.status, JobStatus.Cancelled);
@@ -224,7 +224,7 @@ describe('cancellation() outside retry (the default order)', () => {
     assert.equal(registry.cancel(envelope.occurrenceId, 'enough'), true, 'the occurrence stays registered between attempts');
     await flush();
     assert.ok(tracked.settled, 'the cancel ends the backoff at once');
-    assert.deepEqual(failureOfKind(await outcome, 'cancelled'), { kind: 'cancelled', reason: 'enough', source: 'user' });
+    assert.deepEqual(outcomeOfKind(await outcome, 'cancelled'), { kind: 'cancelled', reason: 'enough', source: 'user' });
     await advance(t.mock.timers, 60_000, 500);
     assert.equal(state.attempts, 2, 'no attempt runs after the cancel');
     assert.equal(h.sink.finalStatus(envelope.occurrenceId)?.status, JobStatus.Cancelled);
@@ -240,6 +240,6 @@ describe('cancellation() outside retry (the default order)', () => {
     assert.equal(registry.cancel(envelope.occurrenceId, 'ignored'), false);
     await advance(t.mock.timers, 2500, 10);
     assert.equal(state.attempts, 3);
-    assert.equal(failureOfKind(await outcome, 'failed').retriesExhausted, 2);
+    assert.equal(outcomeOfKind(await outcome, 'failed').retriesExhausted, 2);
   });
 });

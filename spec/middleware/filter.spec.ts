@@ -12,7 +12,7 @@ import {
   type ExecutionContext,
   type Outcome,
 } from '../../lib/index.ts';
-import { createHarness, failureOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
+import { createHarness, outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 /** A job that counts its runs and returns `result`. */
 function countingJob(name: string, result: unknown = 'ran') {
@@ -32,7 +32,7 @@ describe('filter()', () => {
     const { job, state } = countingJob('SkippedJob');
     const h = createHarness({ jobs: [job], middleware: [filter({ before: () => ({ skip: 'maintenance window' }) })] });
     const { envelope, outcome } = h.start('SkippedJob');
-    assert.deepEqual(failureOfKind(await outcome, 'skipped'), { kind: 'skipped', reason: 'maintenance window' });
+    assert.deepEqual(outcomeOfKind(await outcome, 'skipped'), { kind: 'skipped', reason: 'maintenance window' });
     assert.equal(state.runs, 0);
     const final = h.sink.finalStatus(envelope.occurrenceId);
     assert.equal(final?.status, JobStatus.Cancelled);
@@ -64,7 +64,7 @@ describe('filter()', () => {
   it('skips on an async before hook that resolves to a skip decision', async () => {
     const { job, state } = countingJob('AsyncSkipJob');
     const h = createHarness({ jobs: [job], middleware: [filter({ before: async () => ({ skip: 'duplicate' }) })] });
-    assert.equal(failureOfKind(await h.run('AsyncSkipJob'), 'skipped').reason, 'duplicate');
+    assert.equal(outcomeOfKind(await h.run('AsyncSkipJob'), 'skipped').reason, 'duplicate');
     assert.equal(state.runs, 0);
   });
 
@@ -82,7 +82,7 @@ describe('filter()', () => {
       ],
     });
     const { envelope, outcome } = h.start('BeforeThrowsJob');
-    const failure = failureOfKind(await outcome, 'failed');
+    const failure = outcomeOfKind(await outcome, 'failed');
     assert.equal(failure.error, boom);
     assert.equal(failure.permanent, false);
     assert.equal(state.runs, 0);
@@ -107,14 +107,14 @@ describe('filter()', () => {
       },
     );
     const outcome = await pipeline(makeContext(job).ctx);
-    assert.deepEqual(failureOfKind(outcome, 'failed'), { kind: 'failed', error: boom, permanent: false });
+    assert.deepEqual(outcomeOfKind(outcome, 'failed'), { kind: 'failed', error: boom, permanent: false });
     assert.equal(terminalCalls, 0);
   });
 
   it('turns a rejecting async before hook into a failed outcome too', async () => {
     const { job, state } = countingJob('BeforeRejectsJob');
     const h = createHarness({ jobs: [job], middleware: [filter({ before: () => Promise.reject(new Error('nope')) })] });
-    assert.match(String(failureOfKind(await h.run('BeforeRejectsJob'), 'failed').error), /nope/);
+    assert.match(String(outcomeOfKind(await h.run('BeforeRejectsJob'), 'failed').error), /nope/);
     assert.equal(state.runs, 0);
   });
 
@@ -158,7 +158,7 @@ describe('filter()', () => {
     });
     const h = createHarness({ jobs: [job], middleware: [filter({ after: (_ctx, outcome) => void seen.push(outcome) })] });
     await h.run('ObservedFailureJob');
-    assert.match(String(failureOfKind(seen[0]!, 'failed').error), /kaput/);
+    assert.match(String(outcomeOfKind(seen[0]!, 'failed').error), /kaput/);
   });
 
   it('keeps the outcome when an after hook throws, and reports the throw on the technical logger', async () => {
@@ -189,7 +189,7 @@ describe('filter()', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [filter({ after: () => Promise.reject(new Error('observer bug')) })] });
-    assert.match(String(failureOfKind(await h.run('AfterRejectsJob'), 'failed').error), /original/);
+    assert.match(String(outcomeOfKind(await h.run('AfterRejectsJob'), 'failed').error), /original/);
   });
 
   it('applies only to the jobs named in `jobs`, case-insensitively', async () => {
@@ -200,8 +200,8 @@ describe('filter()', () => {
       jobs: [a.job, b.job],
       middleware: [filter({ jobs: ['REPORTjob'], before: () => ({ skip: 'reports paused' }), after: () => void afterCalls++ })],
     });
-    assert.equal(failureOfKind(await h.run('ReportJob'), 'skipped').reason, 'reports paused');
-    assert.equal(failureOfKind(await h.run('reportJOB'), 'skipped').reason, 'reports paused');
+    assert.equal(outcomeOfKind(await h.run('ReportJob'), 'skipped').reason, 'reports paused');
+    assert.equal(outcomeOfKind(await h.run('reportJOB'), 'skipped').reason, 'reports paused');
     assert.equal(resultOf(await h.run('EmailJob')), 'ran');
     assert.equal(a.state.runs, 0);
     assert.equal(b.state.runs, 1);
@@ -212,8 +212,8 @@ describe('filter()', () => {
     const a = countingJob('FirstJob');
     const b = countingJob('SecondJob');
     const h = createHarness({ jobs: [a.job, b.job], middleware: [filter({ before: () => ({ skip: 'all paused' }) })] });
-    failureOfKind(await h.run('FirstJob'), 'skipped');
-    failureOfKind(await h.run('SecondJob'), 'skipped');
+    outcomeOfKind(await h.run('FirstJob'), 'skipped');
+    outcomeOfKind(await h.run('SecondJob'), 'skipped');
     assert.equal(a.state.runs + b.state.runs, 0);
   });
 
@@ -231,7 +231,7 @@ describe('filter()', () => {
       jobs: [job],
       middleware: [filter({ before: () => void calls.before++, after: () => void calls.after++ }), retry({ baseDelayMs: 0, maxRetries: 2 })],
     });
-    failureOfKind(await h.run('RetriedFilteredJob'), 'failed');
+    outcomeOfKind(await h.run('RetriedFilteredJob'), 'failed');
     assert.equal(attempts, 3);
     assert.deepEqual(calls, { before: 1, after: 1 });
   });

@@ -2,13 +2,14 @@
 // optional mirror of user log lines.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { err } from 'neverthrow';
+import { err, ok } from 'neverthrow';
 import {
   compose,
   defineJob,
   logging,
   retry,
-  type JobFailure,
+  type NotCompleted,
+  type Skipped,
   type Outcome,
 } from '../../lib/index.ts';
 import { captureLogger, createHarness, makeContext } from '../support/pipeline-harness.ts';
@@ -49,7 +50,7 @@ describe('logging()', () => {
 
   it('reports the outcome kind in the end line, with the error for failures', async () => {
     const boom = new Error('boom');
-    const cases: [JobFailure, LineExpectation][] = [
+    const cases: [NotCompleted | Skipped, LineExpectation][] = [
       [{ kind: 'failed', error: boom, permanent: false }, { level: 'error', pattern: /^Job failed: LoggedJob \S+ in \d+\.\d ms$/, args: [boom] }],
       [{ kind: 'failed', error: boom, permanent: true }, { level: 'error', pattern: /^Job failed permanently: /, args: [boom] }],
       [{ kind: 'failed', error: boom, permanent: false, retriesExhausted: 3 }, { level: 'error', pattern: /^Job failed after 3 retries: /, args: [boom] }],
@@ -62,9 +63,9 @@ describe('logging()', () => {
     ];
     for (const [failure, expected] of cases) {
       const logger = captureLogger();
-      const pipeline = compose([logging({ logger })], async (): Promise<Outcome> => err(failure));
+      const pipeline = compose([logging({ logger })], async (): Promise<Outcome> => (failure.kind === 'skipped' ? ok(failure) : err(failure)));
       const outcome = await pipeline(makeContext(job).ctx);
-      assert.deepEqual(outcome.isErr() ? outcome.error : undefined, failure, 'logging returns the outcome unchanged');
+      assert.deepEqual(outcome.isErr() ? outcome.error : outcome.value, failure, 'logging returns the outcome unchanged');
       const end = logger.lines[1];
       assert.equal(end?.level, expected.level, `level for ${failure.kind}`);
       assert.match(end?.message ?? '', expected.pattern);

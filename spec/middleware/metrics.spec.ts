@@ -21,7 +21,7 @@ import {
   type Middleware,
   type Outcome,
 } from '../../lib/index.ts';
-import { createMetrics, type Metrics } from '../../lib/host/create-metrics.ts';
+import { createMetrics, type Metrics } from '../../lib/host/health/create-metrics.ts';
 import { metrics, UNKNOWN_JOB_LABEL } from '../../lib/middleware/metrics.ts';
 import { advance, captureLogger, dateClock, makeContext, makeEnvelope, track } from '../support/pipeline-harness.ts';
 
@@ -134,7 +134,7 @@ describe('metrics()', () => {
   it('returns the very outcome it got, and lets a throwing layer throw without leaking a running count', async () => {
     const registry = createMetrics();
     const job = defineJob({ name: 'PassJob', run: () => undefined });
-    const failure: Outcome = err({ kind: 'skipped', reason: 'x' });
+    const failure: Outcome = ok({ kind: 'skipped', reason: 'x' });
     const success: Outcome = ok({ kind: 'completed', result: 42 });
     for (const outcome of [failure, success]) {
       const pipeline = compose([registry.middleware()], async () => outcome);

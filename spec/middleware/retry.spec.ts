@@ -2,7 +2,7 @@
 // mode, the Retry log line, cancel during backoff, option validation and retryDelay().
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { err } from 'neverthrow';
+import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
 import {
   JobAbortError,
@@ -12,9 +12,10 @@ import {
   retry,
   retryDelay,
   type JobFailure,
+  type Skipped,
   type Outcome,
 } from '../../lib/index.ts';
-import { advance, createHarness, failureOfKind, flush, makeContext, resultOf, track } from '../support/pipeline-harness.ts';
+import { advance, createHarness, outcomeOfKind, flush, makeContext, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;
 
@@ -66,7 +67,7 @@ describe('retry() in-process', () => {
       attempts.map((a) => a.at),
       [0, 1000, 3000],
     );
-    assert.equal(failureOfKind(await outcome.promise, 'failed').retriesExhausted, 2);
+    assert.equal(outcomeOfKind(await outcome.promise, 'failed').retriesExhausted, 2);
   });
 
   it('counts from the envelope retry count: a delivery already retried twice waits base × 4 and has one retry left', async (t) => {
@@ -80,7 +81,7 @@ describe('retry() in-process', () => {
       { at: 0, retryCount: 2 },
       { at: 400, retryCount: 3 },
     ]);
-    assert.equal(failureOfKind(await outcome.promise, 'failed').retriesExhausted, 3);
+    assert.equal(outcomeOfKind(await outcome.promise, 'failed').retriesExhausted, 3);
   });
 
   it('caps each delay at maxDelayMs', async (t) => {
@@ -133,7 +134,7 @@ describe('retry() in-process', () => {
   it('ends failed with retriesExhausted = maxRetries once the budget is used up', async () => {
     const { job, attempts } = flakyJob('ExhaustedJob');
     const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 0, maxRetries: 2 })] });
-    const failure = failureOfKind(await h.run('ExhaustedJob'), 'failed');
+    const failure = outcomeOfKind(await h.run('ExhaustedJob'), 'failed');
     assert.equal(attempts.length, 3);
     assert.equal(failure.retriesExhausted, 2);
     assert.equal(failure.permanent, false);
@@ -143,7 +144,7 @@ describe('retry() in-process', () => {
   it('with maxRetries 0 runs once and reports retriesExhausted 0', async () => {
     const { job, attempts } = flakyJob('NoRetriesJob');
     const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 0, maxRetries: 0 })] });
-    const failure = failureOfKind(await h.run('NoRetriesJob'), 'failed');
+    const failure = outcomeOfKind(await h.run('NoRetriesJob'), 'failed');
     assert.equal(attempts.length, 1);
     assert.equal(failure.retriesExhausted, 0);
     assert.equal(h.sink.logs().filter((l) => l.category === 'Retry').length, 0);
@@ -159,7 +160,7 @@ describe('retry() in-process', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 0, maxRetries: 5 })] });
-    const failure = failureOfKind(await h.run('PermanentJob'), 'failed');
+    const failure = outcomeOfKind(await h.run('PermanentJob'), 'failed');
     assert.equal(runs, 1);
     assert.equal(failure.permanent, true);
     assert.equal(failure.retriesExhausted, undefined);
@@ -176,7 +177,7 @@ describe('retry() in-process', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 0, maxRetries: 5 })] });
-    assert.equal(failureOfKind(await h.run('JobRetryIfJob'), 'failed').permanent, true);
+    assert.equal(outcomeOfKind(await h.run('JobRetryIfJob'), 'failed').permanent, true);
     assert.equal(runs, 1);
   });
 
@@ -196,7 +197,7 @@ describe('retry() in-process', () => {
         }),
       ],
     });
-    const failure = failureOfKind(await h.run('OptionRetryIfJob'), 'failed');
+    const failure = outcomeOfKind(await h.run('OptionRetryIfJob'), 'failed');
     assert.equal(failure.permanent, true);
     assert.equal(failure.retriesExhausted, undefined);
     assert.equal(attempts.length, 2);
@@ -206,7 +207,7 @@ describe('retry() in-process', () => {
     ]);
   });
 
-  const neverRetried: JobFailure[] = [
+  const neverRetried: (JobFailure | Skipped)[] = [
     { kind: 'invalid-data', issues: ['email: Invalid type'] },
     { kind: 'timed-out', timeoutMs: 1000, elapsedMs: 1000 },
     { kind: 'cancelled', reason: 'stop', source: 'user' },
@@ -221,12 +222,12 @@ describe('retry() in-process', () => {
       let calls = 0;
       const pipeline = compose([retry({ baseDelayMs: 0, maxRetries: 3 })], async (): Promise<Outcome> => {
         calls++;
-        return err(failure);
+        return failure.kind === 'skipped' ? ok(failure) : err(failure);
       });
       const { ctx, log } = makeContext(job);
       const outcome = await pipeline(ctx);
       assert.equal(calls, 1);
-      assert.deepEqual(outcome.isErr() ? outcome.error : undefined, failure);
+      assert.deepEqual(outcome.isErr() ? outcome.error : outcome.value, failure);
       assert.equal(log.lines.length, 0);
     });
   }
@@ -241,7 +242,7 @@ describe('retry() in-process', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 0, maxRetries: 3 })] });
-    const failure = failureOfKind(await h.run('SchemaJob', { jobData: '{"email": 42}' }), 'invalid-data');
+    const failure = outcomeOfKind(await h.run('SchemaJob', { jobData: '{"email": 42}' }), 'invalid-data');
     assert.equal(failure.issues.length, 1);
     assert.equal(runs, 0);
     assert.equal(h.sink.logs().filter((l) => l.category === 'Retry').length, 0);
@@ -313,7 +314,7 @@ describe('retry() in-process', () => {
     abort.abort(new JobAbortError('user', 'stop retrying'));
     await flush();
     assert.ok(outcome.settled, 'an abort must end the backoff at once');
-    const failure = failureOfKind(await outcome.promise, 'cancelled');
+    const failure = outcomeOfKind(await outcome.promise, 'cancelled');
     assert.deepEqual(failure, { kind: 'cancelled', reason: 'stop retrying', source: 'user' });
     await advance(t.mock.timers, 60_000, 100);
     assert.equal(calls, 1);
@@ -328,7 +329,7 @@ describe('retry() in-process', () => {
       abort.abort(new JobAbortError('shutdown', 'stopping'));
       return err({ kind: 'failed', error: new Error('flaky'), permanent: false });
     });
-    const failure = failureOfKind(await pipeline(ctx), 'cancelled');
+    const failure = outcomeOfKind(await pipeline(ctx), 'cancelled');
     assert.equal(failure.source, 'shutdown');
     assert.equal(calls, 1);
   });
@@ -347,7 +348,7 @@ describe('retry() scheduled mode', () => {
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ mode: 'scheduled', baseDelayMs: 100, maxRetries: 3 })] });
     const { envelope, outcome } = h.start('ScheduledJob', { retryCount: 2 });
-    const failure = failureOfKind(await outcome, 'retry-scheduled');
+    const failure = outcomeOfKind(await outcome, 'retry-scheduled');
     assert.deepEqual(failure, { kind: 'retry-scheduled', delayMs: 400, nextRetryCount: 3, error: thrown });
     assert.equal(runs, 1);
     // No final status: the transport carries out the retry.
@@ -362,7 +363,7 @@ describe('retry() scheduled mode', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ mode: 'scheduled', baseDelayMs: 100, maxRetries: 3 })] });
-    const failure = failureOfKind(await h.run('ScheduledExhaustedJob', { retryCount: 3 }), 'failed');
+    const failure = outcomeOfKind(await h.run('ScheduledExhaustedJob', { retryCount: 3 }), 'failed');
     assert.equal(failure.retriesExhausted, 3);
     assert.equal(h.sink.logs().filter((l) => l.category === 'Retry').length, 0);
   });
@@ -375,7 +376,7 @@ describe('retry() scheduled mode', () => {
       },
     });
     const h = createHarness({ jobs: [job], middleware: [retry({ mode: 'scheduled', baseDelayMs: 100, maxRetries: 3 })] });
-    assert.equal(failureOfKind(await h.run('ScheduledPermanentJob'), 'failed').permanent, true);
+    assert.equal(outcomeOfKind(await h.run('ScheduledPermanentJob'), 'failed').permanent, true);
   });
 });
 

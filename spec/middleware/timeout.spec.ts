@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobAbortError, JobStatus, defineJob, retry, timeout } from '../../lib/index.ts';
-import { advance, createHarness, failureOfKind, resultOf, track } from '../support/pipeline-harness.ts';
+import { advance, createHarness, outcomeOfKind, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;
 
@@ -45,7 +45,7 @@ describe('timeout()', () => {
     await advance(t.mock.timers, 1);
     assert.ok(outcome.settled, 'the outcome must not wait for the job');
     assert.equal(stub.finished, 0);
-    assert.deepEqual(failureOfKind(await outcome.promise, 'timed-out'), { kind: 'timed-out', timeoutMs: 1000, elapsedMs: 1000 });
+    assert.deepEqual(outcomeOfKind(await outcome.promise, 'timed-out'), { kind: 'timed-out', timeoutMs: 1000, elapsedMs: 1000 });
   });
 
   it("does not let the job's late result overwrite the timed-out outcome", async (t) => {
@@ -54,7 +54,7 @@ describe('timeout()', () => {
     const h = createHarness({ jobs: [stub.job], middleware: [timeout({ ms: 1000 })] });
     const { envelope, outcome } = h.start('LateJob');
     await advance(t.mock.timers, 1000, 10);
-    failureOfKind(await outcome, 'timed-out');
+    outcomeOfKind(await outcome, 'timed-out');
     await advance(t.mock.timers, 3000, 10);
     assert.equal(stub.finished, 1, 'the job did run to its end');
     const finals = h.sink.statuses(envelope.occurrenceId).filter((s) => s.phase === 'final');
@@ -129,7 +129,7 @@ describe('timeout()', () => {
     assert.equal(outcome.settled, false);
     await advance(t.mock.timers, 1);
     assert.ok(outcome.settled);
-    assert.equal(failureOfKind(await outcome.promise, 'timed-out').timeoutMs, 2000);
+    assert.equal(outcomeOfKind(await outcome.promise, 'timed-out').timeoutMs, 2000);
   });
 
   it("uses the message's executionTimeoutSeconds over the job's default", async (t) => {
@@ -139,7 +139,7 @@ describe('timeout()', () => {
     const outcome = track(h.run('MessageTimeoutJob', { executionTimeoutSeconds: 1 }));
     await advance(t.mock.timers, 1000, 10);
     assert.ok(outcome.settled);
-    assert.equal(failureOfKind(await outcome.promise, 'timed-out').timeoutMs, 1000);
+    assert.equal(outcomeOfKind(await outcome.promise, 'timed-out').timeoutMs, 1000);
   });
 
   it('prefers the ms option over the settings', async (t) => {
@@ -149,7 +149,7 @@ describe('timeout()', () => {
     const outcome = track(h.run('OptionTimeoutJob'));
     await advance(t.mock.timers, 300);
     assert.ok(outcome.settled);
-    assert.equal(failureOfKind(await outcome.promise, 'timed-out').timeoutMs, 300);
+    assert.equal(outcomeOfKind(await outcome.promise, 'timed-out').timeoutMs, 300);
   });
 
   it('rejects invalid options with a TypeError naming the key', () => {
@@ -208,7 +208,7 @@ describe('timeout() inside retry (the default order)', () => {
     assert.equal(outcome.settled, false, 'attempt 2 started at 100 ms and has until 1100 ms');
     await advance(t.mock.timers, 1);
     assert.ok(outcome.settled);
-    assert.equal(failureOfKind(await outcome.promise, 'timed-out').timeoutMs, 1000);
+    assert.equal(outcomeOfKind(await outcome.promise, 'timed-out').timeoutMs, 1000);
     assert.equal(signals[1]?.aborted, true);
   });
 
@@ -228,7 +228,7 @@ describe('timeout() inside retry (the default order)', () => {
     const outcome = track(h.run('SharedBudgetJob'));
     await advance(t.mock.timers, 1000, 10);
     assert.ok(outcome.settled);
-    failureOfKind(await outcome.promise, 'timed-out');
+    outcomeOfKind(await outcome.promise, 'timed-out');
     assert.equal(runs, 2);
   });
 });

@@ -207,7 +207,7 @@ describe('tracing()', () => {
     assert.equal(passThrough.name, 'tracing');
     const { sink, run } = setup([job], [passThrough]);
     const outcome = await run('PlainJob', { headers: { traceparent: TRACEPARENT } });
-    assert.ok(outcome.isOk() && outcome.value.result === 7);
+    assert.ok(outcome.isOk() && outcome.value.kind === 'completed' && outcome.value.result === 7);
     assert.equal(active, undefined);
     assert.equal(exporter.getFinishedSpans().length, 0);
     assert.equal(sink.statuses().at(-1)?.status, JobStatus.Completed);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { open } from 'lmdb';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { openOutboxStore } from '../../lib/outbox/create-outbox-store.ts';
-import type { CollectedMessage } from '../../lib/testing/index.ts';
+import type { CollectedMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';

@@ -49,7 +49,7 @@ describe('the npm package, installed from its tarball', { timeout: 600_000 }, ()
     assert.deepEqual(outside, []);
     assert.ok(packedFiles.includes('LICENSE'));
     assert.match(readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'), /^MIT License/);
-    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/host/cli-entry.js', 'dist/outbox/probe-outbox-store.mjs']) assert.ok(packedFiles.includes(entry), entry);
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/host/cli/cli-entry.js', 'dist/outbox/probe-outbox-store.mjs']) assert.ok(packedFiles.includes(entry), entry);
     assert.deepEqual(packedFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.mts')), [], 'no TypeScript source');
     assert.deepEqual(packedFiles.filter((f) => /spec|bench|soak|sample|\.ci|tsconfig/.test(f)), []);
   });

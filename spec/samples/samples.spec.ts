@@ -15,8 +15,8 @@ import {
   type EmbeddedWorker,
   type EmbeddedWorkerOptions,
 } from '../../lib/index.ts';
-import { main, ExitCode } from '../../lib/host/cli.ts';
-import { createSchedulerClient, toDispatchMessage } from '../../lib/testing/index.ts';
+import { main, ExitCode } from '../../lib/host/cli/cli.ts';
+import { createSchedulerClient, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { dataSync, dataSyncSetup, database } from '../../samples/data-sync/data-sync-job.ts';
 import { emailSetup, sendEmail, sentMail } from '../../samples/email/send-email-job.ts';

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob, JobStatus } from '../../lib/index.ts';
-import { MilvaionNames } from '../../lib/transports/amqp/index.ts';
-import type { AmqpWorker } from '../../lib/transports/amqp/index.ts';
+import { MilvaionNames } from '../../lib/amqp.ts';
+import type { AmqpWorker } from '../../lib/amqp.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 
 const ROUNDS = Number(process.env['FUZZ_ROUNDS'] ?? 100);

@@ -11,14 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { open } from 'lmdb';
 import { createClient } from 'redis';
 import { JobStatus } from '../../lib/index.ts';
-import { createSchedulerClient, type CollectedMessage, type StatusBody } from '../../lib/testing/index.ts';
+import { createSchedulerClient, type CollectedMessage, type StatusBody } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
-const ENTRY = path.join(ROOT, 'lib/host/cli-entry.ts');
+const ENTRY = path.join(ROOT, 'lib/host/cli/cli-entry.ts');
 const JOBS = path.join(ROOT, 'spec/soak/soak-jobs.ts');
 const JOB_NAMES = ['FastJob', 'SlowJob', 'FlakyJob', 'BrokenJob', 'CancelMeJob', 'SleepyJob'] as const;
 /** What each job must end as (CancelMeJob may time out when its cancel fell into a Redis outage). */

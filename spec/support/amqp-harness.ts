@@ -3,8 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../lib/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/testing/index.ts';
-import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../../lib/transports/amqp/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../../lib/amqp.ts';
 import { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';

@@ -12,7 +12,8 @@ import {
   type JobDefaults,
   type JobEnvelope,
   type JobAbortError,
-  type JobFailure,
+  type Completion,
+  type NotCompleted,
   type LogData,
   type LogLevel,
   type MemorySink,
@@ -251,22 +252,24 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   };
 }
 
-/** The failure of an outcome; fails the test when the outcome is ok. */
-export function failureOf(outcome: Outcome): JobFailure {
-  if (outcome.isOk()) assert.fail(`expected a failure, got completed with ${JSON.stringify(outcome.value.result)}`);
+/** The failure (or deferred retry) of an outcome; fails the test when the outcome is a completion. */
+export function failureOf(outcome: Outcome): NotCompleted {
+  if (outcome.isOk()) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
   return outcome.error;
 }
 
-/** The failure of an outcome, checked to be of `kind`. */
-export function failureOfKind<K extends JobFailure['kind']>(outcome: Outcome, kind: K): Extract<JobFailure, { kind: K }> {
-  const failure = failureOf(outcome);
-  assert.equal(failure.kind, kind, `expected a ${kind} outcome, got ${JSON.stringify(failure)}`);
-  return failure as Extract<JobFailure, { kind: K }>;
+type AnyOutcomeKind = Completion | NotCompleted;
+
+/** The value of an outcome (either side), checked to be of `kind`. */
+export function outcomeOfKind<K extends AnyOutcomeKind['kind']>(outcome: Outcome, kind: K): Extract<AnyOutcomeKind, { kind: K }> {
+  const value: AnyOutcomeKind = outcome.isOk() ? outcome.value : outcome.error;
+  assert.equal(value.kind, kind, `expected a ${kind} outcome, got ${JSON.stringify(value, errorsAsText)}`);
+  return value as Extract<AnyOutcomeKind, { kind: K }>;
 }
 
 /** The result of a completed outcome; fails the test otherwise. */
 export function resultOf(outcome: Outcome): unknown {
-  if (outcome.isErr()) assert.fail(`expected completed, got ${JSON.stringify(outcome.error, errorsAsText)}`);
+  if (outcome.isErr() || outcome.value.kind !== 'completed') assert.fail(`expected completed, got ${JSON.stringify(outcome.isErr() ? outcome.error : outcome.value, errorsAsText)}`);
   return outcome.value.result;
 }
 

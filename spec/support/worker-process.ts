@@ -1,7 +1,7 @@
 // A worker in a child process, for specs that kill it (SIGKILL) or stop it (SIGTERM). Configured by one
 // JSON argument; prints `READY <instanceId>` once consuming and `STOPPED` after a graceful stop.
 import { defineJob } from '../../lib/index.ts';
-import { createAmqpWorker } from '../../lib/transports/amqp/index.ts';
+import { createAmqpWorker } from '../../lib/amqp.ts';
 
 interface ChildConfig {
   readonly url: string;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Connection, type SyncMessage } from 'rabbitmq-client';
 import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
 import { MilvaionNames, toJobQueueName } from '../../lib/transports/amqp/milvaion-names.ts';
-import { createSchedulerClient, newOccurrenceId, toDispatchMessage, type SchedulerClient } from '../../lib/testing/index.ts';
+import { createSchedulerClient, newOccurrenceId, toDispatchMessage, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { createVhost, deleteVhost } from '../support/amqp-harness.ts';
 
 const WORKER = `spec-${process.pid}`;

@@ -1,9 +1,17 @@
 // The Redis cancellation listener: a dedicated subscriber on the scheduler's cancellation channel that
 // aborts the matching running occurrence (or stops its scheduled retry) through the cancellation registry.
 // Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
-import { createClient } from 'redis';
-import type { CancellationRegistry, TechnicalLogger } from '../../core/types.js';
+import { createRequire } from 'node:module';
+import type { createClient as CreateClient } from 'redis';
+import type { CancellationRegistry } from '../../core/ports.js';
+import type { TechnicalLogger } from '../../core/types.js';
 import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.js';
+
+// redis is loaded when the first subscriber is created, not when this module is imported: the
+// milvaion-worker/amqp entry re-exports cancellation, and a worker without Redis never needs the client.
+let redis: { createClient: typeof CreateClient } | undefined;
+const createClient: typeof CreateClient = ((...args: Parameters<typeof CreateClient>) =>
+  (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient }).createClient(...args)) as typeof CreateClient;
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
 export const DEFAULT_CANCELLATION_CHANNEL = 'Milvaion:JobScheduler:cancellation_channel';

@@ -4,7 +4,9 @@
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.js';
 import { parseJobMessage } from '../../core/parse-job-message.js';
-import type { FinishedOccurrences, JobEnvelope, Outcome, Sink, TechnicalLogger } from '../../core/types.js';
+import type { FinishedOccurrences, Sink } from '../../core/ports.js';
+import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
+import type { Outcome } from '../../core/outcome.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';

@@ -2,7 +2,8 @@
 // occurrences (DlqJobMessage) and of unreadable messages (as received, with a reason). All confirmed.
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import { createJobLogger, LogCategory } from '../../core/create-job-logger.js';
-import type { JobEnvelope, Sink, TechnicalLogger } from '../../core/types.js';
+import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
+import type { Sink } from '../../core/ports.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import type { Disposition } from './create-job-consumer.js';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.js';

@@ -1,7 +1,9 @@
 // Pure mappings between the runtime's records and Milvaion's wire messages (protocol §2.2–§2.7, §8).
 // PascalCase keys, numeric enums, ISO-8601 UTC times; nothing here does I/O.
 import { formatException } from '../../core/format-exception.js';
-import { JobStatus, type JobEnvelope, type LogRecord, type Outcome, type StatusRecord } from '../../core/types.js';
+import { JobStatus, type JobEnvelope } from '../../core/types.js';
+import { type LogRecord, type StatusRecord } from '../../core/ports.js';
+import { type Outcome } from '../../core/outcome.js';
 import { int32, type Int32Header } from './int32-headers.js';
 
 /** Who is speaking: the worker group id and this process's instance id. */
@@ -126,7 +128,6 @@ export function toAmqpAction(outcome: Outcome, envelope: JobEnvelope, maxRetries
       // restart) takes it again. A user's cancel is final.
       return f.source === 'shutdown' ? { kind: 'requeue' } : { kind: 'ack' };
     case 'timed-out':
-    case 'skipped':
       return { kind: 'ack' };
     default:
       return f satisfies never;

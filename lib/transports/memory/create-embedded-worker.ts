@@ -6,18 +6,9 @@ import type { AwilixContainer } from 'awilix';
 import { createCancellationRegistry } from '../../core/create-cancellation-registry.js';
 import { createExecutor, type Executor } from '../../core/create-executor.js';
 import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-message.js';
-import {
-  JobStatus,
-  type AnyJobDefinition,
-  type CancellationRegistry,
-  type Clock,
-  type JobDefaults,
-  type JobEnvelope,
-  type Middleware,
-  type Outcome,
-  type StatusRecord,
-  type TechnicalLogger,
-} from '../../core/types.js';
+import { JobStatus, type AnyJobDefinition, type JobDefaults, type JobEnvelope, type Middleware, type TechnicalLogger } from '../../core/types.js';
+import { type CancellationRegistry, type Clock, type StatusRecord } from '../../core/ports.js';
+import { type Outcome } from '../../core/outcome.js';
 import { silentLogger } from '../../create-logger.js';
 import { defaultMiddleware } from '../../middleware/default-middleware.js';
 import { createMemorySink, type MemorySink } from './create-memory-sink.js';

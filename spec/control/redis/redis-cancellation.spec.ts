@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { defineJob, JobStatus } from '../../../lib/index.ts';
-import type { AmqpWorker } from '../../../lib/transports/amqp/index.ts';
+import type { AmqpWorker } from '../../../lib/amqp.ts';
 import { createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
 import { createTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
 import { defineJob, JobStatus } from '../../../lib/index.ts';
-import { toDispatchMessage } from '../../../lib/testing/index.ts';
-import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../../lib/transports/amqp/index.ts';
+import { toDispatchMessage } from '../../../lib/scheduler-client/index.ts';
+import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
 import { AMQP_URL, captureLogger, createAmqpHarness, createVhost, deleteVhost, type AmqpHarness } from '../../support/amqp-harness.ts';
 
 let release: (() => void) | undefined;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob, JobStatus, PermanentJobError } from '../../../lib/index.ts';
-import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker } from '../../../lib/transports/amqp/index.ts';
+import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker } from '../../../lib/amqp.ts';
 import { createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactUrl, toAmqpUrl, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from '../../../lib/transports/amqp/index.ts';
+import { redactUrl, toAmqpUrl, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
 
 describe('Milvaion names', () => {
   it('follows the .NET routing-pattern convention', () => {

@@ -1,5 +1,5 @@
 // Redaction of a loaded worker configuration for logs and the `check` command: every password form is hidden.
-import { redactUrl } from '../transports/amqp/to-amqp-url.js';
+import { redactUrl } from '../../transports/amqp/to-amqp-url.js';
 import type { WorkerConfig } from './worker-config.js';
 
 const MASK = '***';

@@ -1,10 +1,10 @@
 // createMetrics(): the worker's Prometheus metrics: a tiny hand-written registry (counters, gauges, one
 // fixed-bucket histogram, with labels) fed by the metrics() middleware and by the workers' health, and
 // rendered in the text exposition format 0.0.4. No dependency.
-import type { Middleware } from '../core/types.js';
-import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../middleware/metrics.js';
-import type { RedisHealth } from '../control/redis/create-redis-cancellation.js';
-import type { WorkerHealth } from '../transports/amqp/create-amqp-worker.js';
+import type { Middleware } from '../../core/types.js';
+import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../../middleware/metrics.js';
+import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
+import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
 import { toHealthReport } from './to-health-report.js';
 
 /** The upper bounds (seconds) of `milvaion_worker_job_duration_seconds`; `+Inf` is implied. */

@@ -1,8 +1,8 @@
 // `milvaion-worker dispatch`: publishes one job as the scheduler does and prints what the worker reports.
-import { JobStatus } from '../core/types.js';
-import { createSchedulerClient, FINAL_STATUSES } from '../testing/create-scheduler-client.js';
-import { toAmqpUrl } from '../transports/amqp/to-amqp-url.js';
-import type { WorkerConfig } from './worker-config.js';
+import { JobStatus } from '../../core/types.js';
+import { createSchedulerClient, FINAL_STATUSES } from '../../scheduler-client/create-scheduler-client.js';
+import { toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
+import type { WorkerConfig } from '../config/worker-config.js';
 
 const STATUS = Object.fromEntries(Object.entries(JobStatus).map(([name, value]) => [value, name]));
 

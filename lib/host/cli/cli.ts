@@ -2,13 +2,13 @@
 // 2 bad arguments, 3 a dispatched job did not complete, 4 a dispatched job did not finish in time,
 // 78 bad configuration or job modules (nothing was connected).
 import { parseArgs } from 'node:util';
-import { createLogger } from '../create-logger.js';
+import { createLogger } from '../../create-logger.js';
 import { discoverModules } from './discover-modules.js';
-import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from './create-worker-host.js';
-import { describeConfig, loadConfig, redactConfig } from './load-config.js';
+import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from '../create-worker-host.js';
+import { describeConfig, loadConfig, redactConfig } from '../config/load-config.js';
 import { initProject } from './init-project.js';
 import { dispatchJob } from './dispatch-job.js';
-import type { WorkerConfig } from './worker-config.js';
+import type { WorkerConfig } from '../config/worker-config.js';
 
 /** Exit codes of the CLI. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2, notCompleted: 3, timedOut: 4, config: 78 } as const;

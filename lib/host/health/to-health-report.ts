@@ -19,9 +19,9 @@
 // - started = startedAt is defined.
 // - Descriptions and data hold only states, counts and ages: never hosts, URLs, paths, limits or error
 //   texts (Redis's lastError and the outbox's reason can name a host or a configured limit).
-import type { RedisHealth } from '../control/redis/create-redis-cancellation.js';
-import type { OutboxHealth } from '../outbox/create-outbox.js';
-import type { WorkerHealth } from '../transports/amqp/create-amqp-worker.js';
+import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
+import type { OutboxHealth } from '../../outbox/create-outbox.js';
+import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
 
 /** ASP.NET's `HealthStatus` names. */
 export type HealthStatus = 'Healthy' | 'Degraded' | 'Unhealthy';

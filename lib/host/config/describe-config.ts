@@ -1,5 +1,5 @@
 // A short human summary of a loaded worker configuration (for the `check` command); secrets never appear.
-import { toAmqpUrl } from '../transports/amqp/to-amqp-url.js';
+import { toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
 import { redactSecrets } from './redact-config.js';
 import type { WorkerConfig } from './worker-config.js';
 

@@ -3,9 +3,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { AnyJobDefinition } from '../core/types.js';
-import { isJobDefinition } from '../define-job.js';
-import { isWorkerSetup, type WorkerSetup } from '../define-setup.js';
+import type { AnyJobDefinition } from '../../core/types.js';
+import { isJobDefinition } from '../../define-job.js';
+import { isWorkerSetup, type WorkerSetup } from '../../define-setup.js';
 import { loadModule, TypeScriptLoaderMissingError } from './load-module.js';
 
 /** What the modules export. */

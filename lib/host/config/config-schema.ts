@@ -1,7 +1,7 @@
 // Valibot schemas for the .NET appsettings.json shape (`Worker`, `JobConsumers`) with its PascalCase keys. Values
 // are coerced as .NET binding does (environment variables arrive as strings); messages say what was found.
 import * as v from 'valibot';
-import { toRedisTarget } from '../control/redis/parse-cancellation.js';
+import { toRedisTarget } from '../../control/redis/parse-cancellation.js';
 import { redactSecrets } from './redact-config.js';
 
 type Issue = v.BaseIssue<unknown>;

@@ -5,21 +5,23 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AwilixContainer } from 'awilix';
 import { Connection } from 'rabbitmq-client';
-import { createCancellationRegistry } from '../../core/create-cancellation-registry.js';
-import { createExecutor, type Executor } from '../../core/create-executor.js';
-import { createFinishedOccurrences } from '../../core/create-finished-occurrences.js';
-import type { AnyJobDefinition, CancellationRegistry, FinishedOccurrences, JobDefaults, Middleware, Sink, TechnicalLogger } from '../../core/types.js';
-import { silentLogger } from '../../create-logger.js';
-import { defaultMiddleware } from '../../middleware/default-middleware.js';
-import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../../control/redis/create-redis-cancellation.js';
-import type { RedisSettings } from '../../control/redis/parse-cancellation.js';
-import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../../outbox/create-outbox.js';
-import { batchSocketWrites } from './batch-socket-writes.js';
-import { createAmqpPublisher, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
-import { createAmqpSource, type ConsumedJob } from './create-amqp-source.js';
-import { createWorkerPresence } from './create-worker-presence.js';
-import { toJobQueueName, toRoutingPattern } from './milvaion-names.js';
-import { redactUrl, toAmqpUrl, type RabbitMqSettings } from './to-amqp-url.js';
+import { createCancellationRegistry } from '../core/create-cancellation-registry.js';
+import { createExecutor, type Executor } from '../core/create-executor.js';
+import { createFinishedOccurrences } from '../core/create-finished-occurrences.js';
+import type { AnyJobDefinition, JobDefaults, Middleware, TechnicalLogger } from '../core/types.js';
+import type { CancellationRegistry, FinishedOccurrences, Sink } from '../core/ports.js';
+import { silentLogger } from '../create-logger.js';
+import { defaultMiddleware } from '../middleware/default-middleware.js';
+import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../control/redis/create-redis-cancellation.js';
+import type { RedisSettings } from '../control/redis/parse-cancellation.js';
+import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../outbox/create-outbox.js';
+import { batchSocketWrites } from '../transports/amqp/batch-socket-writes.js';
+import { createAmqpPublisher, type AmqpPublisher, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
+import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
+import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
+import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
+import { redactUrl, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
+import { toMessageChannel } from '../transports/amqp/to-message-channel.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -124,7 +126,9 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
   const relayPublisher = options.outbox ? createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 }) : undefined;
   const outbox =
-    options.outbox && relayPublisher ? createOutbox({ settings: options.outbox, publisher: relayPublisher, connection: publishConnection, logger, persistent }) : undefined;
+    options.outbox && relayPublisher
+      ? createOutbox({ settings: options.outbox, channel: toMessageChannel(relayPublisher, publishConnection), toWire: relayPublisher.toWire, logger, persistent })
+      : undefined;
   const sink = outbox ?? options.sink?.(publisher) ?? publisher;
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();

@@ -3,7 +3,7 @@
 // only: nothing from the request is ever echoed, and timeouts keep a slow client from holding a socket.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TechnicalLogger } from '../core/types.js';
+import type { TechnicalLogger } from '../../core/types.js';
 import type { HealthReport } from './to-health-report.js';
 
 /** Options of {@link createHealthServer}. */

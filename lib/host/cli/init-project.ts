@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { err, ok, type Result } from 'neverthrow';
 
-/** This package's root: the same two levels up from lib/host (a checkout under tsx) and dist/host (compiled). */
-const OWN_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** This package's root: the same three levels up from lib/host/cli (a checkout under tsx) and dist/host/cli (compiled). */
+const OWN_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OWN = JSON.parse(readFileSync(path.join(OWN_ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;

@@ -1,0 +1,14 @@
+// milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
+export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './worker/create-amqp-worker.js';
+export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './transports/amqp/create-amqp-publisher.js';
+export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './transports/amqp/create-amqp-source.js';
+export { createWorkerPresence, hostFacts, type WorkerPresence } from './transports/amqp/create-worker-presence.js';
+export { int32, installInt32Headers, type Int32Header } from './transports/amqp/int32-headers.js';
+export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './transports/amqp/milvaion-names.js';
+export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './transports/amqp/to-milvaion-messages.js';
+export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
+export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
+export { createJobConsumer, type Disposition, type JobConsumer } from './transports/amqp/create-job-consumer.js';
+export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from './control/redis/create-redis-cancellation.js';
+export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from './control/redis/parse-cancellation.js';
+export { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from './outbox/create-outbox.js';

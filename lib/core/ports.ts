@@ -1,0 +1,97 @@
+// The ports: what the core asks of the world, implemented by adapters (memory, AMQP, LMDB outbox, Redis).
+// Nothing here does I/O; the core and the middleware depend on these interfaces, never on an adapter.
+import type { AbortHandle } from './job-abort-error.js';
+import type { JobStatus, LogData, LogLevel } from './types.js';
+
+/** Time, so specs can fake it. */
+export interface Clock {
+  now(): number;
+}
+
+/** A status change of one occurrence, transport-neutral (the AMQP mapping adds worker identity). */
+export interface StatusRecord {
+  readonly type: 'status';
+  readonly occurrenceId: string;
+  readonly correlationId: string;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly status: JobStatus;
+  /** `start` = Running at pickup, `heartbeat` = Running with null times, `final` = terminal status. */
+  readonly phase: 'start' | 'heartbeat' | 'final';
+  readonly startTime: number | null;
+  readonly endTime: number | null;
+  readonly durationMs: number | null;
+  readonly result: string | null;
+  readonly exception: string | null;
+  readonly timestamp: number;
+}
+
+/** One user-friendly log line of one occurrence. */
+export interface LogRecord {
+  readonly type: 'log';
+  readonly occurrenceId: string;
+  readonly correlationId: string;
+  readonly jobName: string;
+  readonly timestamp: number;
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly data: LogData | null;
+  readonly category: string;
+  readonly exceptionType: string | null;
+}
+
+/** Anything a sink carries to the scheduler. */
+export type SinkRecord = StatusRecord | LogRecord;
+
+/**
+ * Where statuses and logs go (memory, direct publisher, LMDB outbox). `write` resolves once the record
+ * counts as sent: durable in an outbox, confirmed by a broker, or stored in memory.
+ */
+export interface Sink {
+  write(record: SinkRecord): Promise<void>;
+}
+
+/** Lets cancellation reach a running occurrence by id (Redis, the memory transport, tests). */
+export interface CancellationRegistry {
+  /** Registers a running occurrence's abort handle. */
+  register(occurrenceId: string, handle: AbortHandle): void;
+  /** Unregisters it once the execution is over. */
+  unregister(occurrenceId: string, handle: AbortHandle): void;
+  /** Aborts the occurrence if it runs here; returns whether it did. */
+  cancel(occurrenceId: string, reason: string): boolean;
+  /** Whether a cancel arrived for this occurrence while it waited for a scheduled retry. */
+  isCancelled(occurrenceId: string): string | undefined;
+  /** Marks an occurrence as waiting for a scheduled retry, so a cancel meanwhile is remembered. */
+  awaitRetry(occurrenceId: string, untilMs: number): void;
+  /** Forgets a waiting or cancelled occurrence. */
+  forget(occurrenceId: string): void;
+}
+
+/** Occurrences this worker already finished, so a redelivery is acked without running again. */
+export interface FinishedOccurrences {
+  has(occurrenceId: string): boolean;
+  add(occurrenceId: string): void;
+}
+
+/** One message the outbox hands to the broker: to a queue through the default exchange, with a stable id. */
+export interface OutgoingMessage {
+  readonly queue: string;
+  readonly messageId: string;
+  /** Persistent (delivery mode 2) or transient. */
+  readonly durable: boolean;
+  /** The JSON body, ready to send. */
+  readonly body: Buffer;
+}
+
+/** The outbox relay's way to the broker: confirmed publishes and the state of the connection behind them. */
+export interface MessageChannel {
+  /** Publishes one message; resolves on the broker's confirm. */
+  publish(message: OutgoingMessage): Promise<void>;
+  /** Whether the connection is up now. */
+  readonly connected: boolean;
+  /** Resolves when the connection is up; rejects after `timeoutMs` (never closes the connection). */
+  whenConnected(timeoutMs: number): Promise<void>;
+}
+
+/** Maps a record to the queue and the wire message the broker carries (the outbox stores what it will send). */
+export type ToWireMessage = (record: SinkRecord) => { readonly queue: string; readonly message: Record<string, unknown> };

@@ -1,0 +1,116 @@
+// The import graph of lib/, read from the source: rooms (folders) import only in the directions that
+// ARCHITECTURE.md allows, and no two rooms import each other. The public entry files (the package's
+// subpaths: index.ts, amqp.ts, outbox.ts, redis.ts, host/index.ts, scheduler-client/index.ts) may import
+// any room; no room imports them.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const LIB = fileURLToPath(new URL('../../lib/', import.meta.url));
+
+/** Which rooms each room may import (besides itself). Keep in step with ARCHITECTURE.md. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  core: [],
+  middleware: ['core'],
+  'transports/memory': ['core', 'middleware'],
+  'transports/amqp': ['core'],
+  outbox: ['core'],
+  'control/redis': ['core'],
+  serverless: ['core', 'middleware', 'transports/memory'],
+  worker: ['core', 'middleware', 'transports/amqp', 'outbox', 'control/redis'],
+  'scheduler-client': ['core', 'transports/amqp'],
+  'host/config': ['core', 'control/redis', 'transports/amqp'],
+  'host/health': ['core', 'middleware', 'worker', 'outbox', 'control/redis', 'host/config'],
+  host: ['core', 'worker', 'host/config', 'host/health'],
+  'host/cli': ['core', 'worker', 'scheduler-client', 'transports/amqp', 'host', 'host/config', 'host/health'],
+};
+/** Files at lib/'s top that rooms may import: the user-facing helpers, which depend on core only. */
+const SHARED_TOP = new Set(['define-job.ts', 'define-setup.ts', 'create-logger.ts']);
+/** The public entry points: they re-export rooms; nothing inside lib/ imports them. */
+const ENTRIES = new Set(['index.ts', 'amqp.ts', 'outbox.ts', 'redis.ts', 'host/index.ts', 'scheduler-client/index.ts']);
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
+}
+
+/** The room of a file: its folder under lib/ ('' for the top), matched to the longest known room. */
+function roomOf(file: string): string {
+  const dir = path.relative(LIB, path.dirname(file)).split(path.sep).join('/');
+  if (dir === '') return '';
+  const known = Object.keys(ALLOWED).filter((room) => dir === room || dir.startsWith(`${room}/`)).sort((a, b) => b.length - a.length);
+  return known[0] ?? dir;
+}
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+  readonly fromRoom: string;
+  readonly toRoom: string;
+}
+
+function edges(): Edge[] {
+  const out: Edge[] = [];
+  for (const file of files(LIB)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
+      const target = path.resolve(path.dirname(file), m[1]!.replace(/\.js$/, '.ts'));
+      if (!target.startsWith(LIB)) continue; // template text of init (a scaffold's own imports)
+      const from = path.relative(LIB, file).split(path.sep).join('/');
+      if (ENTRIES.has(from)) continue; // a public entry point re-exports whatever it offers
+      out.push({ from, to: path.relative(LIB, target).split(path.sep).join('/'), fromRoom: roomOf(file), toRoom: roomOf(target) });
+    }
+  }
+  return out;
+}
+
+describe('the import graph of lib/', () => {
+  const all = edges();
+
+  it('reads a graph of the expected size', () => {
+    assert.ok(all.length > 200, `${all.length} relative imports`);
+  });
+
+  it('imports between rooms only in the allowed directions', () => {
+    const wrong = all
+      .filter((e) => e.fromRoom !== '' && e.fromRoom !== e.toRoom)
+      .filter((e) => !(e.toRoom === '' && SHARED_TOP.has(e.to)))
+      .filter((e) => !(ALLOWED[e.fromRoom] ?? []).includes(e.toRoom))
+      .map((e) => `${e.from} → ${e.to} (${e.fromRoom} may import ${(ALLOWED[e.fromRoom] ?? []).join(', ') || 'no other room'})`);
+    assert.deepEqual(wrong, []);
+  });
+
+  it('has a room for every folder, and no import of a public entry point from inside lib/', () => {
+    const unknown = [...new Set(all.map((e) => e.fromRoom))].filter((room) => room !== '' && !(room in ALLOWED));
+    assert.deepEqual(unknown, [], 'a new folder needs its place in ALLOWED and in ARCHITECTURE.md');
+    assert.deepEqual(all.filter((e) => ENTRIES.has(e.to)).map((e) => `${e.from} → ${e.to}`), []);
+  });
+
+  it('the user-facing helpers at the top import core only', () => {
+    const wrong = all.filter((e) => e.fromRoom === '' && SHARED_TOP.has(e.from) && e.toRoom !== 'core' && !SHARED_TOP.has(e.to));
+    assert.deepEqual(wrong.map((e) => `${e.from} → ${e.to}`), []);
+  });
+
+  it('has no cycle between rooms', () => {
+    const graph = new Map<string, Set<string>>();
+    for (const e of all) if (e.fromRoom !== e.toRoom && e.fromRoom !== '' && e.toRoom !== '') (graph.get(e.fromRoom) ?? graph.set(e.fromRoom, new Set()).get(e.fromRoom)!).add(e.toRoom);
+    const cycles: string[] = [];
+    const visit = (room: string, trail: string[]) => {
+      if (trail.includes(room)) return void cycles.push([...trail.slice(trail.indexOf(room)), room].join(' → '));
+      for (const next of graph.get(room) ?? []) visit(next, [...trail, room]);
+    };
+    for (const room of graph.keys()) visit(room, []);
+    assert.deepEqual(cycles, []);
+  });
+
+  it('keeps rabbitmq-client, lmdb and redis out of core, middleware and the outbox', () => {
+    for (const file of files(LIB)) {
+      const room = roomOf(file);
+      if (!['core', 'middleware', 'outbox'].includes(room)) continue;
+      const text = readFileSync(file, 'utf8');
+      const adapters = room === 'outbox' ? /from '(rabbitmq-client|redis)'/ : /from '(rabbitmq-client|lmdb|redis)'/;
+      assert.doesNotMatch(text, adapters, path.relative(LIB, file));
+    }
+  });
+});
