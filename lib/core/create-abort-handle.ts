@@ -2,7 +2,6 @@
 // The AbortController behind `signal` is created only if something reads the signal, which keeps the
 // per-job cost of the pipeline low for jobs that never look at it.
 import type { AbortHandle, JobAbortError } from './job-abort-error.js';
-import type { Outcome } from './outcome.js';
 
 class LazyAbortHandle implements AbortHandle {
   #controller: AbortController | undefined;
@@ -39,12 +38,4 @@ class LazyAbortHandle implements AbortHandle {
 /** Creates the abort handle of one execution. */
 export function createAbortHandle(): AbortHandle {
   return new LazyAbortHandle();
-}
-
-/** Settles with the attempt's outcome, or with the abort's outcome as soon as the handle aborts. */
-export function raceAbort(handle: AbortHandle, attempt: Promise<Outcome>, toOutcome: (reason: JobAbortError) => Outcome): Promise<Outcome> {
-  return new Promise<Outcome>((resolve, reject) => {
-    handle.onAbort((reason) => resolve(toOutcome(reason)));
-    attempt.then(resolve, reject);
-  });
 }

@@ -8,7 +8,7 @@ import { LogCategory, createJobLogger } from './create-job-logger.js';
 import { resolveSettings } from './resolve-settings.js';
 import { abortedOutcome, runJob } from './run-job.js';
 import { toStatusRecord } from './to-status-record.js';
-import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type TechnicalLogger } from './types.js';
+import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from './types.js';
 import { type Clock, type Sink, type StatusRecord } from './ports.js';
 import { type Outcome } from './outcome.js';
 
@@ -49,47 +49,15 @@ const systemClock: Clock = { now: Date.now };
 
 /** Creates an executor; throws when two jobs share a name. */
 export function createExecutor(options: ExecutorOptions): Executor {
-  const byName = new Map<string, AnyJobDefinition>();
-  for (const job of options.jobs) {
-    const key = job.name.toLowerCase();
-    if (byName.has(key)) throw new Error(`Two jobs are registered under the name "${job.name}"`);
-    byName.set(key, job);
-  }
+  const byName = indexJobs(options.jobs);
   const clock = options.clock ?? systemClock;
   const { sink, logger } = options;
-  // The innermost step races the job against the execution's abort handle: a cancel, shutdown or timeout
-  // ends the attempt at once even if the job ignores its signal, and its late result is only noted.
-  const terminal = (ctx: ExecutionContext): Promise<Outcome> =>
-    new Promise<Outcome>((resolve, reject) => {
-      let settled = false;
-      const attempt = runJob(ctx);
-      attempt.then((outcome) => {
-        settled = true;
-        resolve(outcome);
-      }, reject);
-      ctx.abort.onAbort((reason) => {
-        if (settled) return;
-        settled = true;
-        resolve(abortedOutcome(reason));
-        void attempt.then(() => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`));
-      });
-    });
+  const terminal = (ctx: ExecutionContext): Promise<Outcome> => runUntilAborted(ctx, logger);
   const pipeline = compose(options.middleware, terminal);
   const heartbeatMs = options.jobHeartbeatMs ?? 0;
-  const settingsCache = new Map<string, JobSettings>();
   let running = 0;
-
   const definition = (jobName: string) => byName.get(jobName.toLowerCase());
-  const settingsFor = (def: AnyJobDefinition | undefined, env?: JobEnvelope): JobSettings => {
-    if (def === undefined) return resolveSettings(undefined, {}, env);
-    if (env?.executionTimeoutSeconds !== undefined) return resolveSettings(def, options.jobConfig?.(def.name), env);
-    let cached = settingsCache.get(def.name);
-    if (cached === undefined) {
-      cached = resolveSettings(def, options.jobConfig?.(def.name));
-      settingsCache.set(def.name, cached);
-    }
-    return cached;
-  };
+  const settingsFor = createSettingsResolver(options.jobConfig);
 
   async function execute(envelope: JobEnvelope): Promise<Outcome> {
     running++;
@@ -103,13 +71,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       mirror: settings.logUserFriendlyLogsViaLogger ? logger : undefined,
       now: clock.now,
     });
-    if (envelope.redelivered) {
-      logger.warn(`Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`);
-      log.write('Warning', 'Redelivery detected: this occurrence was delivered before and runs again', {
-        Reason: 'RabbitMQ redelivery detected',
-        WorkerId: options.instanceId ?? null,
-      }, LogCategory.Redelivery);
-    }
+    if (envelope.redelivered) noteRedelivery(envelope, log, logger, options.instanceId);
     const heartbeat =
       heartbeatMs > 0 ? setInterval(() => void writes.push(sink.write(runningRecord(envelope, 'heartbeat', clock.now()))), heartbeatMs) : undefined;
     heartbeat?.unref();
@@ -190,4 +152,56 @@ async function disposeScope(scope: AwilixContainer, logger: TechnicalLogger, env
   } catch (error) {
     logger.error(`Disposing the DI scope of ${envelope.jobName} ${envelope.occurrenceId} failed`, error);
   }
+}
+
+function indexJobs(jobs: readonly AnyJobDefinition[]): Map<string, AnyJobDefinition> {
+  const byName = new Map<string, AnyJobDefinition>();
+  for (const job of jobs) {
+    const key = job.name.toLowerCase();
+    if (byName.has(key)) throw new Error(`Two jobs are registered under the name "${job.name}"`);
+    byName.set(key, job);
+  }
+  return byName;
+}
+
+/** Settings per job, cached; a message's own timeout override is resolved per message. */
+function createSettingsResolver(jobConfig: ExecutorOptions['jobConfig']): (def: AnyJobDefinition | undefined, env?: JobEnvelope) => JobSettings {
+  const cache = new Map<string, JobSettings>();
+  return (def, env) => {
+    if (def === undefined) return resolveSettings(undefined, {}, env);
+    if (env?.executionTimeoutSeconds !== undefined) return resolveSettings(def, jobConfig?.(def.name), env);
+    let cached = cache.get(def.name);
+    if (cached === undefined) {
+      cached = resolveSettings(def, jobConfig?.(def.name));
+      cache.set(def.name, cached);
+    }
+    return cached;
+  };
+}
+
+/**
+ * The innermost step: races the job against the execution's abort handle. A cancel, shutdown or timeout ends
+ * the attempt at once even if the job ignores its signal, and its late result is only noted.
+ */
+function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger): Promise<Outcome> {
+  return new Promise<Outcome>((resolve, reject) => {
+    let settled = false;
+    const attempt = runJob(ctx);
+    attempt.then((outcome) => {
+      settled = true;
+      resolve(outcome);
+    }, reject);
+    ctx.abort.onAbort((reason) => {
+      if (settled) return;
+      settled = true;
+      resolve(abortedOutcome(reason));
+      void attempt.then(() => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`));
+    });
+  });
+}
+
+/** A redelivered occurrence runs again: say so on the console and in the occurrence's dashboard log. */
+function noteRedelivery(envelope: JobEnvelope, log: RuntimeLogger, logger: TechnicalLogger, instanceId: string | undefined): void {
+  logger.warn(`Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`);
+  log.write('Warning', 'Redelivery detected: this occurrence was delivered before and runs again', { Reason: 'RabbitMQ redelivery detected', WorkerId: instanceId ?? null }, LogCategory.Redelivery);
 }

@@ -2,12 +2,12 @@
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
 import type { AnyJobDefinition } from './types.js';
+import { isForbiddenKey } from './is-forbidden-key.js';
+import { errorMessage } from './error-message.js';
 
 /** Keys that could reach a prototype when user code merges parsed data; they are dropped while parsing. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 function dropDangerousKeys(key: string, value: unknown): unknown {
-  return FORBIDDEN_KEYS.has(key) ? undefined : value;
+  return isForbiddenKey(key) ? undefined : value;
 }
 
 /** Parses JSON without prototype pollution: `__proto__`, `constructor` and `prototype` keys are removed. */
@@ -15,7 +15,7 @@ export function parseJsonSafely(text: string): Result<unknown, string> {
   try {
     return ok(JSON.parse(text, dropDangerousKeys));
   } catch (error) {
-    return err(error instanceof Error ? error.message : String(error));
+    return err(errorMessage(error));
   }
 }
 

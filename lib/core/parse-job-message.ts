@@ -3,6 +3,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
 import type { JobEnvelope } from './types.js';
+import { errorMessage } from './error-message.js';
 
 /** A job message as a transport hands it over. */
 export interface RawJobMessage {
@@ -68,7 +69,7 @@ function toObject(body: unknown): Result<Record<string, unknown>, string> {
     try {
       value = JSON.parse(value);
     } catch (error) {
-      return err(`Invalid job message: the body is not JSON (${error instanceof Error ? error.message : String(error)})`);
+      return err(`Invalid job message: the body is not JSON (${errorMessage(error)})`);
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -5,7 +5,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { createServiceContainer } from '../core/create-service-container.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
 import type { WorkerSetup } from '../define-setup.js';
-import { createAmqpWorker, type AmqpWorker } from '../worker/create-amqp-worker.js';
+import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../worker/create-amqp-worker.js';
 import { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
 import { createHealthServer, type HealthServer } from './health/create-health-server.js';
 import { createMetrics, type Metrics } from './health/create-metrics.js';
@@ -85,42 +85,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
   const metrics = createMetrics();
   // Metrics outermost among the user's layers: it counts every outcome, retries decided inside included.
   const use = [metrics.middleware(), ...setups.flatMap((s) => s.use ?? [])];
-  const w = config.worker;
-  const groups = groupJobsByWorker(config, options.jobs);
-  const workers = [...groups].map(([workerId, jobs]) =>
-    createAmqpWorker({
-      workerId,
-      rabbitmq: {
-        url: w.rabbitMq.url,
-        host: w.rabbitMq.host,
-        port: w.rabbitMq.port,
-        username: w.rabbitMq.username,
-        password: w.rabbitMq.password,
-        virtualHost: w.rabbitMq.virtualHost,
-        tls: w.rabbitMq.ssl,
-        queueType: w.rabbitMq.queueType,
-        persistentStatusMessages: w.rabbitMq.persistentStatusMessages,
-      },
-      jobs,
-      jobConfig: (name) => toJobDefaults(consumerEntry(config, name)),
-      maxParallelJobs: w.maxParallelJobs,
-      heartbeatIntervalSeconds: w.heartbeat.intervalSeconds,
-      jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,
-      container,
-      logger,
-      use,
-      consumerTimeoutSeconds: w.rabbitMq.consumerTimeoutSeconds,
-      maxMessageBytes: w.maxMessageBytes,
-      redis: w.redis ? { connectionString: w.redis.connectionString, password: w.redis.password, database: w.redis.database, cancellationChannel: w.redis.cancellationChannel } : false,
-      // One outbox folder per process and logical worker (the store is locked to one writer).
-      outbox: w.offlineResilience.enabled
-        ? {
-            ...w.offlineResilience,
-            localStoragePath: groups.size > 1 ? `${w.offlineResilience.localStoragePath}/${workerId}` : w.offlineResilience.localStoragePath,
-          }
-        : false,
-    }),
-  );
+  const workers = createLogicalWorkers(config, options.jobs, { container, logger, use });
   let startedAt: number | undefined;
   // Event-loop delay since the last report: the longest stall decides liveness.
   const loopDelay = monitorEventLoopDelay({ resolution: 50 });
@@ -130,24 +95,8 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
     loopDelay.reset();
     return toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt, { maxDelayMs, thresholdMs: LOOP_STALL_MS });
   };
-  const hc = w.healthCheck;
-  const server: HealthServer | undefined =
-    hc.enabled && hc.httpPort !== undefined
-      ? createHealthServer({
-          host: hc.httpHost,
-          port: hc.httpPort,
-          report,
-          metrics: () => {
-            metrics.observeHealth(workers.map((worker) => worker.health()));
-            return metrics.render();
-          },
-          logger,
-        })
-      : undefined;
-  const files: HealthFiles | undefined =
-    hc.enabled && (hc.liveFilePath || hc.readyFilePath)
-      ? createHealthFiles({ liveFilePath: hc.liveFilePath, readyFilePath: hc.readyFilePath, intervalMs: hc.intervalSeconds * 1000, report, logger })
-      : undefined;
+  const hc = config.worker.healthCheck;
+  const { server, files } = createProbes(hc, report, metrics, workers, logger);
   let httpPort: number | undefined;
   let stopping: Promise<void> | undefined;
   return ok({
@@ -167,7 +116,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
     },
     stop() {
       stopping ??= (async () => {
-        const closing = Promise.all(workers.map((worker) => worker.close({ graceMs: w.shutdownTimeoutSeconds * 1000 })));
+        const closing = Promise.all(workers.map((worker) => worker.close({ graceMs: config.worker.shutdownTimeoutSeconds * 1000 })));
         await files?.update(); // not ready any more, at once
         await closing;
         await files?.stop();
@@ -178,4 +127,63 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
       return stopping;
     },
   });
+}
+
+/** What every logical worker of the process shares: the DI root, the logger and the user's middleware. */
+type SharedWorkerOptions = Pick<AmqpWorkerOptions, 'container' | 'logger' | 'use'>;
+
+/** One AMQP worker per WorkerId that the jobs map to. */
+function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefinition[], shared: SharedWorkerOptions): AmqpWorker[] {
+  const w = config.worker;
+  const groups = groupJobsByWorker(config, allJobs);
+  return [...groups].map(([workerId, jobs]) =>
+    createAmqpWorker({
+      workerId,
+      // The validated config's sections have the worker options' names: they go in as they are.
+      rabbitmq: w.rabbitMq,
+      jobs,
+      jobConfig: (name) => toJobDefaults(consumerEntry(config, name)),
+      maxParallelJobs: w.maxParallelJobs,
+      heartbeatIntervalSeconds: w.heartbeat.intervalSeconds,
+      jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,
+      ...shared,
+      maxMessageBytes: w.maxMessageBytes,
+      redis: w.redis ?? false,
+      // One outbox folder per process and logical worker (the store is locked to one writer).
+      outbox: w.offlineResilience.enabled
+        ? {
+            ...w.offlineResilience,
+            localStoragePath: groups.size > 1 ? `${w.offlineResilience.localStoragePath}/${workerId}` : w.offlineResilience.localStoragePath,
+          }
+        : false,
+    }),
+  );
+}
+
+/** The configured probes: an HTTP server when a port is set, probe files when a path is. */
+function createProbes(
+  hc: WorkerConfig['worker']['healthCheck'],
+  report: () => HealthReport,
+  metrics: Metrics,
+  workers: readonly AmqpWorker[],
+  logger: TechnicalLogger,
+): { server: HealthServer | undefined; files: HealthFiles | undefined } {
+  const server: HealthServer | undefined =
+    hc.enabled && hc.httpPort !== undefined
+      ? createHealthServer({
+          host: hc.httpHost,
+          port: hc.httpPort,
+          report,
+          metrics: () => {
+            metrics.observeHealth(workers.map((worker) => worker.health()));
+            return metrics.render();
+          },
+          logger,
+        })
+      : undefined;
+  const files: HealthFiles | undefined =
+    hc.enabled && (hc.liveFilePath || hc.readyFilePath)
+      ? createHealthFiles({ liveFilePath: hc.liveFilePath, readyFilePath: hc.readyFilePath, intervalMs: hc.intervalSeconds * 1000, report, logger })
+      : undefined;
+  return { server, files };
 }

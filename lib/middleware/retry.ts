@@ -7,6 +7,10 @@ import { parseOptions } from '../core/parse-options.js';
 import { abortedOutcome } from '../core/run-job.js';
 import { sleep } from '../core/sleep.js';
 import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.js';
+import { retryDelay } from '../core/retry-delay.js';
+import { errorMessage } from '../core/error-message.js';
+
+export { retryDelay };
 
 const NonNegative = v.pipe(v.number(), v.minValue(0));
 
@@ -24,19 +28,6 @@ export const RetryOptions = v.strictObject({
   /** Random source in [0, 1), for deterministic specs. */
   random: v.optional(v.custom<() => number>((x) => typeof x === 'function', 'a function')),
 });
-
-/** The delay before retry number `retryCount + 1`. */
-export function retryDelay(
-  retryCount: number,
-  baseDelayMs: number,
-  options: { maxDelayMs?: number | undefined; jitter?: number | undefined; random?: (() => number) | undefined } = {},
-): number {
-  let delay = baseDelayMs * 2 ** retryCount;
-  if (options.maxDelayMs !== undefined) delay = Math.min(delay, options.maxDelayMs);
-  const jitter = options.jitter ?? 0;
-  if (jitter > 0) delay -= delay * jitter * (options.random ?? Math.random)();
-  return Math.max(0, Math.round(delay));
-}
 
 // A predicate that throws is a bug in the policy, not a reason to give up: treat the error as transient,
 // as a job's own retryIf is treated.
@@ -65,7 +56,7 @@ export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middlewa
       if (current.retryCount >= maxRetries) return err({ ...failure, retriesExhausted: maxRetries });
       const delayMs = retryDelay(current.retryCount, baseDelayMs, opts);
       const nextRetryCount = current.retryCount + 1;
-      const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+      const message = errorMessage(failure.error);
       current.log.write(
         'Warning',
         `Job failed, retry ${nextRetryCount}/${maxRetries} in ${delayMs / 1000}s: ${message}`,

@@ -8,6 +8,7 @@ import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { parseOptions } from '../core/parse-options.js';
 import type { ExecutionContext, Middleware } from '../core/types.js';
 import type { Outcome } from '../core/outcome.js';
+import { errorMessage } from '../core/error-message.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */
 export type OpenTelemetryApi = typeof OtelApi;
@@ -133,7 +134,7 @@ function record(api: OpenTelemetryApi, span: Span, outcome: Outcome): void {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** Header values as AMQP delivers them: strings, Buffers (byte arrays), or lists of either. */

@@ -1,10 +1,14 @@
-// The relay: publishes pending outbox entries through a MessageChannel (the broker, with publisher confirms), in outbox order, and
-// removes each only after its confirm. While a backlog drains, a live lane lets occurrences that started
+// The relay: publishes pending outbox entries through a MessageChannel (the broker, with publisher confirms),
+// in outbox order, and removes each only after its confirm. While a backlog drains, a live lane lets occurrences that started
 // after the outage through at once, without ever overtaking older entries of the same occurrence.
 import type { TechnicalLogger } from '../core/types.js';
+import { WorkerDefaults } from '../core/defaults.js';
 import type { MessageChannel } from '../core/ports.js';
+import { errorMessage } from '../core/error-message.js';
+import { retryDelay } from '../core/retry-delay.js';
 import type { OutboxStore, StoredEntry } from './create-outbox-store.js';
-import { coalesceStatuses, selectLiveLane } from './select-relay-batch.js';
+import { createRelayCursor } from './create-relay-cursor.js';
+import { coalesceStatuses } from './select-relay-batch.js';
 
 /** Options of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -39,176 +43,129 @@ export interface OutboxRelay {
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { store, channel, logger } = options;
   const batchSize = options.batchSize ?? 500;
-  const coalesce = options.coalesce ?? true;
-  const durable = options.persistent ?? true;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
-  const reportAfter = options.reportAfterFailures ?? 3;
+  const coalesce = options.coalesce ?? WorkerDefaults.offlineResilience.coalesceStatuses;
+  const durable = options.persistent ?? WorkerDefaults.rabbitMq.persistentStatusMessages;
+  const maxBackoffMs = options.maxBackoffMs ?? WorkerDefaults.offlineResilience.syncIntervalSeconds * 1000;
+  const reportAfter = options.reportAfterFailures ?? WorkerDefaults.offlineResilience.maxSyncRetries;
   const stats = { published: 0, coalesced: 0, failedRounds: 0 };
-  // Pending seqs per occurrence, ascending: the head is the oldest entry still waiting.
-  const pendingByOccurrence = new Map<string, number[]>();
-  let indexedUpTo = 0; // every entry below this seq is in pendingByOccurrence (or gone)
-  let liveFloor: number | undefined;
-  let running = false;
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let loop: Promise<void> | undefined;
-  let failures = 0;
+  const cursor = createRelayCursor(store, batchSize, (count, error) =>
+    logger.warn(`Outbox relay: removing ${count} sent entries failed; they will be sent again (same message ids)`, error),
+  );
+  const state = { running: false, stopped: false, failures: 0, wake: undefined as (() => void) | undefined, loop: undefined as Promise<void> | undefined };
   const drainWaiters = new Set<() => void>();
-  // Confirmed entries whose removal from LMDB has not committed yet: the next round starts without
-  // waiting for that commit (a tenth of a round at concurrency 100) and skips them when it reads.
-  const removing = new Set<number>();
-  const removals = new Set<Promise<void>>();
-  const unsent = (entries: readonly StoredEntry[]) => (removing.size === 0 ? entries : entries.filter((e) => !removing.has(e.seq)));
-  const read = (fromSeq: number, limit: number) => unsent(store.read(fromSeq, limit + removing.size)).slice(0, limit);
-
-  const index = (entries: readonly StoredEntry[]) => {
-    for (const e of entries) {
-      if (e.seq < indexedUpTo) continue;
-      const list = pendingByOccurrence.get(e.occurrenceId);
-      if (list) list.push(e.seq);
-      else pendingByOccurrence.set(e.occurrenceId, [e.seq]);
-      indexedUpTo = e.seq + 1;
-    }
-  };
-  const unindex = (e: StoredEntry) => {
-    const list = pendingByOccurrence.get(e.occurrenceId);
-    if (!list) return;
-    const at = list[0] === e.seq ? 0 : list.indexOf(e.seq);
-    if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) pendingByOccurrence.delete(e.occurrenceId);
-  };
-
-  function nextRound(): StoredEntry[] {
-    const backlog = read(0, batchSize);
-    index(backlog);
-    if (backlog.length < batchSize) {
-      liveFloor = undefined;
-      return backlog;
-    }
-    // Behind: open a live lane from where the backlog was cut off.
-    const backlogEnd = backlog[backlog.length - 1]!.seq + 1;
-    liveFloor = Math.max(liveFloor ?? store.nextSeq, backlogEnd);
-    const candidates = read(liveFloor, batchSize * 4);
-    if (candidates.length === 0) return backlog;
-    // Index what is pending up to now, in the same turn as the candidates were read, so that no candidate
-    // overtakes an older entry of its occurrence. Only now: the first call decodes the whole backlog, which
-    // slowed a drain with nothing written after the outage by a tenth, for an index it never used.
-    index(store.read(indexedUpTo, Number.MAX_SAFE_INTEGER));
-    const live = selectLiveLane(candidates, (occ) => pendingByOccurrence.get(occ)?.[0], liveFloor).slice(0, batchSize);
-    return live.length > 0 ? [...backlog, ...live] : backlog;
-  }
 
   async function round(): Promise<boolean> {
-    const entries = nextRound();
+    const entries = cursor.nextRound();
     if (entries.length === 0) return false;
-    index(entries);
-    const batch = coalesce ? coalesceStatuses(entries) : { send: entries, supersededBy: new Map<number, readonly StoredEntry[]>() };
-    const results = await Promise.allSettled(
-      batch.send.map((e) =>
-        channel.publish({ queue: e.queue, messageId: e.messageId, durable, body: e.body }),
-      ),
-    );
-    const done: StoredEntry[] = [];
-    let failed: unknown;
-    results.forEach((r, i) => {
-      const e = batch.send[i]!;
-      if (r.status === 'fulfilled') {
-        done.push(e);
-        const superseded = batch.supersededBy.get(e.seq);
-        if (superseded) {
-          done.push(...superseded);
-          stats.coalesced += superseded.length;
-        }
-      } else failed ??= r.reason;
-    });
-    stats.published += results.filter((r) => r.status === 'fulfilled').length;
-    for (const e of done) unindex(e);
-    remove(done.map((e) => e.seq));
-    if (failed !== undefined) throw failed;
+    const sent = await publishRound(channel, entries, { coalesce, durable }, stats);
+    cursor.sent(sent.done);
+    if (sent.failed !== undefined) throw sent.failed;
     return true;
   }
 
-  function remove(seqs: number[]): void {
-    if (seqs.length === 0) return;
-    for (const seq of seqs) removing.add(seq);
-    const removal = store.remove(seqs).then(
-      () => undefined,
-      (error: unknown) => logger.warn(`Outbox relay: removing ${seqs.length} sent entries failed; they will be sent again (same message ids)`, error),
-    );
-    removals.add(removal);
-    void removal.finally(() => {
-      for (const seq of seqs) removing.delete(seq);
-      removals.delete(removal);
-    });
-  }
-
   async function run(): Promise<void> {
-    while (!stopped) {
+    while (!state.stopped) {
       try {
         const worked = await round();
-        if (failures > 0) logger.info(`Outbox relay: RabbitMQ is back, ${store.pending} entries still pending`);
-        failures = 0;
+        if (state.failures > 0) logger.info(`Outbox relay: RabbitMQ is back, ${store.pending} entries still pending`);
+        state.failures = 0;
         if (!worked) {
           for (const resolve of drainWaiters) resolve();
           drainWaiters.clear();
-          // Sleep until an append commits (notify) or a second passes; never spin on uncommitted entries.
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, 1000);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            if (stopped) wake();
-          });
-          wake = undefined;
+          await sleepUntilWoken(state);
         }
       } catch (error) {
         stats.failedRounds++;
-        failures++;
-        const message = error instanceof Error ? error.message : String(error);
-        if (failures === 1) logger.warn(`Outbox relay: publishing failed (${message}); entries stay in the outbox and are retried`);
+        const failures = ++state.failures;
+        if (failures === 1) logger.warn(`Outbox relay: publishing failed (${errorMessage(error)}); entries stay in the outbox and are retried`);
         if (failures === reportAfter) logger.error(`Outbox relay: RabbitMQ unreachable for ${failures} attempts; ${store.pending} entries waiting in ${store.path}`);
-        const delay = Math.min(maxBackoffMs, 100 * 2 ** Math.min(failures, 10));
-        // Back off, or retry as soon as the connection is back. A wait that rejects at once must not end
-        // the backoff: that turned an outage longer than the backoff into a busy loop of microtasks that
-        // starved the event loop, so the connection never came back.
-        const backoff = new Promise<void>((resolve) => setTimeout(resolve, delay));
-        const reconnected = channel.connected ? backoff : channel.whenConnected(delay).catch(() => backoff);
-        await Promise.race([backoff, reconnected]);
+        await backOff(channel, retryDelay(Math.min(failures, 10), 100, { maxDelayMs: maxBackoffMs }));
       }
     }
   }
 
   return {
     start() {
-      if (running) return;
-      running = true;
-      loop = run();
+      if (state.running) return;
+      state.running = true;
+      state.loop = run();
     },
     notify() {
-      wake?.();
+      state.wake?.();
     },
-    drain(timeoutMs) {
-      if (store.pending === 0) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          drainWaiters.delete(done);
-          resolve(store.pending === 0);
-        }, timeoutMs);
-        drainWaiters.add(done);
-        wake?.();
-      });
-    },
+    drain: (timeoutMs) => waitForDrain(store, drainWaiters, timeoutMs, () => state.wake?.()),
     async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
-      while (removals.size > 0) await Promise.all([...removals]);
+      state.stopped = true;
+      state.wake?.();
+      await state.loop;
+      await cursor.settled();
     },
     stats,
   };
+}
+
+/** Publishes a round (coalesced or not); returns the confirmed entries (with those they superseded) and the first failure. */
+async function publishRound(
+  channel: MessageChannel,
+  entries: readonly StoredEntry[],
+  options: { coalesce: boolean; durable: boolean },
+  stats: { published: number; coalesced: number },
+): Promise<{ done: StoredEntry[]; failed: unknown }> {
+  const batch = options.coalesce ? coalesceStatuses(entries) : { send: entries, supersededBy: new Map<number, readonly StoredEntry[]>() };
+  const results = await Promise.allSettled(batch.send.map((e) => channel.publish({ queue: e.queue, messageId: e.messageId, durable: options.durable, body: e.body })));
+  const done: StoredEntry[] = [];
+  let failed: unknown;
+  results.forEach((r, i) => {
+    const e = batch.send[i]!;
+    if (r.status === 'fulfilled') {
+      done.push(e);
+      const superseded = batch.supersededBy.get(e.seq);
+      if (superseded) {
+        done.push(...superseded);
+        stats.coalesced += superseded.length;
+      }
+    } else failed ??= r.reason;
+  });
+  stats.published += results.filter((r) => r.status === 'fulfilled').length;
+  return { done, failed };
+}
+
+/** Sleeps until an append commits (notify) or a second passes; never spins on uncommitted entries. */
+async function sleepUntilWoken(state: { stopped: boolean; wake: (() => void) | undefined }): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1000);
+    state.wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if (state.stopped) state.wake();
+  });
+  state.wake = undefined;
+}
+
+/**
+ * Backs off, or retries as soon as the connection is back. A wait that rejects at once must not end the
+ * backoff: that turned an outage longer than the backoff into a busy loop of microtasks that starved the
+ * event loop, so the connection never came back.
+ */
+async function backOff(channel: MessageChannel, delayMs: number): Promise<void> {
+  const backoff = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+  const reconnected = channel.connected ? backoff : channel.whenConnected(delayMs).catch(() => backoff);
+  await Promise.race([backoff, reconnected]);
+}
+
+function waitForDrain(store: OutboxStore, waiters: Set<() => void>, timeoutMs: number, wake: () => void): Promise<boolean> {
+  if (store.pending === 0) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(done);
+      resolve(store.pending === 0);
+    }, timeoutMs);
+    waiters.add(done);
+    wake();
+  });
 }

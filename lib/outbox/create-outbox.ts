@@ -2,7 +2,10 @@
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
 import type { FinishedOccurrences, MessageChannel, Sink, SinkRecord, ToWireMessage } from '../core/ports.js';
+import { WorkerDefaults } from '../core/defaults.js';
 import type { TechnicalLogger } from '../core/types.js';
+
+const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
 import { openOutboxStore, type OutboxStore } from './create-outbox-store.js';
 
@@ -67,32 +70,21 @@ export function createOutbox(options: OutboxOptions): Outbox {
     store,
     channel,
     logger,
-    coalesce: settings.coalesceStatuses ?? true,
+    coalesce: settings.coalesceStatuses ?? D.coalesceStatuses,
     persistent: options.persistent ?? true,
-    maxBackoffMs: (settings.syncIntervalSeconds ?? 30) * 1000,
-    reportAfterFailures: settings.maxSyncRetries ?? 3,
+    maxBackoffMs: (settings.syncIntervalSeconds ?? D.syncIntervalSeconds) * 1000,
+    reportAfterFailures: settings.maxSyncRetries ?? D.maxSyncRetries,
     ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
   });
-  const maxPending = settings.maxPendingEntries ?? 100_000;
-  const maxAgeMs = (settings.maxPendingAgeSeconds ?? 3600) * 1000;
-  const retentionMs = (settings.recordRetentionDays ?? 1) * 86_400_000;
+  const maxPending = settings.maxPendingEntries ?? D.maxPendingEntries;
+  const maxAgeMs = (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000;
+  const retentionMs = (settings.recordRetentionDays ?? D.recordRetentionDays) * 86_400_000;
   const listeners: ((full: boolean) => void)[] = [];
   let full = false;
   let housekeeping: NodeJS.Timeout | undefined;
   let lastCleanup = Date.now();
 
-  const health = (): OutboxHealth => {
-    const oldest = store.oldestCreatedAt();
-    const oldestAgeMs = oldest === undefined ? 0 : Date.now() - oldest;
-    const reason =
-      store.pending >= maxPending
-        ? `${store.pending} entries pending (limit ${maxPending})`
-        : oldestAgeMs >= maxAgeMs
-          ? `oldest entry is ${Math.round(oldestAgeMs / 1000)} s old (limit ${maxAgeMs / 1000} s)`
-          : undefined;
-    return { pending: store.pending, oldestAgeMs, full: reason !== undefined, reason };
-  };
-
+  const health = () => toOutboxHealth(store, maxPending, maxAgeMs);
   const checkPressure = () => {
     const h = health();
     if (h.full === full) return;
@@ -127,12 +119,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
       relay.start();
       housekeeping = setInterval(() => {
         checkPressure();
-        if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? 1) * 3_600_000) {
+        if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? D.cleanupIntervalHours) * 3_600_000) {
           lastCleanup = Date.now();
-          void store
-            .pruneFinished(Date.now() - retentionMs)
-            .then((n) => n > 0 && logger.debug(`Outbox: forgot ${n} finished occurrences older than the retention`))
-            .catch((error: unknown) => logger.warn('Outbox retention cleanup failed', error));
+          pruneOld(store, Date.now() - retentionMs, logger);
         }
       }, 1000);
       housekeeping.unref();
@@ -145,4 +134,25 @@ export function createOutbox(options: OutboxOptions): Outbox {
       await store.close();
     },
   };
+}
+
+/** The outbox's backlog and whether it is over a bound (then the worker stops taking jobs). */
+function toOutboxHealth(store: OutboxStore, maxPending: number, maxAgeMs: number): OutboxHealth {
+  const oldest = store.oldestCreatedAt();
+  const oldestAgeMs = oldest === undefined ? 0 : Date.now() - oldest;
+  const reason =
+    store.pending >= maxPending
+      ? `${store.pending} entries pending (limit ${maxPending})`
+      : oldestAgeMs >= maxAgeMs
+        ? `oldest entry is ${Math.round(oldestAgeMs / 1000)} s old (limit ${maxAgeMs / 1000} s)`
+        : undefined;
+  return { pending: store.pending, oldestAgeMs, full: reason !== undefined, reason };
+}
+
+/** Forgets finished-occurrence records older than the retention, in the background. */
+function pruneOld(store: OutboxStore, olderThan: number, logger: TechnicalLogger): void {
+  void store
+    .pruneFinished(olderThan)
+    .then((n) => n > 0 && logger.debug(`Outbox: forgot ${n} finished occurrences older than the retention`))
+    .catch((error: unknown) => logger.warn('Outbox retention cleanup failed', error));
 }

@@ -1,12 +1,17 @@
 // createSchedulerClient(): a scheduler stand-in for integration tests. It dispatches jobs exactly as the Milvaion
 // scheduler does (protocol §1.6, §2.1) and collects what workers send back (statuses, logs, registrations,
 // heartbeats, dead letters) so a test can wait for them.
-import { Connection, type AsyncMessage, type Consumer, type Envelope, type ReturnedMessage } from 'rabbitmq-client';
+import { Connection, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import { JobStatus } from '../core/types.js';
 import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
+import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
+import { describeError } from './describe-error.js';
+import { toCollectedMessage, type CollectedMessage } from './to-collected-message.js';
 import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
+import { errorMessage } from '../core/error-message.js';
 
 export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
+export type { CollectedMessage } from './to-collected-message.js';
 
 /** The statuses that end an occurrence as a worker reports it: Completed, Failed, Cancelled, TimedOut. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>([JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.TimedOut]);
@@ -31,17 +36,6 @@ export interface RawPublish {
   readonly body: Buffer | string;
   /** AMQP properties and headers, sent as given. */
   readonly properties?: Omit<Envelope, 'exchange' | 'routingKey'>;
-}
-
-/** One collected message: the parsed body (as sent, PascalCase from workers), its text, headers and properties. */
-export interface CollectedMessage<B> {
-  readonly queue: string;
-  /** The body when it is a JSON object, else undefined. */
-  readonly body: B | undefined;
-  readonly text: string;
-  readonly headers: Readonly<Record<string, unknown>>;
-  readonly properties: Readonly<Omit<AsyncMessage, 'body'>>;
-  readonly receivedAt: number;
 }
 
 type Json = Readonly<Record<string, unknown>>;
@@ -94,163 +88,152 @@ export interface SchedulerClient {
 /** Connects to RabbitMQ, declares and purges the scheduler's queues, and starts collecting from them. */
 export async function createSchedulerClient(options: SchedulerClientOptions): Promise<SchedulerClient> {
   const prefix = options.queuePrefix ?? '';
-  const names = {
-    statuses: prefix + MilvaionNames.statusUpdatesQueue,
-    logs: prefix + MilvaionNames.workerLogsQueue,
-    registrations: prefix + MilvaionNames.workerRegistrationQueue,
-    heartbeats: prefix + MilvaionNames.workerHeartbeatQueue,
-    deadLetters: prefix + MilvaionNames.failedOccurrencesQueue,
-  } as const;
+  const names = toQueueNames(prefix);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
-  const errors: unknown[] = [];
-  const collected = new Map<string, CollectedMessage<Json>[]>(Object.values(names).map((q) => [q, []]));
-  const returns: ReturnedMessage[] = [];
-  const waiters = new Set<() => void>();
+  const c: Collector = { names, errors: [], collected: new Map(Object.values(names).map((q) => [q, []])), returns: [], waiters: new Set(), closed: false };
   const rabbit = new Connection({ url: options.url, connectionName: 'milvaion-worker scheduler-client', retryLow: 100, retryHigh: 1000, connectionTimeout: timeoutMs });
-  rabbit.on('error', (error) => errors.push(error));
+  rabbit.on('error', (error) => c.errors.push(error));
   const consumers: Consumer[] = [];
-  const jobsExchange = { exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true } as const;
-  const dlx = { exchange: MilvaionNames.deadLetterExchange, type: 'direct', durable: true } as const;
-  const dlqBinding = { queue: names.deadLetters, exchange: dlx.exchange, routingKey: MilvaionNames.deadLetterRoutingKey };
   try {
-    await rabbit.onConnect(timeoutMs);
-    await rabbit.exchangeDeclare(jobsExchange);
-    await rabbit.exchangeDeclare(dlx);
-    for (const queue of Object.values(names)) {
-      // Durable, no arguments: the exact declaration of protocol §1.2, or the broker answers 406.
-      await rabbit.queueDeclare({ queue, durable: true });
-      if (options.purge ?? true) await rabbit.queuePurge({ queue });
-    }
-    await rabbit.queueBind(dlqBinding);
-    for (const queue of Object.values(names)) {
-      const consumer = rabbit.createConsumer(
-        { queue, queueOptions: { durable: true }, qos: { prefetchCount: 100 }, ...(queue === names.deadLetters ? { exchanges: [dlx], queueBindings: [dlqBinding] } : {}) },
-        (msg) => {
-          collected.get(queue)?.push(toCollected(queue, msg));
-          for (const wake of waiters) wake();
-        },
-      );
-      consumer.on('error', (error) => errors.push(error));
-      consumers.push(consumer);
-      await whenReady(consumer, timeoutMs, queue);
-    }
+    await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => collect(c, queue, toCollectedMessage(queue, msg)) });
   } catch (error) {
-    void Promise.allSettled(consumers.map((c) => c.close()));
+    void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();
-    throw new Error(`createSchedulerClient: could not start on ${redact(options.url)}: ${describe(error)}`, { cause: error });
+    throw new Error(`createSchedulerClient: could not start on ${redact(options.url)}: ${describeError(error)}`, { cause: error });
   }
-  const publisher = rabbit.createPublisher({ confirm: true, exchanges: [jobsExchange] });
+  const publisher = rabbit.createPublisher({ confirm: true, exchanges: [JOBS_EXCHANGE] });
   // The `onReturn` prop is typed but unused in rabbitmq-client 5.0.8; the event works.
-  publisher.on('basic.return', (msg) => returns.push(msg));
-  let closed = false;
-
-  const list = <B extends Json>(queue: string) => (collected.get(queue) ?? []) as CollectedMessage<B>[];
-  const byOccurrence = <B extends Json>(queue: string, occurrenceId: string | undefined) =>
-    list<B>(queue).filter((m) => occurrenceId === undefined || mentions(m, occurrenceId));
-  const byWorker = <B extends Json>(queue: string, workerId: string | undefined) =>
-    list<B>(queue).filter((m) => workerId === undefined || m.body?.['WorkerId'] === workerId);
+  publisher.on('basic.return', (msg) => c.returns.push(msg));
 
   const client: SchedulerClient = {
     names,
-    errors,
-    async dispatch(job) {
-      const message = toDispatchMessage(job);
-      const { envelope, body } = toDispatchEnvelope(message);
-      await publisher.send({ ...envelope, mandatory: true }, body);
-      // basic.return arrives before the confirm but is emitted on setImmediate: let it land before we resolve.
-      await new Promise((resolve) => setImmediate(resolve));
-      return message;
-    },
+    errors: c.errors,
+    dispatch: (job) => dispatch(publisher, job),
     async publishRaw({ exchange = '', routingKey, body, properties }) {
       await publisher.send({ ...properties, exchange, routingKey }, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
     },
-    statuses: (occurrenceId) => byOccurrence<StatusBody>(names.statuses, occurrenceId),
-    logs: (occurrenceId) => byOccurrence<LogBody>(names.logs, occurrenceId),
-    registrations: (workerId) => byWorker<RegistrationBody>(names.registrations, workerId),
-    heartbeats: (workerId) => byWorker<HeartbeatBody>(names.heartbeats, workerId),
-    deadLetters: (occurrenceId) => byOccurrence<Json>(names.deadLetters, occurrenceId),
-    returned: () => [...returns],
-    waitFor(find, { timeoutMs: limit = 10_000, what = 'a condition' } = {}) {
-      return new Promise((resolve, reject) => {
-        const finish = (error?: Error) => {
-          waiters.delete(check);
-          clearInterval(poll);
-          clearTimeout(timer);
-          if (error !== undefined) reject(error);
-        };
-        function check(): void {
-          if (closed) return finish(new Error(`Scheduler client closed while waiting for ${what}`));
-          let found: ReturnType<typeof find>;
-          try {
-            found = find();
-          } catch (error) {
-            return finish(error instanceof Error ? error : new Error(String(error)));
-          }
-          if (found !== undefined && found !== null && found !== false) {
-            finish();
-            resolve(found);
-          }
-        }
-        const poll = setInterval(check, 25);
-        const timer = setTimeout(() => finish(new Error(`Timed out after ${limit} ms waiting for ${what}. ${summary()}`)), limit);
-        waiters.add(check);
-        check();
-      });
-    },
-    async waitUntil(check, options) {
-      await client.waitFor(() => check(), options);
+    statuses: (occurrenceId) => byOccurrence<StatusBody>(c, names.statuses, occurrenceId),
+    logs: (occurrenceId) => byOccurrence<LogBody>(c, names.logs, occurrenceId),
+    registrations: (workerId) => byWorker<RegistrationBody>(c, names.registrations, workerId),
+    heartbeats: (workerId) => byWorker<HeartbeatBody>(c, names.heartbeats, workerId),
+    deadLetters: (occurrenceId) => byOccurrence<Json>(c, names.deadLetters, occurrenceId),
+    returned: () => [...c.returns],
+    waitFor: (find, waitOptions) => waitFor(c, find, waitOptions),
+    async waitUntil(check, waitOptions) {
+      await client.waitFor(() => check(), waitOptions);
     },
     async waitForFinalStatus(occurrenceId, { timeoutMs: limit = 10_000 } = {}) {
       const final = () => client.statuses(occurrenceId).find((m) => FINAL_STATUSES.has(Number(m.body?.Status)));
       try {
         return await client.waitFor(final, { timeoutMs: limit, what: `a final status of occurrence ${occurrenceId}` });
       } catch (error) {
-        const seen = client.statuses(occurrenceId).map((m) => m.body?.Status ?? m.text);
-        const unroutable = returns.filter((r) => r.correlationId === occurrenceId).map((r) => `dispatch returned unroutable (routing key ${r.routingKey})`);
-        const detail = [`statuses of occurrence ${occurrenceId}: [${seen.join(', ')}]`, `its logs: ${client.logs(occurrenceId).length}`, `its dead letters: ${client.deadLetters(occurrenceId).length}`, ...unroutable];
-        throw new Error(`${error instanceof Error ? error.message : String(error)} For it: ${detail.join('; ')}.`, { cause: error });
+        throw withOccurrenceDetail(client, c.returns, occurrenceId, error);
       }
     },
     clear() {
-      for (const messages of collected.values()) messages.length = 0;
-      returns.length = 0;
+      for (const messages of c.collected.values()) messages.length = 0;
+      c.returns.length = 0;
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const wake of [...waiters]) wake();
-      await Promise.allSettled([publisher.close(), ...consumers.map((c) => c.close())]);
+      if (c.closed) return;
+      c.closed = true;
+      for (const wake of [...c.waiters]) wake();
+      await Promise.allSettled([publisher.close(), ...consumers.map((consumer) => consumer.close())]);
       if (prefix !== '') await Promise.allSettled(Object.values(names).map((queue) => rabbit.queueDelete({ queue })));
       await rabbit.close();
     },
   };
-
-  function summary(): string {
-    const counts = Object.entries(names).map(([kind, queue]) => `${kind} ${collected.get(queue)?.length ?? 0}`);
-    const problems = errors.length === 0 ? '' : ` Errors: ${errors.map(describe).join('; ')}.`;
-    return `Collected: ${counts.join(', ')}; returned unroutable ${returns.length}.${problems}`;
-  }
-
   return client;
 }
 
-function toCollected(queue: string, msg: AsyncMessage): CollectedMessage<Json> {
-  const { body: raw, ...properties } = msg;
-  let text: string;
-  let value: unknown;
-  if (Buffer.isBuffer(raw) || typeof raw === 'string') {
-    text = raw.toString();
-    try {
-      value = JSON.parse(text);
-    } catch {
-      value = undefined;
+type QueueNames = SchedulerClient['names'];
+
+/** What the client has collected and who waits for it; `closed` ends every wait. */
+interface Collector {
+  readonly names: QueueNames;
+  readonly errors: unknown[];
+  readonly collected: Map<string, CollectedMessage<Json>[]>;
+  readonly returns: ReturnedMessage[];
+  readonly waiters: Set<() => void>;
+  closed: boolean;
+}
+
+function toQueueNames(prefix: string): QueueNames {
+  return {
+    statuses: prefix + MilvaionNames.statusUpdatesQueue,
+    logs: prefix + MilvaionNames.workerLogsQueue,
+    registrations: prefix + MilvaionNames.workerRegistrationQueue,
+    heartbeats: prefix + MilvaionNames.workerHeartbeatQueue,
+    deadLetters: prefix + MilvaionNames.failedOccurrencesQueue,
+  };
+}
+
+function collect(c: Collector, queue: string, message: CollectedMessage<Json>): void {
+  c.collected.get(queue)?.push(message);
+  for (const wake of c.waiters) wake();
+}
+
+async function dispatch(publisher: Publisher, job: DispatchOptions): Promise<DispatchedJob> {
+  const message = toDispatchMessage(job);
+  const { envelope, body } = toDispatchEnvelope(message);
+  await publisher.send({ ...envelope, mandatory: true }, body);
+  // basic.return arrives before the confirm but is emitted on setImmediate: let it land before we resolve.
+  await new Promise((resolve) => setImmediate(resolve));
+  return message;
+}
+
+function list<B extends Json>(c: Collector, queue: string): CollectedMessage<B>[] {
+  return (c.collected.get(queue) ?? []) as CollectedMessage<B>[];
+}
+
+function byOccurrence<B extends Json>(c: Collector, queue: string, occurrenceId: string | undefined): CollectedMessage<B>[] {
+  return list<B>(c, queue).filter((m) => occurrenceId === undefined || mentions(m, occurrenceId));
+}
+
+function byWorker<B extends Json>(c: Collector, queue: string, workerId: string | undefined): CollectedMessage<B>[] {
+  return list<B>(c, queue).filter((m) => workerId === undefined || m.body?.['WorkerId'] === workerId);
+}
+
+function waitFor<T>(c: Collector, find: () => T | undefined | null | false, { timeoutMs: limit = 10_000, what = 'a condition' }: WaitOptions = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const finish = (error?: Error) => {
+      c.waiters.delete(check);
+      clearInterval(poll);
+      clearTimeout(timer);
+      if (error !== undefined) reject(error);
+    };
+    function check(): void {
+      if (c.closed) return finish(new Error(`Scheduler client closed while waiting for ${what}`));
+      let found: ReturnType<typeof find>;
+      try {
+        found = find();
+      } catch (error) {
+        return finish(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (found !== undefined && found !== null && found !== false) {
+        finish();
+        resolve(found);
+      }
     }
-  } else {
-    value = raw; // already parsed: the message said application/json
-    text = JSON.stringify(raw);
-  }
-  const body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-  return { queue, body, text, headers: { ...msg.headers }, properties, receivedAt: Date.now() };
+    const poll = setInterval(check, 25);
+    const timer = setTimeout(() => finish(new Error(`Timed out after ${limit} ms waiting for ${what}. ${summary(c)}`)), limit);
+    c.waiters.add(check);
+    check();
+  });
+}
+
+function summary(c: Collector): string {
+  const counts = Object.entries(c.names).map(([kind, queue]) => `${kind} ${c.collected.get(queue)?.length ?? 0}`);
+  const problems = c.errors.length === 0 ? '' : ` Errors: ${c.errors.map(describeError).join('; ')}.`;
+  return `Collected: ${counts.join(', ')}; returned unroutable ${c.returns.length}.${problems}`;
+}
+
+/** The wait's error with what did arrive for the occurrence, so a failed test says where the job got to. */
+function withOccurrenceDetail(client: SchedulerClient, returns: readonly ReturnedMessage[], occurrenceId: string, error: unknown): Error {
+  const seen = client.statuses(occurrenceId).map((m) => m.body?.Status ?? m.text);
+  const unroutable = returns.filter((r) => r.correlationId === occurrenceId).map((r) => `dispatch returned unroutable (routing key ${r.routingKey})`);
+  const detail = [`statuses of occurrence ${occurrenceId}: [${seen.join(', ')}]`, `its logs: ${client.logs(occurrenceId).length}`, `its dead letters: ${client.deadLetters(occurrenceId).length}`, ...unroutable];
+  return new Error(`${errorMessage(error)} For it: ${detail.join('; ')}.`, { cause: error });
 }
 
 /** True when the message names the occurrence in its body, headers or correlation_id property (case-insensitive). */
@@ -258,27 +241,6 @@ function mentions(message: CollectedMessage<Json>, occurrenceId: string): boolea
   const wanted = occurrenceId.toLowerCase();
   const candidates = [message.body?.['CorrelationId'], message.body?.['OccurrenceId'], message.headers['CorrelationId'], message.headers['OccurrenceId'], message.properties.correlationId];
   return candidates.some((c) => (Buffer.isBuffer(c) ? c.toString() : typeof c === 'string' ? c : '').toLowerCase() === wanted);
-}
-
-function whenReady(consumer: Consumer, timeoutMs: number, queue: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let last: unknown;
-    const onError = (error: unknown) => (last = error);
-    const timer = setTimeout(() => {
-      consumer.off('error', onError);
-      reject(new Error(`consumer of ${queue} not ready after ${timeoutMs} ms${last === undefined ? '' : `: ${describe(last)}`}`));
-    }, timeoutMs);
-    consumer.on('error', onError);
-    consumer.once('ready', () => {
-      clearTimeout(timer);
-      consumer.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function redact(url: string): string {

@@ -4,24 +4,25 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AwilixContainer } from 'awilix';
-import { Connection } from 'rabbitmq-client';
+import type { Connection } from 'rabbitmq-client';
 import { createCancellationRegistry } from '../core/create-cancellation-registry.js';
 import { createExecutor, type Executor } from '../core/create-executor.js';
 import { createFinishedOccurrences } from '../core/create-finished-occurrences.js';
 import type { AnyJobDefinition, JobDefaults, Middleware, TechnicalLogger } from '../core/types.js';
 import type { CancellationRegistry, FinishedOccurrences, Sink } from '../core/ports.js';
+import { WorkerDefaults } from '../core/defaults.js';
 import { silentLogger } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../control/redis/create-redis-cancellation.js';
 import type { RedisSettings } from '../control/redis/parse-cancellation.js';
-import { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from '../outbox/create-outbox.js';
-import { batchSocketWrites } from '../transports/amqp/batch-socket-writes.js';
-import { createAmqpPublisher, type AmqpPublisher, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
-import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
-import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
+import type { Outbox, OutboxHealth, OutboxSettings } from '../outbox/create-outbox.js';
+import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-publisher.js';
+import { createAmqpSource, type AmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
+import { createWorkerPresence, type WorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
 import { redactUrl, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
-import { toMessageChannel } from '../transports/amqp/to-message-channel.js';
+import { connectAmqp } from './connect-amqp.js';
+import { createReporting, type Reporting } from './create-reporting.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -51,6 +52,7 @@ export interface AmqpWorkerOptions {
   readonly redis?: RedisSettings | false;
   /** Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
+  /** @deprecated Use `rabbitmq.consumerTimeoutSeconds` (the config's name); this one is read when that is unset. */
   readonly consumerTimeoutSeconds?: number;
   /** Job messages above this size are dead-lettered unread (default 4 MiB). */
   readonly maxMessageBytes?: number;
@@ -98,68 +100,33 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const url = toAmqpUrl(options.rabbitmq);
   // Two connections, as RabbitMQ advises: when the broker blocks publishers (a memory or disk alarm) it
   // stops reading their connection, acks included; consumers on their own connection keep acking.
-  const connect = (role: 'consume' | 'publish', target: string) => {
-    const connection = new Connection({
-      url: target,
-      connectionName: `${identity.instanceId} (${role})`,
-      retryLow: options.rabbitmq.retryLowMs ?? 1000,
-      retryHigh: options.rabbitmq.retryHighMs ?? 30_000,
-      ...(options.rabbitmq.heartbeatSeconds === undefined ? {} : { heartbeat: options.rabbitmq.heartbeatSeconds }),
-    });
-    batchSocketWrites(connection);
-    let connectedOnce = false;
-    connection.on('error', (error: unknown) => logger.warn(`RabbitMQ ${role} connection (${redactUrl(target)}): ${error instanceof Error ? error.message : String(error)}`));
-    connection.on('connection', () => {
-      if (connectedOnce) logger.info(`RabbitMQ ${role} connection restored (${redactUrl(target)})`);
-      connectedOnce = true;
-    });
-    connection.on('connection.blocked', (reason: unknown) => logger.warn(`RabbitMQ blocked the ${role} connection: ${String(reason)}`));
-    connection.on('connection.unblocked', () => logger.info(`RabbitMQ unblocked the ${role} connection`));
-    return connection;
-  };
-  const connection = connect('consume', url);
-  const publishConnection = connect('publish', options.rabbitmq.publishUrl ?? url);
-
-  const queueType: QueueType = options.rabbitmq.queueType ?? 'Classic';
-  const persistent = options.rabbitmq.persistentStatusMessages ?? true;
-  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, persistent });
-  // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
-  const relayPublisher = options.outbox ? createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 }) : undefined;
-  const outbox =
-    options.outbox && relayPublisher
-      ? createOutbox({ settings: options.outbox, channel: toMessageChannel(relayPublisher, publishConnection), toWire: relayPublisher.toWire, logger, persistent })
-      : undefined;
-  const sink = outbox ?? options.sink?.(publisher) ?? publisher;
+  const connection = connectAmqp({ role: 'consume', url, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
+  const publishConnection = connectAmqp({ role: 'publish', url: options.rabbitmq.publishUrl ?? url, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
+  const queueType: QueueType = options.rabbitmq.queueType ?? WorkerDefaults.rabbitMq.queueType;
+  const reporting = createReporting(options, { publishConnection, identity, queueType, logger });
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();
   const executor = createExecutor({
     jobs: options.jobs,
     middleware: defaultMiddleware({ retryMode: 'scheduled', registry, shutdownSignal: shutdown.signal, use: options.use ?? [] }),
-    sink,
+    sink: reporting.sink,
     logger,
     container: options.container,
     jobConfig: options.jobConfig,
-    jobHeartbeatMs: (options.jobHeartbeatIntervalSeconds ?? 60) * 1000,
+    jobHeartbeatMs: (options.jobHeartbeatIntervalSeconds ?? WorkerDefaults.heartbeat.jobHeartbeatIntervalSeconds) * 1000,
     instanceId: identity.instanceId,
     requeueOnShutdown: true,
   });
-  const jobs: ConsumedJob[] = options.jobs.map((definition) => {
-    const settings = executor.settings(definition.name);
-    const routingPattern = settings.routingPattern || toRoutingPattern(identity.workerId, definition.name);
-    return { definition, settings, routingPattern, queue: toJobQueueName(routingPattern) };
-  });
-  const consumerTimeoutMs = (options.consumerTimeoutSeconds ?? 1800) * 1000;
-  const overlong = jobs.filter((j) => j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs);
-  if (overlong.length > 0) {
-    logger.warn(`${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`);
-  }
+  const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
+  const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
+  warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger);
   const presence = createWorkerPresence({
     connection: publishConnection,
-    publisher,
+    publisher: reporting.publisher,
     identity,
     jobs,
     maxParallelJobs: options.maxParallelJobs ?? 2 * availableParallelism(),
-    heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? 30) * 1000,
+    heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? WorkerDefaults.heartbeat.intervalSeconds) * 1000,
     currentJobs: () => executor.running,
     logger,
     version: options.version ?? '0.1.0',
@@ -169,16 +136,17 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     publishConnection,
     executor,
     jobs,
-    publisher,
-    sink,
-    finished: options.finished ?? outbox?.finished ?? createFinishedOccurrences(),
+    publisher: reporting.publisher,
+    sink: reporting.sink,
+    finished: options.finished ?? reporting.outbox?.finished ?? createFinishedOccurrences(),
     logger,
     queueType,
     consumerTimeoutMs,
-    maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
+    maxMessageBytes: options.maxMessageBytes ?? WorkerDefaults.maxMessageBytes,
     onJobsChanged: () => presence.jobsChanged(),
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
+  const parts: WorkerParts = { identity, url, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown };
   let started = false;
   let closed: Promise<void> | undefined;
 
@@ -187,47 +155,90 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     executor,
     registry,
     connection,
-    outbox,
-    health: () => ({
-      rabbitmq: { consume: connection.ready, publish: publishConnection.ready },
-      consuming: source.consuming,
-      redis: redis?.health() ?? 'disabled',
-      outbox: outbox?.health() ?? 'disabled',
-      runningJobs: executor.running,
-      stopping: closed !== undefined,
-    }),
+    outbox: reporting.outbox,
+    health: () => toWorkerHealth(parts, executor.running, closed !== undefined),
     async start() {
       if (started) return;
       started = true;
-      logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(url)}`);
-      if (outbox) {
-        outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
-        outbox.start();
-      }
-      if (redis) await redis.start();
-      else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
-      source.start();
-      await source.ready();
-      await presence.start();
-      logger.info(`Worker ${identity.instanceId} consuming ${jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
+      await startWorker(parts);
     },
     close(opts = {}) {
-      closed ??= (async () => {
-        const graceMs = opts.graceMs ?? 30_000;
-        // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
-        const drained = source.close();
-        const timer = setTimeout(() => shutdown.abort(), graceMs);
-        await drained;
-        clearTimeout(timer);
-        await presence.stop();
-        await redis?.close();
-        await outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
-        // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
-        await Promise.all([publisher.close(), relayPublisher?.close()]);
-        await Promise.all([connection.close(), publishConnection.close()]);
-        logger.info(`Worker ${identity.instanceId} stopped`);
-      })();
+      closed ??= closeWorker(parts, opts);
       return closed;
     },
   };
+}
+
+/** What the worker's start and close work on. */
+interface WorkerParts {
+  readonly identity: { readonly workerId: string; readonly instanceId: string };
+  readonly url: string;
+  readonly logger: TechnicalLogger;
+  readonly connection: Connection;
+  readonly publishConnection: Connection;
+  readonly reporting: Reporting;
+  readonly source: AmqpSource;
+  readonly presence: WorkerPresence;
+  readonly redis: RedisCancellation | undefined;
+  readonly jobs: readonly ConsumedJob[];
+  readonly shutdown: AbortController;
+}
+
+function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Executor, workerId: string): ConsumedJob[] {
+  return definitions.map((definition) => {
+    const settings = executor.settings(definition.name);
+    const routingPattern = settings.routingPattern || toRoutingPattern(workerId, definition.name);
+    return { definition, settings, routingPattern, queue: toJobQueueName(routingPattern) };
+  });
+}
+
+function warnAboutOverlongJobs(jobs: readonly ConsumedJob[], consumerTimeoutMs: number, logger: TechnicalLogger): void {
+  const overlong = jobs.filter((j) => j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs);
+  if (overlong.length === 0) return;
+  logger.warn(
+    `${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`,
+  );
+}
+
+function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean): WorkerHealth {
+  return {
+    rabbitmq: { consume: p.connection.ready, publish: p.publishConnection.ready },
+    consuming: p.source.consuming,
+    redis: p.redis?.health() ?? 'disabled',
+    outbox: p.reporting.outbox?.health() ?? 'disabled',
+    runningJobs,
+    stopping,
+  };
+}
+
+async function startWorker(p: WorkerParts): Promise<void> {
+  const { identity, logger, reporting, source, redis, presence } = p;
+  logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(p.url)}`);
+  const { outbox } = reporting;
+  if (outbox) {
+    outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
+    outbox.start();
+  }
+  if (redis) await redis.start();
+  else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
+  source.start();
+  await source.ready();
+  await presence.start();
+  logger.info(`Worker ${identity.instanceId} consuming ${p.jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
+}
+
+async function closeWorker(p: WorkerParts, opts: { graceMs?: number; drainMs?: number }): Promise<void> {
+  const graceMs = opts.graceMs ?? WorkerDefaults.shutdownTimeoutSeconds * 1000;
+  // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
+  const drained = p.source.close();
+  const timer = setTimeout(() => p.shutdown.abort(), graceMs);
+  await drained;
+  clearTimeout(timer);
+  await p.presence.stop();
+  await p.redis?.close();
+  await p.reporting.outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
+  // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
+  await Promise.all([p.reporting.publisher.close(), p.reporting.relayPublisher?.close()]);
+  await Promise.all([p.connection.close(), p.publishConnection.close()]);
+  p.logger.info(`Worker ${p.identity.instanceId} stopped`);
 }

@@ -12,7 +12,8 @@ import {
   type Skipped,
   type Outcome,
 } from '../../lib/index.ts';
-import { captureLogger, createHarness, makeContext } from '../support/pipeline-harness.ts';
+import { captureLogger } from '../support/loggers.ts';
+import { createHarness, makeContext } from '../support/pipeline-harness.ts';
 
 const job = defineJob({ name: 'LoggedJob', run: () => undefined });
 

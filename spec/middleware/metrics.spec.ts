@@ -23,7 +23,9 @@ import {
 } from '../../lib/index.ts';
 import { createMetrics, type Metrics } from '../../lib/host/health/create-metrics.ts';
 import { metrics, UNKNOWN_JOB_LABEL } from '../../lib/middleware/metrics.ts';
-import { advance, captureLogger, dateClock, makeContext, makeEnvelope, track } from '../support/pipeline-harness.ts';
+import { makeEnvelope } from '../support/envelopes.ts';
+import { captureLogger } from '../support/loggers.ts';
+import { advance, dateClock, makeContext, track } from '../support/pipeline-harness.ts';
 
 /** The value of the sample `name{labels}` in an exposition, or undefined when there is no such line. */
 function valueOf(text: string, name: string, labels = ''): number | undefined {

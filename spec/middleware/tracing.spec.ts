@@ -21,7 +21,9 @@ import {
   type Middleware,
 } from '../../lib/index.ts';
 import { tracing, tracingWith, TracingAttributes } from '../../lib/middleware/tracing.ts';
-import { advance, captureLogger, dateClock, makeContext, makeEnvelope, track } from '../support/pipeline-harness.ts';
+import { makeEnvelope } from '../support/envelopes.ts';
+import { captureLogger } from '../support/loggers.ts';
+import { advance, dateClock, makeContext, track } from '../support/pipeline-harness.ts';
 
 // Without a context manager the API's context.with() is a no-op and no span is ever active.
 const contextManager = new AsyncLocalStorageContextManager().enable();

@@ -26,7 +26,7 @@ describe('static security checks of lib/', () => {
   // Each names a constant module, so no message or config value can choose what is loaded.
   it('loads modules with createRequire only in the allowed files, by constant names', () => {
     const requiring = sources.filter(({ text }) => /\bcreateRequire\b/.test(text)).map(({ file }) => file).sort();
-    assert.deepEqual(requiring, ['control/redis/create-redis-cancellation.ts', 'host/cli/load-module.ts', 'middleware/tracing.ts', 'outbox/create-outbox-store.ts', 'transports/amqp/int32-headers.ts']);
+    assert.deepEqual(requiring, ['control/redis/create-redis-cancellation.ts', 'host/cli/load-module.ts', 'middleware/tracing.ts', 'outbox/open-store-files.ts', 'transports/amqp/int32-headers.ts']);
     for (const file of requiring) {
       const text = sources.find((s) => s.file === file)!.text;
       const calls = [...text.matchAll(/(?:\brequire|createRequire\([^)]*\))(?:\.resolve)?\s*\(\s*([^)]*)\)/g)].map((m) => m[1]!.trim());
@@ -37,8 +37,8 @@ describe('static security checks of lib/', () => {
 
   it('starts processes only to probe the outbox store, with fixed arguments and no shell', () => {
     const spawning = sources.filter(({ text }) => /child_process/.test(text)).map(({ file }) => file);
-    assert.deepEqual(spawning, ['outbox/create-outbox-store.ts']);
-    const store = sources.find(({ file }) => file === 'outbox/create-outbox-store.ts')!.text;
+    assert.deepEqual(spawning, ['outbox/open-store-files.ts']);
+    const store = sources.find(({ file }) => file === 'outbox/open-store-files.ts')!.text;
     assert.doesNotMatch(store, /shell\s*:\s*true|\bexec\(|execSync\(/);
   });
 

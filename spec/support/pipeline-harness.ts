@@ -1,5 +1,5 @@
-// Shared harness for the pipeline and middleware specs: envelopes, capturing loggers, hand-built execution
-// contexts for compose(), an executor over a memory sink, and helpers that drive t.mock.timers.
+// Shared harness for the pipeline and middleware specs: hand-built execution contexts for compose(), an
+// executor over a memory sink, and helpers that drive t.mock.timers (loggers and envelopes: loggers.ts, envelopes.ts).
 import assert from 'node:assert/strict';
 import {
   createExecutor,
@@ -14,93 +14,12 @@ import {
   type JobAbortError,
   type Completion,
   type NotCompleted,
-  type LogData,
-  type LogLevel,
   type MemorySink,
   type Middleware,
   type Outcome,
-  type RuntimeLogger,
-  type TechnicalLogger,
 } from '../../lib/index.ts';
-
-/** One call made to a {@link CapturingLogger}. */
-export interface LoggedLine {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly args: readonly unknown[];
-}
-
-/** A technical logger that keeps every call, in order. */
-export interface CapturingLogger extends TechnicalLogger {
-  readonly lines: LoggedLine[];
-  /** The messages logged, optionally only those of one level. */
-  messages(level?: LoggedLine['level']): string[];
-}
-
-/** Creates a technical logger that records its calls instead of printing them. */
-export function captureLogger(): CapturingLogger {
-  const lines: LoggedLine[] = [];
-  const at = (level: LoggedLine['level']) => (message: string, ...args: unknown[]) => {
-    lines.push({ level, message, args });
-  };
-  return {
-    lines,
-    messages: (level) => lines.filter((l) => level === undefined || l.level === level).map((l) => l.message),
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-}
-
-/** One line written to a {@link CapturingRuntimeLog}. */
-export interface WrittenLine {
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly data: LogData | Error | null | undefined;
-  readonly category: string | undefined;
-}
-
-/** A user-facing runtime logger that keeps every line in memory. */
-export interface CapturingRuntimeLog extends RuntimeLogger {
-  readonly lines: WrittenLine[];
-}
-
-/** Creates an in-memory runtime logger; the level methods go through `write` without a category. */
-export function captureRuntimeLog(): CapturingRuntimeLog {
-  const lines: WrittenLine[] = [];
-  const write = (level: LogLevel, message: string, data?: LogData | Error | null, category?: string) => {
-    lines.push({ level, message, data, category });
-  };
-  return {
-    lines,
-    write,
-    debug: (m, d) => write('Debug', m, d),
-    info: (m, d) => write('Information', m, d),
-    warn: (m, d) => write('Warning', m, d),
-    error: (m, d) => write('Error', m, d),
-  };
-}
-
-let sequence = 0;
-
-/** Builds an envelope for `jobName` with a fresh occurrence id; `overrides` win. */
-export function makeEnvelope(jobName: string, overrides: Partial<JobEnvelope> = {}): JobEnvelope {
-  const n = String(++sequence).padStart(12, '0');
-  const occurrenceId = `00000000-0000-4000-8000-${n}`;
-  return {
-    jobId: `10000000-0000-4000-8000-${n}`,
-    jobName,
-    jobData: undefined,
-    occurrenceId,
-    correlationId: occurrenceId,
-    retryCount: 0,
-    redelivered: false,
-    version: 1,
-    headers: {},
-    ...overrides,
-  };
-}
+import { makeEnvelope } from './envelopes.ts';
+import { captureLogger, captureRuntimeLog, type CapturingLogger, type CapturingRuntimeLog } from './loggers.ts';
 
 /** A clock that reads `Date.now()` at call time, so it follows `t.mock.timers` when 'Date' is mocked. */
 export const dateClock: Clock = { now: () => Date.now() };

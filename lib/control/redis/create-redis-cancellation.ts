@@ -5,7 +5,10 @@ import { createRequire } from 'node:module';
 import type { createClient as CreateClient } from 'redis';
 import type { CancellationRegistry } from '../../core/ports.js';
 import type { TechnicalLogger } from '../../core/types.js';
-import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.js';
+import { parseCancellation, toRedisTarget, type RedisSettings, type RedisTarget } from './parse-cancellation.js';
+import { WorkerDefaults } from '../../core/defaults.js';
+import { errorMessage } from '../../core/error-message.js';
+import { retryDelay } from '../../core/retry-delay.js';
 
 // redis is loaded when the first subscriber is created, not when this module is imported: the
 // milvaion-worker/amqp entry re-exports cancellation, and a worker without Redis never needs the client.
@@ -14,7 +17,7 @@ const createClient: typeof CreateClient = ((...args: Parameters<typeof CreateCli
   (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient }).createClient(...args)) as typeof CreateClient;
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
-export const DEFAULT_CANCELLATION_CHANNEL = 'Milvaion:JobScheduler:cancellation_channel';
+export const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
 
 /** Redis as the worker sees it: `degraded` means cancellation is unavailable, not that the worker is down. */
 export interface RedisHealth {
@@ -42,30 +45,26 @@ export interface RedisCancellationOptions {
   readonly onCancel?: (occurrenceId: string) => void;
 }
 
+/** The message counts behind {@link RedisHealth}. */
+interface MessageCounts {
+  received: number;
+  ignored: number;
+  lastIgnoredLog: number;
+}
+
 /** Creates the listener; throws at once when the settings cannot make a Redis address. */
 export function createRedisCancellation(options: RedisCancellationOptions): RedisCancellation {
-  const { registry, logger } = options;
+  const { logger } = options;
   const target = toRedisTarget(options.settings);
   if (target.isErr()) throw new Error(target.error);
-  const { host, port, password, username, database, tls } = target.value;
+  const { host, port, database, tls } = target.value;
   const channel = options.settings.cancellationChannel || DEFAULT_CANCELLATION_CHANNEL;
   const where = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${database}`; // never the password
-  const common = { host, port, connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) };
-  const client = createClient({
-    socket: tls ? { ...common, tls: true as const, servername: host } : { ...common, tls: false as const },
-    ...(password === undefined ? {} : { password }),
-    ...(username === undefined ? {} : { username }),
-    database,
-    // A half-open connection (a cut network) is noticed within seconds, not at the next publish.
-    pingInterval: 5000,
-    disableClientInfo: true,
-  });
+  const client = newClient(target.value);
   let state: RedisHealth['state'] = 'connecting';
   let since = Date.now();
   let lastError: string | undefined;
-  let received = 0;
-  let ignored = 0;
-  let lastIgnoredLog = 0;
+  const counts: MessageCounts = { received: 0, ignored: 0, lastIgnoredLog: 0 };
   let closing = false;
 
   const setState = (next: RedisHealth['state']) => {
@@ -75,7 +74,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   };
 
   client.on('error', (error: unknown) => {
-    lastError = error instanceof Error ? error.message : String(error);
+    lastError = errorMessage(error);
     if (closing) return;
     // One line per outage, however many reconnect attempts it takes.
     if (state === 'connected' || state === 'connecting') {
@@ -88,26 +87,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
     setState('connected');
   });
 
-  const onMessage = (payload: string) => {
-    const parsed = parseCancellation(payload);
-    if (parsed.isErr()) {
-      ignored++;
-      // Garbage on the channel is logged, at most once a second, and never stops the listener.
-      if (Date.now() - lastIgnoredLog > 1000) {
-        lastIgnoredLog = Date.now();
-        logger.warn(`Ignored a message on ${channel}: ${parsed.error}`);
-      }
-      return;
-    }
-    received++;
-    const { occurrenceId, reason } = parsed.value;
-    if (registry.cancel(occurrenceId, reason)) {
-      logger.info(`Cancel for ${occurrenceId}: ${reason}`);
-      options.onCancel?.(occurrenceId);
-    } else {
-      logger.debug(`Cancel for ${occurrenceId} ignored: it does not run here`);
-    }
-  };
+  const onMessage = (payload: string) => onCancellation(options, channel, counts, payload);
 
   return {
     async start(timeoutMs = 5000) {
@@ -119,7 +99,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
           return true;
         })
         .catch((error: unknown) => {
-          if (!closing) logger.warn(`Redis cancellation could not start: ${error instanceof Error ? error.message : String(error)}`);
+          if (!closing) logger.warn(`Redis cancellation could not start: ${errorMessage(error)}`);
           return false;
         });
       let timer: NodeJS.Timeout | undefined;
@@ -128,7 +108,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
       if (!waited) logger.warn(`Redis ${where} not reachable yet; the worker runs and cancellation starts when Redis is back`);
       return waited;
     },
-    health: () => ({ state, since, lastError, cancellationsReceived: received, ignoredMessages: ignored }),
+    health: () => ({ state, since, lastError, cancellationsReceived: counts.received, ignoredMessages: counts.ignored }),
     async close() {
       closing = true;
       setState('closed');
@@ -139,4 +119,41 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
       }
     },
   };
+}
+
+/** The subscriber client of a target: reconnects with a capped backoff and pings to notice a cut network. */
+function newClient({ host, port, password, username, database, tls }: RedisTarget) {
+  const common = { host, port, connectTimeout: 5000, reconnectStrategy: (retries: number) => retryDelay(Math.min(retries, 10), 50, { maxDelayMs: 2000 }) };
+  return createClient({
+    socket: tls ? { ...common, tls: true as const, servername: host } : { ...common, tls: false as const },
+    ...(password === undefined ? {} : { password }),
+    ...(username === undefined ? {} : { username }),
+    database,
+    // A half-open connection (a cut network) is noticed within seconds, not at the next publish.
+    pingInterval: 5000,
+    disableClientInfo: true,
+  });
+}
+
+/** Handles one message of the channel: cancels the occurrence it names, or counts it as ignored. */
+function onCancellation(options: RedisCancellationOptions, channel: string, counts: MessageCounts, payload: string): void {
+  const { registry, logger } = options;
+  const parsed = parseCancellation(payload);
+  if (parsed.isErr()) {
+    counts.ignored++;
+    // Garbage on the channel is logged, at most once a second, and never stops the listener.
+    if (Date.now() - counts.lastIgnoredLog > 1000) {
+      counts.lastIgnoredLog = Date.now();
+      logger.warn(`Ignored a message on ${channel}: ${parsed.error}`);
+    }
+    return;
+  }
+  counts.received++;
+  const { occurrenceId, reason } = parsed.value;
+  if (registry.cancel(occurrenceId, reason)) {
+    logger.info(`Cancel for ${occurrenceId}: ${reason}`);
+    options.onCancel?.(occurrenceId);
+  } else {
+    logger.debug(`Cancel for ${occurrenceId} ignored: it does not run here`);
+  }
 }

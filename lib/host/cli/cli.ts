@@ -55,102 +55,120 @@ export async function main(argv: readonly string[], out: Out = { log: (l) => con
     out.log(HELP['main']!);
     return command === undefined ? ExitCode.usage : ExitCode.ok;
   }
-  let parsed;
+  let parsed: CommandLine;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        config: { type: 'string' },
-        env: { type: 'string' },
-        template: { type: 'string' },
-        from: { type: 'string' },
-        data: { type: 'string' },
-        'worker-id': { type: 'string' },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseCommandLine(rest);
   } catch (error) {
     out.error(`${(error as Error).message}\n\n${HELP[command] ?? HELP['main']!}`);
     return ExitCode.usage;
   }
-  const { values, positionals } = parsed;
   if (!(command in HELP) || command === 'main') {
     out.error(`Unknown command "${command}".\n\n${HELP['main']!}`);
     return ExitCode.usage;
   }
-  if (values.help) {
+  if (parsed.values.help) {
     out.log(HELP[command]!);
     return ExitCode.ok;
   }
-  const load = () => loadConfig({ configPath: values.config, environment: values.env, env: process.env, cwd: process.cwd() });
-
   switch (command) {
-    case 'init': {
-      const dir = positionals[0];
-      const template = values.template ?? 'console';
-      if (dir === undefined || (template !== 'console' && template !== 'api')) {
-        out.error(HELP['init']!);
-        return ExitCode.usage;
-      }
-      const created = initProject({ dir, template, from: values.from });
-      if (created.isErr()) {
-        out.error(created.error);
-        return ExitCode.failure;
-      }
-      out.log(`Created ${created.value.length} files in ${dir}. Next: cd ${dir} && npm install && npm test && npm start`);
-      return ExitCode.ok;
-    }
-    case 'dispatch': {
-      const jobName = positionals[0];
-      if (jobName === undefined) {
-        out.error(HELP['dispatch']!);
-        return ExitCode.usage;
-      }
-      const config = load();
-      if (config.isErr()) {
-        out.error(config.error.format());
-        return ExitCode.config;
-      }
-      let data: unknown;
-      try {
-        data = values.data === undefined ? undefined : JSON.parse(values.data);
-      } catch {
-        out.error('--data must be JSON');
-        return ExitCode.usage;
-      }
-      return dispatchJob({ config: config.value, jobName, data, workerId: values['worker-id'], timeoutSeconds: Number(values.timeout ?? 60), out });
-    }
+    case 'init':
+      return runInit(parsed, out);
+    case 'dispatch':
+      return runDispatch(parsed, out);
     case 'check':
-    case 'run': {
-      const config = load();
-      if (config.isErr()) {
-        out.error(config.error.format());
-        return ExitCode.config;
-      }
-      const modules = await discoverModules(positionals);
-      if (modules.isErr()) {
-        out.error(`Job modules:\n${modules.error.map((p) => `  - ${p}`).join('\n')}`);
-        return ExitCode.config;
-      }
-      const matched = matchJobsToConfig(config.value, modules.value.jobs);
-      if (matched.isErr()) {
-        out.error(`Configuration and jobs do not match:\n${matched.error.map((p) => `  - ${p}`).join('\n')}`);
-        return ExitCode.config;
-      }
-      if (command === 'check') {
-        out.log(describeConfig(config.value));
-        out.log(describeJobs(config.value, modules.value.jobs));
-        if (matched.value.unconfigured.length > 0) out.log(`\nNo JobConsumers entry (defineJob() defaults apply): ${matched.value.unconfigured.join(', ')}`);
-        out.log(`\nOK: ${modules.value.jobs.length} job(s) from ${modules.value.files.length} module(s).`);
-        return ExitCode.ok;
-      }
-      return runWorker(config.value, modules.value.jobs, modules.value.setups);
-    }
+    case 'run':
+      return runCheckOrRun(command, parsed, out);
     default:
       return ExitCode.usage;
   }
+}
+
+function parseCommandLine(args: string[]) {
+  return parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      env: { type: 'string' },
+      template: { type: 'string' },
+      from: { type: 'string' },
+      data: { type: 'string' },
+      'worker-id': { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type CommandLine = ReturnType<typeof parseCommandLine>;
+
+// Only the commands that need a configuration load one, so init works where no appsettings.json exists.
+function load({ values }: CommandLine) {
+  return loadConfig({ configPath: values.config, environment: values.env, env: process.env, cwd: process.cwd() });
+}
+
+function runInit({ values, positionals }: CommandLine, out: Out): number {
+  const dir = positionals[0];
+  const template = values.template ?? 'console';
+  if (dir === undefined || (template !== 'console' && template !== 'api')) {
+    out.error(HELP['init']!);
+    return ExitCode.usage;
+  }
+  const created = initProject({ dir, template, from: values.from });
+  if (created.isErr()) {
+    out.error(created.error);
+    return ExitCode.failure;
+  }
+  out.log(`Created ${created.value.length} files in ${dir}. Next: cd ${dir} && npm install && npm test && npm start`);
+  return ExitCode.ok;
+}
+
+async function runDispatch(parsed: CommandLine, out: Out): Promise<number> {
+  const { values, positionals } = parsed;
+  const jobName = positionals[0];
+  if (jobName === undefined) {
+    out.error(HELP['dispatch']!);
+    return ExitCode.usage;
+  }
+  const config = load(parsed);
+  if (config.isErr()) {
+    out.error(config.error.format());
+    return ExitCode.config;
+  }
+  let data: unknown;
+  try {
+    data = values.data === undefined ? undefined : JSON.parse(values.data);
+  } catch {
+    out.error('--data must be JSON');
+    return ExitCode.usage;
+  }
+  return dispatchJob({ config: config.value, jobName, data, workerId: values['worker-id'], timeoutSeconds: Number(values.timeout ?? 60), out });
+}
+
+async function runCheckOrRun(command: 'check' | 'run', parsed: CommandLine, out: Out): Promise<number> {
+  const config = load(parsed);
+  if (config.isErr()) {
+    out.error(config.error.format());
+    return ExitCode.config;
+  }
+  const modules = await discoverModules(parsed.positionals);
+  if (modules.isErr()) {
+    out.error(`Job modules:\n${modules.error.map((p) => `  - ${p}`).join('\n')}`);
+    return ExitCode.config;
+  }
+  const matched = matchJobsToConfig(config.value, modules.value.jobs);
+  if (matched.isErr()) {
+    out.error(`Configuration and jobs do not match:\n${matched.error.map((p) => `  - ${p}`).join('\n')}`);
+    return ExitCode.config;
+  }
+  if (command === 'check') {
+    out.log(describeConfig(config.value));
+    out.log(describeJobs(config.value, modules.value.jobs));
+    if (matched.value.unconfigured.length > 0) out.log(`\nNo JobConsumers entry (defineJob() defaults apply): ${matched.value.unconfigured.join(', ')}`);
+    out.log(`\nOK: ${modules.value.jobs.length} job(s) from ${modules.value.files.length} module(s).`);
+    return ExitCode.ok;
+  }
+  return runWorker(config.value, modules.value.jobs, modules.value.setups);
 }
 
 function describeJobs(config: WorkerConfig, jobs: Parameters<typeof groupJobsByWorker>[1]): string {

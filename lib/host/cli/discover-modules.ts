@@ -7,6 +7,7 @@ import type { AnyJobDefinition } from '../../core/types.js';
 import { isJobDefinition } from '../../define-job.js';
 import { isWorkerSetup, type WorkerSetup } from '../../define-setup.js';
 import { loadModule, TypeScriptLoaderMissingError } from './load-module.js';
+import { errorMessage } from '../../core/error-message.js';
 
 /** What the modules export. */
 export interface DiscoveredModules {
@@ -57,7 +58,7 @@ export async function discoverModules(targets: readonly string[], cwd = process.
       }
     } catch (error) {
       if (error instanceof TypeScriptLoaderMissingError) problems.push(error.message.replace(file, path.relative(cwd, file)));
-      else problems.push(`${path.relative(cwd, file)}: cannot be loaded: ${error instanceof Error ? error.message : String(error)}`);
+      else problems.push(`${path.relative(cwd, file)}: cannot be loaded: ${errorMessage(error)}`);
     }
   }
   const byName = new Map<string, AnyJobDefinition>();

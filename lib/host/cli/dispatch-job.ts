@@ -17,7 +17,7 @@ export async function dispatchJob(options: {
 }): Promise<number> {
   const { config, out } = options;
   const r = config.worker.rabbitMq;
-  const url = toAmqpUrl({ url: r.url, host: r.host, port: r.port, username: r.username, password: r.password, virtualHost: r.virtualHost, tls: r.ssl });
+  const url = toAmqpUrl(r);
   const scheduler = await createSchedulerClient({ url, purge: false });
   try {
     const workerId = options.workerId ?? config.worker.workerId;

@@ -7,7 +7,7 @@ import type { WorkerConfig } from './worker-config.js';
 export function describeConfig(config: WorkerConfig): string {
   const { worker, jobConsumers } = config;
   const { rabbitMq: rabbit, redis, heartbeat, offlineResilience: outbox, healthCheck: health } = worker;
-  const amqp = toAmqpUrl({ url: rabbit.url, host: rabbit.host, port: rabbit.port, username: rabbit.username, password: rabbit.password, virtualHost: rabbit.virtualHost, tls: rabbit.ssl });
+  const amqp = toAmqpUrl(rabbit);
   const probes = [
     health.enabled ? `files ${health.liveFilePath} and ${health.readyFilePath} every ${health.intervalSeconds} s` : undefined,
     health.httpPort === undefined ? undefined : `HTTP on ${health.httpHost}:${health.httpPort}`,

@@ -2,6 +2,7 @@
 // The result is one tree in the schema's PascalCase, plus the source (file or variable) of every value.
 import { toCanonicalPath } from './config-schema.js';
 import { isPlainObject, type ConfigEntry } from './to-config-entries.js';
+import { isForbiddenKey } from '../../core/is-forbidden-key.js';
 
 /** The merged tree, and the source of each value keyed by its canonical path (`Worker:RabbitMQ:Port`). */
 export interface MergedConfig {
@@ -9,7 +10,6 @@ export interface MergedConfig {
   readonly sources: ReadonlyMap<string, string>;
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Merges entries in order, a later entry replacing an earlier one with the same key (compared case-insensitively). */
 export function mergeConfigEntries(entries: readonly ConfigEntry[]): MergedConfig {
@@ -17,7 +17,7 @@ export function mergeConfigEntries(entries: readonly ConfigEntry[]): MergedConfi
   const spelling = new Map<string, string>();
   const merged = new Map<string, { path: string[]; value: unknown; source: string }>();
   for (const entry of entries) {
-    if (entry.path.some((segment) => FORBIDDEN_KEYS.has(segment))) continue;
+    if (entry.path.some((segment) => isForbiddenKey(segment))) continue;
     const lower = entry.path.map((segment) => segment.toLowerCase());
     const path = entry.path.map((segment, n) => {
       const prefix = lower.slice(0, n + 1).join(':');

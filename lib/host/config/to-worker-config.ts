@@ -1,5 +1,6 @@
 // Maps validated appsettings (PascalCase, unset keys absent) to the camelCase WorkerConfig with every default
-// filled in. The defaults are those of worker-config.ts, which follow the .NET code (protocol §4.8–§4.11).
+// filled in. The defaults are core/defaults.ts's WorkerDefaults, which follow the .NET code (protocol §4.8–§4.11).
+import { WorkerDefaults as D } from '../../core/defaults.js';
 import type { AppSettings } from './config-schema.js';
 import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
 
@@ -17,30 +18,30 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
   const heartbeat = w.Heartbeat ?? {};
   const outbox = w.OfflineResilience ?? {};
   const health = w.HealthCheck ?? {};
-  const ssl = rabbit.Ssl ?? false;
-  const connectionString = w.Redis ? (w.Redis.ConnectionString ?? 'localhost:6379').trim() : '';
+  const ssl = rabbit.Ssl ?? D.rabbitMq.ssl;
+  const connectionString = w.Redis ? (w.Redis.ConnectionString ?? D.redis.connectionString).trim() : '';
   const maxParallelJobs = w.MaxParallelJobs ?? Math.max(1, machine.parallelism) * 2;
   return {
     worker: {
       // The scheduler splits Redis keys on ':', so a host name's ':' (or blank) must not reach the WorkerId.
       workerId: w.WorkerId ?? (machine.hostname.replace(/[\s:]+/g, '-') || 'worker'),
       maxParallelJobs,
-      executionTimeoutSeconds: w.ExecutionTimeoutSeconds ?? 3600,
-      shutdownTimeoutSeconds: w.ShutdownTimeoutSeconds ?? 30,
-      maxMessageBytes: w.MaxMessageBytes ?? 4 * 1024 * 1024,
-      logLevel: w.LogLevel ?? 'info',
+      executionTimeoutSeconds: w.ExecutionTimeoutSeconds ?? D.executionTimeoutSeconds,
+      shutdownTimeoutSeconds: w.ShutdownTimeoutSeconds ?? D.shutdownTimeoutSeconds,
+      maxMessageBytes: w.MaxMessageBytes ?? D.maxMessageBytes,
+      logLevel: w.LogLevel ?? D.logLevel,
       rabbitMq: {
-        host: rabbit.Host ?? 'localhost',
+        host: rabbit.Host ?? D.rabbitMq.host,
         // TLS listens on 5671 by convention; a plain 5672 default with Ssl on would never connect.
-        port: rabbit.Port ?? (ssl ? 5671 : 5672),
-        username: rabbit.Username ?? 'guest',
-        password: rabbit.Password ?? 'guest',
-        virtualHost: rabbit.VirtualHost ?? '/',
+        port: rabbit.Port ?? (ssl ? D.rabbitMq.tlsPort : D.rabbitMq.port),
+        username: rabbit.Username ?? D.rabbitMq.username,
+        password: rabbit.Password ?? D.rabbitMq.password,
+        virtualHost: rabbit.VirtualHost ?? D.rabbitMq.virtualHost,
         url: rabbit.Url?.trim() || undefined,
         ssl,
-        queueType: rabbit.QueueType ?? 'Classic',
-        persistentStatusMessages: rabbit.PersistentStatusMessages ?? true,
-        consumerTimeoutSeconds: rabbit.ConsumerTimeoutSeconds ?? 1800,
+        queueType: rabbit.QueueType ?? D.rabbitMq.queueType,
+        persistentStatusMessages: rabbit.PersistentStatusMessages ?? D.rabbitMq.persistentStatusMessages,
+        consumerTimeoutSeconds: rabbit.ConsumerTimeoutSeconds ?? D.rabbitMq.consumerTimeoutSeconds,
       },
       redis:
         w.Redis === undefined || connectionString === ''
@@ -48,31 +49,31 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
           : {
               connectionString,
               password: w.Redis.Password || undefined,
-              database: w.Redis.Database ?? 0,
-              cancellationChannel: w.Redis.CancellationChannel ?? 'Milvaion:JobScheduler:cancellation_channel',
+              database: w.Redis.Database ?? D.redis.database,
+              cancellationChannel: w.Redis.CancellationChannel ?? D.redis.cancellationChannel,
             },
       heartbeat: {
-        enabled: heartbeat.Enabled ?? true,
-        intervalSeconds: heartbeat.IntervalSeconds ?? 30,
-        jobHeartbeatIntervalSeconds: heartbeat.JobHeartbeatIntervalSeconds ?? 60,
+        enabled: heartbeat.Enabled ?? D.heartbeat.enabled,
+        intervalSeconds: heartbeat.IntervalSeconds ?? D.heartbeat.intervalSeconds,
+        jobHeartbeatIntervalSeconds: heartbeat.JobHeartbeatIntervalSeconds ?? D.heartbeat.jobHeartbeatIntervalSeconds,
       },
       offlineResilience: {
-        enabled: outbox.Enabled ?? true,
-        localStoragePath: outbox.LocalStoragePath ?? './worker_data',
-        syncIntervalSeconds: outbox.SyncIntervalSeconds ?? 30,
-        maxSyncRetries: outbox.MaxSyncRetries ?? 3,
-        cleanupIntervalHours: outbox.CleanupIntervalHours ?? 1,
-        recordRetentionDays: outbox.RecordRetentionDays ?? 1,
-        maxPendingEntries: outbox.MaxPendingEntries ?? 100_000,
-        maxPendingAgeSeconds: outbox.MaxPendingAgeSeconds ?? 3600,
-        coalesceStatuses: outbox.CoalesceStatuses ?? true,
+        enabled: outbox.Enabled ?? D.offlineResilience.enabled,
+        localStoragePath: outbox.LocalStoragePath ?? D.offlineResilience.localStoragePath,
+        syncIntervalSeconds: outbox.SyncIntervalSeconds ?? D.offlineResilience.syncIntervalSeconds,
+        maxSyncRetries: outbox.MaxSyncRetries ?? D.offlineResilience.maxSyncRetries,
+        cleanupIntervalHours: outbox.CleanupIntervalHours ?? D.offlineResilience.cleanupIntervalHours,
+        recordRetentionDays: outbox.RecordRetentionDays ?? D.offlineResilience.recordRetentionDays,
+        maxPendingEntries: outbox.MaxPendingEntries ?? D.offlineResilience.maxPendingEntries,
+        maxPendingAgeSeconds: outbox.MaxPendingAgeSeconds ?? D.offlineResilience.maxPendingAgeSeconds,
+        coalesceStatuses: outbox.CoalesceStatuses ?? D.offlineResilience.coalesceStatuses,
       },
       healthCheck: {
-        enabled: health.Enabled ?? false,
-        liveFilePath: health.LiveFilePath ?? '/tmp/live',
-        readyFilePath: health.ReadyFilePath ?? '/tmp/ready',
-        intervalSeconds: health.IntervalSeconds ?? 30,
-        httpHost: health.HttpHost ?? '127.0.0.1',
+        enabled: health.Enabled ?? D.healthCheck.enabled,
+        liveFilePath: health.LiveFilePath ?? D.healthCheck.liveFilePath,
+        readyFilePath: health.ReadyFilePath ?? D.healthCheck.readyFilePath,
+        intervalSeconds: health.IntervalSeconds ?? D.healthCheck.intervalSeconds,
+        httpHost: health.HttpHost ?? D.healthCheck.httpHost,
         httpPort: health.HttpPort,
       },
     },

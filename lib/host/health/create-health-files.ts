@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { TechnicalLogger } from '../../core/types.js';
 import type { HealthReport } from './to-health-report.js';
+import { errorMessage } from '../../core/error-message.js';
 
 /** Options of {@link createHealthFiles}; the right defaults are /tmp/live and /tmp/ready (the .NET ones are swapped). */
 export interface HealthFilesOptions {
@@ -44,7 +45,7 @@ export function createHealthFiles(options: HealthFilesOptions): HealthFiles {
       if (failing.get(path)) logger.info(`Health file ${path}: ${action} works again`);
       failing.set(path, false);
     } catch (error) {
-      if (!failing.get(path)) logger.error(`Health file ${path}: cannot ${action} it (${error instanceof Error ? error.message : String(error)}); probes may see a stale state`);
+      if (!failing.get(path)) logger.error(`Health file ${path}: cannot ${action} it (${errorMessage(error)}); probes may see a stale state`);
       failing.set(path, true);
     }
   };
@@ -70,7 +71,7 @@ export function createHealthFiles(options: HealthFilesOptions): HealthFiles {
       return { live, ready };
     } catch (error) {
       // A report that throws counts as neither live nor ready: the files go away.
-      if (!reportFailing) logger.error(`Health report failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!reportFailing) logger.error(`Health report failed: ${errorMessage(error)}`);
       reportFailing = true;
       return { live: false, ready: false };
     }

@@ -1,10 +1,11 @@
 // createHealthServer(): the HTTP probes of the .NET API-worker template (/health, /health/live, /health/ready,
 // /health/startup) plus Prometheus /metrics, on node:http. It answers from the report and metrics callbacks
 // only: nothing from the request is ever echoed, and timeouts keep a slow client from holding a socket.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TechnicalLogger } from '../../core/types.js';
 import type { HealthReport } from './to-health-report.js';
+import { errorMessage } from '../../core/error-message.js';
 
 /** Options of {@link createHealthServer}. */
 export interface HealthServerOptions {
@@ -44,22 +45,46 @@ function toTimeSpan(ms: number): string {
 
 /** Creates the health and metrics HTTP server (not yet listening). */
 export function createHealthServer(options: HealthServerOptions): HealthServer {
-  const { logger } = options;
-  let failing = false;
+  const server = createProbeServer(createRequestHandler(toRoutes(options), options.logger));
+  let closing: Promise<void> | undefined;
 
-  const send = (res: ServerResponse, status: number, type: string | undefined, body: string) => {
-    res.statusCode = status;
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (type !== undefined) res.setHeader('Content-Type', type);
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body); // node:http drops the body of a HEAD response itself
+  return {
+    start() {
+      return listen(server, options);
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
   };
-  const sendJson = (res: ServerResponse, status: number, body: unknown) => send(res, status, JSON_TYPE, JSON.stringify(body));
-  const stamp = () => ({ timestamp: new Date().toISOString(), uptime: toTimeSpan(process.uptime() * 1000) });
+}
 
-  // Each endpoint builds its body field by field, so nothing outside the documented shape can leak out.
-  const routes: Readonly<Record<string, (res: ServerResponse) => void>> = {
+type Route = (res: ServerResponse) => void;
+
+function send(res: ServerResponse, status: number, type: string | undefined, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (type !== undefined) res.setHeader('Content-Type', type);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body); // node:http drops the body of a HEAD response itself
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  send(res, status, JSON_TYPE, JSON.stringify(body));
+}
+
+function stamp(): { timestamp: string; uptime: string } {
+  return { timestamp: new Date().toISOString(), uptime: toTimeSpan(process.uptime() * 1000) };
+}
+
+// Each endpoint builds its body field by field, so nothing outside the documented shape can leak out.
+function toRoutes(options: HealthServerOptions): Readonly<Record<string, Route>> {
+  return {
     '/health': (res) => send(res, 200, TEXT_TYPE, 'Ok'),
     '/health/live': (res) => {
       const { live } = options.report();
@@ -86,8 +111,11 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
     },
     '/metrics': (res) => send(res, 200, PROMETHEUS_TYPE, options.metrics()),
   };
+}
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+function createRequestHandler(routes: Readonly<Record<string, Route>>, logger: TechnicalLogger): (req: IncomingMessage, res: ServerResponse) => void {
+  let failing = false;
+  return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route === undefined) return send(res, 404, undefined, '');
@@ -101,13 +129,15 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
       failing = false;
     } catch (error) {
       // One line per streak of failures: a probe every few seconds must not flood the log.
-      if (!failing) logger.error(`Health endpoint ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!failing) logger.error(`Health endpoint ${path} failed: ${errorMessage(error)}`);
       failing = true;
       if (!res.headersSent) send(res, 500, undefined, '');
       else res.destroy();
     }
   };
+}
 
+function createProbeServer(handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
   // connectionsCheckingInterval: how often node enforces headersTimeout/requestTimeout (default 30 s).
   const server = createServer({ maxHeaderSize: 8 * 1024, connectionsCheckingInterval: 1_000 }, handle);
   // A probe is one short GET: bound how long a client may take to send headers, the request and idle time.
@@ -118,29 +148,20 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
   server.maxRequestsPerSocket = 100;
   server.setTimeout(15_000, (socket) => socket.destroy());
   // No 'clientError' listener: node's own answers malformed requests with 400, 408 or 431 and closes the socket.
-  let closing: Promise<void> | undefined;
+  return server;
+}
 
-  return {
-    start() {
-      return new Promise((resolve, reject) => {
-        const onError = (error: Error) => reject(new Error(`Health server cannot listen on ${options.host}:${options.port}: ${error.message}`));
-        server.once('error', onError);
-        server.listen(options.port, options.host, () => {
-          server.off('error', onError);
-          server.on('error', (error) => logger.error(`Health server: ${error.message}`));
-          const { port } = server.address() as AddressInfo;
-          logger.info(`Health probes and metrics on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`);
-          resolve({ port });
-        });
-      });
-    },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+function listen(server: Server, options: HealthServerOptions): Promise<{ port: number }> {
+  const { logger } = options;
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(new Error(`Health server cannot listen on ${options.host}:${options.port}: ${error.message}`));
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      server.on('error', (error) => logger.error(`Health server: ${error.message}`));
+      const { port } = server.address() as AddressInfo;
+      logger.info(`Health probes and metrics on http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`);
+      resolve({ port });
+    });
+  });
 }

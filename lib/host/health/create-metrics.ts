@@ -83,39 +83,11 @@ function header(out: string[], f: { name: string; help: string; type: string }):
 
 /** Creates an empty metrics registry with the worker's metric families. */
 export function createMetrics(): Metrics {
-  const jobsTotal = family('milvaion_worker_jobs_total', 'Executions that left the pipeline, by job and outcome.', 'counter');
-  const duration = { name: 'milvaion_worker_job_duration_seconds', help: 'How long executions took, in-process retries included.', type: 'histogram' };
-  const durationSeries = new Map<string, HistogramSeries>();
-  const running = family('milvaion_worker_jobs_running', 'Executions in progress.', 'gauge');
-  const outboxPending = family('milvaion_worker_outbox_pending', 'Outbox entries not yet confirmed by RabbitMQ (all workers).', 'gauge');
-  const outboxAge = family('milvaion_worker_outbox_oldest_age_seconds', 'Age of the oldest pending outbox entry.', 'gauge');
-  const connected = family('milvaion_worker_rabbitmq_connected', '1 when that RabbitMQ connection is up in every worker, else 0.', 'gauge');
-  const redisState = family('milvaion_worker_redis_state', 'Workers whose Redis cancellation listener is in that state (1 for the current state with one worker).', 'gauge');
-  const up = family('milvaion_worker_up', '1 while the process can do its job (the liveness probe), else 0.', 'gauge');
-  const scalars = [running, outboxPending, outboxAge, connected, redisState, up];
-  const runningSample = sample(running);
-  sample(up).value = 1;
-
+  const families = createFamilies();
+  const runningSample = sample(families.running);
+  sample(families.up).value = 1;
   // Per job, every series it can touch, created once: recording a job is a map lookup and a few additions.
-  const outcomeIndex = Object.fromEntries(OUTCOME_LABELS.map((o, i) => [o, i])) as Record<OutcomeLabel, number>;
-  const perJob = new Map<string, { outcomes: Sample[]; duration: HistogramSeries }>();
-  const seriesOf = (job: string) => {
-    let series = perJob.get(job);
-    if (series === undefined) {
-      const jobPair = ['job', job] as const;
-      const histogram: HistogramSeries = {
-        bucketLabels: [...DURATION_BUCKETS.map(String), '+Inf'].map((le) => labelSet([jobPair, ['le', le]])),
-        labels: labelSet([jobPair]),
-        counts: new Array<number>(DURATION_BUCKETS.length + 1).fill(0),
-        sum: 0,
-        count: 0,
-      };
-      durationSeries.set(histogram.labels, histogram);
-      series = { outcomes: OUTCOME_LABELS.map((o) => sample(jobsTotal, [jobPair, ['outcome', o]])), duration: histogram };
-      perJob.set(job, series);
-    }
-    return series;
-  };
+  const perJob = new Map<string, JobSeries>();
 
   const registry: Metrics = {
     jobStarted() {
@@ -126,54 +98,118 @@ export function createMetrics(): Metrics {
     },
     jobFinished(job, outcome, seconds) {
       runningSample.value--;
-      const series = seriesOf(job);
-      series.outcomes[outcomeIndex[outcome]]!.value++;
-      const h = series.duration;
-      let i = 0;
-      while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
-      h.counts[i]!++;
-      h.sum += Math.max(0, seconds);
-      h.count++;
+      recordFinished(seriesOf(families, perJob, job), outcome, seconds);
     },
     middleware: () => metrics({ registry }),
     observeHealth(health) {
-      sample(up).value = toHealthReport(health, Date.now(), undefined).live ? 1 : 0;
-      const outboxes = health.flatMap((w) => (w.outbox === 'disabled' ? [] : [w.outbox]));
-      // A disabled outbox has no samples at all rather than a misleading 0.
-      outboxPending.samples.clear();
-      outboxAge.samples.clear();
-      if (outboxes.length > 0) {
-        sample(outboxPending).value = outboxes.reduce((n, o) => n + o.pending, 0);
-        sample(outboxAge).value = Math.max(...outboxes.map((o) => o.oldestAgeMs)) / 1000;
-      }
-      connected.samples.clear();
-      if (health.length > 0) {
-        sample(connected, [['connection', 'consume']]).value = health.every((w) => w.rabbitmq.consume) ? 1 : 0;
-        sample(connected, [['connection', 'publish']]).value = health.every((w) => w.rabbitmq.publish) ? 1 : 0;
-      }
-      for (const state of REDIS_STATES) {
-        sample(redisState, [['state', state]]).value = health.filter((w) => (w.redis === 'disabled' ? 'disabled' : w.redis.state) === state).length;
-      }
+      setHealthGauges(families, health);
     },
     render() {
-      const out: string[] = [];
-      header(out, jobsTotal);
-      for (const s of jobsTotal.samples.values()) out.push(`${jobsTotal.name}${s.labels} ${formatValue(s.value)}`);
-      header(out, duration);
-      for (const h of durationSeries.values()) {
-        let cumulative = 0;
-        h.counts.forEach((count, i) => {
-          cumulative += count;
-          out.push(`${duration.name}_bucket${h.bucketLabels[i]} ${cumulative}`);
-        });
-        out.push(`${duration.name}_sum${h.labels} ${formatValue(h.sum)}`, `${duration.name}_count${h.labels} ${h.count}`);
-      }
-      for (const f of scalars) {
-        header(out, f);
-        for (const s of f.samples.values()) out.push(`${f.name}${s.labels} ${formatValue(s.value)}`);
-      }
-      return `${out.join('\n')}\n`;
+      return render(families);
     },
   };
   return registry;
+}
+
+const DURATION = { name: 'milvaion_worker_job_duration_seconds', help: 'How long executions took, in-process retries included.', type: 'histogram' } as const;
+const OUTCOME_INDEX = Object.fromEntries(OUTCOME_LABELS.map((o, i) => [o, i])) as Record<OutcomeLabel, number>;
+
+/** The registry's state: every family, and the gauges in the order they are rendered after the histogram. */
+interface Families {
+  readonly jobsTotal: Family;
+  readonly durationSeries: Map<string, HistogramSeries>;
+  readonly running: Family;
+  readonly outboxPending: Family;
+  readonly outboxAge: Family;
+  readonly connected: Family;
+  readonly redisState: Family;
+  readonly up: Family;
+  readonly scalars: readonly Family[];
+}
+
+/** The series one job writes to: a jobs_total sample per outcome (in OUTCOME_LABELS order) and its histogram. */
+interface JobSeries {
+  readonly outcomes: Sample[];
+  readonly duration: HistogramSeries;
+}
+
+function createFamilies(): Families {
+  const jobsTotal = family('milvaion_worker_jobs_total', 'Executions that left the pipeline, by job and outcome.', 'counter');
+  const running = family('milvaion_worker_jobs_running', 'Executions in progress.', 'gauge');
+  const outboxPending = family('milvaion_worker_outbox_pending', 'Outbox entries not yet confirmed by RabbitMQ (all workers).', 'gauge');
+  const outboxAge = family('milvaion_worker_outbox_oldest_age_seconds', 'Age of the oldest pending outbox entry.', 'gauge');
+  const connected = family('milvaion_worker_rabbitmq_connected', '1 when that RabbitMQ connection is up in every worker, else 0.', 'gauge');
+  const redisState = family('milvaion_worker_redis_state', 'Workers whose Redis cancellation listener is in that state (1 for the current state with one worker).', 'gauge');
+  const up = family('milvaion_worker_up', '1 while the process can do its job (the liveness probe), else 0.', 'gauge');
+  const scalars = [running, outboxPending, outboxAge, connected, redisState, up];
+  return { jobsTotal, durationSeries: new Map(), running, outboxPending, outboxAge, connected, redisState, up, scalars };
+}
+
+/** The series of `job`, created (and registered for rendering) on its first execution. */
+function seriesOf(families: Families, perJob: Map<string, JobSeries>, job: string): JobSeries {
+  let series = perJob.get(job);
+  if (series === undefined) {
+    const jobPair = ['job', job] as const;
+    const histogram: HistogramSeries = {
+      bucketLabels: [...DURATION_BUCKETS.map(String), '+Inf'].map((le) => labelSet([jobPair, ['le', le]])),
+      labels: labelSet([jobPair]),
+      counts: new Array<number>(DURATION_BUCKETS.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+    };
+    families.durationSeries.set(histogram.labels, histogram);
+    series = { outcomes: OUTCOME_LABELS.map((o) => sample(families.jobsTotal, [jobPair, ['outcome', o]])), duration: histogram };
+    perJob.set(job, series);
+  }
+  return series;
+}
+
+function recordFinished(series: JobSeries, outcome: OutcomeLabel, seconds: number): void {
+  series.outcomes[OUTCOME_INDEX[outcome]]!.value++;
+  const h = series.duration;
+  let i = 0;
+  while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+  h.counts[i]!++;
+  h.sum += Math.max(0, seconds);
+  h.count++;
+}
+
+function setHealthGauges(f: Families, health: readonly WorkerHealth[]): void {
+  sample(f.up).value = toHealthReport(health, Date.now(), undefined).live ? 1 : 0;
+  const outboxes = health.flatMap((w) => (w.outbox === 'disabled' ? [] : [w.outbox]));
+  // A disabled outbox has no samples at all rather than a misleading 0.
+  f.outboxPending.samples.clear();
+  f.outboxAge.samples.clear();
+  if (outboxes.length > 0) {
+    sample(f.outboxPending).value = outboxes.reduce((n, o) => n + o.pending, 0);
+    sample(f.outboxAge).value = Math.max(...outboxes.map((o) => o.oldestAgeMs)) / 1000;
+  }
+  f.connected.samples.clear();
+  if (health.length > 0) {
+    sample(f.connected, [['connection', 'consume']]).value = health.every((w) => w.rabbitmq.consume) ? 1 : 0;
+    sample(f.connected, [['connection', 'publish']]).value = health.every((w) => w.rabbitmq.publish) ? 1 : 0;
+  }
+  for (const state of REDIS_STATES) {
+    sample(f.redisState, [['state', state]]).value = health.filter((w) => (w.redis === 'disabled' ? 'disabled' : w.redis.state) === state).length;
+  }
+}
+
+function render(f: Families): string {
+  const out: string[] = [];
+  header(out, f.jobsTotal);
+  for (const s of f.jobsTotal.samples.values()) out.push(`${f.jobsTotal.name}${s.labels} ${formatValue(s.value)}`);
+  header(out, DURATION);
+  for (const h of f.durationSeries.values()) {
+    let cumulative = 0;
+    h.counts.forEach((count, i) => {
+      cumulative += count;
+      out.push(`${DURATION.name}_bucket${h.bucketLabels[i]} ${cumulative}`);
+    });
+    out.push(`${DURATION.name}_sum${h.labels} ${formatValue(h.sum)}`, `${DURATION.name}_count${h.labels} ${h.count}`);
+  }
+  for (const gauge of f.scalars) {
+    header(out, gauge);
+    for (const s of gauge.samples.values()) out.push(`${gauge.name}${s.labels} ${formatValue(s.value)}`);
+  }
+  return `${out.join('\n')}\n`;
 }

@@ -6,6 +6,7 @@ import type { TechnicalLogger } from '../../core/types.js';
 import { installInt32Headers } from './int32-headers.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.js';
+import { WorkerDefaults } from '../../core/defaults.js';
 
 /** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */
 export type QueueType = 'Classic' | 'Quorum';
@@ -67,7 +68,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
   const publisher = options.connection.createPublisher({
     confirm: true,
     maxAttempts: options.maxAttempts ?? 3,
-    ...publisherTopology(options.queueType ?? 'Classic'),
+    ...publisherTopology(options.queueType ?? WorkerDefaults.rabbitMq.queueType),
   });
   publisher.on('retry', (error: unknown) => logger.warn('Publish failed, retrying after reconnect', error));
 

@@ -8,11 +8,13 @@ import type { FinishedOccurrences, Sink } from '../../core/ports.js';
 import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
 import type { Outcome } from '../../core/outcome.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
+import { createHeldDeliveries, type HeldDeliveries } from './create-held-deliveries.js';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { createRepublisher } from './create-republisher.js';
 import { toAmqpAction } from './to-milvaion-messages.js';
 import type { RegisteredJob } from './to-presence-messages.js';
+import { WorkerDefaults } from '../../core/defaults.js';
 
 /** One consumed job type. */
 export interface ConsumedJob extends RegisteredJob {
@@ -80,79 +82,29 @@ function messageSize(body: unknown): number {
   return 0;
 }
 
+/** What handling a delivery needs; built once by {@link createAmqpSource}. */
+interface Handling {
+  readonly options: AmqpSourceOptions;
+  readonly maxMessageBytes: number;
+  readonly inProgress: Map<string, Promise<Disposition>>;
+  readonly held: HeldDeliveries;
+  readonly republisher: ReturnType<typeof createRepublisher>;
+}
+
 /** Creates the source; consumers start with `start()`. */
 export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
-  const { connection, publishConnection, executor, publisher, finished, logger } = options;
-  const queueType = options.queueType ?? 'Classic';
-  const consumerTimeoutMs = options.consumerTimeoutMs ?? 30 * 60_000;
-  const maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
+  const { connection, publishConnection, publisher, logger } = options;
+  const queueType = options.queueType ?? WorkerDefaults.rabbitMq.queueType;
   const consumers: JobConsumer[] = [];
-  // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
-  const inProgress = new Map<string, Promise<Disposition>>();
-  const held = new Map<AsyncMessage, { since: number; label: string; warned: boolean }>();
-  const { deadLetterRaw, retryLater, deadLetterJob } = createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType });
-  let watchdog: NodeJS.Timeout | undefined;
-
-  async function handle(job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
-    const size = messageSize(msg.body);
-    if (size > maxMessageBytes) return deadLetterRaw(msg, `Invalid job message: ${size} bytes, above the limit of ${maxMessageBytes} (MaxMessageBytes)`);
-    const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
-    if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
-    const envelope = parsed.value;
-    if (finished.has(envelope.occurrenceId)) {
-      logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
-      return 'ack';
-    }
-    const current = inProgress.get(envelope.occurrenceId);
-    if (current !== undefined) {
-      // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
-      logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
-      return current;
-    }
-    const handling = execute(job, msg, envelope);
-    inProgress.set(envelope.occurrenceId, handling);
-    try {
-      return await handling;
-    } finally {
-      inProgress.delete(envelope.occurrenceId);
-    }
-  }
-
-  async function execute(job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Disposition> {
-    held.set(msg, { since: Date.now(), label: `${envelope.jobName} ${envelope.occurrenceId}`, warned: false });
-    options.onJobsChanged?.();
-    let outcome: Outcome;
-    try {
-      outcome = await executor.execute(envelope);
-    } catch (error) {
-      // The final status could not be handed to the sink: do not ack; the broker redelivers.
-      logger.error(`The status of ${envelope.jobName} ${envelope.occurrenceId} could not be recorded; requeueing the delivery`, error);
-      return 'requeue';
-    } finally {
-      held.delete(msg);
-      options.onJobsChanged?.();
-    }
-    const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
-    // An occurrence counts as finished here only once everything its delivery owes is done: a crash
-    // before the dead letter is confirmed must lead to a redelivery that publishes it, not to "already finished".
-    switch (action.kind) {
-      case 'ack':
-        finished.add(envelope.occurrenceId);
-        return 'ack';
-      case 'requeue':
-        logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
-        return 'requeue';
-      case 'retry':
-        return retryLater(job.queue, job.settings.maxRetries, envelope, action);
-      case 'dead-letter': {
-        const disposition = await deadLetterJob(envelope, action);
-        if (disposition === 'ack') finished.add(envelope.occurrenceId);
-        return disposition;
-      }
-      default:
-        return action satisfies never;
-    }
-  }
+  const held = createHeldDeliveries({ consumerTimeoutMs: options.consumerTimeoutMs ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds * 1000, logger });
+  const handling: Handling = {
+    options,
+    maxMessageBytes: options.maxMessageBytes ?? WorkerDefaults.maxMessageBytes,
+    // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
+    inProgress: new Map(),
+    held,
+    republisher: createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType }),
+  };
 
   return {
     start() {
@@ -164,27 +116,16 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
           bindings: [{ exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern }],
           concurrency: job.settings.maxParallelJobs,
-          handler: (msg) => handle(job, msg),
+          handler: (msg) => handle(handling, job, msg),
           logger,
         });
         consumer.start();
         consumers.push(consumer);
       }
-      // A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so
-      // before it happens, so an operator can raise the broker's timeout or shorten the job's.
-      watchdog = setInterval(() => {
-        const now = Date.now();
-        for (const entry of held.values()) {
-          if (!entry.warned && now - entry.since > consumerTimeoutMs * 0.8) {
-            entry.warned = true;
-            logger.warn(`${entry.label} has held its delivery for ${Math.round((now - entry.since) / 60_000)} min; RabbitMQ's consumer_timeout (${Math.round(consumerTimeoutMs / 60_000)} min) will close the channel and redeliver it`);
-          }
-        }
-      }, Math.min(60_000, consumerTimeoutMs / 10));
-      watchdog.unref();
+      held.start();
     },
     async close() {
-      clearInterval(watchdog);
+      held.close();
       await Promise.all(consumers.map((c) => c.close()));
     },
     get inFlight() {
@@ -203,4 +144,73 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
       for (const c of consumers) c.resume();
     },
   };
+}
+
+/** Checks a delivery (size, format, finished, already running here), then runs it once. */
+async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
+  const { options, maxMessageBytes, inProgress } = handling;
+  const { deadLetterRaw } = handling.republisher;
+  const { finished, logger } = options;
+  const size = messageSize(msg.body);
+  if (size > maxMessageBytes) return deadLetterRaw(msg, `Invalid job message: ${size} bytes, above the limit of ${maxMessageBytes} (MaxMessageBytes)`);
+  const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
+  if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
+  const envelope = parsed.value;
+  if (finished.has(envelope.occurrenceId)) {
+    logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
+    return 'ack';
+  }
+  const current = inProgress.get(envelope.occurrenceId);
+  if (current !== undefined) {
+    // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
+    logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
+    return current;
+  }
+  const running = execute(handling, job, msg, envelope);
+  inProgress.set(envelope.occurrenceId, running);
+  try {
+    return await running;
+  } finally {
+    inProgress.delete(envelope.occurrenceId);
+  }
+}
+
+/** Runs an occurrence, then does what its outcome asks of the delivery (ack, requeue, retry, dead-letter). */
+async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Disposition> {
+  const { options, held } = handling;
+  const { retryLater, deadLetterJob } = handling.republisher;
+  const { executor, finished, logger } = options;
+  held.hold(msg, `${envelope.jobName} ${envelope.occurrenceId}`);
+  options.onJobsChanged?.();
+  let outcome: Outcome;
+  try {
+    outcome = await executor.execute(envelope);
+  } catch (error) {
+    // The final status could not be handed to the sink: do not ack; the broker redelivers.
+    logger.error(`The status of ${envelope.jobName} ${envelope.occurrenceId} could not be recorded; requeueing the delivery`, error);
+    return 'requeue';
+  } finally {
+    held.release(msg);
+    options.onJobsChanged?.();
+  }
+  const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
+  // An occurrence counts as finished here only once everything its delivery owes is done: a crash
+  // before the dead letter is confirmed must lead to a redelivery that publishes it, not to "already finished".
+  switch (action.kind) {
+    case 'ack':
+      finished.add(envelope.occurrenceId);
+      return 'ack';
+    case 'requeue':
+      logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
+      return 'requeue';
+    case 'retry':
+      return retryLater(job.queue, job.settings.maxRetries, envelope, action);
+    case 'dead-letter': {
+      const disposition = await deadLetterJob(envelope, action);
+      if (disposition === 'ack') finished.add(envelope.occurrenceId);
+      return disposition;
+    }
+    default:
+      return action satisfies never;
+  }
 }

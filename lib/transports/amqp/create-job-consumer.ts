@@ -4,6 +4,9 @@
 // channel that delivered; when that channel is gone, the ack is skipped and the broker redelivers.
 import type { AsyncMessage, Channel, Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../core/types.js';
+import { createDeliveryPool, type DeliveryPool } from './create-delivery-pool.js';
+import { errorMessage } from '../../core/error-message.js';
+import { retryDelay } from '../../core/retry-delay.js';
 
 /** What to do with a delivery once handled. */
 export type Disposition = 'ack' | 'drop' | 'requeue';
@@ -36,149 +39,136 @@ export interface JobConsumer {
   readonly ready: Promise<void>;
 }
 
-interface Delivery {
-  readonly channel: Channel;
-  readonly message: AsyncMessage;
+/** What the subscription functions below share with the consumer's methods. */
+interface ConsumerState {
+  readonly options: JobConsumerOptions;
+  readonly limit: number;
+  readonly pool: DeliveryPool;
+  channel: Channel | undefined;
+  consumerTag: string | undefined;
+  closing: boolean;
+  paused: boolean;
+  failures: number;
+  ready: Promise<void>;
+  markReady: () => void;
+}
+
+/** A fresh `ready` promise and the function that resolves it. */
+function readyLatch(): Pick<ConsumerState, 'ready' | 'markReady'> {
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  return { ready, markReady };
 }
 
 /** Creates a consumer; it subscribes on `start()` and re-subscribes after every reconnect by itself. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
-  const { connection, queue, logger } = options;
+  const { queue, logger } = options;
   const limit = Math.max(1, options.concurrency);
-  const waiting: Delivery[] = [];
-  const running = new Set<Promise<void>>();
-  const warnedChannels = new WeakSet<Channel>();
-  let channel: Channel | undefined;
-  let consumerTag: string | undefined;
-  let closing = false;
-  let paused = false;
-  let failures = 0;
-  let markReady!: () => void;
-  let ready = new Promise<void>((resolve) => (markReady = resolve));
-
-  async function subscribe(): Promise<void> {
-    while (!closing && !paused) {
-      try {
-        const ch = await connection.acquire({ emitErrorsFromChannel: true });
-        ch.on('error', (error: unknown) => logger.warn(`Channel of ${queue}: ${error instanceof Error ? error.message : String(error)}`));
-        ch.once('close', () => onClose(ch));
-        await ch.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: options.queueArguments });
-        for (const exchange of options.exchanges) await ch.exchangeDeclare(exchange);
-        for (const binding of options.bindings) await ch.queueBind({ queue, ...binding });
-        await ch.basicQos({ prefetchCount: limit });
-        if (closing || paused) return void ch.close().catch(() => undefined);
-        channel = ch;
-        const ok = await ch.basicConsume({ queue, noAck: false }, (message) => receive({ channel: ch, message }));
-        consumerTag = ok.consumerTag;
-        if (failures > 0) logger.info(`Consuming ${queue} again`);
-        failures = 0;
-        markReady();
-        return;
-      } catch (error) {
-        // Logged once per outage, not per attempt; acquire() itself waits for the connection to return.
-        if (failures++ === 0 && !closing) logger.warn(`Cannot consume ${queue} yet: ${error instanceof Error ? error.message : String(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** Math.min(failures, 5))).unref());
-      }
-    }
-  }
-
-  function onClose(ch: Channel): void {
-    if (ch !== channel) return;
-    channel = undefined;
-    consumerTag = undefined;
-    // Deliveries buffered on the dead channel cannot be acked; the broker has already requeued them.
-    for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.channel === ch) waiting.splice(i, 1);
-    if (!closing && !paused) {
-      ready = new Promise<void>((resolve) => (markReady = resolve));
-      void subscribe();
-    }
-  }
-
-  function receive(delivery: Delivery): void {
-    if (running.size < limit) run(delivery);
-    else waiting.push(delivery);
-  }
-
-  function run(delivery: Delivery): void {
-    const task = options
-      .handler(delivery.message)
-      .catch((error: unknown) => {
-        logger.error(`Handling a delivery of ${queue} failed; requeueing it`, error);
-        return 'requeue' as const;
-      })
-      .then((disposition) => settle(delivery, disposition))
-      .finally(() => {
-        running.delete(task);
-        pump();
-      });
-    running.add(task);
-  }
-
-  function pump(): void {
-    while (running.size < limit && waiting.length > 0) {
-      const next = waiting.shift()!;
-      if (next.channel.active) run(next);
-    }
-  }
-
-  function settle({ channel: ch, message }: Delivery, disposition: Disposition): void {
-    if (!ch.active) {
-      // One line per lost channel, not one per delivery.
-      if (!warnedChannels.has(ch)) {
-        warnedChannels.add(ch);
-        logger.warn(`The channel of ${queue} closed before some deliveries were settled; the broker redelivers them and the worker notices the redeliveries`);
-      }
-      return;
-    }
-    try {
-      if (disposition === 'ack') ch.basicAck({ deliveryTag: message.deliveryTag });
-      else ch.basicNack({ deliveryTag: message.deliveryTag, requeue: disposition === 'requeue' });
-    } catch (error) {
-      logger.warn(`Could not ${disposition} a message of ${queue}; the broker redelivers it`, error);
-    }
-  }
+  const pool = createDeliveryPool({ queue, limit, handler: options.handler, logger });
+  const state: ConsumerState = {
+    options,
+    limit,
+    pool,
+    channel: undefined,
+    consumerTag: undefined,
+    closing: false,
+    paused: false,
+    failures: 0,
+    ...readyLatch(),
+  };
 
   return {
     start() {
-      void subscribe();
+      void subscribe(state);
     },
     async pause() {
-      if (paused || closing) return;
-      paused = true;
-      const ch = channel;
-      if (ch?.active && consumerTag !== undefined) await ch.basicCancel(consumerTag).catch(() => undefined);
-      consumerTag = undefined;
-      for (const delivery of waiting.splice(0)) settle(delivery, 'requeue');
+      if (state.paused || state.closing) return;
+      state.paused = true;
+      const ch = state.channel;
+      if (ch?.active && state.consumerTag !== undefined) await ch.basicCancel(state.consumerTag).catch(() => undefined);
+      state.consumerTag = undefined;
+      pool.requeueWaiting();
     },
     resume() {
-      if (!paused || closing) return;
-      paused = false;
-      const ch = channel;
+      if (!state.paused || state.closing) return;
+      state.paused = false;
+      const ch = state.channel;
       if (ch?.active) {
-        void ch
-          .basicConsume({ queue, noAck: false }, (message) => receive({ channel: ch, message }))
-          .then((ok) => (consumerTag = ok.consumerTag))
+        void consume(state, ch)
+          .then((ok) => (state.consumerTag = ok.consumerTag))
           .catch((error: unknown) => logger.warn(`Resuming ${queue} failed; re-subscribing`, error));
       } else {
-        void subscribe();
+        void subscribe(state);
       }
     },
     async close() {
-      closing = true;
-      const ch = channel;
-      if (ch?.active && consumerTag !== undefined) await ch.basicCancel(consumerTag).catch(() => undefined);
-      for (const delivery of waiting.splice(0)) settle(delivery, 'requeue');
-      while (running.size > 0) await Promise.allSettled([...running]);
+      state.closing = true;
+      const ch = state.channel;
+      if (ch?.active && state.consumerTag !== undefined) await ch.basicCancel(state.consumerTag).catch(() => undefined);
+      await pool.close();
       if (ch?.active) await ch.close().catch(() => undefined);
     },
     get active() {
-      return running.size;
+      return pool.active;
     },
     get subscribed() {
-      return !paused && !closing && consumerTag !== undefined && channel?.active === true;
+      return !state.paused && !state.closing && state.consumerTag !== undefined && state.channel?.active === true;
     },
     get ready() {
-      return ready;
+      return state.ready;
     },
   };
+}
+
+/** Subscribes on a new channel, trying again with a growing pause until it succeeds or the consumer pauses or closes. */
+async function subscribe(state: ConsumerState): Promise<void> {
+  const { queue, logger } = state.options;
+  while (!state.closing && !state.paused) {
+    try {
+      const ch = await openChannel(state.options, state.limit, (closed) => onClose(state, closed));
+      if (state.closing || state.paused) return void ch.close().catch(() => undefined);
+      state.channel = ch;
+      const ok = await consume(state, ch);
+      state.consumerTag = ok.consumerTag;
+      if (state.failures > 0) logger.info(`Consuming ${queue} again`);
+      state.failures = 0;
+      state.markReady();
+      return;
+    } catch (error) {
+      // Logged once per outage, not per attempt; acquire() itself waits for the connection to return.
+      if (state.failures++ === 0 && !state.closing) logger.warn(`Cannot consume ${queue} yet: ${errorMessage(error)}`);
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(Math.min(state.failures, 5), 200, { maxDelayMs: 5000 })).unref());
+    }
+  }
+}
+
+/** Acquires a channel and declares the queue, its exchanges and bindings, and the prefetch on it. */
+async function openChannel(options: JobConsumerOptions, limit: number, onClose: (ch: Channel) => void): Promise<Channel> {
+  const { connection, queue, logger } = options;
+  const ch = await connection.acquire({ emitErrorsFromChannel: true });
+  ch.on('error', (error: unknown) => logger.warn(`Channel of ${queue}: ${errorMessage(error)}`));
+  ch.once('close', () => onClose(ch));
+  await ch.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: options.queueArguments });
+  for (const exchange of options.exchanges) await ch.exchangeDeclare(exchange);
+  for (const binding of options.bindings) await ch.queueBind({ queue, ...binding });
+  await ch.basicQos({ prefetchCount: limit });
+  return ch;
+}
+
+/** Starts consuming the queue on a channel, with manual acks. */
+function consume(state: ConsumerState, ch: Channel): ReturnType<Channel['basicConsume']> {
+  return ch.basicConsume({ queue: state.options.queue, noAck: false }, (message) => state.pool.receive({ channel: ch, message }));
+}
+
+/** Forgets a channel that closed under the consumer and, unless it pauses or closes, subscribes again. */
+function onClose(state: ConsumerState, ch: Channel): void {
+  if (ch !== state.channel) return;
+  state.channel = undefined;
+  state.consumerTag = undefined;
+  // Deliveries buffered on the dead channel cannot be acked; the broker has already requeued them.
+  state.pool.forget(ch);
+  if (!state.closing && !state.paused) {
+    Object.assign(state, readyLatch());
+    void subscribe(state);
+  }
 }

@@ -20,32 +20,9 @@ export interface RepublisherOptions {
 
 /** Creates the republisher; each function resolves with what to do with the original delivery. */
 export function createRepublisher(options: RepublisherOptions) {
-  const { publisher, publishConnection, sink, logger, queueType } = options;
+  const { publisher, publishConnection, logger, queueType } = options;
   const declaredDelayQueues = new Set<string>();
   publishConnection.on('connection', () => declaredDelayQueues.clear());
-
-  async function deadLetterRaw(msg: AsyncMessage, reason: string): Promise<Disposition> {
-    logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
-    const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
-    try {
-      await publisher.publish(
-        {
-          exchange: MilvaionNames.deadLetterExchange,
-          routingKey: MilvaionNames.deadLetterRoutingKey,
-          durable: true,
-          ...(msg.correlationId === undefined ? {} : { correlationId: msg.correlationId }),
-          ...(msg.contentType === undefined ? {} : { contentType: msg.contentType }),
-          headers: { ...(msg.headers ?? {}), 'x-dead-letter-reason': reason.slice(0, 4000) },
-        },
-        body,
-      );
-      return 'ack';
-    } catch (error) {
-      // The broker's own dead-lettering still keeps the message, without our reason.
-      logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
-      return 'drop';
-    }
-  }
 
   async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
     // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
@@ -53,18 +30,7 @@ export function createRepublisher(options: RepublisherOptions) {
     const delayQueue = toRetryQueueName(jobQueue, action.delayMs);
     try {
       if (!declaredDelayQueues.has(delayQueue)) {
-        await publishConnection.queueDeclare({
-          queue: delayQueue,
-          durable: true,
-          arguments: {
-            'x-message-ttl': action.delayMs,
-            'x-dead-letter-exchange': '',
-            'x-dead-letter-routing-key': jobQueue,
-            // Unused delay queues disappear; the expiry outlives any message waiting in it.
-            'x-expires': action.delayMs + 10 * 60_000,
-            ...queueTypeArguments(queueType),
-          },
-        });
+        await declareDelayQueue(publishConnection, delayQueue, jobQueue, action.delayMs, queueType);
         declaredDelayQueues.add(delayQueue);
       }
       await publisher.publish(
@@ -86,34 +52,80 @@ export function createRepublisher(options: RepublisherOptions) {
     }
   }
 
-  async function deadLetterJob(envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
-    // The notice is a user log of the occurrence: built by the same logger the executor uses.
-    let written: Promise<void> = Promise.resolve();
-    createJobLogger(envelope, (record) => (written = sink.write(record))).write(
-      'Error',
-      `Job moved to the dead-letter queue: ${action.failureType}`,
-      { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
-      LogCategory.Retry,
-    );
-    await written;
-    try {
-      await publisher.publish(
-        {
-          exchange: MilvaionNames.deadLetterExchange,
-          routingKey: MilvaionNames.deadLetterRoutingKey,
-          durable: true,
-          correlationId: envelope.correlationId,
-          contentType: 'application/json',
-          headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
-        },
-        Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
-      );
-      return 'ack';
-    } catch (error) {
-      logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
-      return 'drop';
-    }
-  }
+  return {
+    deadLetterRaw: (msg: AsyncMessage, reason: string): Promise<Disposition> => deadLetterRaw(options, msg, reason),
+    retryLater,
+    deadLetterJob: (envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> =>
+      deadLetterJob(options, envelope, action),
+  };
+}
 
-  return { deadLetterRaw, retryLater, deadLetterJob };
+/** Declares the TTL queue a retry waits in before it dead-letters back to its job queue. */
+async function declareDelayQueue(publishConnection: Connection, delayQueue: string, jobQueue: string, delayMs: number, queueType: QueueType): Promise<void> {
+  await publishConnection.queueDeclare({
+    queue: delayQueue,
+    durable: true,
+    arguments: {
+      'x-message-ttl': delayMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': jobQueue,
+      // Unused delay queues disappear; the expiry outlives any message waiting in it.
+      'x-expires': delayMs + 10 * 60_000,
+      ...queueTypeArguments(queueType),
+    },
+  });
+}
+
+/** Dead-letters an unreadable message as received, with the reason in a header. */
+async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: AsyncMessage, reason: string): Promise<Disposition> {
+  logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
+  const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
+  try {
+    await publisher.publish(
+      {
+        exchange: MilvaionNames.deadLetterExchange,
+        routingKey: MilvaionNames.deadLetterRoutingKey,
+        durable: true,
+        ...(msg.correlationId === undefined ? {} : { correlationId: msg.correlationId }),
+        ...(msg.contentType === undefined ? {} : { contentType: msg.contentType }),
+        headers: { ...(msg.headers ?? {}), 'x-dead-letter-reason': reason.slice(0, 4000) },
+      },
+      body,
+    );
+    return 'ack';
+  } catch (error) {
+    // The broker's own dead-lettering still keeps the message, without our reason.
+    logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
+    return 'drop';
+  }
+}
+
+/** Writes the dead-letter notice of an occurrence to the sink, then publishes its DlqJobMessage. */
+async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
+  // The notice is a user log of the occurrence: built by the same logger the executor uses.
+  let written: Promise<void> = Promise.resolve();
+  createJobLogger(envelope, (record) => (written = sink.write(record))).write(
+    'Error',
+    `Job moved to the dead-letter queue: ${action.failureType}`,
+    { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
+    LogCategory.Retry,
+  );
+  await written;
+  try {
+    await publisher.publish(
+      {
+        exchange: MilvaionNames.deadLetterExchange,
+        routingKey: MilvaionNames.deadLetterRoutingKey,
+        durable: true,
+        correlationId: envelope.correlationId,
+        contentType: 'application/json',
+        headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
+      },
+      Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
+    );
+    return 'ack';
+  } catch (error) {
+    logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
+    return 'drop';
+  }
 }

@@ -58,22 +58,7 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
   let lastHeartbeat = 0;
   let beats = 0;
   let stopped = false;
-  let cpu = process.cpuUsage();
-  let cpuAt = performance.now();
-
-  const registration = () =>
-    toRegistrationMessage(identity, options.jobs, facts, {
-      maxParallelJobs: options.maxParallelJobs,
-      heartbeatIntervalSeconds: options.heartbeatIntervalMs / 1000,
-    });
-
-  const cpuPercent = () => {
-    const used = process.cpuUsage(cpu);
-    const elapsedMs = performance.now() - cpuAt;
-    cpu = process.cpuUsage();
-    cpuAt = performance.now();
-    return elapsedMs > 0 ? ((used.user + used.system) / 1000 / elapsedMs / facts.processorCount) * 100 : 0;
-  };
+  const cpuPercent = cpuPercentMeter(facts.processorCount);
 
   const send = async (what: 'registration' | 'heartbeat', message: unknown, queue: string) => {
     try {
@@ -83,7 +68,7 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
     }
   };
 
-  const register = () => send('registration', registration(), MilvaionNames.workerRegistrationQueue);
+  const register = () => send('registration', toRegistration(options, facts), MilvaionNames.workerRegistrationQueue);
   const heartbeat = (isStopping = false) => {
     lastHeartbeat = Date.now();
     const message = toHeartbeatMessage(identity, {
@@ -129,5 +114,26 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
       clearTimeout(debounce);
       await heartbeat(true);
     },
+  };
+}
+
+/** The registration message of a worker with these options. */
+function toRegistration(options: WorkerPresenceOptions, facts: HostFacts): Record<string, unknown> {
+  return toRegistrationMessage(options.identity, options.jobs, facts, {
+    maxParallelJobs: options.maxParallelJobs,
+    heartbeatIntervalSeconds: options.heartbeatIntervalMs / 1000,
+  });
+}
+
+/** Returns a function giving the process's CPU use since its previous call, as a percentage of all cores. */
+function cpuPercentMeter(processorCount: number): () => number {
+  let cpu = process.cpuUsage();
+  let cpuAt = performance.now();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    const elapsedMs = performance.now() - cpuAt;
+    cpu = process.cpuUsage();
+    cpuAt = performance.now();
+    return elapsedMs > 0 ? ((used.user + used.system) / 1000 / elapsedMs / processorCount) * 100 : 0;
   };
 }

@@ -1,4 +1,7 @@
 // The RabbitMQ connection settings (the .NET `Worker:RabbitMQ` section) and their URL, with redaction for logs.
+import { WorkerDefaults } from '../../core/defaults.js';
+
+const D = WorkerDefaults.rabbitMq;
 
 /** RabbitMQ settings; `Url` wins over the parts when given (amqp:// or amqps://). */
 export interface RabbitMqSettings {
@@ -10,11 +13,15 @@ export interface RabbitMqSettings {
   readonly username?: string;
   readonly password?: string;
   readonly virtualHost?: string;
-  /** Use TLS (amqps://) when building the URL from parts. */
+  /** Use TLS (amqps://) when building the URL from parts (`Worker:RabbitMQ:Ssl`). */
+  readonly ssl?: boolean;
+  /** @deprecated The same as `ssl` (the config's name); read when `ssl` is unset. */
   readonly tls?: boolean;
   readonly queueType?: 'Classic' | 'Quorum';
   /** Publish statuses and logs persistent (default true); false sends them transient, as the .NET SDK does. */
   readonly persistentStatusMessages?: boolean;
+  /** The broker's consumer_timeout, for the warning about longer jobs (default 1800). */
+  readonly consumerTimeoutSeconds?: number;
   readonly heartbeatSeconds?: number;
   readonly retryLowMs?: number;
   readonly retryHighMs?: number;
@@ -23,11 +30,11 @@ export interface RabbitMqSettings {
 /** Builds the AMQP URL from settings (parts are percent-encoded). */
 export function toAmqpUrl(s: RabbitMqSettings): string {
   if (s.url) return s.url;
-  const scheme = s.tls ? 'amqps' : 'amqp';
-  const user = encodeURIComponent(s.username ?? 'guest');
-  const pass = encodeURIComponent(s.password ?? 'guest');
-  const vhost = encodeURIComponent(s.virtualHost ?? '/');
-  return `${scheme}://${user}:${pass}@${s.host ?? 'localhost'}:${s.port ?? (s.tls ? 5671 : 5672)}/${vhost}`;
+  const tls = s.ssl ?? s.tls ?? D.ssl;
+  const user = encodeURIComponent(s.username ?? D.username);
+  const pass = encodeURIComponent(s.password ?? D.password);
+  const vhost = encodeURIComponent(s.virtualHost ?? D.virtualHost);
+  return `${tls ? 'amqps' : 'amqp'}://${user}:${pass}@${s.host ?? D.host}:${s.port ?? (tls ? D.tlsPort : D.port)}/${vhost}`;
 }
 
 /** The URL with its password replaced by `***`, for logs. */

@@ -9,10 +9,12 @@ import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-messag
 import { JobStatus, type AnyJobDefinition, type JobDefaults, type JobEnvelope, type Middleware, type TechnicalLogger } from '../../core/types.js';
 import { type CancellationRegistry, type Clock, type StatusRecord } from '../../core/ports.js';
 import { type Outcome } from '../../core/outcome.js';
+import type { Fifo } from '../../core/fifo.js';
 import { silentLogger } from '../../create-logger.js';
 import { defaultMiddleware } from '../../middleware/default-middleware.js';
+import { createInFlight, type InFlight } from './create-in-flight.js';
+import { createJobLanes } from './create-job-lanes.js';
 import { createMemorySink, type MemorySink } from './create-memory-sink.js';
-import { Fifo } from '../../core/fifo.js';
 
 /** The parts a custom middleware list may need to keep cancellation and shutdown working. */
 export interface PipelineParts {
@@ -66,77 +68,23 @@ export interface EmbeddedWorker {
 
 const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-interface Lane {
-  active: number;
-  readonly limit: number;
-  readonly waiting: Fifo<JobEnvelope>;
-}
-
 /** Creates an embedded (in-memory) worker. */
 export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWorker {
   const sink = options.sink ?? createMemorySink();
   const clock = options.clock ?? { now: Date.now };
   const registry = createCancellationRegistry({ now: clock.now });
   const shutdown = new AbortController();
-  const parts: PipelineParts = { registry, shutdownSignal: shutdown.signal };
-  const middleware =
-    options.middleware?.(parts) ?? defaultMiddleware({ retryMode: 'scheduled', use: options.use ?? [], ...parts });
   const logger = options.logger ?? silentLogger;
-  const executor = createExecutor({
-    jobs: options.jobs,
-    middleware,
-    sink,
-    logger,
-    container: options.container,
-    clock,
-    jobConfig: options.jobConfig,
-  });
-  const lanes = new Map<string, Lane>();
+  const executor = buildExecutor(options, { registry, shutdownSignal: shutdown.signal }, sink, clock, logger);
+  const inFlight = createInFlight();
+  const lanes = createJobLanes({ executor, run, onRunEnd: inFlight.done });
   const retryTimers = new Map<NodeJS.Timeout, JobEnvelope>();
   const deadLetters: { message: RawJobMessage; reason: string }[] = [];
-  let inFlight = 0;
   let closed = false;
-  let idleWaiters: (() => void)[] = [];
-
-  const settle = () => {
-    if (--inFlight === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  };
-
-  const lane = (jobName: string): Lane => {
-    let found = lanes.get(jobName);
-    if (found !== undefined) return found;
-    const key = jobName.toLowerCase();
-    found = lanes.get(key);
-    if (found === undefined) {
-      const def = executor.definition(jobName);
-      const limit = def ? executor.settings(def.name).maxParallelJobs : 1;
-      lanes.set(key, (found = { active: 0, limit, waiting: new Fifo() }));
-    }
-    lanes.set(jobName, found); // the exact spelling too, so the next lookup skips toLowerCase
-    return found;
-  };
-
-  const pump = (l: Lane) => {
-    while (l.active < l.limit && l.waiting.length > 0) {
-      const envelope = l.waiting.shift()!;
-      l.active++;
-      void run(envelope).finally(() => {
-        l.active--;
-        pump(l);
-        settle();
-      });
-    }
-  };
 
   const push = (envelope: JobEnvelope) => {
-    inFlight++;
-    const l = lane(envelope.jobName);
-    l.waiting.push(envelope);
-    pump(l);
+    inFlight.add();
+    lanes.push(envelope);
   };
 
   async function run(envelope: JobEnvelope): Promise<void> {
@@ -149,37 +97,26 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
     }
     if (outcome.isErr() && outcome.error.kind === 'retry-scheduled') {
       const { delayMs, nextRetryCount } = outcome.error;
-      inFlight++;
+      inFlight.add();
       // The waiting retry holds no concurrency slot: it is only a timer until it is queued again.
       const timer = setTimeout(() => {
         retryTimers.delete(timer);
-        settle();
+        inFlight.done();
         if (!closed) push({ ...envelope, retryCount: nextRetryCount, redelivered: false });
       }, delayMs);
       retryTimers.set(timer, envelope);
     }
   }
 
-  const enqueue = (jobName: string, data?: unknown, opts: EnqueueOptions = {}): string => {
-    if (closed) throw new Error('The embedded worker is closed');
-    const occurrenceId = opts.occurrenceId ?? randomUUID();
-    push({
-      jobId: opts.jobId ?? randomUUID(),
-      jobName,
-      jobData: opts.rawData ?? (data === undefined ? undefined : JSON.stringify(data)),
-      occurrenceId,
-      correlationId: occurrenceId,
-      retryCount: 0,
-      redelivered: false,
-      executionTimeoutSeconds: opts.executionTimeoutSeconds,
-      version: 1,
-      headers: NO_HEADERS,
-    });
-    return occurrenceId;
-  };
+  const writeCancelled = (envelope: JobEnvelope, reason: string): Promise<void> => sink.write(toCancelledRecord(envelope, reason, clock.now()));
 
   return {
-    enqueue,
+    enqueue(jobName, data, opts = {}) {
+      if (closed) throw new Error('The embedded worker is closed');
+      const envelope = newEnvelope(jobName, data, opts);
+      push(envelope);
+      return envelope.occurrenceId;
+    },
     dispatch(message) {
       if (closed) throw new Error('The embedded worker is closed');
       const parsed = parseJobMessage(message);
@@ -192,69 +129,113 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
       return parsed.value.occurrenceId;
     },
     cancel: (occurrenceId, reason = 'Cancelled by request') => registry.cancel(occurrenceId, reason),
-    wait(occurrenceId) {
-      const done = sink.finalStatus(occurrenceId);
-      if (done !== undefined) return Promise.resolve(done);
-      return new Promise((resolve) => {
-        const stop = sink.subscribe((record) => {
-          if (record.type === 'status' && record.phase === 'final' && record.occurrenceId === occurrenceId) {
-            stop();
-            resolve(record);
-          }
-        });
-      });
-    },
-    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    wait: (occurrenceId) => waitForFinal(sink, occurrenceId),
+    idle: () => inFlight.idle(),
     async close(opts = {}) {
       if (closed) return;
       closed = true;
-      for (const l of new Set(lanes.values())) {
-        // Queued but not started: nothing ran, so they end Cancelled rather than vanish.
-        for (const envelope of l.waiting.drain()) {
-          await writeCancelled(envelope, 'The embedded worker closed before the job started');
-          settle();
-        }
-      }
-      for (const [timer, envelope] of retryTimers) {
-        clearTimeout(timer);
-        retryTimers.delete(timer);
-        await writeCancelled(envelope, 'The embedded worker closed before the scheduled retry');
-        settle();
-      }
-      if (inFlight > 0) {
-        const grace = opts.graceMs ?? 30_000;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => idleWaiters.push(resolve)),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, grace))),
-        ]);
-        clearTimeout(timer);
-        shutdown.abort();
-        if (inFlight > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      }
+      await cancelNotStarted(lanes.backlogs(), retryTimers, writeCancelled, inFlight);
+      if (inFlight.count > 0) await waitForRunning(inFlight, opts.graceMs ?? 30_000, shutdown);
     },
     sink,
     registry,
     executor,
     deadLetters,
   };
+}
 
-  function writeCancelled(envelope: JobEnvelope, reason: string): Promise<void> {
-    const now = clock.now();
-    return sink.write({
-      type: 'status',
-      occurrenceId: envelope.occurrenceId,
-      correlationId: envelope.correlationId,
-      jobId: envelope.jobId,
-      jobName: envelope.jobName,
-      status: JobStatus.Cancelled,
-      phase: 'final',
-      startTime: null,
-      endTime: now,
-      durationMs: null,
-      result: `Job cancelled by user or system: ${reason}`,
-      exception: null,
-      timestamp: now,
+/** The executor of an embedded worker: the default pipeline (with scheduled retries) unless the options replace it. */
+function buildExecutor(options: EmbeddedWorkerOptions, parts: PipelineParts, sink: MemorySink, clock: Clock, logger: TechnicalLogger): Executor {
+  const middleware =
+    options.middleware?.(parts) ?? defaultMiddleware({ retryMode: 'scheduled', use: options.use ?? [], ...parts });
+  return createExecutor({
+    jobs: options.jobs,
+    middleware,
+    sink,
+    logger,
+    container: options.container,
+    clock,
+    jobConfig: options.jobConfig,
+  });
+}
+
+/** The envelope of a job queued with {@link EmbeddedWorker.enqueue}. */
+function newEnvelope(jobName: string, data: unknown, opts: EnqueueOptions): JobEnvelope {
+  const occurrenceId = opts.occurrenceId ?? randomUUID();
+  return {
+    jobId: opts.jobId ?? randomUUID(),
+    jobName,
+    jobData: opts.rawData ?? (data === undefined ? undefined : JSON.stringify(data)),
+    occurrenceId,
+    correlationId: occurrenceId,
+    retryCount: 0,
+    redelivered: false,
+    executionTimeoutSeconds: opts.executionTimeoutSeconds,
+    version: 1,
+    headers: NO_HEADERS,
+  };
+}
+
+/** Resolves with the final status of an occurrence, at once when the sink already holds it. */
+function waitForFinal(sink: MemorySink, occurrenceId: string): Promise<StatusRecord> {
+  const done = sink.finalStatus(occurrenceId);
+  if (done !== undefined) return Promise.resolve(done);
+  return new Promise((resolve) => {
+    const stop = sink.subscribe((record) => {
+      if (record.type === 'status' && record.phase === 'final' && record.occurrenceId === occurrenceId) {
+        stop();
+        resolve(record);
+      }
     });
+  });
+}
+
+/** Ends every queued job and every waiting retry as Cancelled, one after another. */
+async function cancelNotStarted(
+  backlogs: readonly Fifo<JobEnvelope>[],
+  retryTimers: Map<NodeJS.Timeout, JobEnvelope>,
+  writeCancelled: (envelope: JobEnvelope, reason: string) => Promise<void>,
+  inFlight: InFlight,
+): Promise<void> {
+  for (const backlog of backlogs) {
+    // Queued but not started: nothing ran, so they end Cancelled rather than vanish.
+    for (const envelope of backlog.drain()) {
+      await writeCancelled(envelope, 'The embedded worker closed before the job started');
+      inFlight.done();
+    }
   }
+  for (const [timer, envelope] of retryTimers) {
+    clearTimeout(timer);
+    retryTimers.delete(timer);
+    await writeCancelled(envelope, 'The embedded worker closed before the scheduled retry');
+    inFlight.done();
+  }
+}
+
+/** Waits up to `graceMs` for the running jobs, then aborts them (reason: shutdown) and waits for them to end. */
+async function waitForRunning(inFlight: InFlight, graceMs: number, shutdown: AbortController): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([inFlight.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  shutdown.abort();
+  if (inFlight.count > 0) await inFlight.idle();
+}
+
+/** The final Cancelled status of a job that never ran. */
+function toCancelledRecord(envelope: JobEnvelope, reason: string, now: number): StatusRecord {
+  return {
+    type: 'status',
+    occurrenceId: envelope.occurrenceId,
+    correlationId: envelope.correlationId,
+    jobId: envelope.jobId,
+    jobName: envelope.jobName,
+    status: JobStatus.Cancelled,
+    phase: 'final',
+    startTime: null,
+    endTime: now,
+    durationMs: null,
+    result: `Job cancelled by user or system: ${reason}`,
+    exception: null,
+    timestamp: now,
+  };
 }

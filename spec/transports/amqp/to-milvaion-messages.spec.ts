@@ -12,15 +12,15 @@ import {
   toRepublishHeaders,
   toStatusMessage,
 } from '../../../lib/amqp.ts';
+import { makeEnvelope } from '../../support/envelopes.ts';
 
 const who = { workerId: 'email-worker', instanceId: 'email-worker-1a2b3c4d' };
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const JOB = '0f8fad5b-d9cb-469f-a165-70867728950e';
-const envelope: JobEnvelope = {
-  jobId: JOB, jobName: 'SendEmailJob', jobData: '{"to":"a@b.io"}', occurrenceId: OCC, correlationId: OCC, retryCount: 2,
-  redelivered: false, version: 1, displayName: 'Welcome mail', executeAt: '2026-11-28T10:00:00Z',
+const envelope: JobEnvelope = makeEnvelope('SendEmailJob', {
+  jobId: JOB, jobData: '{"to":"a@b.io"}', occurrenceId: OCC, correlationId: OCC, retryCount: 2, displayName: 'Welcome mail', executeAt: '2026-11-28T10:00:00Z',
   headers: { JobType: 'SendEmailJob', CorrelationId: OCC, 'x-retry-count': 2, 'x-death': [{}], traceparent: '00-abc' },
-};
+});
 
 describe('status and log messages', () => {
   it('sends PascalCase keys, numeric status, ISO UTC times and both occurrence keys', () => {

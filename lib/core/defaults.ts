@@ -1,0 +1,44 @@
+// Every default of the worker's configuration, in one place. The config loader fills them into the
+// validated WorkerConfig, and createAmqpWorker(), the outbox and the Redis listener fall back to the same
+// values. They follow what the .NET SDK's code does (protocol §4.8–§4.11), not its documentation.
+
+/** The defaults of the `Worker` section (appsettings.json), by the camelCase names of WorkerConfig. */
+export const WorkerDefaults = {
+  executionTimeoutSeconds: 3600,
+  shutdownTimeoutSeconds: 30,
+  /** Job messages above this size are dead-lettered unread. */
+  maxMessageBytes: 4 * 1024 * 1024,
+  logLevel: 'info',
+  rabbitMq: {
+    host: 'localhost',
+    port: 5672,
+    /** The port when `ssl` is on and no port is given (TLS listens on 5671 by convention). */
+    tlsPort: 5671,
+    username: 'guest',
+    password: 'guest',
+    virtualHost: '/',
+    ssl: false,
+    queueType: 'Classic',
+    persistentStatusMessages: true,
+    /** RabbitMQ's own default consumer_timeout (30 min). */
+    consumerTimeoutSeconds: 1800,
+  },
+  redis: {
+    connectionString: 'localhost:6379',
+    database: 0,
+    cancellationChannel: 'Milvaion:JobScheduler:cancellation_channel',
+  },
+  heartbeat: { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 },
+  offlineResilience: {
+    enabled: true,
+    localStoragePath: './worker_data',
+    syncIntervalSeconds: 30,
+    maxSyncRetries: 3,
+    cleanupIntervalHours: 1,
+    recordRetentionDays: 1,
+    maxPendingEntries: 100_000,
+    maxPendingAgeSeconds: 3600,
+    coalesceStatuses: true,
+  },
+  healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1' },
+} as const;

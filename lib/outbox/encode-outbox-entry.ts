@@ -1,0 +1,62 @@
+// The outbox store's own binary layout of an entry, and the msgpack values an earlier version wrote.
+import type { OutboxEntry, StoredEntry } from './create-outbox-store.js';
+
+/**
+ * Entries written before the binary layout: msgpack objects holding the message object and its id.
+ * They are still read and sent unchanged.
+ */
+export interface LegacyValue {
+  readonly queue: string;
+  readonly occurrenceId: string;
+  readonly kind: OutboxEntry['kind'];
+  readonly createdAt: number;
+  readonly message: Record<string, unknown>;
+  readonly messageId?: string;
+}
+
+const MAGIC = 0xc1; // a byte msgpack never uses: tells our layout from an earlier version's msgpack value
+const KINDS: readonly OutboxEntry['kind'][] = ['start', 'heartbeat', 'final', 'log'];
+
+/** Encodes an entry in the store's layout: [0xc1][kind u8][createdAt f64][queue length u16][queue][occurrence id length u16][occurrence id][body]. */
+export function encodeOutboxEntry(entry: Omit<OutboxEntry, 'messageId'>): Buffer {
+  const queue = Buffer.from(entry.queue);
+  const occurrence = Buffer.from(entry.occurrenceId);
+  const head = Buffer.allocUnsafe(14 + queue.length);
+  head[0] = MAGIC;
+  head[1] = KINDS.indexOf(entry.kind);
+  head.writeDoubleLE(entry.createdAt, 2);
+  head.writeUInt16LE(queue.length, 10);
+  queue.copy(head, 12);
+  head.writeUInt16LE(occurrence.length, 12 + queue.length);
+  return Buffer.concat([head, occurrence, entry.body]);
+}
+
+/** Decodes the store's layout back to an entry, or undefined for a value of the earlier msgpack format. */
+export function decodeOutboxEntry(seq: number, value: Buffer, storeId: string): StoredEntry | undefined {
+  if (value[0] !== MAGIC || value.length < 14) return undefined;
+  const queueEnd = 12 + value.readUInt16LE(10);
+  const occurrenceEnd = queueEnd + 2 + value.readUInt16LE(queueEnd);
+  return {
+    seq,
+    messageId: `${storeId}-${seq}`,
+    kind: KINDS[value[1]!] ?? 'log',
+    createdAt: value.readDoubleLE(2),
+    queue: value.toString('utf8', 12, queueEnd),
+    occurrenceId: value.toString('utf8', queueEnd + 2, occurrenceEnd),
+    // lmdb hands out a copy per value for binary encoding, so the body can stay a view of it.
+    body: value.subarray(occurrenceEnd),
+  };
+}
+
+/** An entry of the earlier msgpack format, sent unchanged. */
+export function fromLegacyEntry(seq: number, value: LegacyValue | undefined, storeId: string): StoredEntry {
+  return {
+    seq,
+    messageId: value?.messageId ?? `${storeId}-${seq}`,
+    kind: value?.kind ?? 'log',
+    createdAt: value?.createdAt ?? 0,
+    queue: value?.queue ?? '',
+    occurrenceId: value?.occurrenceId ?? '',
+    body: Buffer.from(JSON.stringify(value?.message ?? {})),
+  };
+}

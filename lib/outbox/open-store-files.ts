@@ -1,0 +1,102 @@
+// The store's files: the folder (owner-only), a one-process lock, a probe of an existing file in a child
+// process (LMDB can SIGSEGV on a corrupt file), quarantine of a corrupt store, and the LMDB root itself.
+// lmdb (a native module) is loaded when the first store opens, not when this module is imported: the
+// milvaion-worker/amqp entry re-exports the outbox, and a worker without one never needs lmdb.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Lmdb from 'lmdb';
+import type { RootDatabase } from 'lmdb';
+import type { OutboxStoreOptions } from './create-outbox-store.js';
+import { OutboxStoreError } from './outbox-store-error.js';
+
+let lmdb: typeof Lmdb | undefined;
+const open = ((...args: [never]) => (lmdb ??= createRequire(import.meta.url)('lmdb') as typeof Lmdb).open(...args)) as (typeof Lmdb)['open'];
+
+const FILE = 'outbox.mdb';
+
+/** Creates or opens the store's folder and LMDB file, locked to this process; quarantines a corrupt store. */
+export function openStoreFiles(options: OutboxStoreOptions): { file: string; root: RootDatabase; releaseLock: () => void } {
+  const directory = path.resolve(options.directory);
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new OutboxStoreError(`Cannot create the outbox folder ${directory}: ${(error as Error).message}. Check OfflineResilience:LocalStoragePath and the folder's permissions.`);
+  }
+  const file = path.join(directory, FILE);
+  const releaseLock = lockDirectory(directory);
+  let root: RootDatabase;
+  try {
+    const problem = existsSync(file) ? probe(file) : undefined;
+    if (problem !== undefined) throw new Error(problem);
+    root = openRoot(file, options.mapSize);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    if ((error as NodeJS.ErrnoException).code === 'EACCES' || options.onCorrupt === 'fail') {
+      throw new OutboxStoreError(`The outbox store ${file} cannot be opened (${reason}). It may hold statuses not yet sent: fix its permissions, or move it aside to start with an empty outbox.`);
+    }
+    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    for (const name of readdirSync(directory).filter((n) => n.startsWith(FILE) && !n.includes('.corrupt-'))) renameSync(path.join(directory, name), `${aside}${name.slice(FILE.length)}`);
+    options.report?.(`The outbox store ${file} could not be opened (${reason}); it was moved to ${aside} and an empty store was created. Statuses it held were not sent: inspect or delete the moved file.`);
+    root = openRoot(file, options.mapSize);
+  }
+  restrict(file);
+  return { file, root, releaseLock };
+}
+
+/**
+ * One worker process per outbox: the sequence counter lives in memory, so two writers would overwrite each
+ * other's entries. A lock file names the owner; a lock left by a dead process is taken over.
+ */
+function lockDirectory(directory: string): () => void {
+  const lock = path.join(directory, 'outbox.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: ${(error as Error).message}`);
+      const owner = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new OutboxStoreError(`The outbox ${directory} is in use by process ${owner}. Give every worker process its own OfflineResilience:LocalStoragePath.`);
+      }
+      rmSync(lock, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const PROBE = fileURLToPath(new URL('./probe-outbox-store.mjs', import.meta.url));
+
+/** Reads the whole store in a child process; returns what is wrong with it, or undefined when it is fine. */
+function probe(file: string): string | undefined {
+  const result = spawnSync(process.execPath, [PROBE, file], { encoding: 'utf8', timeout: 60_000 });
+  if (result.status === 0) return undefined;
+  if (result.error) return `the store check could not run: ${result.error.message}`;
+  if (result.signal) return `reading it crashed LMDB (${result.signal}): the file is corrupt`;
+  return result.stderr.trim() || `the store check exited with ${result.status}`;
+}
+
+function openRoot(file: string, mapSize: number | undefined): RootDatabase {
+  const root = open({ path: file, maxDbs: 4, mapSize: mapSize ?? 2 * 1024 ** 3, encoding: 'msgpack' });
+  // Opening is lazy in places; touch it so a corrupt file fails here, not at the first write.
+  root.openDB({ name: 'meta' }).get('id');
+  return root;
+}
+
+function restrict(file: string): void {
+  for (const candidate of [file, `${file}-lock`]) {
+    if (existsSync(candidate)) chmodSync(candidate, 0o600);
+  }
+}

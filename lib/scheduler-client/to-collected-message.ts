@@ -1,0 +1,36 @@
+// The scheduler client's record of one message a worker sent: the raw AMQP message turned into its parsed body,
+// its text, headers and properties, stamped with the time it arrived.
+import type { AsyncMessage } from 'rabbitmq-client';
+
+/** One collected message: the parsed body (as sent, PascalCase from workers), its text, headers and properties. */
+export interface CollectedMessage<B> {
+  readonly queue: string;
+  /** The body when it is a JSON object, else undefined. */
+  readonly body: B | undefined;
+  readonly text: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly properties: Readonly<Omit<AsyncMessage, 'body'>>;
+  readonly receivedAt: number;
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** Turns a consumed message into a collected one; a body that is not a JSON object becomes undefined. */
+export function toCollectedMessage(queue: string, msg: AsyncMessage): CollectedMessage<Json> {
+  const { body: raw, ...properties } = msg;
+  let text: string;
+  let value: unknown;
+  if (Buffer.isBuffer(raw) || typeof raw === 'string') {
+    text = raw.toString();
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+  } else {
+    value = raw; // already parsed: the message said application/json
+    text = JSON.stringify(raw);
+  }
+  const body = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  return { queue, body, text, headers: { ...msg.headers }, properties, receivedAt: Date.now() };
+}
