@@ -26,7 +26,6 @@ export type LogLevel = 'Debug' | 'Information' | 'Warning' | 'Error';
  * Services available to every job through `ctx.services`. Augment it to type your own registrations:
  * `declare module 'milvaion-worker' { interface Services { mailer: Mailer } }`.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface Services {}
 
 /** A parsed, validated job message, independent of the transport it came from. */

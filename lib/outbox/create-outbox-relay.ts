@@ -93,7 +93,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     notify() {
       state.wake?.();
     },
-    drain: (timeoutMs) => waitForDrain(store, drainWaiters, timeoutMs, () => state.wake?.()),
+    // Only the running loop can empty the outbox: a relay never started (or stopped) answers at once.
+    drain: (timeoutMs) => (state.running && !state.stopped ? waitForDrain(store, drainWaiters, timeoutMs, () => state.wake?.()) : Promise.resolve(store.pending === 0)),
     async stop() {
       state.stopped = true;
       state.wake?.();

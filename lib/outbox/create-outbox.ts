@@ -138,7 +138,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
 /** The outbox's backlog and whether it is over a bound (then the worker stops taking jobs). */
 function toOutboxHealth(store: OutboxStore, maxPending: number, maxAgeMs: number): OutboxHealth {
-  const oldest = store.oldestCreatedAt();
+  // `pending` counts a confirmed entry out before its removal commits: with nothing pending, nothing is old.
+  const oldest = store.pending === 0 ? undefined : store.oldestCreatedAt();
   const oldestAgeMs = oldest === undefined ? 0 : Date.now() - oldest;
   const reason =
     store.pending >= maxPending

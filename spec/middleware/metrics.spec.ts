@@ -3,7 +3,7 @@
 // executions, and options are validated.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { err, ok } from 'neverthrow';
+import { ok } from 'neverthrow';
 import * as v from 'valibot';
 import {
   compose,

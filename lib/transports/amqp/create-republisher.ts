@@ -104,7 +104,9 @@ async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: Asy
 async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
   // The notice is a user log of the occurrence: built by the same logger the executor uses.
   let written: Promise<void> = Promise.resolve();
-  createJobLogger(envelope, (record) => (written = sink.write(record))).write(
+  createJobLogger(envelope, (record) => {
+    written = sink.write(record);
+  }).write(
     'Error',
     `Job moved to the dead-letter queue: ${action.failureType}`,
     { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
