@@ -10,20 +10,15 @@ import {
   defineJob,
   JobStatus,
   PermanentJobError,
-  silentLogger,
   type JobEnvelope,
-  type TechnicalLogger,
 } from '../../lib/index.ts';
+import { makeEnvelope } from '../support/envelopes.ts';
+import { captureLogger, silentLogger } from '../support/loggers.ts';
 
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
-function envelope(jobName: string, extra: Partial<JobEnvelope> = {}): JobEnvelope {
-  return { jobId: OCC, jobName, jobData: undefined, occurrenceId: OCC, correlationId: OCC, retryCount: 0, redelivered: false, version: 1, headers: {}, ...extra };
-}
-function capture(): TechnicalLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
-  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}
+/** Every envelope here is the same occurrence, so the sink's records are looked up by OCC. */
+const envelope = (jobName: string, extra: Partial<JobEnvelope> = {}): JobEnvelope =>
+  makeEnvelope(jobName, { jobId: OCC, occurrenceId: OCC, correlationId: OCC, ...extra });
 
 describe('createExecutor', () => {
   it('writes Running with StartTime, the logs, then exactly one final status with the result', async () => {
@@ -144,26 +139,26 @@ describe('createExecutor', () => {
         seen.push(services.counter.id);
       },
     });
-    const logger = capture();
+    const logger = captureLogger();
     const executor = createExecutor({ jobs: [job], middleware: [], sink: createMemorySink(), logger, container });
     await executor.execute(envelope('ScopedJob'));
     const second = await executor.execute(envelope('ScopedJob'));
     assert.equal(second.isOk(), true);
     assert.deepEqual(seen, [1, 2]);
     assert.deepEqual(disposed, [1, 2]);
-    assert.ok(logger.lines.some((l) => l.startsWith('error Disposing the DI scope')));
+    assert.ok(logger.texts().some((l) => l.startsWith('error Disposing the DI scope')));
   });
 
   it('notices a redelivery with a warning log in the Redelivery category', async () => {
     const sink = createMemorySink();
-    const logger = capture();
+    const logger = captureLogger();
     const executor = createExecutor({ jobs: [defineJob({ name: 'AgainJob', run: () => 1 })], middleware: [], sink, logger, instanceId: 'w-1234' });
     await executor.execute(envelope('AgainJob', { redelivered: true }));
     const log = sink.logs(OCC)[0]!;
     assert.equal(log.category, 'Redelivery');
     assert.equal(log.level, 'Warning');
     assert.deepEqual(log.data, { Reason: 'RabbitMQ redelivery detected', WorkerId: 'w-1234' });
-    assert.ok(logger.lines.some((l) => l.startsWith('warn Redelivery')));
+    assert.ok(logger.texts().some((l) => l.startsWith('warn Redelivery')));
   });
 
   it('rejects when the sink cannot take a record, so the transport does not acknowledge', async () => {

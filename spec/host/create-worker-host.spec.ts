@@ -8,7 +8,9 @@ import { asFunction, defineJob, defineSetup, JobStatus } from '../../lib/index.t
 import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { freePort } from '../support/free-port.ts';
-import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { captureLogger } from '../support/loggers.ts';
+import { needs } from '../support/services.ts';
 
 declare module '../../lib/index.ts' {
   interface Services {
@@ -30,7 +32,7 @@ const setup = defineSetup({
     }),
 });
 
-describe('createWorkerHost', { timeout: 120_000 }, () => {
+describe('createWorkerHost', { timeout: 120_000, ...needs('rabbitmq') }, () => {
   const vhost = `spec-host-${process.pid}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'host-spec-'));
   let scheduler: SchedulerClient;

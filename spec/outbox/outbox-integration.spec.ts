@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { open } from 'lmdb';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { openOutboxStore } from '../../lib/outbox/create-outbox-store.ts';
 import type { CollectedMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
+import { needs } from '../support/services.ts';
 import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 
@@ -40,6 +41,15 @@ function assertOrdered(messages: readonly CollectedMessage<unknown>[], what: str
   }
 }
 
+/**
+ * The notice the executor logs first when it runs a redelivered delivery (create-executor.ts, noteRedelivery).
+ * A broker cut requeues every unacked delivery with redelivered set, including ones this worker had not
+ * started (in flight to it, or buffered on the channel that closed): their one and only run opens with it.
+ */
+const REDELIVERY_NOTICE = 'Redelivery detected: this occurrence was delivered before and runs again';
+const STEP_LOG = /^step \d+$/;
+const messageOf = (log: CollectedMessage<unknown>) => String(((log.body as { Log?: Record<string, unknown> }).Log ?? {})['Message']);
+
 const runs = new Map<string, number>();
 const stepJob = defineJob({
   name: 'StepJob',
@@ -55,10 +65,16 @@ const stepJob = defineJob({
 });
 const quickJob = defineJob({ name: 'QuickJob', maxParallelJobs: 4, run: (_d, ctx) => void runs.set(ctx.occurrence.id, (runs.get(ctx.occurrence.id) ?? 0) + 1) });
 
-describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
+describe('outbox against RabbitMQ and LMDB', { timeout: 90_000, ...needs('rabbitmq') }, () => {
   let h: AmqpHarness;
   before(async () => {
     h = await createAmqpHarness('outbox');
+  });
+  // A test that fails before its own restore() or close() must not leave the proxy cut, nor a worker (or a
+  // child) on the job queues all tests share: it would take the next test's jobs.
+  afterEach(async () => {
+    killAllWorkers();
+    await h.closeWorkers();
   });
   after(async () => {
     killAllWorkers();
@@ -78,10 +94,18 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
       const final = await h.scheduler.waitForFinalStatus(id, { timeoutMs: 20_000 });
       assert.equal(final.body!.Status, JobStatus.Completed);
     }
-    await h.scheduler.waitUntil(() => ids.every((id) => unique(h.scheduler.logs(id)).length >= 5), { what: 'five logs per occurrence', timeoutMs: 15_000 });
+    const steps = (id: string) => unique(h.scheduler.logs(id)).filter((l) => STEP_LOG.test(messageOf(l)));
+    await h.scheduler.waitUntil(() => ids.every((id) => steps(id).length >= 5), { what: 'five step logs per occurrence', timeoutMs: 15_000 });
     for (const id of ids) {
       const logs = unique(h.scheduler.logs(id));
-      assert.deepEqual(logs.map((l) => (l.body!.Log as Record<string, unknown>)['Message']), ['step 0', 'step 1', 'step 2', 'step 3', 'step 4']);
+      assert.deepEqual(steps(id).map(messageOf), ['step 0', 'step 1', 'step 2', 'step 3', 'step 4'], `step logs of ${id}`);
+      // Besides its steps, an occurrence may only have redelivery notices, written before the run's first step.
+      const others = logs.filter((l) => !STEP_LOG.test(messageOf(l)));
+      for (const notice of others) {
+        assert.equal(messageOf(notice), REDELIVERY_NOTICE, `logs of ${id}: ${logs.map(messageOf).join(' | ')}`);
+        assert.equal((notice.body!.Log as Record<string, unknown>)['Category'], 'Redelivery');
+      }
+      assert.deepEqual(logs.slice(0, others.length), others, `the redelivery notice of ${id} comes before its steps`);
       const statuses = unique(h.scheduler.statuses(id));
       assert.equal(statuses.filter((s) => s.body!.Status !== JobStatus.Running).length, 1, 'exactly one final status');
       assertOrdered(statuses, `statuses of ${id}`);
@@ -144,15 +168,15 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
       publishProxy.cut(); // publishing is down, consuming is not: statuses pile up in the outbox
       const ids: string[] = [];
       for (let i = 0; i < 40; i++) ids.push((await h.scheduler.dispatch({ jobName: 'QuickJob', workerId: h.workerId })).occurrenceId);
-      await h.scheduler.waitUntil(() => h.logger.lines.some((l) => l.includes('Outbox full')), { what: 'the outbox to report full' });
+      await h.scheduler.waitUntil(() => h.logger.texts().some((l) => l.includes('Outbox full')), { what: 'the outbox to report full' });
       await sleep(1000);
       const ran = ids.filter((id) => runs.has(id)).length;
       assert.ok(ran < 40, `intake should have stopped, but ${ran} of 40 jobs ran`);
       assert.ok(worker.outbox!.health().full);
-      assert.ok(h.logger.lines.some((l) => l.includes('Not taking new jobs')));
+      assert.ok(h.logger.texts().some((l) => l.includes('Not taking new jobs')));
       publishProxy.restore();
       for (const id of ids) assert.equal((await h.scheduler.waitForFinalStatus(id, { timeoutMs: 30_000 })).body!.Status, JobStatus.Completed);
-      assert.ok(h.logger.lines.some((l) => l.includes('Taking new jobs again')));
+      assert.ok(h.logger.texts().some((l) => l.includes('Taking new jobs again')));
     // Jobs that started while publishing was down had Running and the final waiting together: only the final
     // (which carries StartTime) was sent.
     assert.ok(worker.outbox!.relay.stats.coalesced > 0, 'some Running entries were coalesced');
@@ -173,7 +197,7 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000 }, () => {
     await first.close({ graceMs: 1000 });
     const second = await h.startWorker({ jobs: [quickJob], outbox: { localStoragePath: dir } });
     await h.scheduler.dispatch({ jobName: 'QuickJob', workerId: h.workerId, occurrenceId });
-    await h.scheduler.waitUntil(() => h.logger.lines.some((l) => l.includes(`${occurrenceId} already finished`)), { what: 'the duplicate to be acked' });
+    await h.scheduler.waitUntil(() => h.logger.texts().some((l) => l.includes(`${occurrenceId} already finished`)), { what: 'the duplicate to be acked' });
     assert.equal(runs.get(occurrenceId), 1);
     await second.close({ graceMs: 1000 });
   });

@@ -7,6 +7,7 @@ import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
 import { MilvaionNames, toJobQueueName } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createSchedulerClient, newOccurrenceId, toDispatchMessage, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { available, needs } from '../support/services.ts';
 
 const WORKER = `spec-${process.pid}`;
 // A virtual host of its own: this spec purges the scheduler-side queues, which must not touch anyone else's.
@@ -53,20 +54,23 @@ async function withClient(fn: (scheduler: SchedulerClient) => Promise<void>, opt
   }
 }
 
-before(async () => {
-  createVhost(VHOST);
-  rabbit = new Connection({ url: URL, retryLow: 100, retryHigh: 500 });
-  rabbit.on('error', () => undefined);
-  await rabbit.onConnect(5000);
-});
+// Shared by both broker suites, so registered only when they run.
+if (available('rabbitmq')) {
+  before(async () => {
+    createVhost(VHOST);
+    rabbit = new Connection({ url: URL, retryLow: 100, retryHigh: 500 });
+    rabbit.on('error', () => undefined);
+    await rabbit.onConnect(5000);
+  });
 
-after(async () => {
-  for (const queue of createdQueues) await rabbit.queueDelete({ queue });
-  await rabbit.close();
-  deleteVhost(VHOST);
-});
+  after(async () => {
+    for (const queue of createdQueues) await rabbit.queueDelete({ queue });
+    await rabbit.close();
+    deleteVhost(VHOST);
+  });
+}
 
-describe('createSchedulerClient: dispatch', () => {
+describe('createSchedulerClient: dispatch', needs('rabbitmq'), () => {
   it('publishes the scheduler job message to jobs.topic with the dispatch routing key, properties and headers', async () => {
     await declareJobQueue(PATTERN);
     await withClient(async (scheduler) => {
@@ -152,13 +156,6 @@ describe('createSchedulerClient: dispatch', () => {
     });
   });
 
-  it('builds the same message without a broker via toDispatchMessage, with a custom routing pattern', () => {
-    const m = toDispatchMessage({ jobName: 'X', workerId: 'W', routingPattern: 'custom.*.key', executeAt: new Date('2026-01-22T10:00:00.789Z') });
-    assert.equal(m.routingKey, 'custom.job.key');
-    assert.equal(m.body['executeAt'], '2026-01-22T10:00:00Z');
-    assert.equal(m.headers['ExecuteAt'], '2026-01-22T10:00:00.0000000Z');
-  });
-
   it('records a dispatch the broker returns as unroutable and says so when its final status never comes', async () => {
     await withClient(async (scheduler) => {
       const sent = await scheduler.dispatch({ jobName: 'NobodyJob', workerId: `${WORKER}-unbound` });
@@ -186,7 +183,7 @@ describe('createSchedulerClient: dispatch', () => {
   });
 });
 
-describe('createSchedulerClient: collecting', () => {
+describe('createSchedulerClient: collecting', needs('rabbitmq'), () => {
   it('collects status updates by occurrence and resolves waitForFinalStatus on a final status', async () => {
     await withClient(async (scheduler) => {
       assert.equal(scheduler.names.statuses, 'job_status_updates_queue');
@@ -323,6 +320,15 @@ describe('createSchedulerClient: collecting', () => {
       assert.equal(await scheduler.waitFor(() => flag && 'yes'), 'yes');
       await assert.rejects(scheduler.waitUntil(() => false, { timeoutMs: 100, what: 'pigs to fly' }), /Timed out after 100 ms waiting for pigs to fly\. Collected: /);
     });
+  });
+});
+
+describe('createSchedulerClient without a broker', () => {
+  it('builds the same message without a broker via toDispatchMessage, with a custom routing pattern', () => {
+    const m = toDispatchMessage({ jobName: 'X', workerId: 'W', routingPattern: 'custom.*.key', executeAt: new Date('2026-01-22T10:00:00.789Z') });
+    assert.equal(m.routingKey, 'custom.job.key');
+    assert.equal(m.body['executeAt'], '2026-01-22T10:00:00Z');
+    assert.equal(m.headers['ExecuteAt'], '2026-01-22T10:00:00.0000000Z');
   });
 
   it('rejects start with a clear message (password hidden) when the broker is unreachable', async () => {

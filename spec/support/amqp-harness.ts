@@ -1,10 +1,11 @@
 // Harness for AMQP integration specs: a worker behind a TCP proxy, a scheduler-side client, and cleanup of
 // every queue a run declared. Each harness uses its own WorkerId so runs never share job queues.
 import { execFileSync } from 'node:child_process';
+import { after, before } from 'node:test';
 import { Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../../lib/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../../lib/amqp.ts';
+import { captureLogger, type CapturingLogger } from './loggers.ts';
 import { createTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export const AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
@@ -21,26 +22,25 @@ export function deleteVhost(name: string): void {
   execFileSync('rabbitmqctl', ['-q', 'delete_vhost', name]);
 }
 
-/** A logger that keeps every line, for assertions on what the worker said. */
-export function captureLogger(): TechnicalLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (message: string, ...args: unknown[]) => {
-    lines.push(`${level} ${message}${args.length ? ' ' + args.map((a) => (a instanceof Error ? a.message : JSON.stringify(a))).join(' ') : ''}`);
-  };
-  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
-}
-
 export interface AmqpHarness {
   readonly workerId: string;
   /** The AMQP URL of this harness's own virtual host (direct, not through the proxy). */
   readonly url: string;
   readonly proxy: TcpProxy;
   readonly scheduler: SchedulerClient;
-  readonly logger: ReturnType<typeof captureLogger>;
+  readonly logger: CapturingLogger;
   /** The admin connection (direct, not through the proxy). */
   readonly admin: Connection;
   /** Starts a worker (through the proxy); several may run one after another. */
   startWorker(options: Omit<AmqpWorkerOptions, 'workerId' | 'rabbitmq'> & { rabbitmq?: AmqpWorkerOptions['rabbitmq'] }): Promise<AmqpWorker>;
+  /**
+   * Restores the proxy and closes every worker started so far that is still open. Suites that start workers
+   * in their tests call it in `afterEach`: a test that fails before its own restore() or close() must not
+   * leave the proxy cut, nor a worker consuming the job queues all tests of the harness share (it would take
+   * the next test's jobs).
+   */
+  closeWorkers(): Promise<void>;
+  /** Closes the workers, the scheduler client, the admin connection and the proxy, and deletes the vhost. */
   close(): Promise<void>;
 }
 
@@ -57,6 +57,12 @@ export async function createAmqpHarness(name: string): Promise<AmqpHarness> {
   admin.on('error', () => undefined);
   const logger = captureLogger();
   const workers: AmqpWorker[] = [];
+  // close() is idempotent: a worker the test closed itself is simply forgotten here. The proxy is restored
+  // first: a worker closes quickly (IsStopping, outbox drain) only when it can reach the broker.
+  const closeWorkers = async () => {
+    proxy.restore();
+    await Promise.all(workers.splice(0).map((w) => w.close({ graceMs: 1000 }).catch(() => undefined)));
+  };
   return {
     workerId,
     url,
@@ -76,12 +82,42 @@ export async function createAmqpHarness(name: string): Promise<AmqpHarness> {
       await worker.start();
       return worker;
     },
+    closeWorkers,
     async close() {
-      await Promise.all(workers.map((w) => w.close({ graceMs: 1000 }).catch(() => undefined)));
+      await closeWorkers();
       await scheduler.close();
       await admin.close();
       await proxy.close();
       deleteVhost(vhost);
+    },
+  };
+}
+
+/**
+ * A throwaway vhost for one spec file with an admin connection to it, set up in `before` and removed in
+ * `after` (both do nothing when RabbitMQ is down: the file's suites skip then). `admin()` is valid inside tests.
+ */
+export function useAdminVhost(prefix: string, brokerUp: boolean): { readonly url: string; admin(): Connection } {
+  const vhost = `${prefix}-${process.pid}`;
+  const url = `${AMQP_URL}/${vhost}`;
+  let admin: Connection | undefined;
+  before(async () => {
+    if (!brokerUp) return;
+    createVhost(vhost);
+    admin = new Connection({ url, retryLow: 100, retryHigh: 500 });
+    admin.on('error', () => undefined);
+    await admin.onConnect(10_000);
+  });
+  after(async () => {
+    if (!brokerUp) return;
+    await admin?.close();
+    deleteVhost(vhost);
+  });
+  return {
+    url,
+    admin() {
+      if (admin === undefined) throw new Error('useAdminVhost: the admin connection exists only inside tests');
+      return admin;
     },
   };
 }

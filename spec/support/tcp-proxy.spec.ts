@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
+import { needs } from './services.ts';
 import { createTcpProxy, type ProxyDirection } from './tcp-proxy.ts';
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -33,7 +34,7 @@ function probe(port: number, ms = 2000): Promise<{ connected: boolean; bytes: nu
 }
 
 describe('createTcpProxy', () => {
-  it('forwards an AMQP connection and taps the bytes both ways', async () => {
+  it('forwards an AMQP connection and taps the bytes both ways', needs('rabbitmq'), async () => {
     const proxy = await createTcpProxy({ targetPort: 5672 });
     const taps: Array<[ProxyDirection, Buffer]> = [];
     proxy.onData = (direction, chunk) => taps.push([direction, chunk]);
@@ -54,7 +55,7 @@ describe('createTcpProxy', () => {
     }
   });
 
-  it('cut() breaks a live rabbitmq-client Connection and refuses new sockets; restore() lets it reconnect', async () => {
+  it('cut() breaks a live rabbitmq-client Connection and refuses new sockets; restore() lets it reconnect', needs('rabbitmq'), async () => {
     const proxy = await createTcpProxy({ targetPort: 5672 });
     const rabbit = new Connection({ url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, retryLow: 100, retryHigh: 500 });
     const errors: unknown[] = [];

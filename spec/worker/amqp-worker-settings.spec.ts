@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
-import { defineJob, JobStatus } from '../../../lib/index.ts';
-import { toDispatchMessage } from '../../../lib/scheduler-client/index.ts';
-import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
-import { AMQP_URL, captureLogger, createAmqpHarness, createVhost, deleteVhost, type AmqpHarness } from '../../support/amqp-harness.ts';
+import { defineJob, JobStatus } from '../../lib/index.ts';
+import { toDispatchMessage } from '../../lib/scheduler-client/index.ts';
+import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/amqp.ts';
+import { AMQP_URL, createAmqpHarness, createVhost, deleteVhost, type AmqpHarness } from '../support/amqp-harness.ts';
+import { captureLogger } from '../support/loggers.ts';
+import { needs } from '../support/services.ts';
 
 let release: (() => void) | undefined;
 const jobs = [
@@ -13,7 +15,7 @@ const jobs = [
   defineJob({ name: 'HeldJob', run: () => new Promise<string>((resolve) => (release = () => resolve('done'))) }),
 ];
 
-describe('AMQP worker settings', () => {
+describe('AMQP worker settings', needs('rabbitmq'), () => {
   let h: AmqpHarness;
   before(async () => {
     h = await createAmqpHarness('settings');
@@ -44,7 +46,7 @@ describe('AMQP worker settings', () => {
   });
 });
 
-describe('AMQP worker with quorum queues (own vhost)', () => {
+describe('AMQP worker with quorum queues (own vhost)', needs('rabbitmq'), () => {
   const vhost = `spec-quorum-${process.pid}`;
   const url = `${AMQP_URL}/${vhost}`;
   before(() => void createVhost(vhost));

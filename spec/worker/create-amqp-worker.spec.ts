@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, JobStatus, PermanentJobError } from '../../../lib/index.ts';
-import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker } from '../../../lib/amqp.ts';
-import { createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
+import { defineJob, JobStatus, PermanentJobError } from '../../lib/index.ts';
+import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker } from '../../lib/amqp.ts';
+import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
+import { needs } from '../support/services.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const runs = new Map<string, number>();
@@ -27,7 +28,7 @@ const jobs = [
   defineJob({ name: 'BlockingJob', run: (_d, ctx) => (count(ctx.occurrence.id), new Promise<string>((resolve) => (release = () => resolve('released')))) }),
 ];
 
-describe('AMQP worker against the real broker', () => {
+describe('AMQP worker against the real broker', needs('rabbitmq'), () => {
   let h: AmqpHarness;
   let worker: AmqpWorker;
   before(async () => {
@@ -192,7 +193,7 @@ describe('AMQP worker against the real broker', () => {
     // The redelivered copy arrives either while the run still reports (it follows the run) or after it
     // finished (acked as finished); in both cases it is acked without a second run.
     await h.scheduler.waitUntil(
-      () => h.logger.lines.some((l) => l.includes(`${occurrenceId} already finished`) || l.includes(`${occurrenceId} was redelivered while it still runs here`)),
+      () => h.logger.texts().some((l) => l.includes(`${occurrenceId} already finished`) || l.includes(`${occurrenceId} was redelivered while it still runs here`)),
       { what: 'the redelivered copy to be noticed', timeoutMs: 15_000 },
     );
     await sleep(300);
@@ -204,13 +205,20 @@ describe('AMQP worker against the real broker', () => {
     const first = await h.scheduler.dispatch({ jobName: 'FlakyJob', workerId: h.workerId });
     await h.scheduler.waitForFinalStatus(first.occurrenceId, { timeoutMs: 15_000 });
     const before = runs.get(first.occurrenceId);
-    const said = (text: string) => h.logger.lines.some((l) => l.includes(`${first.occurrenceId} ${text}`));
+    const said = (text: string) => h.logger.texts().some((l) => l.includes(`${first.occurrenceId} ${text}`));
     const duplicate = () => h.scheduler.dispatch({ jobName: 'FlakyJob', workerId: h.workerId, occurrenceId: first.occurrenceId });
     await duplicate();
     // The collector can see the final status before the worker has its publish confirm (the broker delivers
     // before it fsyncs): a duplicate that quick finds the run still in progress and follows it. Once that
     // run is over, a duplicate finds the occurrence finished.
-    await h.scheduler.waitUntil(() => said('already finished') || said('was redelivered while it still runs here'), { what: 'the duplicate to be noticed' });
+    // Every delivery of the duplicate to this worker logs one of these before any await (create-amqp-source.ts,
+    // handle()); if neither comes, say what the worker did say about the occurrence and how often it ran.
+    await h.scheduler
+      .waitUntil(() => said('already finished') || said('was redelivered while it still runs here'), { what: 'the duplicate to be noticed' })
+      .catch((error: unknown) => {
+        const told = h.logger.texts().filter((l) => l.includes(first.occurrenceId));
+        throw new Error(`${error instanceof Error ? error.message : String(error)} Runs: ${runs.get(first.occurrenceId)}; the worker said: ${told.join(' | ')}`, { cause: error });
+      });
     if (!said('already finished')) {
       await duplicate();
       await h.scheduler.waitUntil(() => said('already finished'), { what: 'a later duplicate to be acked as finished' });
@@ -237,7 +245,7 @@ describe('AMQP worker against the real broker', () => {
     h.proxy.cut(); // the broker requeues the unacked delivery; it comes back with redelivered = true
     await sleep(200);
     h.proxy.restore();
-    await h.scheduler.waitUntil(() => h.logger.lines.some((l) => l.includes(`${occurrenceId} was redelivered while it still runs here`)), { what: 'the redelivered copy', timeoutMs: 15_000 });
+    await h.scheduler.waitUntil(() => h.logger.texts().some((l) => l.includes(`${occurrenceId} was redelivered while it still runs here`)), { what: 'the redelivered copy', timeoutMs: 15_000 });
     const other = await h.scheduler.dispatch({ jobName: 'EchoJob', workerId: h.workerId, data: { text: 'during the long job' } });
     assert.equal((await h.scheduler.waitForFinalStatus(other.occurrenceId, { timeoutMs: 10_000 })).body!.Status, JobStatus.Completed);
     release?.();

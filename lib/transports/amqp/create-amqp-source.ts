@@ -86,7 +86,8 @@ function messageSize(body: unknown): number {
 interface Handling {
   readonly options: AmqpSourceOptions;
   readonly maxMessageBytes: number;
-  readonly inProgress: Map<string, Promise<Disposition>>;
+  /** The attempt of each occurrence being handled here, and what its delivery will be told. */
+  readonly inProgress: Map<string, { readonly retryCount: number; readonly disposition: Promise<Disposition> }>;
   readonly held: HeldDeliveries;
   readonly republisher: ReturnType<typeof createRepublisher>;
 }
@@ -156,18 +157,27 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
   const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
   if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
   const envelope = parsed.value;
-  if (finished.has(envelope.occurrenceId)) {
-    logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
-    return 'ack';
-  }
-  const current = inProgress.get(envelope.occurrenceId);
-  if (current !== undefined) {
-    // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
-    logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
-    return current;
+  for (;;) {
+    if (finished.has(envelope.occurrenceId)) {
+      logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
+      return 'ack';
+    }
+    const current = inProgress.get(envelope.occurrenceId);
+    if (current === undefined) break;
+    if (envelope.retryCount <= current.retryCount) {
+      // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
+      logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
+      return current.disposition;
+    }
+    // The next attempt came back from its delay queue before the current attempt had the broker's confirm
+    // of publishing it (and so before its ack): it is a new attempt, and runs once the current one is done.
+    await current.disposition.then(
+      () => undefined,
+      () => undefined,
+    );
   }
   const running = execute(handling, job, msg, envelope);
-  inProgress.set(envelope.occurrenceId, running);
+  inProgress.set(envelope.occurrenceId, { retryCount: envelope.retryCount, disposition: running });
   try {
     return await running;
   } finally {

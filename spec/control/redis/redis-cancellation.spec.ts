@@ -5,6 +5,7 @@ import { createClient } from 'redis';
 import { defineJob, JobStatus } from '../../../lib/index.ts';
 import type { AmqpWorker } from '../../../lib/amqp.ts';
 import { createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
+import { needs } from '../../support/services.ts';
 import { createTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,7 +30,7 @@ const jobs = [
   defineJob({ name: 'QuickJob', run: () => 'quick' }),
 ];
 
-describe('Redis cancellation', { timeout: 120_000 }, () => {
+describe('Redis cancellation', { timeout: 120_000, ...needs('rabbitmq', 'redis') }, () => {
   let h: AmqpHarness;
   let redisProxy: TcpProxy;
   let worker: AmqpWorker;
@@ -84,7 +85,7 @@ describe('Redis cancellation', { timeout: 120_000 }, () => {
     assert.equal((await h.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 5000 })).body!.Status, JobStatus.Cancelled);
     const health = worker.health().redis;
     assert.ok(health !== 'disabled' && before !== 'disabled' && health.ignoredMessages - before.ignoredMessages === 6);
-    assert.ok(h.logger.lines.some((l) => l.includes('Ignored a message on')));
+    assert.ok(h.logger.texts().some((l) => l.includes('Ignored a message on')));
   });
 
   it('Redis away: jobs keep running and completing, health says degraded, the gap is logged once; cancel works again after', async () => {
@@ -101,8 +102,8 @@ describe('Redis cancellation', { timeout: 120_000 }, () => {
       const r = worker.health().redis;
       return r !== 'disabled' && r.state === 'connected';
     }, { what: 'Redis to be back', timeoutMs: 15_000 });
-    assert.equal(h.logger.lines.filter((l) => l.includes('unreachable')).length, 1);
-    assert.ok(h.logger.lines.some((l) => l.includes('is back after')));
+    assert.equal(h.logger.texts().filter((l) => l.includes('unreachable')).length, 1);
+    assert.ok(h.logger.texts().some((l) => l.includes('is back after')));
     const waiting = await h.scheduler.dispatch({ jobName: 'WaitJob', workerId: h.workerId });
     await h.scheduler.waitUntil(() => runs.get(waiting.occurrenceId) === 1, { what: 'the job to start' });
     await sleep(200); // the resubscription completes right after ready

@@ -7,21 +7,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { defineJob, JobStatus } from '../../lib/index.ts';
-import { createWorkerHost, loadConfig } from '../../lib/host/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
-import { freePort } from '../support/free-port.ts';
-import { AMQP_URL, captureLogger, createVhost, deleteVhost } from '../support/amqp-harness.ts';
-import { createTcpProxy } from '../support/tcp-proxy.ts';
-import { TSX_IMPORT } from '../support/tsx-loader.ts';
+import { defineJob, JobStatus } from '../../../lib/index.ts';
+import { createWorkerHost, loadConfig } from '../../../lib/host/index.ts';
+import { createSchedulerClient, type SchedulerClient } from '../../../lib/scheduler-client/index.ts';
+import { freePort } from '../../support/free-port.ts';
+import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';
+import { captureLogger } from '../../support/loggers.ts';
+import { needs } from '../../support/services.ts';
+import { createTcpProxy } from '../../support/tcp-proxy.ts';
+import { TSX_IMPORT } from '../../support/tsx-loader.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli/cli-entry.js; spec/package checks that).
 const ENTRY = path.join(ROOT, 'lib/host/cli/cli-entry.ts');
 const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
 const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-life-'));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 function startCli(config: string) {
   const child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,19 +34,7 @@ function startCli(config: string) {
   return { child, exited, output: () => output };
 }
 
-describe('CLI lifecycle and probes', { timeout: 180_000 }, () => {
-  const vhost = `spec-life-${process.pid}`;
-  let scheduler: SchedulerClient;
-  before(async () => {
-    createVhost(vhost);
-    scheduler = await createSchedulerClient({ url: `${AMQP_URL}/${vhost}` });
-  });
-  after(async () => {
-    await scheduler.close();
-    deleteVhost(vhost);
-    rmSync(dir, { recursive: true, force: true });
-  });
-
+describe('CLI configuration errors', { timeout: 180_000 }, () => {
   it('a bad configuration exits 78 before connecting, listing each mistake', () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{ "Worker": { "WorkerId": "", "MaxParallelJobs": -2, "RabbitMQ": { "Port": 70000, "QueueType": "Fancy" }, "Heartbeat": { "IntervalSeconds": "soon" } },\n  "JobConsumers": { "ImportCatalogueJob": { "MaxRetries": "many" } } }');
@@ -58,6 +48,19 @@ describe('CLI lifecycle and probes', { timeout: 180_000 }, () => {
     const parse = spawnSync(process.execPath, [...TSX_IMPORT, ENTRY, 'check', '--config', broken, JOBS], { cwd: dir, env: ENV, encoding: 'utf8', timeout: 60_000 });
     assert.equal(parse.status, 78);
     assert.match(parse.stderr, /broken\.json.*line 2/s);
+  });
+});
+
+describe('CLI lifecycle and probes', { timeout: 180_000, ...needs('rabbitmq') }, () => {
+  const vhost = `spec-life-${process.pid}`;
+  let scheduler: SchedulerClient;
+  before(async () => {
+    createVhost(vhost);
+    scheduler = await createSchedulerClient({ url: `${AMQP_URL}/${vhost}` });
+  });
+  after(async () => {
+    await scheduler.close();
+    deleteVhost(vhost);
   });
 
   it('SIGTERM with jobs in flight exits within the shutdown timeout; after a restart every occurrence ends with a final status', async () => {

@@ -6,14 +6,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { main, ExitCode } from '../../lib/host/cli/cli.ts';
-import { toDependencySpec } from '../../lib/host/cli/init-project.ts';
+import { main, ExitCode } from '../../../lib/host/cli/cli.ts';
+import { toDependencySpec } from '../../../lib/host/cli/init-project.ts';
 import { Connection } from 'rabbitmq-client';
-import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
-import { TSX_IMPORT } from '../support/tsx-loader.ts';
+import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';
+import { needs } from '../../support/services.ts';
+import { TSX_IMPORT } from '../../support/tsx-loader.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli-entry.js; spec/package checks that).
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli/cli-entry.js; spec/package checks that).
 const ENTRY = path.join(ROOT, 'lib/host/cli/cli-entry.ts');
 const JOBS = path.join(ROOT, 'samples/jobs/sample-jobs.ts');
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-spec-'));
@@ -77,7 +78,7 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
     assert.match(d.lines.join('\n'), /no such file or folder/);
   });
 
-  describe('run, dispatch and SIGTERM against the broker', () => {
+  describe('run, dispatch and SIGTERM against the broker', needs('rabbitmq'), () => {
     const vhost = `spec-cli-${process.pid}`;
     before(() => void createVhost(vhost));
     after(() => deleteVhost(vhost));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../lib/host/config/config-error.ts';
+import { ConfigError } from '../../../lib/host/config/config-error.ts';
 
 describe('ConfigError', () => {
   it('formats one line per problem, naming the path and the source', () => {

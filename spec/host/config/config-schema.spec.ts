@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { ConfigSchema, JobConsumerSection, RabbitMqSection, RedisSection, WorkerSection, toCanonicalPath } from '../../lib/host/config/config-schema.ts';
+import { ConfigSchema, JobConsumerSection, RabbitMqSection, RedisSection, WorkerSection, toCanonicalPath } from '../../../lib/host/config/config-schema.ts';
 
 const messages = (schema: v.GenericSchema, input: unknown) => {
   const result = v.safeParse(schema, input);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeConfig } from '../../lib/host/config/describe-config.ts';
-import { toWorkerConfig } from '../../lib/host/config/to-worker-config.ts';
+import { describeConfig } from '../../../lib/host/config/describe-config.ts';
+import { toWorkerConfig } from '../../../lib/host/config/to-worker-config.ts';
 
 const machine = { hostname: 'h', parallelism: 2 };
 

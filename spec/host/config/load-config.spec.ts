@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, redactConfig, type ConfigError } from '../../lib/host/config/load-config.ts';
-import type { WorkerConfig } from '../../lib/host/config/worker-config.ts';
+import { loadConfig, redactConfig, type ConfigError } from '../../../lib/host/config/load-config.ts';
+import type { WorkerConfig } from '../../../lib/host/config/worker-config.ts';
 
 // The Quick Start appsettings.json of the .NET worker SDK reference, unchanged.
 const DOTNET_SAMPLE = `{

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergeConfigEntries } from '../../lib/host/config/merge-config-entries.ts';
-import type { ConfigEntry } from '../../lib/host/config/to-config-entries.ts';
+import { mergeConfigEntries } from '../../../lib/host/config/merge-config-entries.ts';
+import type { ConfigEntry } from '../../../lib/host/config/to-config-entries.ts';
 
 const e = (path: string, value: unknown, source = 'file'): ConfigEntry => ({ path: path.split(':'), value, source });
 

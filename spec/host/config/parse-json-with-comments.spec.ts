@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJsonWithComments } from '../../lib/host/config/parse-json-with-comments.ts';
+import { parseJsonWithComments } from '../../../lib/host/config/parse-json-with-comments.ts';
 
 const parse = (text: string) => parseJsonWithComments(text)._unsafeUnwrap();
 const failure = (text: string) => parseJsonWithComments(text)._unsafeUnwrapErr();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactConfig, redactSecrets } from '../../lib/host/config/redact-config.ts';
-import { toWorkerConfig } from '../../lib/host/config/to-worker-config.ts';
+import { redactConfig, redactSecrets } from '../../../lib/host/config/redact-config.ts';
+import { toWorkerConfig } from '../../../lib/host/config/to-worker-config.ts';
 
 describe('redactSecrets', () => {
   it('masks the password of every connection string form', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isConfigSection, isPlainObject, toConfigEntries } from '../../lib/host/config/to-config-entries.ts';
+import { isConfigSection, isPlainObject, toConfigEntries } from '../../../lib/host/config/to-config-entries.ts';
 
 describe('toConfigEntries', () => {
   it('flattens the Worker and JobConsumers sections into key paths and drops the others', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toEnvConfigEntries } from '../../lib/host/config/to-env-config-entries.ts';
+import { toEnvConfigEntries } from '../../../lib/host/config/to-env-config-entries.ts';
 
 describe('toEnvConfigEntries', () => {
   it('reads Worker__… and JobConsumers__… variables in any casing, double underscore as the separator', () => {

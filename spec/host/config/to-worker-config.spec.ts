@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toWorkerConfig } from '../../lib/host/config/to-worker-config.ts';
+import { toWorkerConfig } from '../../../lib/host/config/to-worker-config.ts';
 
 const machine = { hostname: 'box:7 a', parallelism: 4 };
 

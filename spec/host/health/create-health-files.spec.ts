@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createHealthFiles, type HealthFiles } from '../../lib/host/health/create-health-files.ts';
-import type { HealthReport } from '../../lib/host/health/to-health-report.ts';
-import { captureLogger, type CapturingLogger } from '../support/pipeline-harness.ts';
+import { createHealthFiles, type HealthFiles } from '../../../lib/host/health/create-health-files.ts';
+import type { HealthReport } from '../../../lib/host/health/to-health-report.ts';
+import { captureLogger, type CapturingLogger } from '../../support/loggers.ts';
 
 const INTERVAL = 30_000;
 const report = (live: boolean, ready: boolean): HealthReport => ({ live, ready, started: true, status: ready ? 'Healthy' : 'Unhealthy', checks: [] });

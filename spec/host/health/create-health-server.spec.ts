@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createHealthServer } from '../../lib/host/health/create-health-server.ts';
-import type { HealthReport } from '../../lib/host/health/to-health-report.ts';
-import { captureLogger } from '../support/pipeline-harness.ts';
+import { createHealthServer } from '../../../lib/host/health/create-health-server.ts';
+import type { HealthReport } from '../../../lib/host/health/to-health-report.ts';
+import { captureLogger } from '../../support/loggers.ts';
 
 const TIMESPAN = /^(\d+\.)?\d{2}:\d{2}:\d{2}\.\d{7}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -2,9 +2,9 @@
 // job counters and the cumulative duration histogram, and the gauges observeHealth() sets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMetrics, DURATION_BUCKETS } from '../../lib/host/health/create-metrics.ts';
-import type { RedisHealth } from '../../lib/control/redis/create-redis-cancellation.ts';
-import type { WorkerHealth } from '../../lib/worker/create-amqp-worker.ts';
+import { createMetrics, DURATION_BUCKETS } from '../../../lib/host/health/create-metrics.ts';
+import type { RedisHealth } from '../../../lib/control/redis/create-redis-cancellation.ts';
+import type { WorkerHealth } from '../../../lib/worker/create-amqp-worker.ts';
 
 /** The value of the sample `name{labels}` in an exposition, or undefined when there is no such line. */
 function valueOf(text: string, name: string, labels = ''): number | undefined {

@@ -2,10 +2,10 @@
 // the overall status and the checks, and that descriptions and data carry no configuration.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RedisHealth } from '../../lib/control/redis/create-redis-cancellation.ts';
-import type { OutboxHealth } from '../../lib/outbox/create-outbox.ts';
-import { toHealthReport, type HealthCheck, type HealthReport } from '../../lib/host/health/to-health-report.ts';
-import type { WorkerHealth } from '../../lib/worker/create-amqp-worker.ts';
+import type { RedisHealth } from '../../../lib/control/redis/create-redis-cancellation.ts';
+import type { OutboxHealth } from '../../../lib/outbox/create-outbox.ts';
+import { toHealthReport, type HealthCheck, type HealthReport } from '../../../lib/host/health/to-health-report.ts';
+import type { WorkerHealth } from '../../../lib/worker/create-amqp-worker.ts';
 
 const NOW = 1_700_000_000_000;
 const STARTED = NOW - 60_000;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
 import { batchSocketWrites } from '../../../lib/transports/amqp/batch-socket-writes.ts';
-import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';
+import { createVhost, deleteVhost } from '../../support/amqp-harness.ts';
 import { available, needs } from '../../support/services.ts';
 import { createTcpProxy, type TcpProxy } from '../../support/tcp-proxy.ts';
 

@@ -1,0 +1,375 @@
+// Unit specs of createAmqpSource() over fake connections, a fake publisher and a scripted executor: bad and
+// oversized messages dead-lettered with a reason, finished and redelivered occurrences, outcome → action.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { err, ok } from 'neverthrow';
+import { createFinishedOccurrences, createMemorySink, defineJob, JobAbortError, LogCategory, PermanentJobError, resolveSettings } from '../../../lib/index.ts';
+import type { Executor, JobEnvelope, NotCompleted, Outcome } from '../../../lib/index.ts';
+import { int32, jobQueueArguments, MilvaionNames, toJobQueueName, toRetryQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
+import { createAmqpSource, type AmqpSourceOptions, type ConsumedJob } from '../../../lib/transports/amqp/create-amqp-source.ts';
+import { toDispatchEnvelope, toDispatchMessage, type DispatchOptions } from '../../../lib/scheduler-client/to-dispatch-message.ts';
+import { deferred, FakeConnection, fakePublisher, flush, until, type Deferred, type FakeChannel } from '../../support/fake-amqp.ts';
+import { captureLogger } from '../../support/loggers.ts';
+
+const WORKER = 'spec-source';
+
+function consumedJob(name: string, defaults: { maxParallelJobs?: number; maxRetries?: number } = {}): ConsumedJob {
+  const definition = defineJob({ name, ...defaults, run: () => undefined });
+  const routingPattern = toRoutingPattern(WORKER, name);
+  return { definition, settings: resolveSettings(definition), routingPattern, queue: toJobQueueName(routingPattern) };
+}
+
+/** An executor whose every execution waits until the test gives its outcome. */
+function scriptedExecutor() {
+  const calls: JobEnvelope[] = [];
+  const outcomes = new Map<string, Deferred<Outcome>>();
+  const executor: Executor = {
+    execute(envelope) {
+      calls.push(envelope);
+      const d = deferred<Outcome>();
+      outcomes.set(envelope.occurrenceId, d);
+      return d.promise;
+    },
+    definition: () => undefined,
+    settings: () => resolveSettings(undefined),
+    running: 0,
+  };
+  /** Ends the execution of an occurrence with an outcome (or makes it throw, as a rejecting sink does). */
+  const finish = (occurrenceId: string, outcome: Outcome | Error) => {
+    const d = outcomes.get(occurrenceId);
+    assert.ok(d, `${occurrenceId} is not executing`);
+    if (outcome instanceof Error) d.reject(outcome);
+    else d.resolve(outcome);
+  };
+  return { executor, calls, finish };
+}
+
+const failed = (e: NotCompleted): Outcome => err(e);
+
+function setup(overrides: Partial<AmqpSourceOptions> = {}, jobs = [consumedJob('EchoJob', { maxParallelJobs: 4, maxRetries: 3 })]) {
+  const connection = new FakeConnection();
+  const publishConnection = new FakeConnection();
+  const publisher = fakePublisher();
+  const sink = createMemorySink();
+  const finished = createFinishedOccurrences();
+  const logger = captureLogger();
+  const { executor, calls, finish } = scriptedExecutor();
+  let jobsChanged = 0;
+  const source = createAmqpSource({
+    connection: connection.asConnection(),
+    publishConnection: publishConnection.asConnection(),
+    executor,
+    jobs,
+    publisher,
+    sink,
+    finished,
+    logger,
+    onJobsChanged: () => void jobsChanged++,
+    ...overrides,
+  });
+  return { connection, publishConnection, publisher, sink, finished, logger, source, calls, finish, jobs, changes: () => jobsChanged };
+}
+
+/** Delivers a scheduler job message on a channel, as rabbitmq-client would hand it over. */
+function dispatch(ch: FakeChannel, job: Partial<DispatchOptions> = {}, fields: { redelivered?: boolean } = {}) {
+  const message = toDispatchMessage({ jobName: 'EchoJob', workerId: WORKER, ...job });
+  const { body } = toDispatchEnvelope(message);
+  const delivery = ch.deliver(body, { headers: message.headers, correlationId: message.occurrenceId, contentType: 'application/json', redelivered: fields.redelivered ?? false });
+  return { ...message, delivery };
+}
+
+async function started(overrides: Partial<AmqpSourceOptions> = {}) {
+  const s = setup(overrides);
+  s.source.start();
+  await s.source.ready();
+  return { ...s, ch: s.connection.channel };
+}
+
+const settled = (ch: FakeChannel) => ch.acks.length + ch.nacks.length;
+
+describe('createAmqpSource', () => {
+  it('consumes every job queue on its own channel: dead-letter arguments, bound to its routing pattern, prefetch = MaxParallelJobs', async () => {
+    const jobs = [consumedJob('EchoJob', { maxParallelJobs: 3 }), consumedJob('ReportJob', { maxParallelJobs: 5 })];
+    const { connection, source } = setup({}, jobs);
+    assert.equal(source.consuming, false);
+    source.start();
+    await source.ready();
+    assert.equal(source.consuming, true);
+    assert.equal(connection.channels.length, 2);
+    jobs.forEach((job, i) => {
+      const ch = connection.channels[i]!;
+      const call = (method: string) => ch.calls.find((c) => c.method === method)?.args[0];
+      assert.deepEqual(call('queueDeclare'), { queue: job.queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
+      assert.deepEqual(call('exchangeDeclare'), { exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
+      assert.deepEqual(call('queueBind'), { queue: job.queue, exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern });
+      assert.deepEqual(call('basicQos'), { prefetchCount: job.settings.maxParallelJobs });
+    });
+    await source.close();
+  });
+
+  it('dead-letters a body that is not JSON with the reason, as received, and acks it without running anything', async () => {
+    const { ch, publisher, calls, source } = await started();
+    const body = Buffer.from('{"id": oops');
+    const m = ch.deliver(body, { correlationId: 'c', headers: { JobType: 'EchoJob' } });
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(ch.acks, [m.deliveryTag]);
+    assert.equal(calls.length, 0);
+    assert.equal(publisher.published.length, 1);
+    const { envelope, body: sent } = publisher.published[0]!;
+    assert.equal(envelope.exchange, MilvaionNames.deadLetterExchange);
+    assert.equal(sent.toString(), '{"id": oops');
+    assert.match(String(envelope.headers!['x-dead-letter-reason']), /^Invalid job message: the body is not JSON/);
+    assert.equal(envelope.headers!['JobType'], 'EchoJob');
+    await source.close();
+  });
+
+  it('dead-letters a message without an occurrence id, naming what is missing', async () => {
+    const { ch, publisher, calls, source } = await started();
+    const message = toDispatchMessage({ jobName: 'EchoJob', workerId: WORKER, headers: { CorrelationId: undefined } });
+    ch.deliver(Buffer.from(JSON.stringify(message.body)), { headers: message.headers });
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.equal(ch.acks.length, 1);
+    assert.equal(calls.length, 0);
+    assert.match(String(publisher.published[0]!.envelope.headers!['x-dead-letter-reason']), /occurrence id: no UUID/);
+    await source.close();
+  });
+
+  it('dead-letters an oversized message unread, with its size and the limit in the reason', async () => {
+    const { ch, publisher, calls, source } = await started({ maxMessageBytes: 100 });
+    dispatch(ch, { rawJobData: 'x'.repeat(200) });
+    // A body the client already parsed as JSON is measured by its jobData.
+    ch.deliver({ id: 'not-even-checked', jobData: 'y'.repeat(101) });
+    await until(() => settled(ch) === 2, 'both acks');
+    assert.equal(ch.acks.length, 2);
+    assert.equal(calls.length, 0, 'neither message ran');
+    const reasons = publisher.published.map((p) => String(p.envelope.headers!['x-dead-letter-reason']));
+    assert.match(reasons[0]!, /^Invalid job message: \d+ bytes, above the limit of 100 \(MaxMessageBytes\)$/);
+    assert.equal(reasons[1], 'Invalid job message: 101 bytes, above the limit of 100 (MaxMessageBytes)');
+    await source.close();
+  });
+
+  it('rejects (drops) an unreadable message when its dead letter is not confirmed', async () => {
+    const { ch, publisher, source } = await started();
+    publisher.fail = () => true;
+    const m = ch.deliver(Buffer.from('nope'));
+    await until(() => settled(ch) === 1, 'the nack');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: m.deliveryTag, requeue: false }]);
+    await source.close();
+  });
+
+  it('acks a completed occurrence and remembers it finished; a later redelivery is acked without running', async () => {
+    const { ch, calls, finish, finished, logger, source, changes } = await started();
+    const first = dispatch(ch, { data: { text: 'hi' } });
+    await until(() => calls.length === 1, 'the execution');
+    assert.equal(calls[0]!.occurrenceId, first.occurrenceId);
+    assert.equal(calls[0]!.jobData, '{"text":"hi"}');
+    assert.equal(source.inFlight, 1);
+    assert.equal(changes(), 1, 'onJobsChanged at start');
+    finish(first.occurrenceId, ok({ kind: 'completed', result: 'done' }));
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(ch.acks, [first.delivery.deliveryTag]);
+    assert.equal(source.inFlight, 0);
+    assert.equal(changes(), 2, 'onJobsChanged at the end');
+    assert.equal(finished.has(first.occurrenceId), true);
+    const again = dispatch(ch, { occurrenceId: first.occurrenceId, jobId: first.jobId }, { redelivered: true });
+    await until(() => settled(ch) === 2, 'the second ack');
+    assert.deepEqual(ch.acks, [first.delivery.deliveryTag, again.delivery.deliveryTag]);
+    assert.equal(calls.length, 1, 'the finished occurrence did not run again');
+    assert.ok(logger.messages('info').some((m) => m.includes('already finished on this worker')));
+    await source.close();
+  });
+
+  it('lets a copy redelivered while its occurrence still runs here follow that run instead of running twice', async () => {
+    const { ch, calls, finish, logger, source } = await started();
+    const first = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    const copy = dispatch(ch, { occurrenceId: first.occurrenceId, jobId: first.jobId }, { redelivered: true });
+    await until(() => logger.messages('warn').some((m) => m.includes('was redelivered while it still runs here')), 'the warning');
+    assert.equal(calls.length, 1);
+    assert.equal(settled(ch), 0, 'the copy waits for the run');
+    finish(first.occurrenceId, failed({ kind: 'cancelled', reason: 'stopping', source: 'shutdown' }));
+    await until(() => settled(ch) === 2, 'both settled');
+    assert.deepEqual(ch.nacks, [
+      { deliveryTag: first.delivery.deliveryTag, requeue: true },
+      { deliveryTag: copy.delivery.deliveryTag, requeue: true },
+    ], 'both copies get the running one’s disposition');
+    await source.close();
+  });
+
+  it('acks user cancels, timeouts and skips, and counts them finished', async () => {
+    const { ch, calls, finish, finished, source } = await started();
+    const outcomes: Outcome[] = [
+      failed({ kind: 'cancelled', reason: 'by user', source: 'user' }),
+      failed({ kind: 'timed-out', timeoutMs: 1000, elapsedMs: 1000 }),
+      ok({ kind: 'skipped', reason: 'filtered' }),
+    ];
+    const sent = outcomes.map(() => dispatch(ch));
+    await until(() => calls.length === 3, 'the executions');
+    sent.forEach((s, i) => finish(s.occurrenceId, outcomes[i]!));
+    await until(() => settled(ch) === 3, 'the acks');
+    assert.deepEqual([...ch.acks].sort(), sent.map((s) => s.delivery.deliveryTag).sort());
+    assert.ok(sent.every((s) => finished.has(s.occurrenceId)));
+    await source.close();
+  });
+
+  it('requeues a job interrupted by shutdown, without counting it finished', async () => {
+    const { ch, calls, finish, finished, logger, source } = await started();
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'cancelled', reason: new JobAbortError('shutdown', 'stopping').message, source: 'shutdown' }));
+    await until(() => settled(ch) === 1, 'the nack');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: s.delivery.deliveryTag, requeue: true }]);
+    assert.equal(finished.has(s.occurrenceId), false);
+    assert.ok(logger.messages('warn').some((m) => m.endsWith('was interrupted by shutdown; it goes back to the queue')));
+    await source.close();
+  });
+
+  it('carries out a scheduled retry: a copy with the next retry count goes to the delay queue, then the original is acked', async () => {
+    const { ch, calls, finish, finished, publisher, publishConnection, source, jobs } = await started();
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'retry-scheduled', delayMs: 5000, nextRetryCount: 1, error: new Error('flaky') }));
+    await until(() => settled(ch) === 1, 'the ack');
+    const delayQueue = toRetryQueueName(jobs[0]!.queue, 5000);
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag]);
+    assert.equal((publishConnection.calls[0]?.args[0] as { queue: string }).queue, delayQueue);
+    assert.equal(publisher.published.length, 1);
+    const { envelope, body } = publisher.published[0]!;
+    assert.equal(envelope.routingKey, delayQueue);
+    assert.deepEqual(envelope.headers!['x-retry-count'], int32(1));
+    assert.deepEqual(envelope.headers!['MaxRetries'], int32(3));
+    assert.deepEqual(JSON.parse(body.toString()), s.body);
+    assert.equal(finished.has(s.occurrenceId), false, 'a retried occurrence is not finished');
+    await source.close();
+  });
+
+  it('runs the next attempt that comes back from its delay queue before the current one was acked, once that one is done', async () => {
+    // The race: attempt 0's retry copy is published with a short delay; the broker routes it back to the job
+    // queue before this worker has the confirm of that publish (so attempt 0 is still in progress here).
+    const { ch, calls, finish, finished, publisher, logger, source } = await started();
+    const confirm = deferred<void>();
+    const publish = publisher.publish.bind(publisher);
+    publisher.publish = (envelope, body) => publish(envelope, body).then(() => confirm.promise);
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'attempt 0');
+    finish(s.occurrenceId, failed({ kind: 'retry-scheduled', delayMs: 1, nextRetryCount: 1, error: new Error('flaky') }));
+    await until(() => publisher.published.length === 1, 'the retry copy published, not yet confirmed');
+    const retried = dispatch(ch, { occurrenceId: s.occurrenceId, jobId: s.jobId, headers: { 'x-retry-count': 1 } });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(calls.length, 1, 'attempt 1 waits while attempt 0 is in progress');
+    assert.equal(logger.messages('warn').some((m) => m.includes('was redelivered while it still runs here')), false, 'a new attempt is not a redelivered copy');
+    confirm.resolve();
+    await until(() => calls.length === 2, 'attempt 1 to run');
+    assert.equal(calls[1]!.retryCount, 1);
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag], 'attempt 0 acked after its retry was confirmed');
+    finish(s.occurrenceId, ok({ kind: 'completed', result: 'ok' }));
+    await until(() => ch.acks.length === 2, 'attempt 1 acked');
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag, retried.delivery.deliveryTag]);
+    assert.equal(finished.has(s.occurrenceId), true);
+    await source.close();
+  });
+
+  it('requeues the original when the retry copy cannot be published', async () => {
+    const { ch, calls, finish, publisher, source } = await started();
+    publisher.fail = () => true;
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'retry-scheduled', delayMs: 5000, nextRetryCount: 1, error: new Error('flaky') }));
+    await until(() => settled(ch) === 1, 'the nack');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: s.delivery.deliveryTag, requeue: true }]);
+    await source.close();
+  });
+
+  it('dead-letters a permanent failure: the Retry notice reaches the sink, the DlqJobMessage is published, the delivery acked and finished', async () => {
+    const { ch, calls, finish, finished, publisher, sink, source } = await started();
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'failed', error: new PermanentJobError('cannot work'), permanent: true }));
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag]);
+    const [notice] = sink.logs(s.occurrenceId);
+    assert.equal(notice?.category, LogCategory.Retry);
+    assert.equal(notice?.message, 'Job moved to the dead-letter queue: PermanentFailure');
+    const { envelope, body } = publisher.published[0]!;
+    assert.equal(envelope.exchange, MilvaionNames.deadLetterExchange);
+    const dlq = JSON.parse(body.toString()) as Record<string, unknown>;
+    assert.equal(dlq['Id'], s.jobId);
+    assert.match(String(dlq['Exception']), /^\[PERMANENT FAILURE\] Type: PermanentJobError\nMessage: cannot work/);
+    assert.equal(finished.has(s.occurrenceId), true);
+    await source.close();
+  });
+
+  it('drops a dead-lettered occurrence whose DLQ message is not confirmed, and does not count it finished', async () => {
+    const { ch, calls, finish, finished, publisher, source } = await started();
+    publisher.fail = () => true;
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'unknown-job', jobName: 'EchoJob' }));
+    await until(() => settled(ch) === 1, 'the nack');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: s.delivery.deliveryTag, requeue: false }]);
+    assert.equal(finished.has(s.occurrenceId), false);
+    await source.close();
+  });
+
+  it('requeues (and does not count finished) when the final status could not be recorded', async () => {
+    const { ch, calls, finish, finished, logger, source } = await started();
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, new Error('outbox write failed'));
+    await until(() => settled(ch) === 1, 'the nack');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: s.delivery.deliveryTag, requeue: true }]);
+    assert.equal(finished.has(s.occurrenceId), false);
+    assert.ok(logger.messages('error').some((m) => m.includes('could not be recorded; requeueing the delivery')));
+    assert.equal(source.inFlight, 0);
+    await source.close();
+  });
+
+  it('warns once when a delivery is held past 80 % of the consumer timeout', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'] });
+    const { ch, calls, finish, logger, source } = await started({ consumerTimeoutMs: 100_000 });
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    const warnings = () => logger.messages('warn').filter((m) => m.includes('has held its delivery'));
+    t.mock.timers.tick(80_000);
+    assert.equal(warnings().length, 0, 'not at 80 % exactly');
+    t.mock.timers.tick(10_000);
+    assert.equal(warnings().length, 1);
+    assert.match(warnings()[0]!, new RegExp(`^EchoJob ${s.occurrenceId} has held its delivery for 2 min; RabbitMQ's consumer_timeout \\(2 min\\)`));
+    t.mock.timers.tick(60_000);
+    assert.equal(warnings().length, 1, 'warned once per delivery');
+    finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 1, 'the ack');
+    await source.close();
+  });
+
+  it('pause stops every consumer and resume restarts them, each with a log line', async () => {
+    const jobs = [consumedJob('EchoJob'), consumedJob('ReportJob')];
+    const { connection, source, logger } = setup({}, jobs);
+    source.start();
+    await source.ready();
+    await source.pause('the outbox is full');
+    assert.equal(source.consuming, false);
+    assert.ok(connection.channels.every((ch) => ch.consumers.size === 0));
+    assert.deepEqual(logger.messages('warn'), ['Not taking new jobs: the outbox is full']);
+    source.resume();
+    await until(() => source.consuming, 'consuming again');
+    assert.ok(connection.channels.every((ch) => ch.consumers.size === 1));
+    assert.deepEqual(logger.messages('info'), ['Taking new jobs again']);
+    await source.close();
+  });
+
+  it('close waits for the deliveries in progress, settles them, then closes the channels', async () => {
+    const { ch, calls, finish, source } = await started();
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    let closed = false;
+    const closing = source.close().then(() => (closed = true));
+    await flush();
+    assert.equal(closed, false);
+    assert.equal(ch.active, true);
+    finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await closing;
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag]);
+    assert.equal(ch.active, false);
+  });
+});
