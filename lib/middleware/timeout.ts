@@ -3,7 +3,7 @@
 import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
-import { seconds } from '../core/to-status-record.js';
+import { seconds } from '../core/seconds.js';
 import { JobAbortError } from '../core/job-abort-error.js';
 import { type ExecutionContext, type Middleware } from '../core/types.js';
 

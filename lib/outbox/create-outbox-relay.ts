@@ -6,9 +6,9 @@ import { WorkerDefaults } from '../core/defaults.js';
 import type { MessageChannel } from '../core/ports.js';
 import { errorMessage } from '../core/error-message.js';
 import { retryDelay } from '../core/retry-delay.js';
-import type { OutboxStore, StoredEntry } from './create-outbox-store.js';
+import type { OutboxStore, StoredEntry } from './open-outbox-store.js';
 import { createRelayCursor } from './create-relay-cursor.js';
-import { coalesceStatuses } from './select-relay-batch.js';
+import { coalesceStatuses } from './coalesce-statuses.js';
 
 /** Options of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {

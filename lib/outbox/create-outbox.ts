@@ -7,7 +7,7 @@ import type { TechnicalLogger } from '../core/types.js';
 
 const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
-import { openOutboxStore, type OutboxStore } from './create-outbox-store.js';
+import { openOutboxStore, type OutboxStore } from './open-outbox-store.js';
 
 /** The .NET `OfflineResilience` section, with this runtime's bounds added. */
 export interface OutboxSettings {

@@ -1,8 +1,8 @@
 // The relay's cursor over the store: which entries go out in the next round (the backlog in outbox order,
 // plus a live lane while behind), and which sent entries are being removed. It never lets an entry overtake
 // an older pending entry of the same occurrence.
-import type { OutboxStore, StoredEntry } from './create-outbox-store.js';
-import { selectLiveLane } from './select-relay-batch.js';
+import type { OutboxStore, StoredEntry } from './open-outbox-store.js';
+import { selectLiveLane } from './select-live-lane.js';
 
 /** The relay's view of the store between rounds. */
 export interface RelayCursor {

@@ -1,5 +1,5 @@
 // The outbox store's own binary layout of an entry, and the msgpack values an earlier version wrote.
-import type { OutboxEntry, StoredEntry } from './create-outbox-store.js';
+import type { OutboxEntry, StoredEntry } from './open-outbox-store.js';
 
 /**
  * Entries written before the binary layout: msgpack objects holding the message object and its id.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Lmdb from 'lmdb';
 import type { RootDatabase } from 'lmdb';
-import type { OutboxStoreOptions } from './create-outbox-store.js';
+import type { OutboxStoreOptions } from './open-outbox-store.js';
 import { OutboxStoreError } from './outbox-store-error.js';
 
 let lmdb: typeof Lmdb | undefined;

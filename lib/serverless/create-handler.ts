@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
 import { createExecutor } from '../core/create-executor.js';
 import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.js';
-import { toFinalFields } from '../core/to-status-record.js';
+import { toFinalFields } from '../core/to-final-fields.js';
 import { JobStatus, type AnyJobDefinition, type JobDefaults, type Middleware, type TechnicalLogger } from '../core/types.js';
 import { type LogRecord } from '../core/ports.js';
 import { silentLogger } from '../create-logger.js';

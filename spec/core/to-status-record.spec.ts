@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { formatException, InvalidJobDataError, isFinal, JobStatus, toFinalFields, toResultString, toStatusRecord, type NotCompleted, type Outcome } from '../../lib/index.ts';
-import { seconds } from '../../lib/core/to-status-record.ts';
+import { seconds } from '../../lib/core/seconds.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 
 const failed = (e: NotCompleted): Outcome => err(e);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import type { OutgoingMessage } from '../../lib/index.ts';
 import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../lib/outbox/create-outbox-relay.ts';
-import { openOutboxStore, type OutboxEntry, type OutboxStore } from '../../lib/outbox/create-outbox-store.ts';
+import { openOutboxStore, type OutboxEntry, type OutboxStore } from '../../lib/outbox/open-outbox-store.ts';
 import { eventually } from '../support/eventually.ts';
 import { fakeMessageChannel } from '../support/fake-message-channel.ts';
 import { captureLogger } from '../support/loggers.ts';

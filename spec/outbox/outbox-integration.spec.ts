@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { open } from 'lmdb';
 import { defineJob, JobStatus } from '../../lib/index.ts';
-import { openOutboxStore } from '../../lib/outbox/create-outbox-store.ts';
+import { openOutboxStore } from '../../lib/outbox/open-outbox-store.ts';
 import type { CollectedMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 import { needs } from '../support/services.ts';

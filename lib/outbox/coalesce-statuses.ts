@@ -1,6 +1,6 @@
-// Pure decisions of the relay: which pending entries to publish in one round, and which Running / job
-// heartbeat entries the final status of the same occurrence makes redundant.
-import type { StoredEntry } from './create-outbox-store.js';
+// A pure decision of the relay: which Running / job heartbeat entries of a round the final status of the same
+// occurrence makes redundant.
+import type { StoredEntry } from './open-outbox-store.js';
 
 /** What one relay round publishes, and what it removes without publishing once the final is confirmed. */
 export interface RelayBatch {
@@ -31,19 +31,4 @@ export function coalesceStatuses(entries: readonly StoredEntry[]): RelayBatch {
     }
   }
   return { send, supersededBy };
-}
-
-/**
- * Picks the live lane of a round while a backlog drains: entries from `liveFloor` on whose occurrence has
- * nothing older still pending (so per-occurrence order holds), in outbox order.
- */
-export function selectLiveLane(
-  candidates: readonly StoredEntry[],
-  oldestPendingSeq: (occurrenceId: string) => number | undefined,
-  liveFloor: number,
-): StoredEntry[] {
-  return candidates.filter((e) => {
-    const head = oldestPendingSeq(e.occurrenceId);
-    return head === undefined || head >= liveFloor;
-  });
 }

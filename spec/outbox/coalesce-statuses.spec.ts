@@ -1,7 +1,8 @@
+// coalesceStatuses(): which Running and job heartbeats a final status in the same relay round supersedes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StoredEntry } from '../../lib/outbox/create-outbox-store.ts';
-import { coalesceStatuses, selectLiveLane } from '../../lib/outbox/select-relay-batch.ts';
+import type { StoredEntry } from '../../lib/outbox/open-outbox-store.ts';
+import { coalesceStatuses } from '../../lib/outbox/coalesce-statuses.ts';
 
 let seq = 0;
 const entry = (occurrenceId: string, kind: StoredEntry['kind']): StoredEntry => ({
@@ -20,16 +21,5 @@ describe('coalesceStatuses', () => {
   it('keeps Running when the final is not in the batch', () => {
     const batch = [entry('c', 'start'), entry('c', 'log')];
     assert.deepEqual(coalesceStatuses(batch).send, batch);
-  });
-});
-
-describe('selectLiveLane', () => {
-  it('takes only occurrences with nothing pending before the live floor, in order', () => {
-    const old = entry('old', 'start'); // backlog
-    const floor = seq;
-    const candidates = [entry('old', 'final'), entry('new', 'start'), entry('new', 'final')];
-    const heads = new Map([['old', old.seq], ['new', candidates[1]!.seq]]);
-    const live = selectLiveLane(candidates, (o) => heads.get(o), floor);
-    assert.deepEqual(live.map((e) => `${e.occurrenceId}:${e.kind}`), ['new:start', 'new:final']);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { open } from 'lmdb';
-import { openOutboxStore, OutboxStoreError } from '../../lib/outbox/create-outbox-store.ts';
+import { openOutboxStore, OutboxStoreError } from '../../lib/outbox/open-outbox-store.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
