@@ -9,8 +9,9 @@ import { resolveSettings } from './resolve-settings.js';
 import { abortedOutcome, runJob } from './run-job.js';
 import { toStatusRecord } from './to-status-record.js';
 import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from './types.js';
-import { type Clock, type Sink, type StatusRecord } from './ports.js';
+import { type Clock, type LogRecord, type Sink, type StatusRecord } from './ports.js';
 import { type Outcome } from './outcome.js';
+import { errorMessage } from './error-message.js';
 
 /** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
 export interface ExecutorOptions {
@@ -43,6 +44,11 @@ export interface Executor {
   settings(jobName: string): JobSettings;
   /** Executions currently in progress. */
   readonly running: number;
+  /**
+   * Resolves once every job function has returned, including those that ignored their signal and still run
+   * after their execution ended (timeout, cancel, shutdown); `false` when `timeoutMs` passed first.
+   */
+  settled(timeoutMs: number): Promise<boolean>;
 }
 
 const systemClock: Clock = { now: Date.now };
@@ -52,7 +58,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const byName = indexJobs(options.jobs);
   const clock = options.clock ?? systemClock;
   const { sink, logger } = options;
-  const terminal = (ctx: ExecutionContext): Promise<Outcome> => runUntilAborted(ctx, logger);
+  // Job functions still running, even after their execution ended: a worker closes its sink only after them.
+  const attempts = new Set<Promise<unknown>>();
+  const terminal = (ctx: ExecutionContext): Promise<Outcome> => runUntilAborted(ctx, logger, attempts);
   const pipeline = compose(options.middleware, terminal);
   const heartbeatMs = options.jobHeartbeatMs ?? 0;
   let running = 0;
@@ -64,10 +72,10 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const def = definition(envelope.jobName);
     const settings = settingsFor(def, envelope);
     const writes: Promise<void>[] = [];
+    const state = { ended: false };
     const startTime = clock.now();
     writes.push(sink.write(runningRecord(envelope, 'start', startTime)));
-    // Inline, anonymous closures on this per-job path: tsx's keepNames makes named ones cost a defineProperty.
-    const log = createJobLogger(envelope, (record) => void writes.push(sink.write(record)), {
+    const log = createJobLogger(envelope, (record) => writeLogRecord(sink, record, writes, state, logger), {
       mirror: settings.logUserFriendlyLogsViaLogger ? logger : undefined,
       now: clock.now,
     });
@@ -107,6 +115,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const interrupted = options.requeueOnShutdown === true && isShutdownAbort(outcome);
     const final = interrupted ? null : toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
     if (final !== null) writes.push(sink.write(final));
+    state.ended = true;
     // Resolves only when every record of this execution counts as sent; a sink failure rejects, so the
     // transport must not acknowledge the delivery.
     await Promise.all(writes);
@@ -120,7 +129,19 @@ export function createExecutor(options: ExecutorOptions): Executor {
     get running() {
       return running;
     },
+    settled: (timeoutMs) => waitForAttempts(attempts, timeoutMs),
   };
+}
+
+async function waitForAttempts(attempts: ReadonlySet<Promise<unknown>>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    while (attempts.size > 0) if ((await Promise.race([Promise.allSettled([...attempts]).then(() => true), timedOut])) === false) return false;
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether an outcome is a job aborted by the worker's own shutdown (not by a user, not a timeout). */
@@ -183,10 +204,15 @@ function createSettingsResolver(jobConfig: ExecutorOptions['jobConfig']): (def: 
  * The innermost step: races the job against the execution's abort handle. A cancel, shutdown or timeout ends
  * the attempt at once even if the job ignores its signal, and its late result is only noted.
  */
-function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger): Promise<Outcome> {
+function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger, attempts: Set<Promise<unknown>>): Promise<Outcome> {
   return new Promise<Outcome>((resolve, reject) => {
     let settled = false;
     const attempt = runJob(ctx);
+    attempts.add(attempt);
+    void attempt.then(
+      () => attempts.delete(attempt),
+      () => attempts.delete(attempt),
+    );
     attempt.then((outcome) => {
       settled = true;
       resolve(outcome);
@@ -195,7 +221,10 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger): Promis
       if (settled) return;
       settled = true;
       resolve(abortedOutcome(reason));
-      void attempt.then(() => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`));
+      attempt.then(
+        () => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`),
+        (error: unknown) => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} failed after it was aborted (${reason.source}): ${errorMessage(error)}`),
+      );
     });
   });
 }
@@ -204,4 +233,14 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger): Promis
 function noteRedelivery(envelope: JobEnvelope, log: RuntimeLogger, logger: TechnicalLogger, instanceId: string | undefined): void {
   logger.warn(`Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`);
   log.write('Warning', 'Redelivery detected: this occurrence was delivered before and runs again', { Reason: 'RabbitMQ redelivery detected', WorkerId: instanceId ?? null }, LogCategory.Redelivery);
+}
+
+/**
+ * Hands a user log line to the sink. During the execution the write is awaited with the others; a line written
+ * after the execution ended (a job that ignored its abort) is awaited by no one, so its failure is noted here.
+ */
+function writeLogRecord(sink: Sink, record: LogRecord, writes: Promise<void>[], state: { ended: boolean }, logger: TechnicalLogger): void {
+  const written = sink.write(record);
+  if (!state.ended) writes.push(written);
+  else written.catch((error: unknown) => logger.debug(`A late log line of ${record.jobName} ${record.occurrenceId} was not recorded: ${errorMessage(error)}`));
 }

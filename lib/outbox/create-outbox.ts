@@ -83,6 +83,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let full = false;
   let housekeeping: NodeJS.Timeout | undefined;
   let lastCleanup = Date.now();
+  let closed = false;
 
   const health = () => toOutboxHealth(store, maxPending, maxAgeMs);
   const checkPressure = () => {
@@ -100,6 +101,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     store,
     relay,
     write(record) {
+      // After close: only a job that ignored its abort still writes (a late log line); its execution has ended.
+      if (closed) {
+        logger.debug(`Outbox closed: a late ${record.type} of ${record.jobName} ${record.occurrenceId} was dropped`);
+        return Promise.resolve();
+      }
       const { queue, message } = toWire(record);
       const body = Buffer.from(JSON.stringify(message));
       const written = store.append({ queue, body, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
@@ -131,6 +137,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const drained = await relay.drain(opts.drainMs ?? 10_000);
       await relay.stop();
       if (!drained) logger.warn(`Outbox: ${store.pending} entries not sent before shutdown; they are sent on the next start (${store.path})`);
+      closed = true;
       await store.close();
     },
   };

@@ -44,7 +44,9 @@ export interface OutboxStore {
   close(): Promise<void>;
 }
 
-export { OutboxStoreError } from './outbox-store-error.js';
+import { OutboxStoreError } from './outbox-store-error.js';
+
+export { OutboxStoreError };
 
 /** Options of {@link openOutboxStore}. */
 export interface OutboxStoreOptions {
@@ -70,25 +72,11 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const finished: Database<number, string> = root.openDB({ name: 'finished' });
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
-  let storedId = meta.get('id');
-  if (storedId === undefined) {
-    storedId = randomBytes(6).toString('hex');
-    meta.putSync('id', storedId);
-  }
-  const storeId: string = storedId;
+  const storeId = storeIdOf(meta);
   const finishing = new Set<string>();
   const pruneChunk = Math.max(1, options.pruneChunk ?? 10_000);
-  let last = -1;
-  let pending = 0;
-  for (const key of entries.getKeys()) {
-    if (typeof key !== 'number') continue; // msgpack's shared structures of an earlier version
-    last = key;
-    pending++;
-  }
-  // Sequence numbers (and so message ids) must never repeat, even after the outbox was drained empty:
-  // the highest one handed out is recorded with every removal, and the next run starts above both.
-  const recorded = Number(meta.get('nextSeq') ?? 0);
-  let nextSeq = Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0);
+  let closed = false;
+  let { pending, nextSeq } = countEntries(entries, meta);
 
   function readEntries(fromSeq: number, limit: number): StoredEntry[] {
     const out: StoredEntry[] = [];
@@ -102,6 +90,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   return {
     path: file,
     append(entry) {
+      if (closed) return Promise.reject(new OutboxStoreError(`The outbox store ${file} is closed: an entry of ${entry.occurrenceId} was not written`));
       const seq = nextSeq++;
       pending++;
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
@@ -134,6 +123,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     },
     pruneFinished: (olderThan) => pruneFinished(finished, olderThan, pruneChunk),
     async close() {
+      closed = true;
       await root.flushed;
       await root.close();
       releaseLock();
@@ -141,3 +131,27 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   };
 }
 
+/** The store's own id (the first part of every message id), made once and kept in its metadata. */
+function storeIdOf(meta: Database<string, string>): string {
+  let id = meta.get('id');
+  if (id === undefined) {
+    id = randomBytes(6).toString('hex');
+    meta.putSync('id', id);
+  }
+  return id;
+}
+
+/** The pending entries left by an earlier run, and the sequence number the next append gets. */
+function countEntries(entries: Database<Buffer, number>, meta: Database<string, string>): { pending: number; nextSeq: number } {
+  let last = -1;
+  let pending = 0;
+  for (const key of entries.getKeys()) {
+    if (typeof key !== 'number') continue; // msgpack's shared structures of an earlier version
+    last = key;
+    pending++;
+  }
+  // Sequence numbers (and so message ids) must never repeat, even after the outbox was drained empty:
+  // the highest one handed out is recorded with every removal, and the next run starts above both.
+  const recorded = Number(meta.get('nextSeq') ?? 0);
+  return { pending, nextSeq: Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0) };
+}

@@ -146,7 +146,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     onJobsChanged: () => presence.jobsChanged(),
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
-  const parts: WorkerParts = { identity, url, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown };
+  const parts: WorkerParts = { identity, url, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<void> | undefined;
 
@@ -182,6 +182,7 @@ interface WorkerParts {
   readonly redis: RedisCancellation | undefined;
   readonly jobs: readonly ConsumedJob[];
   readonly shutdown: AbortController;
+  readonly executor: Executor;
 }
 
 function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Executor, workerId: string): ConsumedJob[] {
@@ -229,11 +230,15 @@ async function startWorker(p: WorkerParts): Promise<void> {
 
 async function closeWorker(p: WorkerParts, opts: { graceMs?: number; drainMs?: number }): Promise<void> {
   const graceMs = opts.graceMs ?? WorkerDefaults.shutdownTimeoutSeconds * 1000;
+  const deadline = Date.now() + graceMs;
   // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
   const drained = p.source.close();
   const timer = setTimeout(() => p.shutdown.abort(), graceMs);
   await drained;
   clearTimeout(timer);
+  // Jobs that ignored their abort (timeout, cancel) may still run and log: the outbox stays open for them
+  // until they return or the grace period ends; a line written after that is dropped with a debug line.
+  if (!(await p.executor.settled(Math.max(0, deadline - Date.now())))) p.logger.warn('Stopping with job functions still running that ignored their abort signal; lines they write from now on are dropped');
   await p.presence.stop();
   await p.redis?.close();
   await p.reporting.outbox?.close({ drainMs: opts.drainMs ?? 10_000 });

@@ -86,6 +86,15 @@ describe('createOutbox', () => {
     assert.ok(logger.messages('warn').some((m) => m.startsWith('Outbox: 1 entries not sent before shutdown')));
   });
 
+  it('a write after close is dropped with a debug line (a late log of a job that ignored its abort); the store refuses appends', async (t) => {
+    const { outbox, logger, close } = setup(t);
+    await close();
+    const occ = newOccurrence();
+    await outbox.write(logRecord(occ, 'too late'));
+    assert.ok(logger.messages('debug').some((m) => m.startsWith('Outbox closed: a late log of') && m.includes(occ)));
+    await assert.rejects(outbox.store.append({ queue: 'q', body: Buffer.from('{}'), occurrenceId: occ, kind: 'log', createdAt: 0 }), /is closed: an entry of/);
+  });
+
   it('with nothing pending, health reports no old entry even while a removal has not committed', async (t) => {
     const { outbox, channel } = setup(t, { maxPendingAgeSeconds: 1 });
     const occ = newOccurrence();

@@ -33,6 +33,7 @@ function scriptedExecutor() {
     definition: () => undefined,
     settings: () => resolveSettings(undefined),
     running: 0,
+    settled: () => Promise.resolve(true),
   };
   /** Ends the execution of an occurrence with an outcome (or makes it throw, as a rejecting sink does). */
   const finish = (occurrenceId: string, outcome: Outcome | Error) => {
