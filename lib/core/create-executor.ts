@@ -45,8 +45,8 @@ export interface Executor {
   /** Executions currently in progress. */
   readonly running: number;
   /**
-   * Resolves once every job function has returned, including those that ignored their signal and still run
-   * after their execution ended (timeout, cancel, shutdown); `false` when `timeoutMs` passed first.
+   * Resolves once every job function that outlived its execution (it ignored its abort: timeout, cancel,
+   * shutdown) has returned; `false` when `timeoutMs` passed first.
    */
   settled(timeoutMs: number): Promise<boolean>;
 }
@@ -58,7 +58,8 @@ export function createExecutor(options: ExecutorOptions): Executor {
   const byName = indexJobs(options.jobs);
   const clock = options.clock ?? systemClock;
   const { sink, logger } = options;
-  // Job functions still running, even after their execution ended: a worker closes its sink only after them.
+  // Job functions still running after their execution ended (they ignored their abort): a worker closes its
+  // sink only after them. Running executions are awaited by the transport itself.
   const attempts = new Set<Promise<unknown>>();
   const terminal = (ctx: ExecutionContext): Promise<Outcome> => runUntilAborted(ctx, logger, attempts);
   const pipeline = compose(options.middleware, terminal);
@@ -208,11 +209,6 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger, attempt
   return new Promise<Outcome>((resolve, reject) => {
     let settled = false;
     const attempt = runJob(ctx);
-    attempts.add(attempt);
-    void attempt.then(
-      () => attempts.delete(attempt),
-      () => attempts.delete(attempt),
-    );
     attempt.then((outcome) => {
       settled = true;
       resolve(outcome);
@@ -221,6 +217,9 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger, attempt
       if (settled) return;
       settled = true;
       resolve(abortedOutcome(reason));
+      // Only a job function that outlives its execution is tracked: nothing is added to the per-job path.
+      attempts.add(attempt);
+      attempt.finally(() => attempts.delete(attempt)).catch(() => undefined);
       attempt.then(
         () => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`),
         (error: unknown) => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} failed after it was aborted (${reason.source}): ${errorMessage(error)}`),

@@ -2,7 +2,6 @@
 // waits for it within the grace period, keeps its late line, and exits 0. Before the fix the late write hit the
 // closed LMDB store and the process died with exit 1 ("The environment is already closed").
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,11 +12,9 @@ import { JobStatus } from '../../../lib/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';
 import { needs } from '../../support/services.ts';
-import { TSX_IMPORT } from '../../support/tsx-loader.ts';
+import { startCli } from '../../support/start-cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ENTRY = path.join(ROOT, 'lib/host/cli/cli-entry.ts');
-const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-late-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const CHANNEL = `spec:${process.pid}:late:cancellation_channel`;
@@ -39,14 +36,6 @@ export const lateLog = defineJob({
 `,
 );
 
-function startCli(config: string) {
-  const child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
 
 describe('CLI stop while a job that ignored its abort still runs', { timeout: 120_000, ...needs('rabbitmq', 'redis') }, () => {
   const vhost = `spec-late-${process.pid}`;
@@ -79,7 +68,7 @@ describe('CLI stop while a job that ignored its abort still runs', { timeout: 12
       },
       JobConsumers: { LateLogJob: { ExecutionTimeoutSeconds: timeoutSeconds, MaxRetries: 0 } },
     }));
-    const cli = startCli(config);
+    const cli = startCli(config, JOBS, dir);
     await scheduler.waitUntil(() => scheduler.registrations(workerId).length > 0, { what: 'the worker to register', timeoutMs: 30_000 });
     const { occurrenceId } = await scheduler.dispatch({ jobName: 'LateLogJob', workerId });
     await scheduler.waitUntil(() => scheduler.statuses(occurrenceId).length > 0, { what: 'the job to start' });

@@ -1,7 +1,7 @@
 // The CLI as a child process: bad configuration, SIGTERM with jobs in flight and a restart; and the probes
 // of a host following RabbitMQ being cut and restored.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { captureLogger } from '../../support/loggers.ts';
 import { needs } from '../../support/services.ts';
 import { createTcpProxy } from '../../support/tcp-proxy.ts';
 import { TSX_IMPORT } from '../../support/tsx-loader.ts';
+import { startCli } from '../../support/start-cli.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // The CLI from source: tsx loads it (a deployment runs the compiled dist/host/cli/cli-entry.js; spec/package checks that).
@@ -25,14 +26,6 @@ const { NODE_TEST_CONTEXT: _ignored, ...ENV } = process.env;
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-life-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function startCli(config: string) {
-  const child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
 
 describe('CLI configuration errors', { timeout: 180_000 }, () => {
   it('a bad configuration exits 78 before connecting, listing each mistake', () => {
@@ -68,7 +61,7 @@ describe('CLI lifecycle and probes', { timeout: 180_000, ...needs('rabbitmq') },
     writeFileSync(config, JSON.stringify({
       Worker: { WorkerId: 'cli-life', ShutdownTimeoutSeconds: 1, RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost }, OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox') } },
     }));
-    const first = startCli(config);
+    const first = startCli(config, JOBS, dir);
     await scheduler.waitUntil(() => scheduler.registrations('cli-life').length > 0, { what: 'the worker to register', timeoutMs: 30_000 });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await scheduler.dispatch({ jobName: 'ImportCatalogueJob', workerId: 'cli-life' })).occurrenceId);
@@ -78,7 +71,7 @@ describe('CLI lifecycle and probes', { timeout: 180_000, ...needs('rabbitmq') },
     assert.equal(await first.exited, 0, first.output());
     assert.ok(Date.now() - t0 < 6000, `stopped after ${Date.now() - t0} ms`);
     for (const id of ids) assert.equal(scheduler.statuses(id).some((s) => s.body!.Status !== JobStatus.Running), false, 'no final status for an interrupted job');
-    const second = startCli(config);
+    const second = startCli(config, JOBS, dir);
     try {
       for (const id of ids) assert.equal((await scheduler.waitForFinalStatus(id, { timeoutMs: 30_000 })).body!.Status, JobStatus.Completed);
     } finally {
