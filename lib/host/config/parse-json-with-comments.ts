@@ -1,6 +1,8 @@
-// A JSON parser for appsettings files as .NET configuration reads them: `//` and `/* */` comments, trailing
-// commas and a UTF-8 BOM are allowed, duplicate keys (compared case-insensitively) are not. Errors carry a line
-// and column, which JSON.parse on Node 20 does not always give.
+// A JSON parser for appsettings files as .NET configuration reads them, built on jsonc-parser's visit(): `//` and
+// `/* */` comments, trailing commas and a UTF-8 BOM are allowed, duplicate keys (compared case-insensitively) are
+// not. The first error stops the parse and is reported with a 1-based line and column and a message saying what
+// was expected there.
+import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 import { err, ok, type Result } from 'neverthrow';
 import { isForbiddenKey } from '../../core/is-forbidden-key.js';
 
@@ -11,15 +13,19 @@ export interface JsonSyntaxError {
   readonly column: number;
 }
 
-/** Keys that could reach a prototype when the parsed value is merged; dropped, as parseJsonSafely() does. */
+/** Deeper nesting is refused before jsonc-parser's recursive descent could exhaust the stack. */
 const MAX_DEPTH = 64;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const LITERALS = [
-  ['true', true],
-  ['false', false],
-  ['null', null],
-] as const;
 
+/** An open object or array (or the root slot), and what the next token in it must be. */
+interface Frame {
+  readonly kind: 'root' | 'object' | 'array';
+  readonly value: Record<string, unknown> | unknown[];
+  readonly seen: Set<string>;
+  key: string;
+  expect: 'key' | 'colon' | 'value' | 'comma';
+}
+
+/** Thrown from a visitor callback to stop visit() at the first error. */
 class Failure {
   constructor(
     readonly message: string,
@@ -29,141 +35,124 @@ class Failure {
 
 /** Parses JSON that may contain comments and trailing commas; an error names the line and column. */
 export function parseJsonWithComments(text: string): Result<unknown, JsonSyntaxError> {
-  const p: Cursor = { src: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, i: 0 };
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const result: unknown[] = [];
+  const root: Frame = { kind: 'root', value: result, seen: new Set(), key: '', expect: 'value' };
+  const stack = [root];
+  const top = (): Frame => stack[stack.length - 1] ?? root;
+  const add = (value: unknown): void => {
+    const frame = top();
+    if (Array.isArray(frame.value)) frame.value.push(value);
+    else if (!isForbiddenKey(frame.key)) frame.value[frame.key] = value;
+    frame.expect = 'comma';
+  };
+  const open = (kind: 'object' | 'array', offset: number): void => {
+    if (stack.length > MAX_DEPTH) throw new Failure(`nested deeper than ${MAX_DEPTH} levels`, offset);
+    const value = kind === 'object' ? {} : [];
+    add(value);
+    stack.push({ kind, value, seen: new Set(), key: '', expect: kind === 'object' ? 'key' : 'value' });
+  };
+  // At the end of the text visit() ends an unclosed container before reporting it: keep it open for the message.
+  const close = (offset: number): void => {
+    if (offset < src.length) stack.pop();
+  };
   try {
-    skipBlanks(p);
-    if (p.i >= p.src.length) fail(p, 'the file holds no JSON value (write {} for no settings)');
-    const value = readValue(p, 0);
-    skipBlanks(p);
-    if (p.i < p.src.length) fail(p, 'unexpected text after the JSON value');
-    return ok(value);
+    visit(
+      src,
+      {
+        onObjectBegin: (offset) => open('object', offset),
+        onArrayBegin: (offset) => open('array', offset),
+        onObjectEnd: close,
+        onArrayEnd: close,
+        onObjectProperty: (key, offset) => {
+          const frame = top();
+          // .NET configuration keys are case-insensitive, so "Host" and "host" in one object collide.
+          if (frame.seen.has(key.toLowerCase())) throw new Failure(`duplicate key ${JSON.stringify(key)} (keys are case-insensitive)`, offset);
+          frame.seen.add(key.toLowerCase());
+          frame.key = key;
+          frame.expect = 'colon';
+        },
+        onSeparator: (separator) => {
+          top().expect = separator === ',' && top().kind === 'object' ? 'key' : 'value';
+        },
+        onLiteralValue: add,
+        onError: (error, offset, length) => {
+          throw toFailure(src, { error, offset, length }, top());
+        },
+      },
+      { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false },
+    );
   } catch (error) {
     if (!(error instanceof Failure)) throw error;
-    return err({ message: error.message, ...toLineColumn(p.src, error.at) });
+    return err({ message: error.message, ...toLineColumn(src, error.at) });
   }
+  return ok(result[0]);
 }
 
-/** The text being parsed (BOM already removed) and the index of the next character to read. */
-interface Cursor {
-  readonly src: string;
-  i: number;
-}
-
-function fail(p: Cursor, message: string, at = p.i): never {
-  throw new Failure(message, at);
-}
-
-function skipBlanks(p: Cursor): void {
-  const { src } = p;
-  while (p.i < src.length) {
-    const c = src[p.i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') p.i++;
-    else if (c === '/' && src[p.i + 1] === '/') {
-      const end = src.indexOf('\n', p.i);
-      p.i = end < 0 ? src.length : end + 1;
-    } else if (c === '/' && src[p.i + 1] === '*') {
-      const end = src.indexOf('*/', p.i + 2);
-      if (end < 0) fail(p, 'unterminated /* comment');
-      p.i = end + 2;
-    } else return;
-  }
-}
-
-function readString(p: Cursor): string {
-  const { src } = p;
-  const start = p.i;
-  let j = p.i + 1;
-  while (j < src.length && src[j] !== '"') {
-    if (src[j] === '\\') j += 2;
-    else if (src.charCodeAt(j) < 0x20) fail(p, 'line break or control character inside a string (write \\n)', j);
-    else j++;
-  }
-  if (j >= src.length) fail(p, 'unterminated string', start);
-  p.i = j + 1;
-  try {
-    // The slice is a complete string literal whose only possible fault is a bad escape.
-    return JSON.parse(src.slice(start, j + 1)) as string;
-  } catch {
-    return fail(p, 'invalid escape sequence in string', start);
-  }
-}
-
-function readValue(p: Cursor, depth: number): unknown {
-  skipBlanks(p);
-  const c = p.src[p.i];
-  if (c === undefined) return fail(p, 'unexpected end of file');
-  if (c === '{' || c === '[') {
-    if (depth >= MAX_DEPTH) fail(p, `nested deeper than ${MAX_DEPTH} levels`);
-    return c === '{' ? readObject(p, depth + 1) : readArray(p, depth + 1);
-  }
-  if (c === '"') return readString(p);
-  if (c === '-' || (c >= '0' && c <= '9')) {
-    NUMBER.lastIndex = p.i;
-    const m = NUMBER.exec(p.src);
-    if (!m) return fail(p, 'invalid number');
-    p.i += m[0].length;
-    return Number(m[0]);
-  }
-  for (const [word, value] of LITERALS) {
-    if (p.src.startsWith(word, p.i)) {
-      p.i += word.length;
-      return value;
+/** Words jsonc-parser's error codes as the parser always has: lexical faults by kind, the rest by what was expected. */
+function toFailure(src: string, { error, offset, length }: ParseError, frame: Frame): Failure {
+  const code = printParseErrorCode(error);
+  const inString = frame.expect === 'key' || frame.expect === 'value';
+  switch (code) {
+    case 'UnexpectedEndOfComment':
+      return new Failure('unterminated /* comment', offset);
+    case 'UnexpectedEndOfString':
+    case 'InvalidCharacter':
+    case 'InvalidEscapeCharacter':
+    case 'InvalidUnicode': {
+      if (!inString) break;
+      // A string ends at a raw line break; a control character is reported where it stands, not at the quote.
+      const control = firstControlCharacter(src, offset, offset + length + (code === 'UnexpectedEndOfString' ? 1 : 0));
+      if (control >= 0) return new Failure('line break or control character inside a string (write \\n)', control);
+      return new Failure(code === 'UnexpectedEndOfString' ? 'unterminated string' : 'invalid escape sequence in string', offset);
     }
+    case 'UnexpectedEndOfNumber':
+    case 'InvalidNumberFormat':
+      if (frame.expect === 'value') return new Failure('invalid number', offset);
+      break;
+    case 'InvalidCommentToken':
+    case '<unknown ParseErrorCode>':
+      return new Failure(code, offset);
+    case 'InvalidSymbol':
+    case 'ValueExpected':
+    case 'PropertyNameExpected':
+    case 'ColonExpected':
+    case 'CommaExpected':
+    case 'CloseBraceExpected':
+    case 'CloseBracketExpected':
+    case 'EndOfFileExpected':
+      break;
   }
-  return fail(p, `unexpected character ${JSON.stringify(c)}`);
+  // Structural errors, and lexical ones where no string or number could stand, are worded by what was expected.
+  return new Failure(unexpected(src, frame, offset), offset);
 }
 
-function readObject(p: Cursor, depth: number): Record<string, unknown> {
-  p.i++;
-  const out: Record<string, unknown> = {};
-  const seen = new Set<string>();
-  for (;;) {
-    skipBlanks(p);
-    if (p.src[p.i] === '}') {
-      p.i++;
-      return out;
-    }
-    if (p.src[p.i] !== '"') fail(p, seen.size === 0 ? 'expected a property name in double quotes or "}"' : 'expected a property name in double quotes');
-    const keyAt = p.i;
-    const key = readString(p);
-    // .NET configuration keys are case-insensitive, so "Host" and "host" in one object collide.
-    if (seen.has(key.toLowerCase())) fail(p, `duplicate key ${JSON.stringify(key)} (keys are case-insensitive)`, keyAt);
-    seen.add(key.toLowerCase());
-    skipBlanks(p);
-    if (p.src[p.i] !== ':') fail(p, 'expected ":" after the property name');
-    p.i++;
-    const value = readValue(p, depth);
-    if (!isForbiddenKey(key)) out[key] = value;
-    skipBlanks(p);
-    if (p.src[p.i] === ',') p.i++;
-    else if (p.src[p.i] !== '}') fail(p, 'expected "," or "}" after the property value');
-  }
-}
-
-function readArray(p: Cursor, depth: number): unknown[] {
-  p.i++;
-  const out: unknown[] = [];
-  for (;;) {
-    skipBlanks(p);
-    if (p.src[p.i] === ']') {
-      p.i++;
-      return out;
-    }
-    out.push(readValue(p, depth));
-    skipBlanks(p);
-    if (p.src[p.i] === ',') p.i++;
-    else if (p.src[p.i] !== ']') fail(p, 'expected "," or "]" after the array element');
+/** The message for a token that is not what `frame` expects next. */
+function unexpected(src: string, frame: Frame, offset: number): string {
+  const c = src[offset];
+  switch (frame.expect) {
+    case 'key':
+      return frame.seen.size === 0 ? 'expected a property name in double quotes or "}"' : 'expected a property name in double quotes';
+    case 'colon':
+      return 'expected ":" after the property name';
+    case 'comma':
+      if (frame.kind === 'root') return 'unexpected text after the JSON value';
+      return frame.kind === 'object' ? 'expected "," or "}" after the property value' : 'expected "," or "]" after the array element';
+    case 'value':
+      if (c === undefined) return frame.kind === 'root' ? 'the file holds no JSON value (write {} for no settings)' : 'unexpected end of file';
+      return c === '-' ? 'invalid number' : `unexpected character ${JSON.stringify(c)}`;
   }
 }
 
+/** The index of the first raw control character in a string token, skipping escaped characters as JSON does. */
+function firstControlCharacter(src: string, from: number, to: number): number {
+  for (let k = from + 1; k < to && k < src.length; k += src[k] === '\\' ? 2 : 1) if (src.charCodeAt(k) < 0x20) return k;
+  return -1;
+}
+
+/** A 0-based offset as a 1-based line and column; only "\n" starts a line, as before. */
 function toLineColumn(src: string, at: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let k = 0; k < at && k < src.length; k++) {
-    if (src[k] === '\n') {
-      line++;
-      lineStart = k + 1;
-    }
-  }
-  return { line, column: at - lineStart + 1 };
+  const before = src.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, column: at - (before.lastIndexOf('\n') + 1) + 1 };
 }

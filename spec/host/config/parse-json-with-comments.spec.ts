@@ -59,6 +59,30 @@ describe('parseJsonWithComments', () => {
     assert.deepEqual(parse('{"a":{"x":1},"b":{"x":2}}'), { a: { x: 1 }, b: { x: 2 } }, 'the same key in different objects is fine');
   });
 
+  it('rejects a duplicate key in a nested section at the line and column of the second spelling', () => {
+    const text = '{\n  "Worker": {\n    "RabbitMq": { "Host": "a",\n      "HOST": "b" }\n  }\n}';
+    assert.deepEqual(failure(text), { message: 'duplicate key "HOST" (keys are case-insensitive)', line: 4, column: 7 });
+  });
+
+  it('counts lines through block comments, CRLF line endings and a BOM', () => {
+    const text = '\uFEFF/* a\r\n   b */\r\n{\r\n  "a": 1, // x\r\n  "b": "open\r\n}';
+    assert.deepEqual(failure(text), { message: 'line break or control character inside a string (write \\n)', line: 5, column: 13 });
+    assert.deepEqual(failure('{\n\n\n\n  "a": "never closed'), { message: 'unterminated string', line: 5, column: 8 });
+    assert.deepEqual(failure('{\n  "a": 1,\n  /* note */ "b": [1,\n    2 3]\n}'), { message: 'expected "," or "]" after the array element', line: 4, column: 7 });
+  });
+
+  it('words a fault by what was expected where it occurs', () => {
+    const cases: [string, string, number][] = [
+      ['{"a\\q": 1}', 'invalid escape sequence in string', 2],
+      ['{"a": 1 "b\\q": 2}', 'expected "," or "}" after the property value', 9],
+      ['{,}', 'expected a property name in double quotes or "}"', 2],
+      ['{"a"', 'expected ":" after the property name', 5],
+      ['[1,', 'unexpected end of file', 4],
+      ['"a\tb"', 'line break or control character inside a string (write \\n)', 3],
+    ];
+    for (const [text, message, column] of cases) assert.deepEqual(failure(text), { message, line: 1, column }, text);
+  });
+
   it('drops __proto__, constructor and prototype keys so nothing can be polluted', () => {
     const value = parse('{"__proto__":{"polluted":true},"a":{"constructor":{"prototype":1},"b":1}}') as Record<string, unknown>;
     assert.deepEqual(value, { a: { b: 1 } });
@@ -67,5 +91,7 @@ describe('parseJsonWithComments', () => {
 
   it('refuses nesting deep enough to exhaust the stack', () => {
     assert.match(failure('['.repeat(100_000)).message, /nested deeper than 64 levels/);
+    assert.deepEqual(failure('{"a":'.repeat(100_000)), { message: 'nested deeper than 64 levels', line: 1, column: 321 });
+    assert.equal(JSON.stringify(parse('['.repeat(64) + ']'.repeat(64))), '['.repeat(64) + ']'.repeat(64), '64 levels are fine');
   });
 });
