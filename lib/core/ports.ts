@@ -95,3 +95,36 @@ export interface MessageChannel {
 
 /** Maps a record to the queue and the wire message the broker carries (the outbox stores what it will send). */
 export type ToWireMessage = (record: SinkRecord) => { readonly queue: string; readonly message: Record<string, unknown> };
+
+/**
+ * Why a worker dead-lettered a delivery: a fixed set of codes, so it can be a metric label (the free-text
+ * reason goes in the dead letter's `x-dead-letter-reason` header and the log, never in a label).
+ */
+export type DeadLetterReason =
+  /** Above `MaxMessageBytes`: dead-lettered unread. */
+  | 'too-large'
+  /** Not a job message: not JSON, not an object, missing or invalid fields, no occurrence id. */
+  | 'malformed'
+  /** No job registered under the message's job name. */
+  | 'unknown-job'
+  /** The job data failed the job's schema. */
+  | 'invalid-data'
+  /** The job threw a PermanentJobError. */
+  | 'permanent-failure'
+  /** The job failed after its last retry. */
+  | 'retries-exhausted'
+  /** The job failed and no retry middleware handled it. */
+  | 'unhandled-failure';
+
+/**
+ * What a worker tells an observer (the host's metrics) about its deliveries and its outbox. Every method is
+ * optional and called inline, once per event, never awaited: implementations must be cheap and must not throw.
+ */
+export interface WorkerTelemetry {
+  /** A delivery of `job` (the registered job whose queue it came from) went to the dead-letter exchange. */
+  deadLettered?(job: string, reason: DeadLetterReason): void;
+  /** A retry of `job` was published to its delay queue and confirmed by the broker. */
+  retryScheduled?(job: string): void;
+  /** The outbox relay published an entry and the broker confirmed it `confirmSeconds` after the publish. */
+  outboxConfirmed?(confirmSeconds: number): void;
+}

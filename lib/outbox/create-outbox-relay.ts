@@ -3,7 +3,7 @@
 // after the outage through at once, without ever overtaking older entries of the same occurrence.
 import type { TechnicalLogger } from '../core/types.js';
 import { WorkerDefaults } from '../core/defaults.js';
-import type { MessageChannel } from '../core/ports.js';
+import type { MessageChannel, WorkerTelemetry } from '../core/ports.js';
 import { errorMessage } from '../core/error-message.js';
 import { retryDelay } from '../core/retry-delay.js';
 import type { OutboxStore, StoredEntry } from './open-outbox-store.js';
@@ -26,6 +26,8 @@ export interface OutboxRelayOptions {
   readonly maxBackoffMs?: number;
   /** Failed rounds in a row before the relay reports the outage as an error (`MaxSyncRetries`). */
   readonly reportAfterFailures?: number;
+  /** Told of each confirmed entry and how long its confirm took. */
+  readonly telemetry?: WorkerTelemetry | undefined;
 }
 
 /** The running relay. */
@@ -52,12 +54,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     logger.warn(`Outbox relay: removing ${count} sent entries failed; they will be sent again (same message ids)`, error),
   );
   const state = { running: false, stopped: false, failures: 0, wake: undefined as (() => void) | undefined, loop: undefined as Promise<void> | undefined };
+  // Resolves at stop(): a backoff (up to SyncIntervalSeconds) must not hold a shutdown.
+  let halt!: () => void;
+  const halted = new Promise<void>((resolve) => (halt = resolve));
   const drainWaiters = new Set<() => void>();
 
   async function round(): Promise<boolean> {
     const entries = cursor.nextRound();
     if (entries.length === 0) return false;
-    const sent = await publishRound(channel, entries, { coalesce, durable }, stats);
+    const sent = await publishRound(channel, entries, { coalesce, durable, telemetry: options.telemetry }, stats);
     cursor.sent(sent.done);
     if (sent.failed !== undefined) throw sent.failed;
     return true;
@@ -79,7 +84,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const failures = ++state.failures;
         if (failures === 1) logger.warn(`Outbox relay: publishing failed (${errorMessage(error)}); entries stay in the outbox and are retried`);
         if (failures === reportAfter) logger.error(`Outbox relay: RabbitMQ unreachable for ${failures} attempts; ${store.pending} entries waiting in ${store.path}`);
-        await backOff(channel, retryDelay(Math.min(failures, 10), 100, { maxDelayMs: maxBackoffMs }));
+        await backOff(channel, retryDelay(Math.min(failures, 10), 100, { maxDelayMs: maxBackoffMs }), halted);
       }
     }
   }
@@ -97,6 +102,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     drain: (timeoutMs) => (state.running && !state.stopped ? waitForDrain(store, drainWaiters, timeoutMs, () => state.wake?.()) : Promise.resolve(store.pending === 0)),
     async stop() {
       state.stopped = true;
+      halt();
       state.wake?.();
       await state.loop;
       await cursor.settled();
@@ -109,11 +115,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 async function publishRound(
   channel: MessageChannel,
   entries: readonly StoredEntry[],
-  options: { coalesce: boolean; durable: boolean },
+  options: { coalesce: boolean; durable: boolean; telemetry: WorkerTelemetry | undefined },
   stats: { published: number; coalesced: number },
 ): Promise<{ done: StoredEntry[]; failed: unknown }> {
   const batch = options.coalesce ? coalesceStatuses(entries) : { send: entries, supersededBy: new Map<number, readonly StoredEntry[]>() };
-  const results = await Promise.allSettled(batch.send.map((e) => channel.publish({ queue: e.queue, messageId: e.messageId, durable: options.durable, body: e.body })));
+  const { telemetry } = options;
+  const started = performance.now();
+  const results = await Promise.allSettled(
+    batch.send.map((e) => {
+      const confirmed = channel.publish({ queue: e.queue, messageId: e.messageId, durable: options.durable, body: e.body });
+      // Timed per entry from the round's publish to its own confirm; no work at all without telemetry.
+      return telemetry?.outboxConfirmed === undefined ? confirmed : confirmed.then(() => telemetry.outboxConfirmed?.((performance.now() - started) / 1000));
+    }),
+  );
   const done: StoredEntry[] = [];
   let failed: unknown;
   results.forEach((r, i) => {
@@ -145,14 +159,16 @@ async function sleepUntilWoken(state: { stopped: boolean; wake: (() => void) | u
 }
 
 /**
- * Backs off, or retries as soon as the connection is back. A wait that rejects at once must not end the
+ * Backs off, or retries as soon as the connection is back, or ends at the relay's stop. A wait that rejects at once must not end the
  * backoff: that turned an outage longer than the backoff into a busy loop of microtasks that starved the
  * event loop, so the connection never came back.
  */
-async function backOff(channel: MessageChannel, delayMs: number): Promise<void> {
-  const backoff = new Promise<void>((resolve) => setTimeout(resolve, delayMs));
+async function backOff(channel: MessageChannel, delayMs: number, halted: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const backoff = new Promise<void>((resolve) => (timer = setTimeout(resolve, delayMs)));
   const reconnected = channel.connected ? backoff : channel.whenConnected(delayMs).catch(() => backoff);
-  await Promise.race([backoff, reconnected]);
+  await Promise.race([backoff, reconnected, halted]);
+  clearTimeout(timer);
 }
 
 function waitForDrain(store: OutboxStore, waiters: Set<() => void>, timeoutMs: number, wake: () => void): Promise<boolean> {

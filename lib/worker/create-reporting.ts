@@ -2,7 +2,7 @@
 // its own non-retrying publisher for the relay) when Worker:OfflineResilience is enabled.
 import type { Connection } from 'rabbitmq-client';
 import { WorkerDefaults } from '../core/defaults.js';
-import type { Sink } from '../core/ports.js';
+import type { Sink, WorkerTelemetry } from '../core/ports.js';
 import type { TechnicalLogger } from '../core/types.js';
 import { createOutbox, type Outbox, type OutboxSettings } from '../outbox/create-outbox.js';
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
@@ -20,7 +20,7 @@ export interface Reporting {
 
 /** Creates the publishers and, when enabled, the outbox; `sink` is what the executor writes to. */
 export function createReporting(
-  options: { rabbitmq: RabbitMqSettings; outbox?: OutboxSettings | false | undefined; sink?: ((publisher: AmqpPublisher) => Sink) | undefined },
+  options: { rabbitmq: RabbitMqSettings; outbox?: OutboxSettings | false | undefined; sink?: ((publisher: AmqpPublisher) => Sink) | undefined; telemetry?: WorkerTelemetry | undefined },
   shared: { publishConnection: Connection; identity: { workerId: string; instanceId: string }; queueType: QueueType; logger: TechnicalLogger },
 ): Reporting {
   const { publishConnection, identity, queueType, logger } = shared;
@@ -30,6 +30,6 @@ export function createReporting(
   // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
   const relayPublisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 });
   const channel = toMessageChannel(relayPublisher, publishConnection);
-  const outbox = createOutbox({ settings: options.outbox, channel, toWire: relayPublisher.toWire, logger, persistent });
+  const outbox = createOutbox({ settings: options.outbox, channel, toWire: relayPublisher.toWire, logger, persistent, telemetry: options.telemetry });
   return { publisher, relayPublisher, outbox, sink: outbox };
 }

@@ -1,15 +1,12 @@
 // The worker host against the real broker: two logical workers in one process, DI setup, probes, metrics.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { asFunction, defineJob, defineSetup, JobStatus } from '../../lib/index.ts';
-import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
-import { freePort } from '../support/free-port.ts';
-import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
-import { captureLogger } from '../support/loggers.ts';
+import type { WorkerHost } from '../../lib/host/index.ts';
+import type { SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { useWorkerHost } from '../support/host-harness.ts';
 import { needs } from '../support/services.ts';
 
 declare module '../../lib/index.ts' {
@@ -33,40 +30,23 @@ const setup = defineSetup({
 });
 
 describe('createWorkerHost', { timeout: 120_000, ...needs('rabbitmq') }, () => {
-  const vhost = `spec-host-${process.pid}`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'host-spec-'));
+  const h = useWorkerHost('spec-host', {
+    jobs: [greetJob, reportJob],
+    setups: [setup],
+    overrides: ({ dir, port }) => ({
+      Worker: {
+        WorkerId: 'greeter-worker',
+        OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox') },
+        HealthCheck: { Enabled: true, LiveFilePath: path.join(dir, 'live'), ReadyFilePath: path.join(dir, 'ready'), IntervalSeconds: 1, HttpHost: '127.0.0.1', HttpPort: port },
+      },
+      JobConsumers: { ReportJob: { WorkerId: 'report-worker', MaxParallelJobs: 0 } },
+    }),
+  });
+  const { dir } = h;
   let scheduler: SchedulerClient;
   let host: WorkerHost;
   let port: number;
-  before(async () => {
-    createVhost(vhost);
-    scheduler = await createSchedulerClient({ url: `${AMQP_URL}/${vhost}` });
-    port = await freePort();
-    const config = loadConfig({
-      env: {},
-      cwd: dir,
-      overrides: {
-        Worker: {
-          WorkerId: 'greeter-worker',
-          RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost },
-          Heartbeat: { IntervalSeconds: 1 },
-          OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox') },
-          HealthCheck: { Enabled: true, LiveFilePath: path.join(dir, 'live'), ReadyFilePath: path.join(dir, 'ready'), IntervalSeconds: 1, HttpHost: '127.0.0.1', HttpPort: port },
-        },
-        JobConsumers: { ReportJob: { WorkerId: 'report-worker', MaxParallelJobs: 0 } },
-      },
-    });
-    assert.ok(config.isOk(), config.isErr() ? config.error.format() : '');
-    const created = createWorkerHost({ config: config._unsafeUnwrap(), jobs: [greetJob, reportJob], setups: [setup], logger: captureLogger() });
-    host = created._unsafeUnwrap();
-    await host.start();
-  });
-  after(async () => {
-    await host.stop();
-    await scheduler.close();
-    deleteVhost(vhost);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(() => ({ scheduler, host, port } = h));
 
   it('runs two logical workers in one process, each registering its own jobs', async () => {
     assert.equal(host.workers.length, 2);

@@ -25,13 +25,12 @@ import { createMetrics, type Metrics } from '../../lib/host/health/create-metric
 import { metrics, UNKNOWN_JOB_LABEL } from '../../lib/middleware/metrics.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger } from '../support/loggers.ts';
+import { parsePrometheusText, type ParsedExposition } from '../support/parse-prometheus-text.ts';
 import { advance, dateClock, makeContext, track } from '../support/pipeline-harness.ts';
 
-/** The value of the sample `name{labels}` in an exposition, or undefined when there is no such line. */
-function valueOf(text: string, name: string, labels = ''): number | undefined {
-  const prefix = `${name}${labels} `;
-  const line = text.split('\n').find((l) => l.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(prefix.length));
+/** The registry's exposition, parsed strictly. */
+async function scrape(m: Metrics): Promise<ParsedExposition> {
+  return parsePrometheusText(await m.render());
 }
 
 /** An executor over a memory sink whose pipeline is the registry's metrics middleware, then `inner`. */
@@ -43,7 +42,7 @@ function setup(jobs: readonly AnyJobDefinition[], inner: readonly Middleware[] =
   return { registry, sink, executor, run };
 }
 
-const total = (m: Metrics, job: string, outcome: string) => valueOf(m.render(), 'milvaion_worker_jobs_total', `{job="${job}",outcome="${outcome}"}`);
+const total = async (m: Metrics, job: string, outcome: string) => (await scrape(m)).value('milvaion_worker_jobs_total', { job, outcome });
 
 describe('metrics()', () => {
   it('counts completed and failed executions per job, and sends the same final statuses as without it', async () => {
@@ -58,11 +57,11 @@ describe('metrics()', () => {
     for (let i = 0; i < 3; i++) assert.ok((await run('FineJob')).isOk());
     const failed = await run('BrokenJob');
     assert.equal(failed.isErr() && failed.error.kind, 'failed');
-    assert.equal(total(registry, 'FineJob', 'completed'), 3);
-    assert.equal(total(registry, 'FineJob', 'failed'), 0);
-    assert.equal(total(registry, 'BrokenJob', 'failed'), 1);
+    assert.equal(await total(registry, 'FineJob', 'completed'), 3);
+    assert.equal(await total(registry, 'FineJob', 'failed'), 0);
+    assert.equal(await total(registry, 'BrokenJob', 'failed'), 1);
     assert.equal(sink.statuses().filter((s) => s.phase === 'final').length, 4);
-    assert.equal(valueOf(registry.render(), 'milvaion_worker_job_duration_seconds_count', '{job="FineJob"}'), 3);
+    assert.equal((await scrape(registry)).value('milvaion_worker_job_duration_seconds_count', { job: 'FineJob' }), 3);
   });
 
   it('labels every outcome kind: invalid_data, unknown_job, skipped, retry_scheduled, cancelled', async () => {
@@ -91,12 +90,12 @@ describe('metrics()', () => {
     await run('SkippyJob');
     await run('FlakyJob');
     await run('CancelledJob');
-    assert.equal(total(registry, 'TypedJob', 'invalid_data'), 1);
-    assert.equal(total(registry, UNKNOWN_JOB_LABEL, 'unknown_job'), 1, 'an unknown name from a message is not a label value');
-    assert.ok(!registry.render().includes('GhostJob'));
-    assert.equal(total(registry, 'SkippyJob', 'skipped'), 1);
-    assert.equal(total(registry, 'FlakyJob', 'retry_scheduled'), 1);
-    assert.equal(total(registry, 'CancelledJob', 'cancelled'), 1);
+    assert.equal(await total(registry, 'TypedJob', 'invalid_data'), 1);
+    assert.equal(await total(registry, UNKNOWN_JOB_LABEL, 'unknown_job'), 1, 'an unknown name from a message is not a label value');
+    assert.ok(!(await registry.render()).includes('GhostJob'));
+    assert.equal(await total(registry, 'SkippyJob', 'skipped'), 1);
+    assert.equal(await total(registry, 'FlakyJob', 'retry_scheduled'), 1);
+    assert.equal(await total(registry, 'CancelledJob', 'cancelled'), 1);
   });
 
   it('measures the duration with the context clock and records timed_out', async (t) => {
@@ -110,12 +109,12 @@ describe('metrics()', () => {
     const second = track(run('StuckJob'));
     await advance(t.mock.timers, 3000, 100);
     assert.ok(second.settled);
-    const text = registry.render();
-    const bucket = (job: string, le: string) => valueOf(text, 'milvaion_worker_job_duration_seconds_bucket', `{job="${job}",le="${le}"}`);
+    const x = await scrape(registry);
+    const bucket = (job: string, le: string) => x.value('milvaion_worker_job_duration_seconds_bucket', { job, le });
     assert.equal(bucket('SlowJob', '1'), 0);
     assert.equal(bucket('SlowJob', '2.5'), 1);
-    assert.equal(valueOf(text, 'milvaion_worker_job_duration_seconds_sum', '{job="SlowJob"}'), 1.5);
-    assert.equal(total(registry, 'StuckJob', 'timed_out'), 1);
+    assert.equal(x.value('milvaion_worker_job_duration_seconds_sum', { job: 'SlowJob' }), 1.5);
+    assert.equal(await total(registry, 'StuckJob', 'timed_out'), 1);
     assert.equal(bucket('StuckJob', '2.5'), 0);
     assert.equal(bucket('StuckJob', '5'), 1);
   });
@@ -127,10 +126,10 @@ describe('metrics()', () => {
     const { registry, run } = setup([waiting]);
     const runs = [run('WaitingJob'), run('WaitingJob')];
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(valueOf(registry.render(), 'milvaion_worker_jobs_running'), 2);
+    assert.equal((await scrape(registry)).value('milvaion_worker_jobs_running'), 2);
     release();
     await Promise.all(runs);
-    assert.equal(valueOf(registry.render(), 'milvaion_worker_jobs_running'), 0);
+    assert.equal((await scrape(registry)).value('milvaion_worker_jobs_running'), 0);
   });
 
   it('returns the very outcome it got, and lets a throwing layer throw without leaking a running count', async () => {
@@ -146,16 +145,18 @@ describe('metrics()', () => {
       throw new Error('middleware bug');
     });
     await assert.rejects(throwing(makeContext(job).ctx), /middleware bug/);
-    assert.equal(valueOf(registry.render(), 'milvaion_worker_jobs_running'), 0);
+    assert.equal((await scrape(registry)).value('milvaion_worker_jobs_running'), 0);
   });
 
   it('escapes job label values (a hand-made definition bypassing defineJob name rules)', async () => {
     const odd: AnyJobDefinition = { ...defineJob({ name: 'OddJob', run: () => undefined }), name: 'Odd"Job\\x\ny' };
     const { registry, run } = setup([odd]);
     await run('Odd"Job\\x\ny');
-    const text = registry.render();
-    assert.equal(valueOf(text, 'milvaion_worker_jobs_total', '{job="Odd\\"Job\\\\x\\ny",outcome="completed"}'), 1);
-    assert.equal(valueOf(text, 'milvaion_worker_job_duration_seconds_count', '{job="Odd\\"Job\\\\x\\ny"}'), 1);
+    const text = await registry.render();
+    assert.ok(text.includes('milvaion_worker_jobs_total{job="Odd\\"Job\\\\x\\ny",outcome="completed"} 1\n'));
+    const x = parsePrometheusText(text);
+    assert.equal(x.value('milvaion_worker_jobs_total', { job: 'Odd"Job\\x\ny', outcome: 'completed' }), 1);
+    assert.equal(x.value('milvaion_worker_job_duration_seconds_count', { job: 'Odd"Job\\x\ny' }), 1);
   });
 
   it('is a named function, and is not part of defaultMiddleware()', () => {

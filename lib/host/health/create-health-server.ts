@@ -14,8 +14,10 @@ export interface HealthServerOptions {
   /** 0 picks a free port (specs). */
   readonly port: number;
   readonly report: () => HealthReport;
-  /** The Prometheus text exposition. */
-  readonly metrics: () => string;
+  /** The Prometheus text exposition (prom-client renders it asynchronously). */
+  readonly metrics: () => string | Promise<string>;
+  /** The Content-Type of that text (default `text/plain; version=0.0.4; charset=utf-8`, prom-client's `registry.contentType`). */
+  readonly metricsContentType?: string;
   readonly logger: TechnicalLogger;
 }
 
@@ -63,7 +65,7 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
   };
 }
 
-type Route = (res: ServerResponse) => void;
+type Route = (res: ServerResponse) => void | Promise<void>;
 
 function send(res: ServerResponse, status: number, type: string | undefined, body: string): void {
   res.statusCode = status;
@@ -109,22 +111,15 @@ function toRoutes(options: HealthServerOptions): Readonly<Record<string, Route>>
       const duration = toTimeSpan(performance.now() - t0);
       sendJson(res, report.ready ? 200 : 503, { status: report.status, duration, timestamp: new Date().toISOString(), checks });
     },
-    '/metrics': (res) => send(res, 200, PROMETHEUS_TYPE, options.metrics()),
+    '/metrics': async (res) => send(res, 200, options.metricsContentType ?? PROMETHEUS_TYPE, await options.metrics()),
   };
 }
 
 function createRequestHandler(routes: Readonly<Record<string, Route>>, logger: TechnicalLogger): (req: IncomingMessage, res: ServerResponse) => void {
   let failing = false;
-  return (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
-    if (route === undefined) return send(res, 404, undefined, '');
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return send(res, 405, undefined, '');
-    }
+  const answer = async (route: Route, path: string, res: ServerResponse) => {
     try {
-      route(res);
+      await route(res);
       if (failing) logger.info('Health endpoint answers again');
       failing = false;
     } catch (error) {
@@ -134,6 +129,16 @@ function createRequestHandler(routes: Readonly<Record<string, Route>>, logger: T
       if (!res.headersSent) send(res, 500, undefined, '');
       else res.destroy();
     }
+  };
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route === undefined) return send(res, 404, undefined, '');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, undefined, '');
+    }
+    void answer(route, path, res);
   };
 }
 

@@ -2,7 +2,7 @@
 // PascalCase keys, numeric enums, ISO-8601 UTC times; nothing here does I/O.
 import { formatException } from '../../core/format-exception.js';
 import { JobStatus, type JobEnvelope } from '../../core/types.js';
-import { type LogRecord, type StatusRecord } from '../../core/ports.js';
+import { type DeadLetterReason, type LogRecord, type StatusRecord } from '../../core/ports.js';
 import { type Outcome } from '../../core/outcome.js';
 import { int32, type Int32Header } from './int32-headers.js';
 
@@ -53,6 +53,18 @@ export function toLogMessage(record: LogRecord, who: WorkerIdentity): Record<str
   };
 }
 
+/** The `FailureType` of a dead-lettered occurrence (its log notice), as the .NET SDK names them. */
+export type DlqFailureType = 'MaxRetriesExceeded' | 'PermanentFailure' | 'UnhandledException' | 'InvalidJobData' | 'UnknownJob';
+
+/** The reason code (a metric label) of each failure type. */
+export const DEAD_LETTER_REASONS: Readonly<Record<DlqFailureType, DeadLetterReason>> = {
+  MaxRetriesExceeded: 'retries-exhausted',
+  PermanentFailure: 'permanent-failure',
+  UnhandledException: 'unhandled-failure',
+  InvalidJobData: 'invalid-data',
+  UnknownJob: 'unknown-job',
+};
+
 /** What the source does with a delivery once the executor returned. */
 export type AmqpAction =
   | { readonly kind: 'ack' }
@@ -66,7 +78,7 @@ export type AmqpAction =
       /** `x-retry-count` and `MaxRetries` headers, as the .NET SDK sets them per case. */
       readonly retryCountHeader: number;
       readonly maxRetriesHeader: number;
-      readonly failureType: string;
+      readonly failureType: DlqFailureType;
     };
 
 /**
