@@ -1,13 +1,42 @@
-// createLogger(): the technical logger (consola) with throttling off, so repeated lines are never merged.
-import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } from 'consola';
+// createLogger(): the technical logger (consola) with throttling off, so repeated lines are never merged, and one
+// of two reporters: json (one object per line, for collectors) or text (timestamped lines, for a terminal).
+import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } from 'consola/core';
+import { createJsonReporter } from './logging/json-reporter.js';
+import { createTextReporter } from './logging/text-reporter.js';
+import type { LineStream } from './logging/to-log-entry.js';
+
+export { jobFields, logWith, withLogFields, type LogFields } from './core/log-fields.js';
+export type { LineStream } from './logging/to-log-entry.js';
 
 /** Log levels by name, as in config files. */
 export const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 
-/** Creates a consola logger tagged `tag`; `level` is a name from {@link LOG_LEVELS} or consola's number. */
-export function createLogger(options: { level?: keyof typeof LOG_LEVELS | number; tag?: string } = {}): ConsolaInstance {
+/** `json`: one JSON object per line; `text`: `<ISO time> <LEVEL> [tag] message` lines. */
+export type LogFormat = 'text' | 'json';
+
+/** Options of {@link createLogger}. */
+export interface CreateLoggerOptions {
+  /** A name from {@link LOG_LEVELS} or consola's number; default info. */
+  readonly level?: keyof typeof LOG_LEVELS | number;
+  readonly tag?: string;
+  /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
+  readonly format?: LogFormat;
+  /** Where every record goes, warnings and errors included (one stream keeps the order); default process.stdout. */
+  readonly stream?: LineStream;
+}
+
+/**
+ * Creates a consola logger tagged `tag` that writes `format` lines to `stream`. Each record is one write: in json
+ * one line, in text one line plus, for an error, its stack on indented lines; runtime frames (Node's own,
+ * node_modules, the tsx loader) are cut to one `(n runtime frames)` line. Fields given with `withDefaults()` or a
+ * log object (`logger.info({ message, args, jobName })`, see `logWith`) appear in the json records.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): ConsolaInstance {
   const level = typeof options.level === 'number' ? options.level : LOG_LEVELS[options.level ?? 'info'];
-  const logger = createConsola({ level: level as ConsolaLevel, throttle: 0 });
+  const stream = options.stream ?? process.stdout;
+  const format = options.format ?? ((stream as { isTTY?: boolean }).isTTY === true ? 'text' : 'json');
+  const reporter = format === 'json' ? createJsonReporter(stream) : createTextReporter(stream);
+  const logger = createConsola({ level: level as ConsolaLevel, throttle: 0, reporters: [reporter] });
   return options.tag ? logger.withTag(options.tag) : logger;
 }
 

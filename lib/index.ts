@@ -20,7 +20,7 @@ export { toResultString } from './core/to-result-string.js';
 export { isFinal } from './core/is-final.js';
 export { InvalidJobDataError } from './core/invalid-job-data-error.js';
 export { LogCategory } from './core/create-job-logger.js';
-export { createLogger, silentLogger } from './create-logger.js';
+export { createLogger, silentLogger, logWith, withLogFields, type CreateLoggerOptions, type LogFields, type LogFormat } from './create-logger.js';
 export { logging, LoggingOptions } from './middleware/logging.js';
 export { filter, FilterOptions, type JobFilter, type FilterDecision } from './middleware/filter.js';
 export { cancellation, CancellationOptions } from './middleware/cancellation.js';
@@ -39,5 +39,5 @@ export { createHandler, type HandlerEvent, type HandlerOptions, type HandlerResu
 export { asClass, asFunction, asValue, type AwilixContainer } from 'awilix';
 export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobLogger, type JobSettings, type LogData, type LogLevel, type Middleware, type Next, type RetryPredicate, type RuntimeLogger, type Services, type TechnicalLogger } from './core/types.js';
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
-export type { CancellationRegistry, Clock, FinishedOccurrences, LogRecord, MessageChannel, OutgoingMessage, Sink, SinkRecord, StatusRecord, ToWireMessage } from './core/ports.js';
+export type { CancellationRegistry, Clock, DeadLetterReason, FinishedOccurrences, LogRecord, MessageChannel, OutgoingMessage, Sink, SinkRecord, StatusRecord, ToWireMessage, WorkerTelemetry } from './core/ports.js';
 export type { Completed, Completion, DeferredRetry, JobFailure, NotCompleted, Outcome, Skipped } from './core/outcome.js';

@@ -12,6 +12,7 @@ import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaul
 import { type Clock, type LogRecord, type Sink, type StatusRecord } from './ports.js';
 import { type Outcome } from './outcome.js';
 import { errorMessage } from './error-message.js';
+import { jobFields, logWith } from './log-fields.js';
 
 /** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
 export interface ExecutorOptions {
@@ -105,7 +106,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
       outcome = await pipeline(ctx);
     } catch (error) {
       // A middleware bug must not lose the occurrence: it becomes a failure like any other.
-      logger.error(`Pipeline threw for ${envelope.jobName} ${envelope.occurrenceId}`, error);
+      logWith(logger, 'error', `Pipeline threw for ${envelope.jobName} ${envelope.occurrenceId}`, jobFields(envelope, envelope.retryCount), error);
       outcome = err({ kind: 'failed', error, permanent: false });
     } finally {
       // Job heartbeats stop before the final status, or an old scheduler would regress it to Running.
@@ -172,7 +173,7 @@ async function disposeScope(scope: AwilixContainer, logger: TechnicalLogger, env
   try {
     await scope.dispose();
   } catch (error) {
-    logger.error(`Disposing the DI scope of ${envelope.jobName} ${envelope.occurrenceId} failed`, error);
+    logWith(logger, 'error', `Disposing the DI scope of ${envelope.jobName} ${envelope.occurrenceId} failed`, jobFields(envelope, envelope.retryCount), error);
   }
 }
 
@@ -220,9 +221,10 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger, attempt
       // Only a job function that outlives its execution is tracked: nothing is added to the per-job path.
       attempts.add(attempt);
       attempt.finally(() => attempts.delete(attempt)).catch(() => undefined);
+      const fields = jobFields(ctx.envelope, ctx.retryCount);
       attempt.then(
-        () => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`),
-        (error: unknown) => logger.warn(`${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} failed after it was aborted (${reason.source}): ${errorMessage(error)}`),
+        () => logWith(logger, 'warn', `${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} returned after it was aborted (${reason.source}); its result was discarded`, fields),
+        (error: unknown) => logWith(logger, 'warn', `${ctx.envelope.jobName} ${ctx.envelope.occurrenceId} failed after it was aborted (${reason.source}): ${errorMessage(error)}`, fields),
       );
     });
   });
@@ -230,7 +232,7 @@ function runUntilAborted(ctx: ExecutionContext, logger: TechnicalLogger, attempt
 
 /** A redelivered occurrence runs again: say so on the console and in the occurrence's dashboard log. */
 function noteRedelivery(envelope: JobEnvelope, log: RuntimeLogger, logger: TechnicalLogger, instanceId: string | undefined): void {
-  logger.warn(`Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`);
+  logWith(logger, 'warn', `Redelivery of ${envelope.jobName} occurrence ${envelope.occurrenceId}: running it again`, jobFields(envelope, envelope.retryCount));
   log.write('Warning', 'Redelivery detected: this occurrence was delivered before and runs again', { Reason: 'RabbitMQ redelivery detected', WorkerId: instanceId ?? null }, LogCategory.Redelivery);
 }
 
@@ -241,5 +243,5 @@ function noteRedelivery(envelope: JobEnvelope, log: RuntimeLogger, logger: Techn
 function writeLogRecord(sink: Sink, record: LogRecord, writes: Promise<void>[], state: { ended: boolean }, logger: TechnicalLogger): void {
   const written = sink.write(record);
   if (!state.ended) writes.push(written);
-  else written.catch((error: unknown) => logger.debug(`A late log line of ${record.jobName} ${record.occurrenceId} was not recorded: ${errorMessage(error)}`));
+  else written.catch((error: unknown) => logWith(logger, 'debug', `A late log line of ${record.jobName} ${record.occurrenceId} was not recorded: ${errorMessage(error)}`, jobFields(record)));
 }

@@ -2,6 +2,7 @@
 // default); optionally mirrors every user log line there too.
 import * as v from 'valibot';
 import { mirrorTo } from '../core/create-job-logger.js';
+import { jobFields, logWith, type LogFields } from '../core/log-fields.js';
 import { parseOptions } from '../core/parse-options.js';
 import type { ExecutionContext, LogData, LogLevel, Middleware, RuntimeLogger, TechnicalLogger } from '../core/types.js';
 import type { Outcome } from '../core/outcome.js';
@@ -21,37 +22,39 @@ export function logging(options: v.InferInput<typeof LoggingOptions> = {}): Midd
     const logger = opts.logger ?? ctx.logger;
     const { jobName, occurrenceId } = ctx.envelope;
     const label = `${jobName} ${occurrenceId}`;
-    logger.debug(`Job started: ${label}${ctx.retryCount > 0 ? ` (retry ${ctx.retryCount})` : ''}`);
+    const fields = jobFields(ctx.envelope, ctx.retryCount);
+    logWith(logger, 'debug', `Job started: ${label}${ctx.retryCount > 0 ? ` (retry ${ctx.retryCount})` : ''}`, fields);
     const started = performance.now();
     // The executor already mirrors to its own logger for jobs with LogUserFriendlyLogsViaLogger.
     const alreadyMirrored = ctx.settings.logUserFriendlyLogsViaLogger && logger === ctx.logger;
     const derived: ExecutionContext = opts.mirrorUserLogs && !alreadyMirrored ? { ...ctx, log: mirrored(ctx.log, logger, label) } : ctx;
     const outcome = await next(derived);
-    report(logger, label, outcome, performance.now() - started);
+    const ms = performance.now() - started;
+    report(logger, label, outcome, ms, { ...fields, durationMs: Math.round(ms * 10) / 10 });
     return outcome;
   };
 }
 
-function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: number): void {
+function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: number, fields: LogFields): void {
   const took = `in ${ms.toFixed(1)} ms`;
   if (outcome.isOk()) {
     const c = outcome.value;
-    return c.kind === 'completed' ? logger.info(`Job completed: ${label} ${took}`) : logger.info(`Job skipped (${c.reason}): ${label}`);
+    return logWith(logger, 'info', c.kind === 'completed' ? `Job completed: ${label} ${took}` : `Job skipped (${c.reason}): ${label}`, fields);
   }
   const f = outcome.error;
   switch (f.kind) {
     case 'failed':
-      return logger.error(`Job failed${f.permanent ? ' permanently' : ''}${f.retriesExhausted !== undefined ? ` after ${f.retriesExhausted} retries` : ''}: ${label} ${took}`, f.error);
+      return logWith(logger, 'error', `Job failed${f.permanent ? ' permanently' : ''}${f.retriesExhausted !== undefined ? ` after ${f.retriesExhausted} retries` : ''}: ${label} ${took}`, fields, f.error);
     case 'timed-out':
-      return logger.warn(`Job timed out after ${f.timeoutMs} ms: ${label}`);
+      return logWith(logger, 'warn', `Job timed out after ${f.timeoutMs} ms: ${label}`, fields);
     case 'cancelled':
-      return logger.warn(`Job cancelled (${f.source}: ${f.reason}): ${label} ${took}`);
+      return logWith(logger, 'warn', `Job cancelled (${f.source}: ${f.reason}): ${label} ${took}`, fields);
     case 'invalid-data':
-      return logger.error(`Job data invalid: ${label}: ${f.issues.join('; ')}`);
+      return logWith(logger, 'error', `Job data invalid: ${label}: ${f.issues.join('; ')}`, fields);
     case 'unknown-job':
-      return logger.error(`No job registered for type ${f.jobName}: ${label}`);
+      return logWith(logger, 'error', `No job registered for type ${f.jobName}: ${label}`, fields);
     case 'retry-scheduled':
-      return logger.warn(`Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${label}`);
+      return logWith(logger, 'warn', `Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${label}`, fields);
     default:
       return f satisfies never;
   }
