@@ -1,5 +1,8 @@
 // milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
 export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './worker/create-amqp-worker.js';
+export { StartupError } from './worker/startup-error.js';
+export type { CloseOptions } from './worker/close-worker.js';
+export type { CloseReport } from './worker/worker-parts.js';
 export { createAmqpPublisher, publisherTopology, queueTypeArguments, type AmqpPublisher, type QueueType } from './transports/amqp/create-amqp-publisher.js';
 export { createAmqpSource, jobQueueArguments, type AmqpSource, type ConsumedJob } from './transports/amqp/create-amqp-source.js';
 export { createWorkerPresence, hostFacts, type WorkerPresence } from './transports/amqp/create-worker-presence.js';

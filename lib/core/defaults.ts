@@ -6,6 +6,8 @@
 export const WorkerDefaults = {
   executionTimeoutSeconds: 3600,
   shutdownTimeoutSeconds: 30,
+  // Milvaion 10.1's ConnectionStartupValidator: RabbitMQ (and Redis) must connect within this at start.
+  startupConnectionTimeoutSeconds: 30,
   /** Job messages above this size are dead-lettered unread. */
   maxMessageBytes: 4 * 1024 * 1024,
   logLevel: 'info',

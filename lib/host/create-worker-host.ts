@@ -6,9 +6,11 @@ import { createServiceContainer } from '../core/create-service-container.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
 import type { WorkerSetup } from '../define-setup.js';
 import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../worker/create-amqp-worker.js';
+import type { CloseReport } from '../worker/worker-parts.js';
 import { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
 import { createHealthServer, type HealthServer } from './health/create-health-server.js';
 import { createMetrics, type Metrics } from './health/create-metrics.js';
+import { packageVersion } from './health/package-version.js';
 import { toHealthReport, type HealthReport } from './health/to-health-report.js';
 import type { JobConsumerConfig, WorkerConfig } from './config/worker-config.js';
 
@@ -29,8 +31,22 @@ export interface WorkerHost {
   /** The HTTP probe server's port, once started (when `Worker:HealthCheck:HttpPort` is set). */
   readonly httpPort: number | undefined;
   start(): Promise<void>;
-  /** Graceful stop: no new jobs, running ones get `Worker:ShutdownTimeoutSeconds`, then the outbox drains. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop within `Worker:ShutdownTimeoutSeconds` + 5 s: no new jobs, running ones get the timeout, then
+   * the outbox drains with what is left. Resolves with what was left behind, summed over the logical workers.
+   */
+  stop(): Promise<CloseReport>;
+}
+
+/** A stop ends within Worker:ShutdownTimeoutSeconds plus this. */
+export const STOP_MARGIN_MS = 5000;
+
+function sumReports(reports: readonly CloseReport[]): CloseReport {
+  return {
+    abortedJobs: reports.reduce((n, r) => n + r.abortedJobs, 0),
+    unsettledJobs: reports.some((r) => r.unsettledJobs),
+    outboxKept: reports.reduce((n, r) => n + r.outboxKept, 0),
+  };
 }
 
 /** A blocked event loop for longer than this makes the process not live (5 s: far above GC pauses). */
@@ -85,7 +101,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
   const metrics = createMetrics();
   // Metrics outermost among the user's layers: it counts every outcome, retries decided inside included.
   const use = [metrics.middleware(), ...setups.flatMap((s) => s.use ?? [])];
-  const workers = createLogicalWorkers(config, options.jobs, { container, logger, use });
+  const workers = createLogicalWorkers(config, options.jobs, { container, logger, use, telemetry: metrics });
   let startedAt: number | undefined;
   // Event-loop delay since the last report: the longest stall decides liveness.
   const loopDelay = monitorEventLoopDelay({ resolution: 50 });
@@ -98,7 +114,7 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
   const hc = config.worker.healthCheck;
   const { server, files } = createProbes(hc, report, metrics, workers, logger);
   let httpPort: number | undefined;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<CloseReport> | undefined;
   return ok({
     workers,
     metrics,
@@ -116,21 +132,24 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
     },
     stop() {
       stopping ??= (async () => {
-        const closing = Promise.all(workers.map((worker) => worker.close({ graceMs: config.worker.shutdownTimeoutSeconds * 1000 })));
+        const graceMs = config.worker.shutdownTimeoutSeconds * 1000;
+        // Everything within the grace + 5 s (the CLI's hard limit), less a margin for the probes and services.
+        const closing = Promise.all(workers.map((worker) => worker.close({ graceMs, budgetMs: graceMs + STOP_MARGIN_MS - 1000 })));
         await files?.update(); // not ready any more, at once
-        await closing;
+        const reports = await closing;
         await files?.stop();
         await server?.close();
         loopDelay.disable();
         await container.dispose().catch((error: unknown) => logger.error('Disposing the services failed', error));
+        return sumReports(reports);
       })();
       return stopping;
     },
   });
 }
 
-/** What every logical worker of the process shares: the DI root, the logger and the user's middleware. */
-type SharedWorkerOptions = Pick<AmqpWorkerOptions, 'container' | 'logger' | 'use'>;
+/** What every logical worker of the process shares: the DI root, the logger, the user's middleware and the metrics. */
+type SharedWorkerOptions = Pick<AmqpWorkerOptions, 'container' | 'logger' | 'use' | 'telemetry'>;
 
 /** One AMQP worker per WorkerId that the jobs map to. */
 function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefinition[], shared: SharedWorkerOptions): AmqpWorker[] {
@@ -148,6 +167,8 @@ function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefi
       jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,
       ...shared,
       maxMessageBytes: w.maxMessageBytes,
+      startupTimeoutSeconds: w.startupConnectionTimeoutSeconds,
+      version: packageVersion(), // the registration's Version, as the dashboard shows it
       redis: w.redis ?? false,
       // One outbox folder per process and logical worker (the store is locked to one writer).
       outbox: w.offlineResilience.enabled
@@ -174,10 +195,11 @@ function createProbes(
           host: hc.httpHost,
           port: hc.httpPort,
           report,
-          metrics: () => {
+          metrics: async () => {
             metrics.observeHealth(workers.map((worker) => worker.health()));
-            return metrics.render();
+            return await metrics.render();
           },
+          metricsContentType: metrics.contentType,
           logger,
         })
       : undefined;

@@ -3,7 +3,7 @@ export { loadConfig, describeConfig, redactConfig, ConfigError, type ConfigProbl
 /** The validated configuration types. */
 export type { WorkerConfig, WorkerSectionConfig, JobConsumerConfig, RabbitMqConfig, RedisConfig, HeartbeatConfig, OfflineResilienceConfig, HealthCheckConfig } from './config/worker-config.js';
 export { discoverModules, listModules, type DiscoveredModules } from './cli/discover-modules.js';
-export { createWorkerHost, groupJobsByWorker, matchJobsToConfig, consumerEntry, type WorkerHost, type WorkerHostOptions } from './create-worker-host.js';
+export { createWorkerHost, groupJobsByWorker, matchJobsToConfig, consumerEntry, STOP_MARGIN_MS, type WorkerHost, type WorkerHostOptions } from './create-worker-host.js';
 export { toHealthReport, type HealthReport, type HealthCheck, type HealthStatus } from './health/to-health-report.js';
 export { createHealthServer, type HealthServer } from './health/create-health-server.js';
 export { createHealthFiles, type HealthFiles } from './health/create-health-files.js';

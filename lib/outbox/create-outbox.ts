@@ -1,7 +1,7 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { FinishedOccurrences, MessageChannel, Sink, SinkRecord, ToWireMessage } from '../core/ports.js';
+import type { FinishedOccurrences, MessageChannel, Sink, SinkRecord, ToWireMessage, WorkerTelemetry } from '../core/ports.js';
 import { WorkerDefaults } from '../core/defaults.js';
 import type { TechnicalLogger } from '../core/types.js';
 
@@ -45,8 +45,8 @@ export interface Outbox extends Sink {
   /** Called with true when the outbox becomes full, false when it has room again. */
   onPressure(listener: (full: boolean) => void): void;
   start(): void;
-  /** Drains for up to `drainMs`, then closes the store; what is left is sent on the next start. */
-  close(options?: { drainMs?: number }): Promise<void>;
+  /** Drains for up to `drainMs`, then closes the store; resolves with the entries kept (sent on the next start). */
+  close(options?: { drainMs?: number }): Promise<{ kept: number }>;
 }
 
 /** Options of {@link createOutbox}. */
@@ -59,23 +59,16 @@ export interface OutboxOptions {
   readonly logger: TechnicalLogger;
   /** Publish statuses and logs persistent (default true). */
   readonly persistent?: boolean;
+  /** Told of each entry the relay publishes and the broker confirms. */
+  readonly telemetry?: WorkerTelemetry | undefined;
 }
 
 /** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
 export function createOutbox(options: OutboxOptions): Outbox {
-  const { settings, channel, toWire, logger } = options;
+  const { settings, toWire, logger } = options;
   const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
   if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
-  const relay = createOutboxRelay({
-    store,
-    channel,
-    logger,
-    coalesce: settings.coalesceStatuses ?? D.coalesceStatuses,
-    persistent: options.persistent ?? true,
-    maxBackoffMs: (settings.syncIntervalSeconds ?? D.syncIntervalSeconds) * 1000,
-    reportAfterFailures: settings.maxSyncRetries ?? D.maxSyncRetries,
-    ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
-  });
+  const relay = relayOf(options, store);
   const maxPending = settings.maxPendingEntries ?? D.maxPendingEntries;
   const maxAgeMs = (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000;
   const retentionMs = (settings.recordRetentionDays ?? D.recordRetentionDays) * 86_400_000;
@@ -136,11 +129,29 @@ export function createOutbox(options: OutboxOptions): Outbox {
       clearInterval(housekeeping);
       const drained = await relay.drain(opts.drainMs ?? 10_000);
       await relay.stop();
-      if (!drained) logger.warn(`Outbox: ${store.pending} entries not sent before shutdown; they are sent on the next start (${store.path})`);
+      const kept = store.pending;
+      if (!drained) logger.warn(`Outbox: ${kept} entries not sent before shutdown; they are sent on the next start (${store.path})`);
       closed = true;
       await store.close();
+      return { kept };
     },
   };
+}
+
+/** The relay of a store, with the outbox's settings. */
+function relayOf(options: OutboxOptions, store: OutboxStore) {
+  const { settings } = options;
+  return createOutboxRelay({
+    store,
+    channel: options.channel,
+    logger: options.logger,
+    coalesce: settings.coalesceStatuses ?? D.coalesceStatuses,
+    persistent: options.persistent ?? true,
+    maxBackoffMs: (settings.syncIntervalSeconds ?? D.syncIntervalSeconds) * 1000,
+    reportAfterFailures: settings.maxSyncRetries ?? D.maxSyncRetries,
+    telemetry: options.telemetry,
+    ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
+  });
 }
 
 /** The outbox's backlog and whether it is over a bound (then the worker stops taking jobs). */

@@ -2,7 +2,7 @@
 // errors, restores and broker alarms, and socket writes batched per event-loop turn.
 import { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../core/types.js';
-import { errorMessage } from '../core/error-message.js';
+import { amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
 import { batchSocketWrites } from '../transports/amqp/batch-socket-writes.js';
 import { redactUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 
@@ -18,7 +18,11 @@ export function connectAmqp(options: { role: 'consume' | 'publish'; url: string;
   });
   batchSocketWrites(connection);
   let connectedOnce = false;
-  connection.on('error', (error: unknown) => logger.warn(`RabbitMQ ${role} connection (${redactUrl(url)}): ${errorMessage(error)}`));
+  connection.on('error', (error: unknown) => {
+    // A refusal before the first connection fails the start (watch-startup.ts says it, once, as an error).
+    if (!connectedOnce && isRefusal(error)) return;
+    logger.warn(`RabbitMQ ${role} connection (${redactUrl(url)}): ${amqpErrorText(error)}`);
+  });
   connection.on('connection', () => {
     if (connectedOnce) logger.info(`RabbitMQ ${role} connection restored (${redactUrl(url)})`);
     connectedOnce = true;

@@ -9,20 +9,23 @@ import { createCancellationRegistry } from '../core/create-cancellation-registry
 import { createExecutor, type Executor } from '../core/create-executor.js';
 import { createFinishedOccurrences } from '../core/create-finished-occurrences.js';
 import type { AnyJobDefinition, JobDefaults, Middleware, TechnicalLogger } from '../core/types.js';
-import type { CancellationRegistry, FinishedOccurrences, Sink } from '../core/ports.js';
+import type { CancellationRegistry, FinishedOccurrences, Sink, WorkerTelemetry } from '../core/ports.js';
 import { WorkerDefaults } from '../core/defaults.js';
-import { silentLogger } from '../create-logger.js';
+import { silentLogger, withLogFields } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../control/redis/create-redis-cancellation.js';
 import type { RedisSettings } from '../control/redis/parse-cancellation.js';
 import type { Outbox, OutboxHealth, OutboxSettings } from '../outbox/create-outbox.js';
 import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-publisher.js';
-import { createAmqpSource, type AmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
-import { createWorkerPresence, type WorkerPresence } from '../transports/amqp/create-worker-presence.js';
+import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
+import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
-import { redactUrl, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
+import { toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 import { connectAmqp } from './connect-amqp.js';
-import { createReporting, type Reporting } from './create-reporting.js';
+import { closeWorker, type CloseOptions } from './close-worker.js';
+import { startWorker } from './start-worker.js';
+import type { CloseReport, WorkerParts } from './worker-parts.js';
+import { createReporting } from './create-reporting.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -56,6 +59,10 @@ export interface AmqpWorkerOptions {
   readonly consumerTimeoutSeconds?: number;
   /** Job messages above this size are dead-lettered unread (default 4 MiB). */
   readonly maxMessageBytes?: number;
+  /** Told of dead letters, scheduled retries and outbox confirms (the host passes its metrics). */
+  readonly telemetry?: WorkerTelemetry;
+  /** RabbitMQ (and Redis, when set) must connect within this at start (default 30); 0 waits forever. */
+  readonly startupTimeoutSeconds?: number;
   readonly version?: string;
 }
 
@@ -70,10 +77,16 @@ export interface AmqpWorker {
   readonly outbox: Outbox | undefined;
   /** What the worker depends on, for health probes: Redis `degraded` is not the worker being down. */
   health(): WorkerHealth;
-  /** Resolves once connected, registered and consuming. */
+  /**
+   * Resolves once connected, registered and consuming. Rejects with a {@link StartupError} when the broker
+   * refuses the credentials or vhost, or nothing connects within `startupTimeoutSeconds`; then call `close()`.
+   */
   start(): Promise<void>;
-  /** Graceful stop: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, up to `drainMs` to empty the outbox, disconnect. */
-  close(options?: { graceMs?: number; drainMs?: number }): Promise<void>;
+  /**
+   * Graceful stop, bounded: no new deliveries, up to `graceMs` for running jobs, then abort, IsStopping, up to
+   * `drainMs` to empty the outbox (all within `budgetMs`), disconnect. Resolves with what was left behind.
+   */
+  close(options?: CloseOptions): Promise<CloseReport>;
 }
 
 /** The state of a worker's dependencies. */
@@ -95,8 +108,8 @@ export function newInstanceId(workerId: string): string {
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
 export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   if (/[:\s]/.test(options.workerId)) throw new Error(`WorkerId must not contain ':' or spaces (the scheduler splits keys on ':'): ${options.workerId}`);
-  const logger = options.logger ?? silentLogger;
   const identity = { workerId: options.workerId, instanceId: options.instanceId ?? newInstanceId(options.workerId) };
+  const logger = withLogFields(options.logger ?? silentLogger, identity); // a consola logger: every line carries both ids
   const url = toAmqpUrl(options.rabbitmq);
   // Two connections, as RabbitMQ advises: when the broker blocks publishers (a memory or disk alarm) it
   // stops reading their connection, acks included; consumers on their own connection keep acking.
@@ -144,11 +157,14 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     consumerTimeoutMs,
     maxMessageBytes: options.maxMessageBytes ?? WorkerDefaults.maxMessageBytes,
     onJobsChanged: () => presence.jobsChanged(),
+    onSetupError: (error) => parts.startup?.observe(error),
+    telemetry: options.telemetry,
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
-  const parts: WorkerParts = { identity, url, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
+  const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
+  const parts: WorkerParts = { identity, url, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
   let started = false;
-  let closed: Promise<void> | undefined;
+  let closed: Promise<CloseReport> | undefined;
 
   return {
     identity,
@@ -167,22 +183,6 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
       return closed;
     },
   };
-}
-
-/** What the worker's start and close work on. */
-interface WorkerParts {
-  readonly identity: { readonly workerId: string; readonly instanceId: string };
-  readonly url: string;
-  readonly logger: TechnicalLogger;
-  readonly connection: Connection;
-  readonly publishConnection: Connection;
-  readonly reporting: Reporting;
-  readonly source: AmqpSource;
-  readonly presence: WorkerPresence;
-  readonly redis: RedisCancellation | undefined;
-  readonly jobs: readonly ConsumedJob[];
-  readonly shutdown: AbortController;
-  readonly executor: Executor;
 }
 
 function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Executor, workerId: string): ConsumedJob[] {
@@ -210,40 +210,4 @@ function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean):
     runningJobs,
     stopping,
   };
-}
-
-async function startWorker(p: WorkerParts): Promise<void> {
-  const { identity, logger, reporting, source, redis, presence } = p;
-  logger.info(`Worker ${identity.instanceId} connecting to ${redactUrl(p.url)}`);
-  const { outbox } = reporting;
-  if (outbox) {
-    outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
-    outbox.start();
-  }
-  if (redis) await redis.start();
-  else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
-  source.start();
-  await source.ready();
-  await presence.start();
-  logger.info(`Worker ${identity.instanceId} consuming ${p.jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
-}
-
-async function closeWorker(p: WorkerParts, opts: { graceMs?: number; drainMs?: number }): Promise<void> {
-  const graceMs = opts.graceMs ?? WorkerDefaults.shutdownTimeoutSeconds * 1000;
-  const deadline = Date.now() + graceMs;
-  // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
-  const drained = p.source.close();
-  const timer = setTimeout(() => p.shutdown.abort(), graceMs);
-  await drained;
-  clearTimeout(timer);
-  // Jobs that ignored their abort (timeout, cancel) may still run and log: the outbox stays open for them
-  // until they return or the grace period ends; a line written after that is dropped with a debug line.
-  if (!(await p.executor.settled(Math.max(0, deadline - Date.now())))) p.logger.warn('Stopping with job functions still running that ignored their abort signal; lines they write from now on are dropped');
-  await p.presence.stop();
-  await p.redis?.close();
-  await p.reporting.outbox?.close({ drainMs: opts.drainMs ?? 10_000 });
-  // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
-  await Promise.all([p.reporting.publisher.close(), p.reporting.relayPublisher?.close()]);
-  await Promise.all([p.connection.close(), p.publishConnection.close()]);
-  p.logger.info(`Worker ${p.identity.instanceId} stopped`);
 }

@@ -32,6 +32,8 @@ export interface RedisHealth {
 export interface RedisCancellation {
   /** Connects and subscribes in the background; resolves when subscribed the first time (or `timeoutMs` passed). */
   start(timeoutMs?: number): Promise<boolean>;
+  /** Where it connects, `redis://host:port/db` (never the password). */
+  readonly address: string;
   health(): RedisHealth;
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   const onMessage = (payload: string) => onCancellation(options, channel, counts, payload);
 
   return {
+    address: where,
     async start(timeoutMs = 5000) {
       const subscribed = client
         .connect()

@@ -191,6 +191,9 @@ export const WorkerSection = section('Worker', {
     warning: 'warn',
     information: 'info',
   }),
+  LogFormat: oneOf(['text', 'json']), // json lines (collectors) or timestamped text; default json off a TTY
+  // Milvaion 10.1's key: RabbitMQ (and Redis when set) must connect within this at start, else exit 1.
+  StartupConnectionTimeoutSeconds: wholeNumber(1),
   RabbitMQ: v.optional(RabbitMqSection),
   Redis: v.optional(RedisSection),
   Heartbeat: v.optional(HeartbeatSection),

@@ -64,7 +64,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<WorkerConfig
   const { tree, sources } = mergeConfigEntries(entries);
   const parsed = v.safeParse(ConfigSchema, tree);
   if (!parsed.success) return err(new ConfigError(toProblems(parsed.issues, sources)));
-  return ok(toWorkerConfig(parsed.output, { hostname: os.hostname(), parallelism: os.availableParallelism() }));
+  return ok(toWorkerConfig(parsed.output, { hostname: os.hostname(), parallelism: os.availableParallelism(), stdoutIsTty: process.stdout.isTTY === true }));
 }
 
 function readSettingsFile(file: string, required: boolean, shown: string): Result<ConfigEntry[], ConfigProblem> {

@@ -9,6 +9,8 @@ export interface MachineFacts {
   readonly hostname: string;
   /** `os.availableParallelism()`. */
   readonly parallelism: number;
+  /** Whether stdout is a terminal (the default log format: text on a TTY, json otherwise). */
+  readonly stdoutIsTty?: boolean;
 }
 
 /** Fills every default into validated appsettings and renames the keys to camelCase. */
@@ -30,6 +32,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
       shutdownTimeoutSeconds: w.ShutdownTimeoutSeconds ?? D.shutdownTimeoutSeconds,
       maxMessageBytes: w.MaxMessageBytes ?? D.maxMessageBytes,
       logLevel: w.LogLevel ?? D.logLevel,
+      logFormat: w.LogFormat ?? (machine.stdoutIsTty ? 'text' : 'json'),
+      startupConnectionTimeoutSeconds: w.StartupConnectionTimeoutSeconds ?? D.startupConnectionTimeoutSeconds,
       rabbitMq: {
         host: rabbit.Host ?? D.rabbitMq.host,
         // TLS listens on 5671 by convention; a plain 5672 default with Ssl on would never connect.

@@ -82,6 +82,10 @@ export interface WorkerSectionConfig {
   /** Job messages above this size are dead-lettered without being parsed (default 4 MiB). */
   readonly maxMessageBytes: number;
   readonly logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; // "info"
+  /** `json` lines or timestamped `text`; default json when stdout is not a TTY, text on a TTY. */
+  readonly logFormat: 'text' | 'json';
+  /** RabbitMQ (and Redis when configured) must connect within this at start, else exit 1 (default 30). */
+  readonly startupConnectionTimeoutSeconds: number;
   readonly rabbitMq: RabbitMqConfig;
   readonly redis: RedisConfig | undefined;
   readonly heartbeat: HeartbeatConfig;

@@ -4,7 +4,7 @@
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.js';
 import { parseJobMessage } from '../../core/parse-job-message.js';
-import type { FinishedOccurrences, Sink } from '../../core/ports.js';
+import type { DeadLetterReason, FinishedOccurrences, Sink, WorkerTelemetry } from '../../core/ports.js';
 import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
 import type { Outcome } from '../../core/outcome.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
@@ -12,7 +12,7 @@ import { createHeldDeliveries, type HeldDeliveries } from './create-held-deliver
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { createRepublisher } from './create-republisher.js';
-import { toAmqpAction } from './to-milvaion-messages.js';
+import { DEAD_LETTER_REASONS, toAmqpAction } from './to-milvaion-messages.js';
 import type { RegisteredJob } from './to-presence-messages.js';
 import { WorkerDefaults } from '../../core/defaults.js';
 
@@ -41,6 +41,10 @@ export interface AmqpSourceOptions {
   readonly maxMessageBytes?: number;
   /** Called when a job starts or ends (heartbeat debounce). */
   readonly onJobsChanged?: () => void;
+  /** Told of each failed subscription attempt (declarations refused, channel errors). */
+  readonly onSetupError?: (error: unknown) => void;
+  /** Told of each dead letter (with its reason code) and each scheduled retry. */
+  readonly telemetry?: WorkerTelemetry | undefined;
 }
 
 /** The running consumers. */
@@ -90,6 +94,7 @@ interface Handling {
   readonly inProgress: Map<string, { readonly retryCount: number; readonly disposition: Promise<Disposition> }>;
   readonly held: HeldDeliveries;
   readonly republisher: ReturnType<typeof createRepublisher>;
+  readonly telemetry: WorkerTelemetry;
 }
 
 /** Creates the source; consumers start with `start()`. */
@@ -105,6 +110,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     inProgress: new Map(),
     held,
     republisher: createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType }),
+    telemetry: options.telemetry ?? {},
   };
 
   return {
@@ -119,6 +125,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           concurrency: job.settings.maxParallelJobs,
           handler: (msg) => handle(handling, job, msg),
           logger,
+          onSetupError: options.onSetupError,
         });
         consumer.start();
         consumers.push(consumer);
@@ -153,9 +160,9 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
   const { deadLetterRaw } = handling.republisher;
   const { finished, logger } = options;
   const size = messageSize(msg.body);
-  if (size > maxMessageBytes) return deadLetterRaw(msg, `Invalid job message: ${size} bytes, above the limit of ${maxMessageBytes} (MaxMessageBytes)`);
+  if (size > maxMessageBytes) return counted(handling, job, 'too-large', deadLetterRaw(msg, `Invalid job message: ${size} bytes, above the limit of ${maxMessageBytes} (MaxMessageBytes)`));
   const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId, redelivered: msg.redelivered });
-  if (parsed.isErr()) return deadLetterRaw(msg, parsed.error);
+  if (parsed.isErr()) return counted(handling, job, 'malformed', deadLetterRaw(msg, parsed.error));
   const envelope = parsed.value;
   for (;;) {
     if (finished.has(envelope.occurrenceId)) {
@@ -213,14 +220,27 @@ async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, 
     case 'requeue':
       logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
       return 'requeue';
-    case 'retry':
-      return retryLater(job.queue, job.settings.maxRetries, envelope, action);
+    case 'retry': {
+      const disposition = await retryLater(job.queue, job.settings.maxRetries, envelope, action);
+      if (disposition === 'ack') handling.telemetry.retryScheduled?.(job.definition.name);
+      return disposition;
+    }
     case 'dead-letter': {
-      const disposition = await deadLetterJob(envelope, action);
+      const disposition = await counted(handling, job, DEAD_LETTER_REASONS[action.failureType], deadLetterJob(envelope, action));
       if (disposition === 'ack') finished.add(envelope.occurrenceId);
       return disposition;
     }
     default:
       return action satisfies never;
   }
+}
+
+/**
+ * Counts a dead letter once the republisher is done with it: confirmed ('ack'), or rejected ('drop') so the
+ * job queue's own dead-letter exchange takes it. The label is the consumer's job, never the message's name.
+ */
+async function counted(handling: Handling, job: ConsumedJob, reason: DeadLetterReason, deadLettering: Promise<Disposition>): Promise<Disposition> {
+  const disposition = await deadLettering;
+  if (disposition !== 'requeue') handling.telemetry.deadLettered?.(job.definition.name, reason);
+  return disposition;
 }

@@ -22,6 +22,8 @@ export interface JobConsumerOptions {
   readonly concurrency: number;
   readonly handler: (message: AsyncMessage) => Promise<Disposition>;
   readonly logger: TechnicalLogger;
+  /** Told of each failed subscription attempt (a worker's start fails on a permission refusal). */
+  readonly onSetupError?: ((error: unknown) => void) | undefined;
 }
 
 /** A running consumer of one job queue. */
@@ -135,6 +137,7 @@ async function subscribe(state: ConsumerState): Promise<void> {
       state.markReady();
       return;
     } catch (error) {
+      state.options.onSetupError?.(error);
       // Logged once per outage, not per attempt; acquire() itself waits for the connection to return.
       if (state.failures++ === 0 && !state.closing) logger.warn(`Cannot consume ${queue} yet: ${errorMessage(error)}`);
       await new Promise((resolve) => setTimeout(resolve, retryDelay(Math.min(state.failures, 5), 200, { maxDelayMs: 5000 })).unref());

@@ -29,8 +29,8 @@ export interface WorkerPresence {
   start(): Promise<void>;
   /** Call when a job starts or ends: sends a heartbeat at most once a second. */
   jobsChanged(): void;
-  /** Stops the timers and sends the IsStopping heartbeat. */
-  stop(): Promise<void>;
+  /** Stops the timers and sends the IsStopping heartbeat (unless `goodbye` is false: the broker is away). */
+  stop(options?: { goodbye?: boolean }): Promise<void>;
 }
 
 /** The host facts of this process. */
@@ -106,13 +106,13 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
       }, wait);
       debounce.unref();
     },
-    async stop() {
+    async stop(opts = {}) {
       if (stopped) return;
       stopped = true;
       options.connection.off('connection', onConnection);
       clearInterval(timer);
       clearTimeout(debounce);
-      await heartbeat(true);
+      if (opts.goodbye !== false) await heartbeat(true);
     },
   };
 }

@@ -56,7 +56,7 @@ describe('CLI lifecycle and probes', { timeout: 180_000, ...needs('rabbitmq') },
     deleteVhost(vhost);
   });
 
-  it('SIGTERM with jobs in flight exits within the shutdown timeout; after a restart every occurrence ends with a final status', async () => {
+  it('SIGTERM with jobs in flight exits 1 within the shutdown timeout + 5 s, saying what was left; after a restart every occurrence ends with a final status', async () => {
     const config = path.join(dir, 'life.json');
     writeFileSync(config, JSON.stringify({
       Worker: { WorkerId: 'cli-life', ShutdownTimeoutSeconds: 1, RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost }, OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox') } },
@@ -68,8 +68,9 @@ describe('CLI lifecycle and probes', { timeout: 180_000, ...needs('rabbitmq') },
     await scheduler.waitUntil(() => ids.every((id) => scheduler.statuses(id).length > 0), { what: 'the jobs to start' });
     const t0 = Date.now();
     first.child.kill('SIGTERM');
-    assert.equal(await first.exited, 0, first.output());
+    assert.equal(await first.exited, 1, first.output());
     assert.ok(Date.now() - t0 < 6000, `stopped after ${Date.now() - t0} ms`);
+    assert.match(first.output(), /left behind: 3 running job\(s\) aborted at the end of the 1 s grace period; their messages go back to the queue/);
     for (const id of ids) assert.equal(scheduler.statuses(id).some((s) => s.body!.Status !== JobStatus.Running), false, 'no final status for an interrupted job');
     const second = startCli(config, JOBS, dir);
     try {

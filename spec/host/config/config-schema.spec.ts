@@ -31,6 +31,11 @@ describe('config schema', () => {
     assert.equal(v.parse(WorkerSection, { LogLevel: 'Warning' }).LogLevel, 'warn');
     assert.equal(v.parse(WorkerSection, { LogLevel: 'DEBUG' }).LogLevel, 'debug');
     assert.deepEqual(messages(WorkerSection, { LogLevel: 'loud' }), ['LogLevel: expected one of silent, error, warn, info, debug, trace, found "loud"']);
+    assert.equal(v.parse(WorkerSection, { LogFormat: 'JSON' }).LogFormat, 'json');
+    assert.deepEqual(messages(WorkerSection, { LogFormat: 'xml', StartupConnectionTimeoutSeconds: 0 }), [
+      'LogFormat: expected one of text, json, found "xml"',
+      'StartupConnectionTimeoutSeconds: expected a whole number ≥ 1, found 0',
+    ]);
   });
 
   it('rejects a WorkerId that is blank or holds ":" or whitespace (the scheduler splits Redis keys on ":")', () => {

@@ -84,6 +84,8 @@ describe('loadConfig', () => {
         shutdownTimeoutSeconds: 30,
         maxMessageBytes: 4194304,
         logLevel: 'info',
+        logFormat: 'json', // stdout is a pipe under the test runner
+        startupConnectionTimeoutSeconds: 30,
         rabbitMq: { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800 },
         redis: { connectionString: 'localhost:6379', password: undefined, database: 0, cancellationChannel: 'Milvaion:JobScheduler:cancellation_channel' },
         heartbeat: { enabled: true, intervalSeconds: 5, jobHeartbeatIntervalSeconds: 60 },

@@ -18,6 +18,14 @@ describe('toWorkerConfig', () => {
     assert.deepEqual(jobConsumers, {});
   });
 
+  it('defaults LogFormat to json off a terminal and text on one, and StartupConnectionTimeoutSeconds to 30', () => {
+    assert.equal(toWorkerConfig({}, machine).worker.logFormat, 'json');
+    assert.equal(toWorkerConfig({}, { ...machine, stdoutIsTty: true }).worker.logFormat, 'text');
+    assert.equal(toWorkerConfig({ Worker: { LogFormat: 'text' } }, machine).worker.logFormat, 'text');
+    assert.equal(toWorkerConfig({}, machine).worker.startupConnectionTimeoutSeconds, 30);
+    assert.equal(toWorkerConfig({ Worker: { StartupConnectionTimeoutSeconds: 3 } }, machine).worker.startupConnectionTimeoutSeconds, 3);
+  });
+
   it('falls back to "worker" for an empty host name', () => {
     assert.equal(toWorkerConfig({}, { hostname: '', parallelism: 1 }).worker.workerId, 'worker');
   });

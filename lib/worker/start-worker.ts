@@ -1,0 +1,45 @@
+// startWorker(): Redis (when configured), the job consumers, then registration and heartbeats, all under the
+// startup watch: a refusal fails the start at once, no connection within the startup timeout fails it then.
+import { redactUrl } from '../transports/amqp/to-amqp-url.js';
+import { StartupError } from './startup-error.js';
+import { watchStartup, type StartupWatch } from './watch-startup.js';
+import type { WorkerParts } from './worker-parts.js';
+
+/** Starts the parts; rejects with a {@link StartupError} that names the setting to check. */
+export async function startWorker(p: WorkerParts): Promise<void> {
+  p.logger.info(`Worker ${p.identity.instanceId} connecting to ${redactUrl(p.url)}`);
+  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl }, [p.connection, p.publishConnection], p.startupTimeoutMs);
+  p.startup = watch;
+  try {
+    await Promise.race([startParts(p, watch), watch.failed]);
+  } finally {
+    p.startup = undefined;
+    watch.dispose();
+  }
+}
+
+async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
+  const { identity, logger, reporting, source, redis, presence } = p;
+  const { outbox } = reporting;
+  if (outbox) {
+    outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
+    outbox.start();
+  }
+  if (redis) {
+    // Without a startup timeout Redis gets 5 s and the worker runs on without it until it comes back.
+    const strict = p.startupTimeoutMs > 0;
+    const redisError = () => {
+      const why = redis.health().lastError ?? 'no answer';
+      return new StartupError(`Redis at ${redis.address} did not connect within ${p.startupTimeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check Worker:Redis:ConnectionString`, 'redis', 'unreachable');
+    };
+    watch.waitingOn(redisError);
+    const connected = await redis.start(strict ? watch.remainingMs() : 5000);
+    watch.waitingOn(undefined);
+    if (!connected && strict) return watch.fail(redisError());
+  } else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
+  source.start();
+  await source.ready();
+  await presence.start();
+  p.registered = true;
+  logger.info(`Worker ${identity.instanceId} consuming ${p.jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
+}

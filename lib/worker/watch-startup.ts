@@ -1,0 +1,94 @@
+// watchStartup(): Milvaion 10.1's startup check. While a worker starts, a refusal by the broker (wrong user or
+// password, a missing vhost, no permission) fails the start at once, and no connection within the startup
+// timeout fails it then, each with one line naming the setting to check. After a successful start the worker
+// retries outages forever; this watch is gone by then.
+import type { Connection } from 'rabbitmq-client';
+import { amqpErrorCode, amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
+import { StartupError } from './startup-error.js';
+
+/** What the messages say about the broker: where, who, which vhost, and whether a `Url` setting was used. */
+export interface BrokerTarget {
+  readonly url: string;
+  /** The settings gave a full `Url` (its user, password and vhost are in it), not the separate keys. */
+  readonly fromUrl: boolean;
+}
+
+/** A running watch over one start. */
+export interface StartupWatch {
+  /** Rejects with a {@link StartupError} at a refusal or when the timeout passes; never resolves. */
+  readonly failed: Promise<never>;
+  /** Reports an error seen elsewhere (a channel's declarations): a refusal fails the start. */
+  observe(error: unknown): void;
+  /** What is left of the timeout (Infinity without one). */
+  remainingMs(): number;
+  /** Fails the start now with this error (the worker was closed). */
+  fail(error: Error): void;
+  /** While set, the timeout blames this step (Redis) instead of the broker, when the broker is connected. */
+  waitingOn(step: (() => StartupError) | undefined): void;
+  dispose(): void;
+}
+
+/** Watches `connections` until `dispose()`; `timeoutMs` 0 waits for the broker forever (refusals still fail). */
+export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number): StartupWatch {
+  const where = describeTarget(target.url);
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
+  let lastError: unknown;
+  let reject!: (error: Error) => void;
+  const failed = new Promise<never>((_, r) => (reject = r));
+  failed.catch(() => undefined); // a watch that nobody races must not be an unhandled rejection
+  const observe = (error: unknown) => {
+    lastError = error;
+    if (isRefusal(error)) reject(refusalError(error, where, target.fromUrl));
+  };
+  for (const c of connections) c.on('error', observe);
+  let step: (() => StartupError) | undefined;
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          if (step && connections.every((c) => c.ready)) return reject(step());
+          const why = lastError === undefined ? 'no answer' : amqpErrorText(lastError);
+          const keys = target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
+          reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
+        }, timeoutMs)
+      : undefined;
+  return {
+    failed,
+    observe,
+    remainingMs: () => Math.max(0, deadline - Date.now()),
+    fail: (error) => reject(error),
+    waitingOn: (next) => (step = next),
+    dispose() {
+      clearTimeout(timer);
+      for (const c of connections) c.off('error', observe);
+    },
+  };
+}
+
+interface Where {
+  readonly address: string;
+  readonly user: string;
+  readonly vhost: string;
+}
+
+function describeTarget(url: string): Where {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === 'amqps:' ? '5671' : '5672');
+  const vhost = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '/';
+  return { address: `${u.hostname}:${port}`, user: decodeURIComponent(u.username) || 'guest', vhost };
+}
+
+/** One line for a refusal: what the broker said and the keys to check (never the password's value). */
+function refusalError(error: unknown, where: Where, fromUrl: boolean): StartupError {
+  const said = amqpErrorText(error);
+  const code = amqpErrorCode(error);
+  const keys = (...names: string[]) => (fromUrl ? 'Worker:RabbitMQ:Url (its user, password and vhost)' : names.map((n) => `Worker:RabbitMQ:${n}`).join(' and '));
+  let message: string;
+  if (code === 'NOT_ALLOWED') {
+    message = `RabbitMQ at ${where.address} does not let user "${where.user}" use virtual host "${where.vhost}" (${said}): check ${keys('VirtualHost')}, and the user's permissions on it`;
+  } else if (/login was refused/i.test(said)) {
+    message = `RabbitMQ at ${where.address} refused the login of user "${where.user}" (${said}): check ${keys('Username', 'Password')}`;
+  } else {
+    message = `RabbitMQ at ${where.address} refused user "${where.user}" on virtual host "${where.vhost}" (${said}): check the user's permissions there, or ${keys('Username', 'VirtualHost')}`;
+  }
+  return new StartupError(message, 'rabbitmq', 'refused');
+}

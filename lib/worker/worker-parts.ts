@@ -1,0 +1,43 @@
+// What a worker's start and close work on: the pieces createAmqpWorker() wires, named once.
+import type { Connection } from 'rabbitmq-client';
+import type { Executor } from '../core/create-executor.js';
+import type { TechnicalLogger } from '../core/types.js';
+import type { RedisCancellation } from '../control/redis/create-redis-cancellation.js';
+import type { AmqpSource, ConsumedJob } from '../transports/amqp/create-amqp-source.js';
+import type { WorkerPresence } from '../transports/amqp/create-worker-presence.js';
+import type { Reporting } from './create-reporting.js';
+import type { StartupWatch } from './watch-startup.js';
+
+/** The wired parts of one worker. */
+export interface WorkerParts {
+  readonly identity: { readonly workerId: string; readonly instanceId: string };
+  readonly url: string;
+  /** The settings gave a full `Url` (startup messages then name that key). */
+  readonly fromUrl: boolean;
+  /** Worker:StartupConnectionTimeoutSeconds in ms; 0 waits for the broker forever. */
+  readonly startupTimeoutMs: number;
+  readonly logger: TechnicalLogger;
+  readonly connection: Connection;
+  readonly publishConnection: Connection;
+  readonly reporting: Reporting;
+  readonly source: AmqpSource;
+  readonly presence: WorkerPresence;
+  readonly redis: RedisCancellation | undefined;
+  readonly jobs: readonly ConsumedJob[];
+  readonly shutdown: AbortController;
+  readonly executor: Executor;
+  /** The watch of the start under way, told of channel errors the connections do not see. */
+  startup: StartupWatch | undefined;
+  /** Registered with the scheduler: only then does a stop send the IsStopping heartbeat. */
+  registered: boolean;
+}
+
+/** What a stop left behind; all zero and false after a clean stop. */
+export interface CloseReport {
+  /** Jobs still running when the grace period ended: aborted, their deliveries go back to the queue. */
+  readonly abortedJobs: number;
+  /** Job functions that ignored their abort and had not returned when the worker closed. */
+  readonly unsettledJobs: boolean;
+  /** Outbox entries not sent: they stay in the store and are sent on the next start. */
+  readonly outboxKept: number;
+}

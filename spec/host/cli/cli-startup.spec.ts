@@ -1,0 +1,102 @@
+// `milvaion-worker run` fails fast at start, with one error line naming the setting to check: a wrong password,
+// a missing vhost or no permission on it (at once), an unreachable broker or Redis (after
+// Worker:StartupConnectionTimeoutSeconds). Before: the CLI retried forever, logging "undefined: ACCESS_REFUSED".
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { createVhost, deleteVhost } from '../../support/amqp-harness.ts';
+import { freePort } from '../../support/free-port.ts';
+import { needs } from '../../support/services.ts';
+import { startCli } from '../../support/start-cli.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'cli-startup-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const JOBS = path.join(dir, 'jobs.ts');
+writeFileSync(JOBS, `import { defineJob } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};\nexport const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });\n`);
+const SECRET = 'not-the-password-Xq7';
+
+/** Runs the CLI with this Worker section until it exits; returns its code, output and how long it took. */
+async function runUntilExit(name: string, worker: Record<string, unknown>) {
+  const config = path.join(dir, `${name}.json`);
+  const settings = { WorkerId: `startup-${name}`, LogFormat: 'text', ShutdownTimeoutSeconds: 2, OfflineResilience: { LocalStoragePath: path.join(dir, `outbox-${name}`) }, ...worker };
+  writeFileSync(config, JSON.stringify({ Worker: settings }));
+  const started = Date.now();
+  const cli = startCli(config, JOBS, dir);
+  const code = await cli.exited;
+  const output = cli.output();
+  return { code, output, ms: Date.now() - started, errors: output.split('\n').filter((l) => /\bERROR\b/.test(l)) };
+}
+
+describe('CLI start against a broker that refuses us', { timeout: 60_000, ...needs('rabbitmq') }, () => {
+  const vhost = `spec-startup-${process.pid}`;
+  const user = `spec-noperm-${process.pid}`;
+  before(() => {
+    createVhost(vhost);
+    // A user who may open the vhost but not declare anything in it.
+    execFileSync('rabbitmqctl', ['add_user', user, SECRET], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, user, '^$', '^$', '^$'], { stdio: 'ignore' });
+  });
+  after(() => {
+    execFileSync('rabbitmqctl', ['delete_user', user], { stdio: 'ignore' });
+    deleteVhost(vhost);
+  });
+
+  it('a wrong password exits 1 within 5 s with one error line naming Username and Password, and no password or "undefined:"', async () => {
+    const run = await runUntilExit('password', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, Password: SECRET } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, /refused the login of user "guest".*ACCESS_REFUSED.*check Worker:RabbitMQ:Username and Worker:RabbitMQ:Password/);
+    assert.doesNotMatch(run.output, /undefined:/);
+    assert.ok(!run.output.includes(SECRET), 'the password is never printed');
+  });
+
+  it('a missing vhost exits 1 at once naming Worker:RabbitMQ:VirtualHost', async () => {
+    const run = await runUntilExit('vhost', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: `${vhost}-missing` } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`virtual host "${vhost}-missing".*NOT_ALLOWED.*check Worker:RabbitMQ:VirtualHost`));
+  });
+
+  it('no permission on the vhost exits 1 at once, naming the user and vhost', async () => {
+    const run = await runUntilExit('permission', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, Username: user, Password: SECRET } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`refused user "${user}" on virtual host "${vhost}".*ACCESS_REFUSED.*permissions`));
+    assert.ok(!run.output.includes(SECRET));
+    assert.doesNotMatch(run.output, /IsStopping|Publish failed/, 'a worker that never registered says no goodbye');
+  });
+});
+
+describe('CLI start with nothing to connect to', { timeout: 60_000 }, () => {
+  it('no broker: exits 1 after Worker:StartupConnectionTimeoutSeconds, naming host, port and the key', async () => {
+    const port = await freePort();
+    const run = await runUntilExit('nobroker', { StartupConnectionTimeoutSeconds: 2, RabbitMQ: { Host: '127.0.0.1', Port: port } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms >= 2000 && run.ms < 9000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`RabbitMQ at 127\\.0\\.0\\.1:${port} did not accept a connection within 2 s \\(Worker:StartupConnectionTimeoutSeconds\\): connect ECONNREFUSED.*Worker:RabbitMQ:Host and Worker:RabbitMQ:Port`));
+  });
+});
+
+describe('CLI start with Redis configured but away', { timeout: 60_000, ...needs('rabbitmq') }, () => {
+  const vhost = `spec-startup-redis-${process.pid}`;
+  before(() => createVhost(vhost));
+  after(() => deleteVhost(vhost));
+
+  it('exits 1 after the startup timeout, naming the Redis host and port', async () => {
+    const port = await freePort();
+    const run = await runUntilExit('noredis', { StartupConnectionTimeoutSeconds: 2, RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost }, Redis: { ConnectionString: `127.0.0.1:${port}` } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms >= 2000 && run.ms < 9000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port}/0 did not connect within 2 s \\(Worker:StartupConnectionTimeoutSeconds\\).*Worker:Redis:ConnectionString`));
+  });
+});
