@@ -25,6 +25,7 @@ export interface SchedulerClientOptions {
   readonly purge?: boolean;
   /** How long to wait for the broker and the consumers at start. Default 10000. */
   readonly connectTimeoutMs?: number;
+  readonly consume?: boolean; // false: dispatch only; the collected queues are neither declared nor consumed
 }
 
 /** A message published as given (for malformed-message tests). */
@@ -95,7 +96,8 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
   rabbit.on('error', (error) => c.errors.push(error));
   const consumers: Consumer[] = [];
   try {
-    await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => collect(c, queue, toCollectedMessage(queue, msg)) });
+    if (options.consume === false) await rabbit.onConnect(timeoutMs);
+    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => collect(c, queue, toCollectedMessage(queue, msg)) });
   } catch (error) {
     void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();

@@ -17,4 +17,5 @@ export {
   type HeartbeatBody,
   type WaitOptions,
 } from './create-scheduler-client.js';
+export { countQueueConsumers } from './count-queue-consumers.js';
 export { JobStatus } from '../core/types.js';

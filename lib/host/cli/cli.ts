@@ -1,12 +1,18 @@
-// The milvaion-worker command line: run, check, init, dispatch. Exit codes: 0 done, 1 failure at run time,
-// 2 bad arguments, 3 a dispatched job did not complete, 4 a dispatched job did not finish in time,
-// 78 bad configuration or job modules (nothing was connected).
+// The milvaion-worker command line: run, check, init, dispatch. Exit codes: 0 done (a clean stop); 1 a failure
+// at run time, a start refused by the broker or not connected within Worker:StartupConnectionTimeoutSeconds, or
+// a stop that left something behind (the last line says what); 2 bad arguments, or dispatch refusing a broker
+// where something consumes the scheduler's queues; 3 a dispatched job did not complete; 4 it did not finish in
+// time; 78 bad configuration or job modules (nothing was connected).
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../create-logger.js';
+import { err, ok, type Result } from 'neverthrow';
+import { amqpErrorText } from '../../transports/amqp/amqp-error-text.js';
+import { redactUrl, toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
 import { discoverModules } from './discover-modules.js';
-import { createWorkerHost, groupJobsByWorker, matchJobsToConfig } from '../create-worker-host.js';
-import { describeConfig, loadConfig, redactConfig } from '../config/load-config.js';
+import { groupJobsByWorker, matchJobsToConfig } from '../create-worker-host.js';
+import { describeConfig, loadConfig } from '../config/load-config.js';
 import { initProject } from './init-project.js';
+import { runWorker } from './run-worker.js';
 import { dispatchJob } from './dispatch-job.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 
@@ -23,7 +29,7 @@ Commands:
   dispatch <JobName> [--data json] [--worker-id id]     publish a job as the scheduler would, print its statuses and logs
 
 Run 'milvaion-worker <command> --help' for the options of a command.
-Exit codes: 0 ok, 1 failure at run time, 2 bad arguments, 3 dispatched job not Completed, 4 dispatch timed out, 78 bad config or modules.`,
+Exit codes: 0 ok or a clean stop, 1 failure (at start: broker or Redis refused or unreachable; at stop: something\nleft behind), 2 bad arguments or dispatch refused (a scheduler consumes there), 3 dispatched job not Completed,\n4 dispatch timed out, 78 bad config or modules.`,
   run: `milvaion-worker run [--config file] [--env name] <module-or-dir>...
 
 Loads the configuration (--config, else $MILVAION_CONFIG, else ./appsettings.json; then appsettings.{env}.json;
@@ -40,10 +46,12 @@ Creates a worker project in <dir>: package.json, a sample job, appsettings.json,
 embedded transport. 'api' adds HTTP health probes.
 --from <path>: the milvaion-worker the project depends on, a checkout folder or a packed .tgz (a file: spec).
 Without it: the registry version when this CLI came from the registry, else the tarball or checkout it runs from.`,
-  dispatch: `milvaion-worker dispatch <JobName> [--data json] [--worker-id id] [--config file] [--timeout seconds]
+  dispatch: `milvaion-worker dispatch <JobName> [--data json] [--worker-id id] [--config file | --url amqp://…] [--timeout seconds] [--force]
 
 Publishes the job to RabbitMQ exactly as the Milvaion scheduler does and prints the statuses and logs the worker
-sends back until the final status. It consumes the scheduler's queues: use it where no scheduler runs.`,
+sends back until the final status. It needs a target: --config, $MILVAION_CONFIG, ./appsettings.json or --url;
+it prints the broker, vhost and WorkerId before it connects. When something already consumes the scheduler's
+queues there (a real scheduler), it sends nothing and exits 2; --force then dispatches without reading back.`,
 };
 
 type Out = { log(line: string): void; error(line: string): void };
@@ -95,6 +103,8 @@ function parseCommandLine(args: string[]) {
       data: { type: 'string' },
       'worker-id': { type: 'string' },
       timeout: { type: 'string' },
+      url: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,19 +140,42 @@ async function runDispatch(parsed: CommandLine, out: Out): Promise<number> {
     out.error(HELP['dispatch']!);
     return ExitCode.usage;
   }
+  // Without a target it would publish to localhost, vhost "/", where a real scheduler may run.
+  if (values.config === undefined && !process.env['MILVAION_CONFIG'] && !existsSync('appsettings.json') && values.url === undefined) {
+    out.error('dispatch needs to know which broker: give --config <file>, set $MILVAION_CONFIG, run it where appsettings.json is, or give --url amqp://user:pass@host:port/vhost.');
+    return ExitCode.usage;
+  }
+  const data = parseData(values.data);
+  if (data.isErr()) {
+    out.error(data.error);
+    return ExitCode.usage;
+  }
   const config = load(parsed);
   if (config.isErr()) {
     out.error(config.error.format());
     return ExitCode.config;
   }
-  let data: unknown;
+  const url = values.url ?? toAmqpUrl(config.value.worker.rabbitMq);
+  const workerId = values['worker-id'] ?? config.value.worker.workerId;
   try {
-    data = values.data === undefined ? undefined : JSON.parse(values.data);
-  } catch {
-    out.error('--data must be JSON');
-    return ExitCode.usage;
+    return await dispatchJob({ url, jobName, data: data.value, workerId, timeoutSeconds: Number(values.timeout ?? 60), force: values.force === true, out });
+  } catch (error) {
+    out.error(`dispatch failed on ${redactUrl(url)}: ${amqpErrorText(error)}`);
+    return ExitCode.failure;
   }
-  return dispatchJob({ config: config.value, jobName, data, workerId: values['worker-id'], timeoutSeconds: Number(values.timeout ?? 60), out });
+}
+
+/** --data as JSON; an error shows the parser's message and a caret under the position. */
+function parseData(text: string | undefined): Result<unknown, string> {
+  if (text === undefined) return ok(undefined);
+  try {
+    return ok(JSON.parse(text));
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const caret = at && text.length <= 200 && !text.includes('\n') ? `\n  ${text}\n  ${' '.repeat(Number(at[1]))}^` : '';
+    return err(`--data is not valid JSON: ${message}${caret}`);
+  }
 }
 
 async function runCheckOrRun(command: 'check' | 'run', parsed: CommandLine, out: Out): Promise<number> {
@@ -178,36 +211,4 @@ function describeJobs(config: WorkerConfig, jobs: Parameters<typeof groupJobsByW
     for (const job of group) lines.push(`    ${job.name}${job.schema ? ' (typed data)' : ''}`);
   }
   return lines.join('\n');
-}
-
-async function runWorker(config: WorkerConfig, jobs: Parameters<typeof groupJobsByWorker>[1], setups: Parameters<typeof createWorkerHost>[0]['setups']): Promise<number> {
-  const logger = createLogger({ level: config.worker.logLevel, tag: 'milvaion-worker' });
-  logger.debug(`Effective configuration: ${JSON.stringify(redactConfig(config))}`);
-  const host = createWorkerHost({ config, jobs, setups: setups ?? [], logger });
-  if (host.isErr()) {
-    logger.error(host.error.join('\n'));
-    return ExitCode.config;
-  }
-  const stopped = new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info(`${signal}: stopping (running jobs get ${config.worker.shutdownTimeoutSeconds} s)`);
-      host.value.stop().then(
-        () => resolve(ExitCode.ok),
-        (error: unknown) => {
-          logger.error('Stopping failed', error);
-          resolve(ExitCode.failure);
-        },
-      );
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  try {
-    await host.value.start();
-  } catch (error) {
-    logger.error('The worker could not start', error);
-    await host.value.stop().catch(() => undefined);
-    return ExitCode.failure;
-  }
-  return stopped;
 }

@@ -1,57 +1,99 @@
-// `milvaion-worker dispatch`: publishes one job as the scheduler does and prints what the worker reports.
+// `milvaion-worker dispatch`: publishes one job as the scheduler does and prints what the worker reports. It
+// says where it goes before it connects, and it does not read the scheduler's queues when something already
+// consumes them (a real scheduler is there): it exits 2 then, or with --force only dispatches.
+import { Connection } from 'rabbitmq-client';
 import { JobStatus } from '../../core/types.js';
-import { createSchedulerClient, FINAL_STATUSES } from '../../scheduler-client/create-scheduler-client.js';
-import { toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
-import type { WorkerConfig } from '../config/worker-config.js';
+import { countQueueConsumers } from '../../scheduler-client/count-queue-consumers.js';
+import { createSchedulerClient, FINAL_STATUSES, type SchedulerClient } from '../../scheduler-client/create-scheduler-client.js';
+import { MilvaionNames } from '../../transports/amqp/milvaion-names.js';
+import { redactUrl } from '../../transports/amqp/to-amqp-url.js';
 
 const STATUS = Object.fromEntries(Object.entries(JobStatus).map(([name, value]) => [value, name]));
 
+/** The queues a scheduler consumes and `dispatch` would read. */
+const SCHEDULER_QUEUES = [MilvaionNames.statusUpdatesQueue, MilvaionNames.workerLogsQueue, MilvaionNames.workerRegistrationQueue, MilvaionNames.workerHeartbeatQueue, MilvaionNames.failedOccurrencesQueue];
+
+type Out = { log(line: string): void; error(line: string): void };
+
+/** Options of {@link dispatchJob}. */
+export interface DispatchJobOptions {
+  /** The broker URL (from --url or the configuration). */
+  readonly url: string;
+  readonly jobName: string;
+  readonly data: unknown;
+  readonly workerId: string;
+  readonly timeoutSeconds: number;
+  /** Dispatch even where a scheduler consumes its queues (then nothing is read back). */
+  readonly force: boolean;
+  readonly out: Out;
+}
+
 /** Dispatches a job and streams its statuses and logs; resolves with the CLI exit code. */
-export async function dispatchJob(options: {
-  config: WorkerConfig;
-  jobName: string;
-  data: unknown;
-  workerId: string | undefined;
-  timeoutSeconds: number;
-  out: { log(line: string): void; error(line: string): void };
-}): Promise<number> {
-  const { config, out } = options;
-  const r = config.worker.rabbitMq;
-  const url = toAmqpUrl(r);
-  const scheduler = await createSchedulerClient({ url, purge: false });
+export async function dispatchJob(options: DispatchJobOptions): Promise<number> {
+  const { out, url } = options;
+  const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
+  out.log(`Dispatching ${options.jobName} to WorkerId "${options.workerId}" on ${redactUrl(url)} (vhost "${vhost}")`);
+  const busy = await busyQueues(url);
+  if (busy.length > 0 && !options.force) {
+    out.error(`Something already consumes the scheduler's queues on this broker (${busy.join(', ')}): a Milvaion scheduler is likely running there, and dispatch would take its statuses and logs. Nothing was sent. Use its dashboard, another vhost, or --force to dispatch without reading anything back.`);
+    return 2;
+  }
+  const scheduler = await createSchedulerClient({ url, purge: false, consume: busy.length === 0 });
   try {
-    const workerId = options.workerId ?? config.worker.workerId;
-    const job = await scheduler.dispatch({ jobName: options.jobName, workerId, data: options.data ?? {} });
+    const job = await scheduler.dispatch({ jobName: options.jobName, workerId: options.workerId, data: options.data ?? {} });
     out.log(`Dispatched ${options.jobName} to ${job.routingKey}: occurrence ${job.occurrenceId}`);
     if (scheduler.returned().length > 0) {
-      out.error(`No queue is bound to ${job.routingKey}: is a worker with WorkerId "${workerId}" and job ${options.jobName} running?`);
+      out.error(`No queue is bound to ${job.routingKey}: is a worker with WorkerId "${options.workerId}" and job ${options.jobName} running?`);
       return 3;
     }
-    const deadline = Date.now() + options.timeoutSeconds * 1000;
-    let shownStatuses = 0;
-    let shownLogs = 0;
-    for (;;) {
-      const statuses = scheduler.statuses(job.occurrenceId);
-      const logs = scheduler.logs(job.occurrenceId);
-      for (const log of logs.slice(shownLogs)) {
-        const l = (log.body?.Log ?? {}) as Record<string, unknown>;
-        out.log(`  log ${String(l['Level']).padEnd(11)} ${String(l['Message'])}`);
-      }
-      shownLogs = logs.length;
-      for (const status of statuses.slice(shownStatuses)) {
-        const b = status.body ?? {};
-        const detail = b.Result ?? (b.Exception ? String(b.Exception).split('\n').slice(0, 2).join(' | ') : '');
-        out.log(`  ${String(STATUS[b.Status ?? -1] ?? b.Status)} ${detail ?? ''}`.trimEnd());
-        if (b.Status !== undefined && FINAL_STATUSES.has(b.Status)) return b.Status === JobStatus.Completed ? 0 : 3;
-      }
-      shownStatuses = statuses.length;
-      if (Date.now() > deadline) {
-        out.error(`No final status within ${options.timeoutSeconds} s`);
-        return 4;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (busy.length > 0) {
+      out.log(`--force: not reading statuses or logs; the scheduler consuming ${busy.join(', ')} receives them`);
+      return 0;
     }
+    return await follow(scheduler, job.occurrenceId, options);
   } finally {
     await scheduler.close();
+  }
+}
+
+/** The scheduler queues that have consumers, with their counts (`name (n consumers)`). */
+async function busyQueues(url: string): Promise<string[]> {
+  const rabbit = new Connection({ url, connectionName: 'milvaion-worker dispatch (probe)', retryLow: 100, retryHigh: 1000, connectionTimeout: 10_000 });
+  rabbit.on('error', () => undefined); // a refusal surfaces from acquire() below
+  try {
+    await rabbit.onConnect(10_000);
+    const counts = await countQueueConsumers(rabbit, SCHEDULER_QUEUES);
+    return [...counts].filter(([, n]) => n > 0).map(([queue, n]) => `${queue} (${n} consumer${n === 1 ? '' : 's'})`);
+  } finally {
+    await rabbit.close();
+  }
+}
+
+/** Prints the occurrence's logs and statuses until its final status or the timeout. */
+async function follow(scheduler: SchedulerClient, occurrenceId: string, options: DispatchJobOptions): Promise<number> {
+  const { out } = options;
+  const deadline = Date.now() + options.timeoutSeconds * 1000;
+  let shownStatuses = 0;
+  let shownLogs = 0;
+  for (;;) {
+    const statuses = scheduler.statuses(occurrenceId);
+    const logs = scheduler.logs(occurrenceId);
+    for (const log of logs.slice(shownLogs)) {
+      const l = (log.body?.Log ?? {}) as Record<string, unknown>;
+      out.log(`  log ${String(l['Level']).padEnd(11)} ${String(l['Message'])}`);
+    }
+    shownLogs = logs.length;
+    for (const status of statuses.slice(shownStatuses)) {
+      const b = status.body ?? {};
+      const detail = b.Result ?? (b.Exception ? String(b.Exception).split('\n').slice(0, 2).join(' | ') : '');
+      out.log(`  ${String(STATUS[b.Status ?? -1] ?? b.Status)} ${detail ?? ''}`.trimEnd());
+      if (b.Status !== undefined && FINAL_STATUSES.has(b.Status)) return b.Status === JobStatus.Completed ? 0 : 3;
+    }
+    shownStatuses = statuses.length;
+    if (Date.now() > deadline) {
+      out.error(`No final status within ${options.timeoutSeconds} s`);
+      return 4;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
