@@ -128,7 +128,6 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
       await Promise.all(workers.map((worker) => worker.start()));
       startedAt = Date.now();
       files?.start();
-      if (server) logger.info(`Health probes and metrics on http://${hc.httpHost}:${httpPort}/health`);
     },
     stop() {
       stopping ??= (async () => {
