@@ -70,7 +70,10 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
     maxAttempts: options.maxAttempts ?? 3,
     ...publisherTopology(options.queueType ?? WorkerDefaults.rabbitMq.queueType),
   });
-  publisher.on('retry', (error: unknown) => logger.warn('Publish failed, retrying after reconnect', error));
+  publisher.on('retry', (error: unknown) => {
+    // The worker closing its connections (a stop with the broker away) ends waiting publishes: not worth a warning.
+    if ((error as { code?: unknown } | null)?.code !== 'CLOSING') logger.warn('Publish failed, retrying after reconnect', error);
+  });
 
   const toWire = (record: SinkRecord) =>
     record.type === 'status'
