@@ -9,7 +9,7 @@ export { createWorkerPresence, hostFacts, type WorkerPresence } from './transpor
 export { int32, installInt32Headers, type Int32Header } from './transports/amqp/int32-headers.js';
 export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './transports/amqp/milvaion-names.js';
 export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type WorkerIdentity } from './transports/amqp/to-milvaion-messages.js';
-export { toHeartbeatMessage, toJobDataDefinition, toRegistrationMessage, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
+export { toHeartbeatMessage, toJobDataDefinition, toJobResultDefinition, toRegistrationMessage, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
 export { createJobConsumer, type Disposition, type JobConsumer } from './transports/amqp/create-job-consumer.js';
 export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from './control/redis/create-redis-cancellation.js';

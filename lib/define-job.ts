@@ -1,20 +1,35 @@
-// defineJob(): a job is a plain (async or sync) function with a name, an optional data schema and defaults.
-import type { GenericSchema, InferOutput } from 'valibot';
+// defineJob(): a job is a plain (async or sync) function with a name, optional data and result schemas and defaults.
+import type { GenericSchema, InferInput, InferOutput } from 'valibot';
 import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/types.js';
 
-/** What defineJob() takes: the scheduler's job name, an optional valibot schema, defaults and the function. */
-export interface DefineJobOptions<TSchema extends GenericSchema | undefined, TResult> extends JobDefaults {
+/** The data type `run` receives: the data schema's output, or `unknown` without one. */
+type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
+/** What `run` must return: the result schema's input, or whatever it returns without one. */
+type ReturnOf<TResultSchema, TResult> = TResultSchema extends GenericSchema ? InferInput<TResultSchema> : TResult;
+
+/** What defineJob() takes: the scheduler's job name, optional valibot schemas, defaults and the function. */
+export interface DefineJobOptions<
+  TSchema extends GenericSchema | undefined,
+  TResult,
+  TResultSchema extends GenericSchema | undefined = undefined,
+> extends JobDefaults {
   /** The name the scheduler uses (`jobNameInWorker`), e.g. `SendEmailJob`. */
   readonly name: string;
   /** A valibot schema for the job's data; the function receives its typed output. */
   readonly data?: TSchema;
+  /**
+   * A valibot schema for the job's result: `run` must return its input type. The returned value is validated
+   * before it is sent (a mismatch is a permanent failure) and the schema's output is the result; its JSON
+   * Schema goes to the registration's `JobResultDefinitions`, for workflows.
+   */
+  readonly result?: TResultSchema;
   /** Return false to make an error permanent (no more retries). */
   readonly retryIf?: RetryPredicate;
   /** The job itself. Return a JSON-serialisable result, or nothing. Sync functions work too. */
   readonly run: (
-    data: TSchema extends GenericSchema ? InferOutput<TSchema> : unknown,
+    data: DataOf<TSchema>,
     ctx: JobContext,
-  ) => TResult | Promise<TResult>;
+  ) => ReturnOf<TResultSchema, TResult> | Promise<ReturnOf<TResultSchema, TResult>>;
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -22,15 +37,18 @@ const NUMERIC_DEFAULTS = ['maxParallelJobs', 'executionTimeoutSeconds', 'maxRetr
 const OTHER_DEFAULTS = ['consumerId', 'routingPattern', 'logUserFriendlyLogsViaLogger'];
 
 /** Defines a job; export the result from a module so discovery (or manual registration) can find it. */
-export function defineJob<TSchema extends GenericSchema | undefined = undefined, TResult = unknown>(
-  options: DefineJobOptions<TSchema, TResult>,
-): JobDefinition<TSchema extends GenericSchema ? InferOutput<TSchema> : unknown, TResult> {
+export function defineJob<
+  TSchema extends GenericSchema | undefined = undefined,
+  TResult = unknown,
+  TResultSchema extends GenericSchema | undefined = undefined,
+>(options: DefineJobOptions<TSchema, TResult, TResultSchema>): JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>> {
   if (typeof options.name !== 'string' || !NAME.test(options.name)) {
     throw new TypeError(`defineJob: name must be an identifier such as "SendEmailJob", got ${JSON.stringify(options.name)}`);
   }
   if (typeof options.run !== 'function') throw new TypeError(`defineJob(${options.name}): run must be a function`);
-  const { name, data, retryIf, run, ...defaults } = options;
+  const { name, data, result, retryIf, run, ...defaults } = options;
   const problems: string[] = [];
+  if (result !== undefined && !isSyncSchema(result)) problems.push('result must be a synchronous valibot schema');
   for (const [key, value] of Object.entries(defaults)) {
     if (NUMERIC_DEFAULTS.includes(key)) {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -45,10 +63,17 @@ export function defineJob<TSchema extends GenericSchema | undefined = undefined,
     kind: 'milvaion-job' as const,
     name,
     schema: data as GenericSchema<unknown, never> | undefined,
+    result: result as GenericSchema<never, unknown> | undefined,
     defaults: Object.freeze(defaults),
     retryIf,
     run: run as JobDefinition['run'],
-  }) as JobDefinition<TSchema extends GenericSchema ? InferOutput<TSchema> : unknown, TResult>;
+  }) as JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>>;
+}
+
+/** Whether a value is a synchronous valibot schema (safeParse cannot run an async one). */
+function isSyncSchema(value: unknown): boolean {
+  const schema = value as { kind?: unknown; async?: unknown } | null;
+  return typeof schema === 'object' && schema !== null && schema.kind === 'schema' && schema.async === false;
 }
 
 /** Whether a value (e.g. a module export) is a job made by defineJob(). */

@@ -4,6 +4,7 @@ import * as v from 'valibot';
 import type { AnyJobDefinition } from './types.js';
 import { isForbiddenKey } from './is-forbidden-key.js';
 import { errorMessage } from './error-message.js';
+import { toIssueTexts } from './to-issue-texts.js';
 
 /** Keys that could reach a prototype when user code merges parsed data; they are dropped while parsing. */
 function dropDangerousKeys(key: string, value: unknown): unknown {
@@ -29,10 +30,5 @@ export function parseJobData(definition: AnyJobDefinition, raw: string | undefin
   if (definition.schema === undefined) return ok(parsed.value);
   const checked = v.safeParse(definition.schema, parsed.value);
   if (checked.success) return ok(checked.output);
-  return err(checked.issues.map(describeIssue));
-}
-
-function describeIssue(issue: v.BaseIssue<unknown>): string {
-  const path = v.getDotPath(issue);
-  return `${path ?? '(root)'}: ${issue.message}`;
+  return err(toIssueTexts(checked.issues));
 }

@@ -1,6 +1,9 @@
-// The innermost step of every pipeline: parse and validate the data, call the job, turn the result into an Outcome.
+// The innermost step of every pipeline: parse and validate the data, call the job, validate its result (when the
+// job declares a result schema) and turn it into an Outcome.
 import { err, ok } from 'neverthrow';
+import { InvalidJobResultError } from './invalid-job-result-error.js';
 import { parseJobData } from './parse-job-data.js';
+import { parseJobResult } from './parse-job-result.js';
 import { isPermanentError } from './permanent-job-error.js';
 import { JobAbortError } from './job-abort-error.js';
 import { type ExecutionContext, type JobContext, type Services } from './types.js';
@@ -16,8 +19,11 @@ export async function runJob(ctx: ExecutionContext): Promise<Outcome> {
   if (data.isErr()) return err({ kind: 'invalid-data', issues: data.error });
   if (ctx.abort.reason !== undefined) return abortedOutcome(ctx.abort.reason);
   try {
-    const result: unknown = await definition.run(data.value, toJobContext(ctx));
-    return ok({ kind: 'completed', result });
+    const returned: unknown = await definition.run(data.value, toJobContext(ctx));
+    // A result its schema rejects is permanent: running the job again would return the same shape.
+    const result = parseJobResult(definition, returned);
+    if (result.isErr()) return err({ kind: 'failed', error: new InvalidJobResultError(ctx.envelope.jobName, result.error), permanent: true });
+    return ok({ kind: 'completed', result: result.value });
   } catch (error) {
     // A job that throws because its signal fired (AbortError from fetch, a check of signal.aborted…) ends
     // as that abort's outcome, not as a failure to retry.

@@ -57,6 +57,34 @@ describe('createExecutor', () => {
     assert.match(final.exception!, /b: Invalid (type|key)/);
   });
 
+  it('validates a typed result and sends the schema output as JSON', async () => {
+    const result = v.object({ total: v.number(), currency: v.pipe(v.string(), v.toUpperCase()) });
+    const sink = createMemorySink();
+    const job = defineJob({ name: 'InvoiceJob', result, run: async () => ({ total: 3, currency: 'eur' }) });
+    await createExecutor({ jobs: [job], middleware: defaultMiddleware(), sink, logger: silentLogger }).execute(envelope('InvoiceJob'));
+    const final = sink.finalStatus(OCC)!;
+    assert.equal(final.status, JobStatus.Completed);
+    assert.equal(final.result, '{"total":3,"currency":"EUR"}');
+  });
+
+  it('turns a result that fails its schema into a permanent Failed naming each field, with no retry', async () => {
+    const result = v.object({ total: v.number(), lines: v.array(v.object({ sku: v.string() })) });
+    for (const retryMode of ['in-process', 'scheduled'] as const) {
+      let calls = 0;
+      // JSON.parse returns `any`: the shape is wrong only at run time, as with a job reading an API.
+      const job = defineJob({ name: 'BadResultJob', maxRetries: 3, baseRetryDelaySeconds: 0, result, run: () => (calls++, JSON.parse('{"total":"3","lines":[{"sku":1}]}')) });
+      const sink = createMemorySink();
+      const outcome = await createExecutor({ jobs: [job], middleware: defaultMiddleware({ retryMode }), sink, logger: silentLogger }).execute(envelope('BadResultJob'));
+      assert.equal(calls, 1, retryMode);
+      const f = outcome._unsafeUnwrapErr();
+      assert.ok(f.kind === 'failed' && f.permanent && f.retriesExhausted === undefined, retryMode);
+      assert.equal(sink.statuses(OCC).filter((s) => s.phase === 'final').length, 1);
+      const final = sink.finalStatus(OCC)!;
+      assert.equal(final.status, JobStatus.Failed);
+      assert.match(final.exception!, /^Type: InvalidJobResultError\nMessage: Invalid job result for BadResultJob: total: Invalid type: Expected number but received "3"; lines\.0\.sku: Invalid type: Expected string but received 1\nStackTrace: \n$/);
+    }
+  });
+
   it('reports an unknown job as Failed', async () => {
     const sink = createMemorySink();
     const executor = createExecutor({ jobs: [], middleware: defaultMiddleware(), sink, logger: silentLogger });

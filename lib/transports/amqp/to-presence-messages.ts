@@ -23,9 +23,22 @@ export interface HostFacts {
 /** The JSON Schema string of a job's data schema, for the dashboard's data form; undefined without a schema. */
 export function toJobDataDefinition(definition: AnyJobDefinition): string | undefined {
   if (definition.schema === undefined) return undefined;
+  return toSchemaString(definition.schema, `${definition.name}Data`, {});
+}
+
+/**
+ * The JSON Schema string of a job's result schema (`JobResultDefinitions`, read by workflows); undefined without
+ * one. It describes the schema's output, which is what the worker sends.
+ */
+export function toJobResultDefinition(definition: AnyJobDefinition): string | undefined {
+  if (definition.result === undefined) return undefined;
+  return toSchemaString(definition.result, `${definition.name}Result`, { typeMode: 'output' });
+}
+
+function toSchemaString(schema: unknown, title: string, config: { typeMode?: 'output' }): string | undefined {
   try {
-    const schema = toJsonSchema(definition.schema as never, { errorMode: 'ignore' }) as Record<string, unknown>;
-    return JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title: `${definition.name}Data`, ...schema });
+    const converted = toJsonSchema(schema as never, { errorMode: 'ignore', ...config }) as Record<string, unknown>;
+    return JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', title, ...converted });
   } catch {
     return undefined;
   }
@@ -40,10 +53,14 @@ export function toRegistrationMessage(
 ): Record<string, unknown> {
   const routingPatterns: Record<string, string> = {};
   const dataDefinitions: Record<string, string> = {};
+  // As the .NET worker: always an object, holding only the jobs that declare a result schema.
+  const resultDefinitions: Record<string, string> = {};
   for (const job of jobs) {
     routingPatterns[job.definition.name] = job.routingPattern;
-    const definition = toJobDataDefinition(job.definition);
-    if (definition !== undefined) dataDefinitions[job.definition.name] = definition;
+    const data = toJobDataDefinition(job.definition);
+    if (data !== undefined) dataDefinitions[job.definition.name] = data;
+    const result = toJobResultDefinition(job.definition);
+    if (result !== undefined) resultDefinitions[job.definition.name] = result;
   }
   const metadata = {
     ProcessorCount: facts.processorCount,
@@ -69,6 +86,7 @@ export function toRegistrationMessage(
     IpAddress: facts.ipAddress,
     RoutingPatterns: routingPatterns,
     JobDataDefinitions: dataDefinitions,
+    JobResultDefinitions: resultDefinitions,
     JobTypes: jobs.map((job) => job.definition.name),
     MaxParallelJobs: options.maxParallelJobs,
     Version: facts.version,
@@ -76,7 +94,7 @@ export function toRegistrationMessage(
   };
 }
 
-/** A `WorkerHeartbeatMessage`; `IsStopping`, `MemoryBytes` and `CpuUsagePercent` are ignored by old schedulers. */
+/** A `WorkerHeartbeatMessage`; 10.0.11 ignores `IsStopping`, and 10.1 (aa5ac2f) has no `MemoryBytes` or `CpuUsagePercent` yet. */
 export function toHeartbeatMessage(
   who: WorkerIdentity,
   state: { currentJobs: number; isStopping: boolean; memoryBytes: number; cpuUsagePercent: number; now: number },

@@ -1,0 +1,35 @@
+// defineJob's `result` option: kept on the definition, checked at definition time, and typing what `run` returns.
+// `npm run check` type-checks this file: each @ts-expect-error must meet the error it announces.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as v from 'valibot';
+import { defineJob, type JobDefinition } from '../lib/index.ts';
+
+const Invoice = v.object({ total: v.number(), issuedAt: v.pipe(v.string(), v.isoTimestamp(), v.transform((s) => new Date(s))) });
+
+describe('defineJob({ result })', () => {
+  it('keeps the result schema; a job without one has none', () => {
+    const job = defineJob({ name: 'InvoiceJob', result: Invoice, run: () => ({ total: 1, issuedAt: '2026-03-30T10:00:00.000Z' }) });
+    assert.equal(job.result, Invoice);
+    assert.equal(defineJob({ name: 'PlainJob', run: () => 1 }).result, undefined);
+  });
+
+  it('refuses a result that is not a synchronous valibot schema', () => {
+    assert.throws(() => defineJob({ name: 'X', result: { type: 'object' } as unknown as v.GenericSchema, run: () => 1 }), /defineJob\(X\): result must be a synchronous valibot schema/);
+    assert.throws(() => defineJob({ name: 'Y', result: v.objectAsync({}) as unknown as v.GenericSchema, run: () => 1 }), /result must be a synchronous valibot schema/);
+  });
+
+  it("types run's return value as the result schema's input (type-level: see npm run check)", () => {
+    const data = v.object({ amount: v.number() });
+    const typed = defineJob({ name: 'TypedJob', data, result: Invoice, run: async (d) => ({ total: d.amount, issuedAt: '2026-03-30T10:00:00.000Z' }) });
+    const asDeclared: JobDefinition<{ amount: number }, { total: number; issuedAt: string }> = typed;
+    const untyped: JobDefinition<unknown, { rows: number }> = defineJob({ name: 'UntypedJob', run: () => ({ rows: 3 }) });
+    // @ts-expect-error: total must be a number
+    defineJob({ name: 'WrongTypeJob', result: Invoice, run: () => ({ total: '1', issuedAt: '2026-03-30T10:00:00.000Z' }) });
+    // @ts-expect-error: issuedAt is missing
+    defineJob({ name: 'MissingFieldJob', result: Invoice, run: async () => ({ total: 1 }) });
+    // @ts-expect-error: a string result schema wants a string
+    defineJob({ name: 'WrongKindJob', result: v.string(), run: () => 42 });
+    assert.ok(asDeclared && untyped);
+  });
+});
