@@ -6,7 +6,10 @@ import type { AbortHandle } from './job-abort-error.js';
 import type { Outcome } from './outcome.js';
 import type { Clock } from './ports.js';
 
-/** Milvaion's `JobOccurrenceStatus` values as sent on the wire (numbers, never strings). */
+/**
+ * Milvaion's `JobOccurrenceStatus` values as sent on the wire (numbers, never strings). Only the scheduler
+ * sets Unknown (zombie detection) and Skipped (release 10.1: a workflow step whose condition was false).
+ */
 export const JobStatus = {
   Queued: 0,
   Running: 1,
@@ -15,6 +18,7 @@ export const JobStatus = {
   Cancelled: 4,
   TimedOut: 5,
   Unknown: 6,
+  Skipped: 7,
 } as const;
 /** One of the numeric {@link JobStatus} values. */
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
@@ -118,11 +122,13 @@ export interface JobContext {
 /** Decides from a thrown error whether another attempt may help. */
 export type RetryPredicate = (error: unknown, info: { readonly retryCount: number }) => boolean;
 
-/** A registered job: its name, data schema, defaults and the function that runs it. */
+/** A registered job: its name, data and result schemas, defaults and the function that runs it. */
 export interface JobDefinition<TData = unknown, TResult = unknown> {
   readonly kind: 'milvaion-job';
   readonly name: string;
   readonly schema: GenericSchema<unknown, TData> | undefined;
+  /** Validates what `run` returns before it is sent; its output is the result (defineJob's `result`). */
+  readonly result?: GenericSchema<TResult, unknown> | undefined;
   readonly defaults: JobDefaults;
   readonly retryIf: RetryPredicate | undefined;
   readonly run: (data: TData, ctx: JobContext) => TResult | Promise<TResult>;

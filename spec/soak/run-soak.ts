@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { open } from 'lmdb';
 import { createClient } from 'redis';
 import { JobStatus } from '../../lib/index.ts';
-import { createSchedulerClient, type CollectedMessage, type StatusBody } from '../../lib/scheduler-client/index.ts';
+import { createSchedulerClient, FINAL_STATUSES, type CollectedMessage, type StatusBody } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 import { TSX_IMPORT } from '../support/tsx-loader.ts';
@@ -271,6 +271,5 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
 }
 
 function isFinal(m: CollectedMessage<StatusBody>): boolean {
-  const s = m.body?.Status;
-  return s === JobStatus.Completed || s === JobStatus.Failed || s === JobStatus.Cancelled || s === JobStatus.TimedOut;
+  return FINAL_STATUSES.has(Number(m.body?.Status));
 }

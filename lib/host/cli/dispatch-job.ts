@@ -2,13 +2,11 @@
 // says where it goes before it connects, and it does not read the scheduler's queues when something already
 // consumes them (a real scheduler is there): it exits 2 then, or with --force only dispatches.
 import { Connection } from 'rabbitmq-client';
-import { JobStatus } from '../../core/types.js';
 import { countQueueConsumers } from '../../scheduler-client/count-queue-consumers.js';
-import { createSchedulerClient, FINAL_STATUSES, type SchedulerClient } from '../../scheduler-client/create-scheduler-client.js';
+import { createSchedulerClient, type SchedulerClient } from '../../scheduler-client/create-scheduler-client.js';
 import { MilvaionNames } from '../../transports/amqp/milvaion-names.js';
 import { redactUrl } from '../../transports/amqp/to-amqp-url.js';
-
-const STATUS = Object.fromEntries(Object.entries(JobStatus).map(([name, value]) => [value, name]));
+import { toStatusLine } from './to-status-line.js';
 
 /** The queues a scheduler consumes and `dispatch` would read. */
 const SCHEDULER_QUEUES = [MilvaionNames.statusUpdatesQueue, MilvaionNames.workerLogsQueue, MilvaionNames.workerRegistrationQueue, MilvaionNames.workerHeartbeatQueue, MilvaionNames.failedOccurrencesQueue];
@@ -84,10 +82,9 @@ async function follow(scheduler: SchedulerClient, occurrenceId: string, options:
     }
     shownLogs = logs.length;
     for (const status of statuses.slice(shownStatuses)) {
-      const b = status.body ?? {};
-      const detail = b.Result ?? (b.Exception ? String(b.Exception).split('\n').slice(0, 2).join(' | ') : '');
-      out.log(`  ${String(STATUS[b.Status ?? -1] ?? b.Status)} ${detail ?? ''}`.trimEnd());
-      if (b.Status !== undefined && FINAL_STATUSES.has(b.Status)) return b.Status === JobStatus.Completed ? 0 : 3;
+      const { line, exitCode } = toStatusLine(status.body ?? {});
+      out.log(line);
+      if (exitCode !== undefined) return exitCode;
     }
     shownStatuses = statuses.length;
     if (Date.now() > deadline) {

@@ -6,6 +6,7 @@ import type { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../core/types.js';
 import type { AmqpPublisher } from './create-amqp-publisher.js';
 import { MilvaionNames } from './milvaion-names.js';
+import { processUsageMeter } from './process-usage-meter.js';
 import { toHeartbeatMessage, toRegistrationMessage, type HostFacts, type RegisteredJob } from './to-presence-messages.js';
 import type { WorkerIdentity } from './to-milvaion-messages.js';
 
@@ -58,7 +59,8 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
   let lastHeartbeat = 0;
   let beats = 0;
   let stopped = false;
-  const cpuPercent = cpuPercentMeter(facts.processorCount);
+  // cgroup-aware (a container's memory and its share of the CPU quota), else this process's RSS and CPU.
+  const usage = processUsageMeter({ processorCount: facts.processorCount });
 
   const send = async (what: 'registration' | 'heartbeat', message: unknown, queue: string) => {
     try {
@@ -71,11 +73,12 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
   const register = () => send('registration', toRegistration(options, facts), MilvaionNames.workerRegistrationQueue);
   const heartbeat = (isStopping = false) => {
     lastHeartbeat = Date.now();
+    const { memoryBytes, cpuUsagePercent } = usage();
     const message = toHeartbeatMessage(identity, {
       currentJobs: isStopping ? 0 : options.currentJobs(),
       isStopping,
-      memoryBytes: process.memoryUsage.rss(),
-      cpuUsagePercent: cpuPercent(),
+      memoryBytes,
+      cpuUsagePercent,
       now: lastHeartbeat,
     });
     return send('heartbeat', message, MilvaionNames.workerHeartbeatQueue);
@@ -123,17 +126,4 @@ function toRegistration(options: WorkerPresenceOptions, facts: HostFacts): Recor
     maxParallelJobs: options.maxParallelJobs,
     heartbeatIntervalSeconds: options.heartbeatIntervalMs / 1000,
   });
-}
-
-/** Returns a function giving the process's CPU use since its previous call, as a percentage of all cores. */
-function cpuPercentMeter(processorCount: number): () => number {
-  let cpu = process.cpuUsage();
-  let cpuAt = performance.now();
-  return () => {
-    const used = process.cpuUsage(cpu);
-    const elapsedMs = performance.now() - cpuAt;
-    cpu = process.cpuUsage();
-    cpuAt = performance.now();
-    return elapsedMs > 0 ? ((used.user + used.system) / 1000 / elapsedMs / processorCount) * 100 : 0;
-  };
 }
