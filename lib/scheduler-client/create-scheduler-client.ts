@@ -1,20 +1,20 @@
-// createSchedulerClient(): a scheduler stand-in for integration tests. It dispatches jobs exactly as the Milvaion
-// scheduler does (protocol §1.6, §2.1) and collects what workers send back (statuses, logs, registrations,
-// heartbeats, dead letters) so a test can wait for them.
+// createSchedulerClient(): a scheduler stand-in for integration tests. It dispatches jobs exactly as Milvaion does (protocol
+// §1.6, §2.1) and collects what workers send back (statuses, logs, registrations, heartbeats, dead letters) for tests.
 import { Connection, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
+import { isFinalStatus } from '../core/is-final-status.js';
 import { JobStatus } from '../core/types.js';
-import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
+import { toQueueNames } from './to-queue-names.js';
 import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
 import { describeError } from './describe-error.js';
-import { toCollectedMessage, type CollectedMessage } from './to-collected-message.js';
+import { toCollectedMessages, type CollectedMessage } from './to-collected-message.js';
 import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 import { errorMessage } from '../core/error-message.js';
 
 export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 export type { CollectedMessage } from './to-collected-message.js';
 
-/** The statuses that end an occurrence as a worker reports it: Completed, Failed, Cancelled, TimedOut. */
-export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>([JobStatus.Completed, JobStatus.Failed, JobStatus.Cancelled, JobStatus.TimedOut]);
+/** The statuses that end an occurrence: Completed, Failed, Cancelled, TimedOut, and the scheduler's Unknown and Skipped. */
+export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>(Object.values(JobStatus).filter(isFinalStatus));
 
 /** Options of createSchedulerClient(): the broker URL and whether to purge the collected queues first. */
 export interface SchedulerClientOptions {
@@ -25,7 +25,8 @@ export interface SchedulerClientOptions {
   readonly purge?: boolean;
   /** How long to wait for the broker and the consumers at start. Default 10000. */
   readonly connectTimeoutMs?: number;
-  readonly consume?: boolean; // false: dispatch only; the collected queues are neither declared nor consumed
+  /** false: dispatch only; the collected queues are neither declared nor consumed (default true). */
+  readonly consume?: boolean;
 }
 
 /** A message published as given (for malformed-message tests). */
@@ -42,7 +43,7 @@ export interface RawPublish {
 type Json = Readonly<Record<string, unknown>>;
 /** A JobStatusUpdateMessage as a worker sends it. */
 export type StatusBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly JobId?: string; readonly WorkerId?: string; readonly Status?: number; readonly Result?: string | null; readonly Exception?: string | null };
-/** A WorkerLogMessage as a worker sends it. */
+/** A WorkerLogMessage as a worker sends it; each log of a WorkerLogBatchMessage is collected as one (with `batch` set). */
 export type LogBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly WorkerId?: string; readonly Log?: Json };
 /** A worker registration (WorkerDiscoveryRequest). */
 export type RegistrationBody = Json & { readonly WorkerId?: string; readonly InstanceId?: string; readonly RoutingPatterns?: Readonly<Record<string, string>>; readonly JobTypes?: readonly string[] };
@@ -78,7 +79,7 @@ export interface SchedulerClient {
   waitFor<T>(find: () => T | undefined | null | false, options?: WaitOptions): Promise<T>;
   /** Resolves when `check` returns true. */
   waitUntil(check: () => boolean, options?: WaitOptions): Promise<void>;
-  /** Resolves with the first status of the occurrence whose Status is 2, 3, 4 or 5; the timeout error lists what arrived. */
+  /** Resolves with the first status of the occurrence whose Status is in FINAL_STATUSES; the timeout error lists what arrived. */
   waitForFinalStatus(occurrenceId: string, options?: { readonly timeoutMs?: number }): Promise<CollectedMessage<StatusBody>>;
   /** Forgets every collected message. */
   clear(): void;
@@ -97,7 +98,7 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
   const consumers: Consumer[] = [];
   try {
     if (options.consume === false) await rabbit.onConnect(timeoutMs);
-    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => collect(c, queue, toCollectedMessage(queue, msg)) });
+    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
   } catch (error) {
     void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();
@@ -158,16 +159,6 @@ interface Collector {
   readonly returns: ReturnedMessage[];
   readonly waiters: Set<() => void>;
   closed: boolean;
-}
-
-function toQueueNames(prefix: string): QueueNames {
-  return {
-    statuses: prefix + MilvaionNames.statusUpdatesQueue,
-    logs: prefix + MilvaionNames.workerLogsQueue,
-    registrations: prefix + MilvaionNames.workerRegistrationQueue,
-    heartbeats: prefix + MilvaionNames.workerHeartbeatQueue,
-    deadLetters: prefix + MilvaionNames.failedOccurrencesQueue,
-  };
 }
 
 function collect(c: Collector, queue: string, message: CollectedMessage<Json>): void {

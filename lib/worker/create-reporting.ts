@@ -8,6 +8,7 @@ import { createOutbox, type Outbox, type OutboxSettings } from '../outbox/create
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import type { RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 import { toMessageChannel } from '../transports/amqp/to-message-channel.js';
+import { toLogBatchBody } from '../transports/amqp/to-log-batch-body.js';
 
 /** Where statuses and logs go: the confirmed publisher, and the outbox in front of it when enabled. */
 export interface Reporting {
@@ -25,11 +26,13 @@ export function createReporting(
 ): Reporting {
   const { publishConnection, identity, queueType, logger } = shared;
   const persistent = options.rabbitmq.persistentStatusMessages ?? WorkerDefaults.rabbitMq.persistentStatusMessages;
-  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, persistent });
+  const logBatching = options.rabbitmq.logBatching ?? WorkerDefaults.rabbitMq.logBatching;
+  // Logs in batches (Worker:RabbitMQ:LogBatching): the relay groups the outbox's log entries, the direct publisher buffers them.
+  const publisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, persistent, logBatching: logBatching && !options.outbox });
   if (!options.outbox) return { publisher, relayPublisher: undefined, outbox: undefined, sink: options.sink?.(publisher) ?? publisher };
   // The relay retries in outbox order itself, so its publisher must not retry on its own (that reorders).
   const relayPublisher = createAmqpPublisher({ connection: publishConnection, identity, queueType, logger, maxAttempts: 1 });
   const channel = toMessageChannel(relayPublisher, publishConnection);
-  const outbox = createOutbox({ settings: options.outbox, channel, toWire: relayPublisher.toWire, logger, persistent, telemetry: options.telemetry });
+  const outbox = createOutbox({ settings: options.outbox, channel, toWire: relayPublisher.toWire, logger, persistent, telemetry: options.telemetry, batchLogs: logBatching ? toLogBatchBody : undefined });
   return { publisher, relayPublisher, outbox, sink: outbox };
 }

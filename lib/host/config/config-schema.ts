@@ -125,6 +125,7 @@ export const RabbitMqSection = section('RabbitMQ', {
   QueueType: oneOf(['Classic', 'Quorum']),
   PersistentStatusMessages: flag(),
   ConsumerTimeoutSeconds: wholeNumber(1),
+  LogBatching: flag(),
 });
 
 /** `Worker:Redis`: a StackExchange connection string (`host:port,password=…`) or a `redis://` URL. */

@@ -46,6 +46,7 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
         queueType: rabbit.QueueType ?? D.rabbitMq.queueType,
         persistentStatusMessages: rabbit.PersistentStatusMessages ?? D.rabbitMq.persistentStatusMessages,
         consumerTimeoutSeconds: rabbit.ConsumerTimeoutSeconds ?? D.rabbitMq.consumerTimeoutSeconds,
+        logBatching: rabbit.LogBatching ?? D.rabbitMq.logBatching,
       },
       redis:
         w.Redis === undefined || connectionString === ''

@@ -30,6 +30,8 @@ export interface RabbitMqConfig {
   readonly persistentStatusMessages: boolean; // true
   /** The broker's consumer_timeout, for warnings (default 1800). */
   readonly consumerTimeoutSeconds: number;
+  /** Logs as Milvaion 10.1's WorkerLogBatchMessage (schedulers since 2026-01-29); false: single messages. */
+  readonly logBatching: boolean; // false
 }
 
 /** `Worker:Redis`; absent (or an empty ConnectionString) means no cancellation. */

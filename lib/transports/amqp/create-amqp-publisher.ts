@@ -6,6 +6,7 @@ import type { TechnicalLogger } from '../../core/types.js';
 import { installInt32Headers } from './int32-headers.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.js';
+import { createLogBatcher } from './create-log-batcher.js';
 import { WorkerDefaults } from '../../core/defaults.js';
 
 /** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */
@@ -59,6 +60,8 @@ export interface AmqpPublisherOptions {
   readonly maxAttempts?: number;
   /** Statuses and logs as persistent messages (default true). */
   readonly persistent?: boolean;
+  /** `write()` sends logs as WorkerLogBatchMessages (`RabbitMQ:LogBatching`, default false): see createLogBatcher(). */
+  readonly logBatching?: boolean;
 }
 
 /** Creates the confirmed publisher. */
@@ -84,14 +87,21 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
   const publishJson = (queue: string, message: unknown, opts: { durable?: boolean } = {}) =>
     publisher.send({ exchange: '', routingKey: queue, durable: opts.durable ?? true }, Buffer.from(JSON.stringify(message)));
 
+  const durable = options.persistent ?? true;
+  const writeOne = (record: SinkRecord) => {
+    const { queue, message } = toWire(record);
+    return publishJson(queue, message, { durable });
+  };
+  const batcher = options.logBatching ? createLogBatcher({ toWire, writeOne, publish: (queue, body) => publish({ exchange: '', routingKey: queue, durable }, body) }) : undefined;
+
   return {
     publish,
     publishJson,
     toWire,
-    write(record) {
-      const { queue, message } = toWire(record);
-      return publishJson(queue, message, { durable: options.persistent ?? true });
+    write: (record) => (batcher ? batcher.write(record) : writeOne(record)),
+    async close() {
+      await batcher?.close(); // buffered logs go out before the channel closes
+      await publisher.close();
     },
-    close: () => publisher.close(),
   };
 }

@@ -22,6 +22,8 @@ export interface RabbitMqSettings {
   readonly persistentStatusMessages?: boolean;
   /** The broker's consumer_timeout, for the warning about longer jobs (default 1800). */
   readonly consumerTimeoutSeconds?: number;
+  /** Logs as WorkerLogBatchMessages (`Worker:RabbitMQ:LogBatching`, default false: single WorkerLogMessages). */
+  readonly logBatching?: boolean;
   readonly heartbeatSeconds?: number;
   readonly retryLowMs?: number;
   readonly retryHighMs?: number;

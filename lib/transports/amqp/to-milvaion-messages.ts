@@ -35,7 +35,10 @@ export function toStatusMessage(record: StatusRecord, who: WorkerIdentity): Reco
   };
 }
 
-/** A single `WorkerLogMessage` (§8 rule 4: never the batch format, which old collectors do not read). */
+/**
+ * A single `WorkerLogMessage` (§8 rule 4: old collectors read no batch format). With `RabbitMQ:LogBatching`
+ * these are wrapped in WorkerLogBatchMessages (to-log-batch-body.ts) for Milvaion 10.1 schedulers.
+ */
 export function toLogMessage(record: LogRecord, who: WorkerIdentity): Record<string, unknown> {
   return {
     CorrelationId: record.correlationId,

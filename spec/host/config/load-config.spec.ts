@@ -86,7 +86,7 @@ describe('loadConfig', () => {
         logLevel: 'info',
         logFormat: 'json', // stdout is a pipe under the test runner
         startupConnectionTimeoutSeconds: 30,
-        rabbitMq: { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800 },
+        rabbitMq: { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false },
         redis: { connectionString: 'localhost:6379', password: undefined, database: 0, cancellationChannel: 'Milvaion:JobScheduler:cancellation_channel' },
         heartbeat: { enabled: true, intervalSeconds: 5, jobHeartbeatIntervalSeconds: 60 },
         offlineResilience: {
@@ -98,7 +98,7 @@ describe('loadConfig', () => {
           recordRetentionDays: 1,
           maxPendingEntries: 100_000,
           maxPendingAgeSeconds: 3600,
-          coalesceStatuses: true,
+          coalesceStatuses: false,
         },
         healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined },
       },

@@ -10,7 +10,7 @@ describe('toWorkerConfig', () => {
     assert.equal(worker.workerId, 'box-7-a', 'the scheduler splits on ":", so the host name is cleaned');
     assert.equal(worker.maxParallelJobs, 8);
     assert.deepEqual([worker.executionTimeoutSeconds, worker.shutdownTimeoutSeconds, worker.logLevel], [3600, 30, 'info']);
-    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800 });
+    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false });
     assert.equal(worker.redis, undefined);
     assert.deepEqual(worker.heartbeat, { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 });
     assert.equal(worker.offlineResilience.localStoragePath, './worker_data');
@@ -37,6 +37,11 @@ describe('toWorkerConfig', () => {
 
   it('reads RabbitMQ:PersistentStatusMessages (transient statuses and logs, as the .NET SDK sends them)', () => {
     assert.equal(toWorkerConfig({ Worker: { RabbitMQ: { PersistentStatusMessages: false } } }, machine).worker.rabbitMq.persistentStatusMessages, false);
+  });
+
+  it('reads RabbitMQ:LogBatching (Milvaion 10.1 log batches; off by default: single messages every scheduler reads)', () => {
+    assert.equal(toWorkerConfig({ Worker: { RabbitMQ: { LogBatching: true } } }, machine).worker.rabbitMq.logBatching, true);
+    assert.equal(toWorkerConfig({ Worker: { RabbitMQ: {} } }, machine).worker.rabbitMq.logBatching, false);
   });
 
   it('gives Redis its defaults when the section is present, and none when ConnectionString is blank', () => {
