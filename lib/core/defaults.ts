@@ -24,7 +24,11 @@ export const WorkerDefaults = {
     persistentStatusMessages: true,
     /** RabbitMQ's own default consumer_timeout (30 min). */
     consumerTimeoutSeconds: 1800,
+    /** Single WorkerLogMessages, which every scheduler reads; true sends Milvaion 10.1's WorkerLogBatchMessage. */
+    logBatching: false,
   },
+  /** Milvaion 10.1's LogPublisher (fixed there, not settings): a log batch holds at most 50 logs, a log waits at most 500 ms. */
+  logBatch: { maxEntries: 50, intervalMs: 500 },
   redis: {
     connectionString: 'localhost:6379',
     database: 0,
@@ -40,7 +44,7 @@ export const WorkerDefaults = {
     recordRetentionDays: 1,
     maxPendingEntries: 100_000,
     maxPendingAgeSeconds: 3600,
-    coalesceStatuses: true,
+    coalesceStatuses: false,
   },
   healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1' },
 } as const;

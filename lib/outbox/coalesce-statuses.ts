@@ -10,11 +10,13 @@ export interface RelayBatch {
 }
 
 /**
- * Coalesces a batch in outbox order. When an occurrence's Running (or job heartbeat) and its final status
- * both wait in the same batch, only the final is sent: it carries StartTime too, and the scheduler keeps
- * only the last status per occurrence of a batch anyway. Logs are never coalesced and keep their order.
+ * Coalesces a batch in outbox order. When an occurrence's Running (or job heartbeat) and its final status both
+ * wait in the same batch, only the final is sent (it carries StartTime too), where `coalesceRunning(entry)`
+ * says so: the dashboard's status log, the Skip policy's running set and the zombie detector read every
+ * attempt's Running, so the relay by default coalesces only entries that waited through an outage. Logs are
+ * never coalesced and keep their order.
  */
-export function coalesceStatuses(entries: readonly StoredEntry[]): RelayBatch {
+export function coalesceStatuses(entries: readonly StoredEntry[], coalesceRunning: (entry: StoredEntry) => boolean = () => true): RelayBatch {
   const finalByOccurrence = new Map<string, number>();
   for (const e of entries) if (e.kind === 'final') finalByOccurrence.set(e.occurrenceId, e.seq);
   if (finalByOccurrence.size === 0) return { send: entries, supersededBy: new Map() };
@@ -22,7 +24,7 @@ export function coalesceStatuses(entries: readonly StoredEntry[]): RelayBatch {
   const supersededBy = new Map<number, StoredEntry[]>();
   for (const e of entries) {
     const finalSeq = finalByOccurrence.get(e.occurrenceId);
-    if ((e.kind === 'start' || e.kind === 'heartbeat') && finalSeq !== undefined && e.seq < finalSeq) {
+    if ((e.kind === 'start' || e.kind === 'heartbeat') && finalSeq !== undefined && e.seq < finalSeq && coalesceRunning(e)) {
       const list = supersededBy.get(finalSeq);
       if (list) list.push(e);
       else supersededBy.set(finalSeq, [e]);

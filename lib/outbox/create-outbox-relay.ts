@@ -9,6 +9,7 @@ import { retryDelay } from '../core/retry-delay.js';
 import type { OutboxStore, StoredEntry } from './open-outbox-store.js';
 import { createRelayCursor } from './create-relay-cursor.js';
 import { coalesceStatuses } from './coalesce-statuses.js';
+import { batchLogEntries, type ToLogBatchBody } from './batch-log-entries.js';
 
 /** Options of {@link createOutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -18,8 +19,18 @@ export interface OutboxRelayOptions {
   readonly logger: TechnicalLogger;
   /** Entries per lane per round (default 500). */
   readonly batchSize?: number;
-  /** Send only the final status when Running and the final of an occurrence wait together (default true). */
+  /**
+   * Coalesce every Running into its final when both wait in one round (`CoalesceStatuses`, default false).
+   * Without it only a Running that waited through an outage (see STALE_MS) is coalesced.
+   */
   readonly coalesce?: boolean;
+  /**
+   * Before each round: entries already published elsewhere (a Running sent directly) and confirmed are
+   * removed without being published again; the rest are sent.
+   */
+  readonly settle?: ((entries: StoredEntry[]) => Promise<{ send: StoredEntry[]; done: StoredEntry[] }>) | undefined;
+  /** Told of every entry that left the outbox (confirmed, coalesced or settled). */
+  readonly onSent?: ((entries: readonly StoredEntry[]) => void) | undefined;
   /** Publish persistent (delivery mode 2, default true) or transient messages. */
   readonly persistent?: boolean;
   /** Longest wait between attempts while RabbitMQ is unreachable (`SyncIntervalSeconds`). */
@@ -28,6 +39,8 @@ export interface OutboxRelayOptions {
   readonly reportAfterFailures?: number;
   /** Told of each confirmed entry and how long its confirm took. */
   readonly telemetry?: WorkerTelemetry | undefined;
+  /** Set: runs of log entries go out as one batch message with this body (`RabbitMQ:LogBatching`, batch-log-entries.ts). */
+  readonly batchLogs?: ToLogBatchBody | undefined;
 }
 
 /** The running relay. */
@@ -38,8 +51,13 @@ export interface OutboxRelay {
   /** Resolves when the outbox is empty, or after `timeoutMs`; returns whether it is empty. */
   drain(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
+  /** The last round failed (the broker is away or refusing): entries wait in the outbox. */
+  readonly failing: boolean;
   readonly stats: { published: number; coalesced: number; failedRounds: number };
 }
+
+/** A Running older than this when its round is built waited through an outage. */
+export const STALE_MS = 2000;
 
 /** Creates the relay for a store. */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -59,11 +77,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const halted = new Promise<void>((resolve) => (halt = resolve));
   const drainWaiters = new Set<() => void>();
 
+  // A Running that waited through an outage (written before a round after a failed one, or older than STALE_MS)
+  // is coalesced into a final that waits with it: the dashboard gains nothing from a stale Running.
+  let staleUpTo = -1;
+  const coalesceRunning = coalesce ? () => true : (e: StoredEntry) => e.seq <= staleUpTo || e.createdAt < Date.now() - STALE_MS;
+
   async function round(): Promise<boolean> {
-    const entries = cursor.nextRound();
-    if (entries.length === 0) return false;
-    const sent = await publishRound(channel, entries, { coalesce, durable, telemetry: options.telemetry }, stats);
-    cursor.sent(sent.done);
+    if (state.failures > 0) staleUpTo = store.nextSeq - 1;
+    const read = cursor.nextRound();
+    if (read.length === 0) return false;
+    const settled = options.settle ? await options.settle(read) : { send: read, done: [] };
+    const sent = await publishRound(channel, settled.send, { coalesceRunning, durable, telemetry: options.telemetry, batchLogs: options.batchLogs }, stats);
+    const done = settled.done.length > 0 ? [...settled.done, ...sent.done] : sent.done;
+    cursor.sent(done);
+    options.onSent?.(done);
     if (sent.failed !== undefined) throw sent.failed;
     return true;
   }
@@ -108,6 +135,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await cursor.settled();
     },
     stats,
+    get failing() {
+      return state.failures > 0;
+    },
   };
 }
 
@@ -115,14 +145,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 async function publishRound(
   channel: MessageChannel,
   entries: readonly StoredEntry[],
-  options: { coalesce: boolean; durable: boolean; telemetry: WorkerTelemetry | undefined },
+  options: { coalesceRunning: (entry: StoredEntry) => boolean; durable: boolean; telemetry: WorkerTelemetry | undefined; batchLogs: ToLogBatchBody | undefined },
   stats: { published: number; coalesced: number },
 ): Promise<{ done: StoredEntry[]; failed: unknown }> {
-  const batch = options.coalesce ? coalesceStatuses(entries) : { send: entries, supersededBy: new Map<number, readonly StoredEntry[]>() };
+  const batch = coalesceStatuses(entries, options.coalesceRunning);
+  const units = batchLogEntries(batch.send, options.batchLogs); // a batch of logs is one publish, confirmed or kept whole
   const { telemetry } = options;
   const started = performance.now();
   const results = await Promise.allSettled(
-    batch.send.map((e) => {
+    units.send.map((e) => {
       const confirmed = channel.publish({ queue: e.queue, messageId: e.messageId, durable: options.durable, body: e.body });
       // Timed per entry from the round's publish to its own confirm; no work at all without telemetry.
       return telemetry?.outboxConfirmed === undefined ? confirmed : confirmed.then(() => telemetry.outboxConfirmed?.((performance.now() - started) / 1000));
@@ -131,9 +162,9 @@ async function publishRound(
   const done: StoredEntry[] = [];
   let failed: unknown;
   results.forEach((r, i) => {
-    const e = batch.send[i]!;
+    const e = units.send[i]!;
     if (r.status === 'fulfilled') {
-      done.push(e);
+      done.push(...(units.batchedWith.get(e.seq) ?? [e]));
       const superseded = batch.supersededBy.get(e.seq);
       if (superseded) {
         done.push(...superseded);

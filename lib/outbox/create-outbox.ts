@@ -1,13 +1,15 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { FinishedOccurrences, MessageChannel, Sink, SinkRecord, ToWireMessage, WorkerTelemetry } from '../core/ports.js';
+import type { FinishedOccurrences, MessageChannel, Sink, ToWireMessage, WorkerTelemetry } from '../core/ports.js';
 import { WorkerDefaults } from '../core/defaults.js';
 import type { TechnicalLogger } from '../core/types.js';
 
 const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
-import { openOutboxStore, type OutboxStore } from './open-outbox-store.js';
+import type { ToLogBatchBody } from './batch-log-entries.js';
+import { openOutboxStore, type OutboxEntry, type OutboxStore } from './open-outbox-store.js';
+import { createDirectRunning, type DirectRunning, type DirectRunningOptions, type RunningEntry } from './create-direct-running.js';
 
 /** The .NET `OfflineResilience` section, with this runtime's bounds added. */
 export interface OutboxSettings {
@@ -23,8 +25,10 @@ export interface OutboxSettings {
   readonly maxPendingEntries?: number;
   /** Stop taking jobs when the oldest pending entry is this old (default 3,600 s). */
   readonly maxPendingAgeSeconds?: number;
-  /** Send only the final status when Running and the final wait together (default true). */
+  /** Coalesce every Running into its final when both wait together (default false: only after an outage). */
   readonly coalesceStatuses?: boolean;
+  /** Publish each attempt's Running directly while the broker is there (default true unless coalescing). */
+  readonly directRunning?: boolean;
   readonly batchSize?: number;
 }
 
@@ -61,6 +65,8 @@ export interface OutboxOptions {
   readonly persistent?: boolean;
   /** Told of each entry the relay publishes and the broker confirms. */
   readonly telemetry?: WorkerTelemetry | undefined;
+  /** Set: the relay sends runs of log entries as one batch message with this body (`RabbitMQ:LogBatching`). */
+  readonly batchLogs?: ToLogBatchBody | undefined;
 }
 
 /** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
@@ -68,15 +74,25 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { settings, toWire, logger } = options;
   const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
   if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
-  const relay = relayOf(options, store);
+  // The relay and the Running fast path refer to each other: the relay asks it to settle, it asks the relay's state.
+  const fast: { direct?: DirectRunning | undefined } = {};
+  const relay = relayOf(options, store, () => fast.direct);
+  const appendEntry = (occurrenceId: string, kind: OutboxEntry['kind'], e: RunningEntry) => {
+    const seq = store.nextSeq;
+    const written = store.append({ queue: e.queue, body: e.body, occurrenceId, kind, createdAt: e.createdAt });
+    // The relay reads committed entries only: wake it when this one is.
+    void written.then(() => relay.notify(), () => undefined);
+    fast.direct?.stored(occurrenceId);
+    return { seq, written };
+  };
+  const direct = (fast.direct = directRunningOf(options, store, () => started && !closed && !relay.failing, (occurrenceId, running) => (closed ? undefined : appendEntry(occurrenceId, 'start', running))));
   const maxPending = settings.maxPendingEntries ?? D.maxPendingEntries;
   const maxAgeMs = (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000;
-  const retentionMs = (settings.recordRetentionDays ?? D.recordRetentionDays) * 86_400_000;
   const listeners: ((full: boolean) => void)[] = [];
   let full = false;
   let housekeeping: NodeJS.Timeout | undefined;
-  let lastCleanup = Date.now();
   let closed = false;
+  let started = false;
 
   const health = () => toOutboxHealth(store, maxPending, maxAgeMs);
   const checkPressure = () => {
@@ -88,8 +104,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
     for (const listener of listeners) listener(full);
   };
 
-  const kindOf = (record: SinkRecord) => (record.type === 'log' ? 'log' : record.phase);
-
   return {
     store,
     relay,
@@ -100,10 +114,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return Promise.resolve();
       }
       const { queue, message } = toWire(record);
-      const body = Buffer.from(JSON.stringify(message));
-      const written = store.append({ queue, body, occurrenceId: record.occurrenceId, kind: kindOf(record), createdAt: record.timestamp });
-      // The relay reads committed entries only: wake it when this one is.
-      void written.then(() => relay.notify(), () => undefined);
+      const entry = { queue, body: Buffer.from(JSON.stringify(message)), createdAt: record.timestamp };
+      const kind = record.type === 'log' ? 'log' : record.phase;
+      const published = kind === 'start' ? direct?.tryPublish(record.occurrenceId, entry) : undefined;
+      if (published) return published;
+      direct?.beforeStore(record.occurrenceId, (running) => appendEntry(record.occurrenceId, 'start', running).seq);
+      const { written } = appendEntry(record.occurrenceId, kind, entry);
       // The count check is cheap; the age check runs on the housekeeping timer.
       if (!full && store.pending >= maxPending) checkPressure();
       return written;
@@ -115,15 +131,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     health,
     onPressure: (listener) => void listeners.push(listener),
     start() {
+      started = true;
       relay.start();
-      housekeeping = setInterval(() => {
-        checkPressure();
-        if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? D.cleanupIntervalHours) * 3_600_000) {
-          lastCleanup = Date.now();
-          pruneOld(store, Date.now() - retentionMs, logger);
-        }
-      }, 1000);
-      housekeeping.unref();
+      housekeeping = startHousekeeping(store, settings, checkPressure, logger);
     },
     async close(opts = {}) {
       clearInterval(housekeeping);
@@ -138,10 +148,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
   };
 }
 
+/** The Running fast path, unless coalescing or `directRunning: false`; open while the relay publishes and no earlier run's entries wait. */
+function directRunningOf(options: OutboxOptions, store: OutboxStore, relaying: () => boolean, fallback: DirectRunningOptions['fallback']): DirectRunning | undefined {
+  const { settings } = options;
+  if (settings.directRunning === false || (settings.coalesceStatuses ?? D.coalesceStatuses)) return undefined;
+  // Entries of an earlier run have no per-occurrence count here: until they are gone, every Running is stored.
+  const openedAt = store.nextSeq;
+  let earlierRun = store.pending > 0;
+  const open = () => {
+    if (earlierRun && (store.pending === 0 || (store.read(0, 1)[0]?.seq ?? openedAt) >= openedAt)) earlierRun = false;
+    return relaying() && !earlierRun;
+  };
+  return createDirectRunning({ channel: options.channel, open, fallback });
+}
+
 /** The relay of a store, with the outbox's settings. */
-function relayOf(options: OutboxOptions, store: OutboxStore) {
+function relayOf(options: OutboxOptions, store: OutboxStore, direct: () => DirectRunning | undefined) {
   const { settings } = options;
   return createOutboxRelay({
+    settle: (entries) => direct()?.settle(entries) ?? Promise.resolve({ send: entries, done: [] }),
+    onSent: (entries) => direct()?.sent(entries),
     store,
     channel: options.channel,
     logger: options.logger,
@@ -150,6 +176,7 @@ function relayOf(options: OutboxOptions, store: OutboxStore) {
     maxBackoffMs: (settings.syncIntervalSeconds ?? D.syncIntervalSeconds) * 1000,
     reportAfterFailures: settings.maxSyncRetries ?? D.maxSyncRetries,
     telemetry: options.telemetry,
+    batchLogs: options.batchLogs,
     ...(settings.batchSize === undefined ? {} : { batchSize: settings.batchSize }),
   });
 }
@@ -166,6 +193,21 @@ function toOutboxHealth(store: OutboxStore, maxPending: number, maxAgeMs: number
         ? `oldest entry is ${Math.round(oldestAgeMs / 1000)} s old (limit ${maxAgeMs / 1000} s)`
         : undefined;
   return { pending: store.pending, oldestAgeMs, full: reason !== undefined, reason };
+}
+
+/** Every second: the pressure check; every CleanupIntervalHours: the retention of finished occurrences. */
+function startHousekeeping(store: OutboxStore, settings: OutboxSettings, checkPressure: () => void, logger: TechnicalLogger): NodeJS.Timeout {
+  const retentionMs = (settings.recordRetentionDays ?? D.recordRetentionDays) * 86_400_000;
+  let lastCleanup = Date.now();
+  const timer = setInterval(() => {
+    checkPressure();
+    if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? D.cleanupIntervalHours) * 3_600_000) {
+      lastCleanup = Date.now();
+      pruneOld(store, Date.now() - retentionMs, logger);
+    }
+  }, 1000);
+  timer.unref();
+  return timer;
 }
 
 /** Forgets finished-occurrence records older than the retention, in the background. */

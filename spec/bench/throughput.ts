@@ -32,6 +32,8 @@ const MEMORY_TSX_JOBS = env('BENCH_MEMORY_TSX_JOBS', 200_000);
 /** BENCH_MEMORY_ONLY=1: only the two memory runs (they take most of the time). */
 const MEMORY_ONLY = process.env['BENCH_MEMORY_ONLY'] === '1';
 const LATENCY_JOB_MS = Math.max(0, Number(process.env['BENCH_LATENCY_JOB_MS'] ?? 20));
+/** BENCH_LATENCY_ONLY=<jobs/s>: only the latency level at that rate, printed as JSON (for quick before/after probes). */
+const LATENCY_ONLY = Number(process.env['BENCH_LATENCY_ONLY'] ?? 0);
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const vhosts = new Set<string>();
 const tempDirs = new Set<string>();
@@ -114,7 +116,7 @@ function statusBody(connection: Connection): Buffer {
 /** Round result: jobs per second, or a note why the round is suspect. */
 type Contender = 'raw' | 'rawWithStatus' | 'worker' | 'bullmq';
 /** Contenders measured only at concurrency 100, outside the four-way table. */
-type Extra = 'workerTransient';
+type Extra = 'workerTransient' | 'workerCoalesced';
 
 async function rawRound(concurrency: number, withStatus: boolean): Promise<number> {
   const { name, url } = newVhost();
@@ -148,7 +150,10 @@ async function rawRound(concurrency: number, withStatus: boolean): Promise<numbe
   }
 }
 
-async function workerRound(concurrency: number, persistent = true): Promise<number> {
+/** Outbox settings of the "before" variants: every Running coalesced into a final that waits with it, no direct Running. */
+const AS_BEFORE = { coalesceStatuses: true } as const;
+
+async function workerRound(concurrency: number, persistent = true, outboxExtra: Record<string, unknown> = {}): Promise<number> {
   const { name, url } = newVhost();
   const connection = await connect(url);
   const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-outbox-'));
@@ -172,7 +177,7 @@ async function workerRound(concurrency: number, persistent = true): Promise<numb
       jobs: [noopJob(() => ++done === N && finish())],
       jobConfig: () => ({ maxParallelJobs: concurrency }),
       maxParallelJobs: concurrency,
-      outbox: { localStoragePath: directory },
+      outbox: { localStoragePath: directory, ...outboxExtra },
       logger: silentLogger,
     });
     const t0 = performance.now();
@@ -239,7 +244,7 @@ const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : 
 
 // --- 1. throughput ---
 const samples: Record<number, Record<Contender, number[]>> = {};
-const extraSamples: Record<Extra, number[]> = { workerTransient: [] };
+const extraSamples: Record<Extra, number[]> = { workerTransient: [], workerCoalesced: [] };
 const contenders: Record<Contender, (c: number, round: number) => Promise<number>> = {
   raw: (c) => rawRound(c, false),
   rawWithStatus: (c) => rawRound(c, true),
@@ -257,7 +262,7 @@ interface LatencyLevel {
   coalesced: number;
 }
 
-async function latencyLevel(rate: number): Promise<LatencyLevel> {
+async function latencyLevel(rate: number, outboxExtra: Record<string, unknown> = {}): Promise<LatencyLevel> {
   const { name, url } = newVhost();
   const connection = await connect(url);
   const directory = mkdtempSync(path.join(tmpdir(), 'bench-tp-lat-'));
@@ -274,7 +279,7 @@ async function latencyLevel(rate: number): Promise<LatencyLevel> {
     jobs: [noopJob(() => undefined, LATENCY_JOB_MS)],
     jobConfig: () => ({ maxParallelJobs: 100 }),
     maxParallelJobs: 100,
-    outbox: { localStoragePath: directory },
+    outbox: { localStoragePath: directory, ...outboxExtra },
     logger: silentLogger,
   });
   try {
@@ -415,7 +420,30 @@ async function memoryRun(mode: 'package' | 'tsx', jobs: number): Promise<{ sampl
   }
 }
 
-let latency: { low: LatencyLevel; high: LatencyLevel } | undefined;
+if (process.env['BENCH_PROBE_C100'] === '1') {
+  // A quick before/after probe: the worker at concurrency 100 now and as before, interleaved.
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const now = await workerRound(100);
+      const before = await workerRound(100, true, AS_BEFORE);
+      console.log(`round ${round + 1}: every Running ${Math.round(now)} jobs/s, as before ${Math.round(before)} jobs/s, ×${(now / before).toFixed(2)}`);
+    }
+  } finally {
+    for (const name of [...vhosts]) dropVhost(name);
+  }
+  process.exit(0);
+}
+
+if (LATENCY_ONLY > 0) {
+  try {
+    console.log(JSON.stringify(await latencyLevel(LATENCY_ONLY)));
+  } finally {
+    for (const name of [...vhosts]) dropVhost(name);
+  }
+  process.exit(0);
+}
+
+let latency: { low: LatencyLevel; lowBefore: LatencyLevel; high: LatencyLevel } | undefined;
 let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
 let memoryTsx: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
@@ -434,14 +462,21 @@ try {
     const rate = await workerRound(100, false);
     extraSamples.workerTransient.push(rate);
     console.error(`round ${round + 1}/${ROUNDS} c=100 workerTransient: ${Math.round(rate)} jobs/s`);
+    // The worker as it was before every Running was sent: Running coalesced into the final when both wait.
+    const before = await workerRound(100, true, AS_BEFORE);
+    extraSamples.workerCoalesced.push(before);
+    console.error(`round ${round + 1}/${ROUNDS} c=100 workerCoalesced: ${Math.round(before)} jobs/s`);
   }
   if (!MEMORY_ONLY) {
     const max = median(samples[100]!.worker);
     const low = await latencyLevel(Math.max(1, Math.round(max * 0.1)));
     console.error(`latency at 10%: done`);
+    // The same level with Running through the outbox's LMDB commit, as before the direct path.
+    const lowBefore = await latencyLevel(Math.max(1, Math.round(max * 0.1)), { directRunning: false });
+    console.error(`latency at 10%, Running through the outbox: done`);
     const high = await latencyLevel(Math.max(1, Math.round(max * 0.5)));
     console.error(`latency at 50%: done`);
-    latency = { low, high };
+    latency = { low, lowBefore, high };
   }
   buildPackage();
   memory = await memoryRun('package', MEMORY_JOBS);
@@ -519,11 +554,14 @@ for (const c of CONCURRENCIES) {
 }
 const transient = spread(extraSamples.workerTransient);
 const transientVsRaw = median(extraSamples.workerTransient.map((w, i) => w / samples[100]!.raw[i]!));
+const coalesced = spread(extraSamples.workerCoalesced);
+const everyRunningVsBefore = median(samples[100]!.worker.map((w, i) => w / extraSamples.workerCoalesced[i]!));
 const lat = latency!;
 const targets = [
   { target: 'worker ≥ BullMQ at concurrency 100 (medians)', met: throughput[100]!.worker >= throughput[100]!.bullmq, value: `${throughput[100]!.worker} vs ${throughput[100]!.bullmq} jobs/s` },
   { target: 'worker ≥ 60% of raw at concurrency 100 (medians)', met: throughput[100]!.worker >= 0.6 * throughput[100]!.raw, value: `${Math.round((throughput[100]!.worker / throughput[100]!.raw) * 100)}%` },
-  { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms` },
+  { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms (Running through the outbox: ${lat.lowBefore.running.p99} ms)` },
+  { target: 'c=100 with every Running ≥ as before (coalesced)', met: everyRunningVsBefore >= 1, value: `×${everyRunningVsBefore.toFixed(2)} (${throughput[100]!.worker} vs ${coalesced.median} jobs/s, per-round median)` },
   { target: 'steady RSS ≤ 150 MB at concurrency 100 (built package)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB (lib/ under tsx: median ${memoryTsxFigures.steadyRssMb.median} MB)` },
   { target: `RSS growth < 10% (${memoryFigures.markJobs} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
 ];
@@ -538,12 +576,13 @@ for (const c of CONCURRENCIES) {
 }
 console.log('jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete');
 console.log(`worker at concurrency 100 with RabbitMQ:PersistentStatusMessages false (transient statuses and logs): ${fmt(transient).trim()}, ×${transientVsRaw.toFixed(2)} of raw (per-round median)`);
+console.log(`worker at concurrency 100 as before (CoalesceStatuses: Running folded into a final that waits with it): ${fmt(coalesced).trim()}; every Running sent / as before ×${everyRunningVsBefore.toFixed(2)} (per-round median)`);
 const workerVsWithStatus = CONCURRENCIES.map((c) => `c=${c} ×${(throughput[c]!.worker / throughput[c]!.rawWithStatus).toFixed(2)}`).join(', ');
 console.log(`worker/rawWithStatus (medians): ${workerVsWithStatus}`);
 console.log(
   `latency (worker at concurrency 100, outbox on, a job that waits ${LATENCY_JOB_MS} ms, ${LATENCY_JOBS} jobs per level, paced dispatch; ms from dispatch() call to the status at a collector; final includes the job's ${LATENCY_JOB_MS} ms)`,
 );
-for (const [label, l] of [['10%', lat.low], ['50%', lat.high]] as const) {
+for (const [label, l] of [['10%', lat.low], ['10%, Running through the outbox (before)', lat.lowBefore], ['50%', lat.high]] as const) {
   console.log(
     `  ${label} load (${l.rate} jobs/s): Running p50 ${l.running.p50} p95 ${l.running.p95} p99 ${l.running.p99} (seen ${l.running.seen}, coalesced ${l.coalesced}); final p50 ${l.final.p50} p95 ${l.final.p95} p99 ${l.final.p99} (seen ${l.final.seen})`,
   );

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import type { OutgoingMessage } from '../../lib/index.ts';
-import { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from '../../lib/outbox/create-outbox-relay.ts';
+import { createOutboxRelay, STALE_MS, type OutboxRelay, type OutboxRelayOptions } from '../../lib/outbox/create-outbox-relay.ts';
 import { openOutboxStore, type OutboxEntry, type OutboxStore } from '../../lib/outbox/open-outbox-store.ts';
 import { eventually } from '../support/eventually.ts';
 import { fakeMessageChannel } from '../support/fake-message-channel.ts';
@@ -29,7 +29,7 @@ async function append(store: OutboxStore, ...labels: string[]): Promise<void> {
   await Promise.all(
     labels.map((label) => {
       const [occurrenceId, kind] = label.split(':') as [string, OutboxEntry['kind']];
-      return store.append({ queue: kind === 'log' ? 'worker_logs_queue' : 'job_status_updates_queue', body: Buffer.from(JSON.stringify(label)), occurrenceId, kind, createdAt: 1000 });
+      return store.append({ queue: kind === 'log' ? 'worker_logs_queue' : 'job_status_updates_queue', body: Buffer.from(JSON.stringify(label)), occurrenceId, kind, createdAt: Date.now() });
     }),
   );
 }
@@ -100,8 +100,8 @@ describe('createOutboxRelay', () => {
     assert.deepEqual(channel.confirmed.map(labelOf), ['a:log:1']);
   });
 
-  it('coalesces: when Running and the final wait together only the final is sent, and both are removed on its confirm', async (t) => {
-    const { store, channel, relay } = setup(t);
+  it('with coalesce on (CoalesceStatuses): when Running and the final wait together only the final is sent, and both are removed on its confirm', async (t) => {
+    const { store, channel, relay } = setup(t, { coalesce: true });
     await append(store, 'a:start:1', 'a:log:2', 'a:heartbeat:3', 'a:final:4', 'b:start:1');
     relay.start();
     await eventually(() => store.pending === 0, 'the outbox to empty');
@@ -110,13 +110,25 @@ describe('createOutboxRelay', () => {
     assert.equal(relay.stats.published, 3);
   });
 
-  it('does not coalesce when told not to', async (t) => {
-    const { store, channel, relay } = setup(t, { coalesce: false });
-    await append(store, 'a:start:1', 'a:log:2', 'a:final:3');
+  it('does not coalesce by default: every Running and heartbeat goes out before its final', async (t) => {
+    const { store, channel, relay } = setup(t);
+    await append(store, 'a:start:1', 'a:log:2', 'a:heartbeat:3', 'a:final:4');
     relay.start();
     await eventually(() => store.pending === 0, 'the outbox to empty');
-    assert.deepEqual(channel.attempts.map(labelOf), ['a:start:1', 'a:log:2', 'a:final:3']);
+    assert.deepEqual(channel.attempts.map(labelOf), ['a:start:1', 'a:log:2', 'a:heartbeat:3', 'a:final:4']);
     assert.equal(relay.stats.coalesced, 0);
+  });
+
+  it('coalesces by default only a Running that waited longer than STALE_MS (the broker was away): its final carries StartTime', async (t) => {
+    const { store, channel, relay } = setup(t);
+    const old = Date.now() - STALE_MS - 1000;
+    await store.append({ queue: 'job_status_updates_queue', body: Buffer.from(JSON.stringify('a:start:1')), occurrenceId: 'a', kind: 'start', createdAt: old });
+    await store.append({ queue: 'job_status_updates_queue', body: Buffer.from(JSON.stringify('a:final:2')), occurrenceId: 'a', kind: 'final', createdAt: old + 10 });
+    await append(store, 'b:start:3', 'b:final:4');
+    relay.start();
+    await eventually(() => store.pending === 0, 'the outbox to empty');
+    assert.deepEqual(channel.confirmed.map(labelOf), ['a:final:2', 'b:start:3', 'b:final:4']);
+    assert.equal(relay.stats.coalesced, 1);
   });
 
   it('keeps the entries of a failed round, retries when the connection is back, and says so', async (t) => {
@@ -132,10 +144,16 @@ describe('createOutboxRelay', () => {
     assert.deepEqual(logger.messages('warn'), ['Outbox relay: publishing failed (channel closed); entries stay in the outbox and are retried']);
     assert.equal(channel.waits[0], 200, 'waits at most the first backoff (100 ms × 2)');
     channel.mode = 'confirm';
+    await append(store, 'b:start:4', 'b:log:5', 'b:final:6');
     channel.reconnect();
     await eventually(() => store.pending === 0, 'the outbox to empty');
-    assert.deepEqual(channel.confirmed.map(labelOf), ['a:start:1', 'a:log:2', 'a:final:3']);
     assert.deepEqual(logger.messages('info'), ['Outbox relay: RabbitMQ is back, 0 entries still pending']);
+    await append(store, 'c:start:7', 'c:log:8', 'c:final:9');
+    await eventually(() => store.pending === 0, 'the outbox to empty again');
+    // a's and b's Running waited through the outage: stale, each goes out folded into its final (which carries
+    // StartTime); c's was written after the broker came back and goes out on its own.
+    assert.deepEqual(channel.confirmed.map(labelOf), ['a:log:2', 'a:final:3', 'b:log:5', 'b:final:6', 'c:start:7', 'c:log:8', 'c:final:9']);
+    assert.equal(relay.stats.coalesced, 2);
   });
 
   it('removes the confirmed part of a partly failed round and sends the rest again', async (t) => {

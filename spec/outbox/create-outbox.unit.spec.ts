@@ -5,25 +5,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import type { SinkRecord } from '../../lib/index.ts';
-import { MilvaionNames, toLogMessage, toStatusMessage } from '../../lib/amqp.ts';
+import { MilvaionNames } from '../../lib/amqp.ts';
 import { createOutbox, type OutboxSettings } from '../../lib/outbox/create-outbox.ts';
 import { eventually } from '../support/eventually.ts';
 import { fakeMessageChannel, type FakeMessageChannel } from '../support/fake-message-channel.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { flush, track } from '../support/pipeline-harness.ts';
 import { logRecord, newOccurrence, statusRecord } from '../support/records.ts';
+import { wireOf } from '../support/to-wire.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'outbox-unit-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const identity = { workerId: 'spec-worker', instanceId: 'spec-worker-0001' };
 
-/** The AMQP wire mapping, as the worker passes it. */
-const toWire = (record: SinkRecord) =>
-  record.type === 'status'
-    ? { queue: MilvaionNames.statusUpdatesQueue, message: toStatusMessage(record, identity) }
-    : { queue: MilvaionNames.workerLogsQueue, message: toLogMessage(record, identity) };
+const toWire = wireOf(identity);
 
 function setup(t: TestContext, settings: Partial<OutboxSettings> = {}, options: { channel?: FakeMessageChannel; persistent?: boolean } = {}) {
   const channel = options.channel ?? fakeMessageChannel();
@@ -105,7 +101,7 @@ describe('createOutbox', () => {
     assert.deepEqual(outbox.health(), { pending: 0, oldestAgeMs: 0, full: false, reason: undefined });
   });
 
-  it('after start, the relay publishes every write as its wire body, persistent by default', async (t) => {
+  it('after start, every write goes out as its wire body, persistent by default (the Running directly, transient)', async (t) => {
     const { outbox, channel } = setup(t, { coalesceStatuses: false });
     outbox.start();
     const occ = newOccurrence();
@@ -114,7 +110,7 @@ describe('createOutbox', () => {
     await eventually(() => channel.confirmed.length === 3 && outbox.store.pending === 0, 'the publishes');
     assert.deepEqual(channel.confirmed.map((m) => bodyOf(m.body)), records.map((r) => toWire(r).message));
     assert.deepEqual(channel.confirmed.map((m) => m.queue), records.map((r) => toWire(r).queue));
-    assert.ok(channel.confirmed.every((m) => m.durable));
+    assert.deepEqual(channel.confirmed.map((m) => m.durable), [false, true, true]);
     assert.equal(new Set(channel.confirmed.map((m) => m.messageId)).size, 3);
   });
 

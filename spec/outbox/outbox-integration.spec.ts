@@ -11,6 +11,7 @@ import type { CollectedMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 import { needs } from '../support/services.ts';
 import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
+import { STALE_MS } from '../../lib/outbox/create-outbox-relay.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,11 +31,15 @@ function unique<T>(messages: readonly CollectedMessage<T>[]): CollectedMessage<T
 
 /**
  * Per store, the sequence numbers in a message id (`{store}-{seq}`) must arrive in increasing order. The
- * broker keeps order per queue, not across queues, so statuses and logs are checked each on their own.
+ * broker keeps order per queue, not across queues, so statuses and logs are checked each on their own. A
+ * Running sent directly (a UUID message id, never stored) must come before every stored status of its attempt.
  */
 function assertOrdered(messages: readonly CollectedMessage<unknown>[], what: string): void {
   const last = new Map<string, number>();
-  for (const m of messages) {
+  const stored = messages.filter((m) => /^[0-9a-f]+-\d+$/.test(String(m.properties.messageId)));
+  const direct = messages.findIndex((m) => !stored.includes(m));
+  if (direct >= 0) assert.ok(messages.slice(0, direct).every((m) => (m.body as { Status?: number }).Status === 1), `${what}: a direct Running came after a final`);
+  for (const m of stored) {
     const [store, seq] = String(m.properties.messageId).split('-');
     assert.ok(Number(seq) > (last.get(store!) ?? -1), `${what}: ${m.properties.messageId} arrived after a later message`);
     last.set(store!, Number(seq));
@@ -174,11 +179,12 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000, ...needs('rabbit
       assert.ok(ran < 40, `intake should have stopped, but ${ran} of 40 jobs ran`);
       assert.ok(worker.outbox!.health().full);
       assert.ok(h.logger.texts().some((l) => l.includes('Not taking new jobs')));
+      await sleep(STALE_MS); // an outage longer than STALE_MS: the waiting Running entries are stale now
       publishProxy.restore();
       for (const id of ids) assert.equal((await h.scheduler.waitForFinalStatus(id, { timeoutMs: 30_000 })).body!.Status, JobStatus.Completed);
       assert.ok(h.logger.texts().some((l) => l.includes('Taking new jobs again')));
-    // Jobs that started while publishing was down had Running and the final waiting together: only the final
-    // (which carries StartTime) was sent.
+    // Jobs that ran while publishing was down had Running and the final waiting together through the outage:
+    // only the final (which carries StartTime) was sent. (A Running written after the outage goes out on its own.)
     assert.ok(worker.outbox!.relay.stats.coalesced > 0, 'some Running entries were coalesced');
     const coalesced = ids.filter((id) => unique(h.scheduler.statuses(id)).length === 1);
     assert.ok(coalesced.length > 0);
@@ -202,7 +208,7 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000, ...needs('rabbit
     await second.close({ graceMs: 1000 });
   });
 
-  it('publishes statuses and logs persistent by default, transient with RabbitMQ:PersistentStatusMessages false', async () => {
+  it('publishes statuses and logs persistent by default (a direct Running transient), all transient with RabbitMQ:PersistentStatusMessages false', async () => {
     for (const persistent of [true, false]) {
       const worker = await h.startWorker({
         jobs: [stepJob],
@@ -212,7 +218,9 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000, ...needs('rabbit
       const id = (await h.scheduler.dispatch({ jobName: 'StepJob', workerId: h.workerId })).occurrenceId;
       await h.scheduler.waitForFinalStatus(id);
       await h.scheduler.waitUntil(() => h.scheduler.logs(id).length > 0, { what: 'a log of the job' });
-      for (const m of [...h.scheduler.statuses(id), ...h.scheduler.logs(id)]) assert.equal(m.properties.durable, persistent, `delivery mode of ${m.text}`);
+      const direct = (m: CollectedMessage<unknown>) => !/^[0-9a-f]+-\d+$/.test(String(m.properties.messageId));
+      for (const m of [...h.scheduler.statuses(id), ...h.scheduler.logs(id)]) assert.equal(m.properties.durable, persistent && !direct(m), `delivery mode of ${m.text}`);
+      assert.equal(h.scheduler.statuses(id).filter(direct).length, 1, 'the Running went out directly');
       await worker.close({ graceMs: 1000 });
     }
   });

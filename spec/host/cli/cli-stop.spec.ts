@@ -7,8 +7,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { MilvaionNames, toLogMessage, toStatusMessage } from '../../../lib/amqp.ts';
-import type { SinkRecord } from '../../../lib/index.ts';
 import { createOutbox } from '../../../lib/outbox/create-outbox.ts';
 import { useSchedulerVhost } from '../../support/cli-fixtures.ts';
 import { fakeMessageChannel } from '../../support/fake-message-channel.ts';
@@ -17,6 +15,7 @@ import { silentLogger } from '../../support/loggers.ts';
 import { logRecord, newOccurrence, statusRecord } from '../../support/records.ts';
 import { needs } from '../../support/services.ts';
 import { startCli } from '../../support/start-cli.ts';
+import { wireOf } from '../../support/to-wire.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-stop-'));
@@ -51,10 +50,7 @@ async function stopWhen(cli: ReturnType<typeof startCli>, ready: (output: string
   return { code, output: cli.output(), ms: Date.now() - t0 };
 }
 
-const toWire = (record: SinkRecord) =>
-  record.type === 'status'
-    ? { queue: MilvaionNames.statusUpdatesQueue, message: toStatusMessage(record, { workerId: 'stop-backlog', instanceId: 'stop-backlog-0' }) }
-    : { queue: MilvaionNames.workerLogsQueue, message: toLogMessage(record, { workerId: 'stop-backlog', instanceId: 'stop-backlog-0' }) };
+const toWire = wireOf({ workerId: 'stop-backlog', instanceId: 'stop-backlog-0' });
 
 describe('CLI stop with the broker away', { timeout: 60_000 }, () => {
   it('never connected: SIGTERM exits 0 within the grace period + 5 s (was 60 s and exit 13)', async () => {
