@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Connection, type AsyncMessage, type Envelope } from 'rabbitmq-client';
-import { defineJob, JobStatus, silentLogger, type StatusRecord } from '../../lib/index.ts';
+import { defineJob, JobStatus, silentLogger, type LogRecord, type StatusRecord } from '../../lib/index.ts';
 import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
@@ -88,6 +88,20 @@ async function prefill(connection: Connection, count: number, message: (i: numbe
 }
 
 
+/** A Running, a log line and a Completed exactly as the worker's wire mapping builds them, for the floor. */
+function wireBodies(connection: Connection): { running: Buffer; log: Buffer; final: Buffer } {
+  const wire = createAmqpPublisher({ connection, identity: { workerId: 'bench', instanceId: 'bench-0000abcd' }, logger: silentLogger });
+  const id = randomUUID();
+  const t = Date.now();
+  const base = { type: 'status', occurrenceId: id, correlationId: id, jobId: randomUUID(), jobName: JOB_NAME, startTime: t, exception: null, timestamp: t } as const;
+  const running: StatusRecord = { ...base, status: JobStatus.Running, phase: 'start', endTime: null, durationMs: null, result: null };
+  const log: LogRecord = { type: 'log', occurrenceId: id, correlationId: id, jobName: JOB_NAME, timestamp: t, level: 'Information', message: 'noop done', data: null, category: 'UserCode', exceptionType: null };
+  const body = (record: StatusRecord | LogRecord) => Buffer.from(JSON.stringify(wire.toWire(record).message));
+  const bodies = { running: body(running), log: body(log), final: statusBody(connection) };
+  void wire.close();
+  return bodies;
+}
+
 /** A status message like the worker's (Completed, as the wire mapping builds it), for the raw contender. */
 function statusBody(connection: Connection): Buffer {
   const wire = createAmqpPublisher({ connection, identity: { workerId: 'bench', instanceId: 'bench-0000abcd' }, logger: silentLogger });
@@ -114,9 +128,9 @@ function statusBody(connection: Connection): Buffer {
 }
 
 /** Round result: jobs per second, or a note why the round is suspect. */
-type Contender = 'raw' | 'rawWithStatus' | 'worker' | 'bullmq';
+type Contender = 'raw' | 'rawWithStatus' | 'floor' | 'worker' | 'bullmq';
 /** Contenders measured only at concurrency 100, outside the four-way table. */
-type Extra = 'workerTransient' | 'workerCoalesced';
+type Extra = 'workerTransient' | 'workerCoalesced' | 'floorTransient';
 
 async function rawRound(concurrency: number, withStatus: boolean): Promise<number> {
   const { name, url } = newVhost();
@@ -150,8 +164,45 @@ async function rawRound(concurrency: number, withStatus: boolean): Promise<numbe
   }
 }
 
+/**
+ * The protocol floor: rabbitmq-client doing per job exactly what Milvaion asks of any worker and nothing else.
+ * Consume with manual acks at the same prefetch; publish Running, one log line and the final status (in that
+ * order, with confirms, persistent unless `persistent` is false); ack once the three are confirmed.
+ */
+async function floorRound(concurrency: number, persistent = true): Promise<number> {
+  const { name, url } = newVhost();
+  const connection = await connect(url);
+  try {
+    const queue = 'bench_floor_jobs';
+    await connection.queueDeclare({ queue, durable: true });
+    for (const q of publisherTopology('Classic').queues) await connection.queueDeclare(q);
+    const sample = toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId: 'bench-floor' }));
+    await prefill(connection, N, () => ({ envelope: { ...sample.envelope, exchange: '', routingKey: queue }, body: sample.body }));
+    const bodies = wireBodies(connection);
+    const publisher = connection.createPublisher({ confirm: true, maxAttempts: 1 });
+    const send = (routingKey: string, body: Buffer) => publisher.send({ exchange: '', routingKey, durable: persistent, contentType: 'application/json' }, body);
+    let done = 0;
+    let finish!: () => void;
+    const all = new Promise<void>((resolve) => (finish = resolve));
+    const t0 = performance.now();
+    const consumer = connection.createConsumer({ queue, queueOptions: { durable: true }, qos: { prefetchCount: concurrency }, concurrency }, async () => {
+      await Promise.all([send(MilvaionNames.statusUpdatesQueue, bodies.running), send(MilvaionNames.workerLogsQueue, bodies.log), send(MilvaionNames.statusUpdatesQueue, bodies.final)]);
+      if (++done === N) finish();
+    });
+    consumer.on('error', (error: unknown) => console.error(`warn: floor consumer: ${String(error)}`));
+    await all;
+    const ms = performance.now() - t0;
+    await consumer.close();
+    await publisher.close();
+    return (N / ms) * 1000;
+  } finally {
+    await connection.close();
+    dropVhost(name);
+  }
+}
+
 /** Outbox settings of the "before" variants: every Running coalesced into a final that waits with it, no direct Running. */
-const AS_BEFORE = { coalesceStatuses: true } as const;
+const AS_BEFORE: Record<string, unknown> = process.env['BENCH_BEFORE_OUTBOX'] ? (JSON.parse(process.env['BENCH_BEFORE_OUTBOX']) as Record<string, unknown>) : { coalesceStatuses: true };
 
 async function workerRound(concurrency: number, persistent = true, outboxExtra: Record<string, unknown> = {}): Promise<number> {
   const { name, url } = newVhost();
@@ -244,10 +295,11 @@ const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : 
 
 // --- 1. throughput ---
 const samples: Record<number, Record<Contender, number[]>> = {};
-const extraSamples: Record<Extra, number[]> = { workerTransient: [], workerCoalesced: [] };
+const extraSamples: Record<Extra, number[]> = { workerTransient: [], workerCoalesced: [], floorTransient: [] };
 const contenders: Record<Contender, (c: number, round: number) => Promise<number>> = {
   raw: (c) => rawRound(c, false),
   rawWithStatus: (c) => rawRound(c, true),
+  floor: (c) => floorRound(c),
   worker: (c) => workerRound(c),
   bullmq: (c, round) => bullmqRound(c, round),
 };
@@ -447,7 +499,7 @@ let latency: { low: LatencyLevel; lowBefore: LatencyLevel; high: LatencyLevel } 
 let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
 let memoryTsx: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
-  for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], worker: [], bullmq: [] };
+  for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], floor: [], worker: [], bullmq: [] };
   for (let round = 0; round < (MEMORY_ONLY ? 0 : ROUNDS); round++) {
     for (const c of CONCURRENCIES) {
       // Rotate the order each round so no contender always runs first.
@@ -462,6 +514,10 @@ try {
     const rate = await workerRound(100, false);
     extraSamples.workerTransient.push(rate);
     console.error(`round ${round + 1}/${ROUNDS} c=100 workerTransient: ${Math.round(rate)} jobs/s`);
+    // The floor with transient messages, next to the transient worker.
+    const floorTransient = await floorRound(100, false);
+    extraSamples.floorTransient.push(floorTransient);
+    console.error(`round ${round + 1}/${ROUNDS} c=100 floorTransient: ${Math.round(floorTransient)} jobs/s`);
     // The worker as it was before every Running was sent: Running coalesced into the final when both wait.
     const before = await workerRound(100, true, AS_BEFORE);
     extraSamples.workerCoalesced.push(before);
@@ -541,16 +597,16 @@ if (MEMORY_ONLY) {
 }
 const throughput: Record<string, Record<Contender, number>> = {};
 const throughputSpread: Record<string, Record<Contender, Spread>> = {};
-const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread }> = {};
+const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread; workerVsFloor: Spread }> = {};
 for (const c of CONCURRENCIES) {
   const s = samples[c]!;
-  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), worker: spread(s.worker), bullmq: spread(s.bullmq) };
+  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), floor: spread(s.floor), worker: spread(s.worker), bullmq: spread(s.bullmq) };
   throughputSpread[c] = sp;
-  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
+  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, floor: sp.floor.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
   // Per round: each worker figure against the same round's raw and BullMQ.
   const per = (base: number[]) => s.worker.map((w, i) => Math.round((w / base[i]!) * 100) / 100);
   const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)) };
+  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)), workerVsFloor: r(per(s.floor)) };
 }
 const transient = spread(extraSamples.workerTransient);
 const transientVsRaw = median(extraSamples.workerTransient.map((w, i) => w / samples[100]!.raw[i]!));
@@ -560,6 +616,7 @@ const lat = latency!;
 const targets = [
   { target: 'worker ≥ BullMQ at concurrency 100 (medians)', met: throughput[100]!.worker >= throughput[100]!.bullmq, value: `${throughput[100]!.worker} vs ${throughput[100]!.bullmq} jobs/s` },
   { target: 'worker ≥ 60% of raw at concurrency 100 (medians)', met: throughput[100]!.worker >= 0.6 * throughput[100]!.raw, value: `${Math.round((throughput[100]!.worker / throughput[100]!.raw) * 100)}%` },
+  ...CONCURRENCIES.map((c) => ({ target: `worker ≥ 1.0× the protocol floor at concurrency ${c} (per-round median)`, met: ratios[c]!.workerVsFloor.median >= 1, value: `×${ratios[c]!.workerVsFloor.median.toFixed(2)}` })),
   { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms (Running through the outbox: ${lat.lowBefore.running.p99} ms)` },
   { target: 'c=100 with every Running ≥ as before (coalesced)', met: everyRunningVsBefore >= 1, value: `×${everyRunningVsBefore.toFixed(2)} (${throughput[100]!.worker} vs ${coalesced.median} jobs/s, per-round median)` },
   { target: 'steady RSS ≤ 150 MB at concurrency 100 (built package)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB (lib/ under tsx: median ${memoryTsxFigures.steadyRssMb.median} MB)` },
@@ -569,12 +626,18 @@ const targets = [
 const fmt = (s: Spread) => `${String(s.median).padStart(6)} (${s.min}–${s.max})`.padEnd(22);
 const fr = (s: Spread) => `×${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 console.log(`throughput benchmark: ${N} no-op jobs pre-loaded per round, ${ROUNDS} rounds interleaved, node ${process.version}, ${availableParallelism()} cores`);
-console.log(`${'concurrency'.padEnd(12)}${'raw'.padEnd(22)}${'rawWithStatus'.padEnd(22)}${'worker'.padEnd(22)}${'bullmq'.padEnd(22)}${'worker/raw'.padEnd(20)}worker/bullmq`);
+console.log(`${'concurrency'.padEnd(12)}${'raw'.padEnd(22)}${'rawWithStatus'.padEnd(22)}${'floor'.padEnd(22)}${'worker'.padEnd(22)}${'bullmq'.padEnd(22)}${'worker/floor'.padEnd(20)}${'worker/raw'.padEnd(20)}worker/bullmq`);
 for (const c of CONCURRENCIES) {
   const s = throughputSpread[c]!;
-  console.log(`${String(c).padEnd(12)}${fmt(s.raw)}${fmt(s.rawWithStatus)}${fmt(s.worker)}${fmt(s.bullmq)}${fr(ratios[c]!.workerVsRaw).padEnd(20)}${fr(ratios[c]!.workerVsBullmq)}`);
+  const r = ratios[c]!;
+  console.log(`${String(c).padEnd(12)}${fmt(s.raw)}${fmt(s.rawWithStatus)}${fmt(s.floor)}${fmt(s.worker)}${fmt(s.bullmq)}${fr(r.workerVsFloor).padEnd(20)}${fr(r.workerVsRaw).padEnd(20)}${fr(r.workerVsBullmq)}`);
 }
-console.log('jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete');
+console.log(
+  'jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; floor: the protocol floor, Running + one log + final published persistent with confirms, then the ack; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete',
+);
+const floorTransient = spread(extraSamples.floorTransient);
+const transientVsFloor = median(extraSamples.workerTransient.map((w, i) => w / extraSamples.floorTransient[i]!));
+console.log(`floor at concurrency 100 with transient messages: ${fmt(floorTransient).trim()}; the transient worker / this floor ×${transientVsFloor.toFixed(2)} (per-round median)`);
 console.log(`worker at concurrency 100 with RabbitMQ:PersistentStatusMessages false (transient statuses and logs): ${fmt(transient).trim()}, ×${transientVsRaw.toFixed(2)} of raw (per-round median)`);
 console.log(`worker at concurrency 100 as before (CoalesceStatuses: Running folded into a final that waits with it): ${fmt(coalesced).trim()}; every Running sent / as before ×${everyRunningVsBefore.toFixed(2)} (per-round median)`);
 const workerVsWithStatus = CONCURRENCIES.map((c) => `c=${c} ×${(throughput[c]!.worker / throughput[c]!.rawWithStatus).toFixed(2)}`).join(', ');
@@ -594,7 +657,7 @@ if (process.env['BENCH_JSON']) {
   console.log(
     JSON.stringify({
       throughput,
-      throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 } },
+      throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 }, floorTransient100: { ...floorTransient, workerVs: Math.round(transientVsFloor * 100) / 100 }, workerCoalesced100: coalesced },
       latency: { jobMs: LATENCY_JOB_MS, ...lat },
       memory: memoryFigures,
       memoryTsx: memoryTsxFigures,
