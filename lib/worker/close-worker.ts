@@ -45,7 +45,9 @@ export async function closeWorker(p: WorkerParts, opts: CloseOptions): Promise<C
   await p.redis?.close();
   // With the broker away, closing the connections first ends every publish waiting for it at once.
   if (!online) await closeConnections(p);
-  const outboxKept = await closeOutbox(p, online ? Math.max(0, Math.min(drainMs, end - Date.now() - 3 * STEP_MS)) : 0);
+  // The drain gets what is left of the budget less a step for the closes (at least a second: a short grace
+  // period must not leave a healthy broker's last entries behind).
+  const outboxKept = await closeOutbox(p, online ? Math.min(drainMs, Math.max(1000, end - Date.now() - STEP_MS)) : 0);
   // rabbitmq-client's Connection.close() waits for every publisher's channel: close them all first.
   await within(Promise.all([p.reporting.publisher.close(), p.reporting.relayPublisher?.close()]), STEP_MS);
   // Once only: rabbitmq-client's close() of a connection already closing waits for a socket event that has passed.
