@@ -7,6 +7,8 @@ import type { CloseReport, WorkerParts } from './worker-parts.js';
 
 /** How long the goodbye heartbeat and each connection close may take before the stop moves on. */
 const STEP_MS = 2000;
+/** How long job functions aborted at the end of the grace period get to return. */
+const ABORT_SETTLE_MS = 1000;
 
 /** Options of {@link closeWorker}. */
 export interface CloseOptions {
@@ -38,7 +40,9 @@ export async function closeWorker(p: WorkerParts, opts: CloseOptions): Promise<C
   clearTimeout(timer);
   // Jobs that ignored their abort (timeout, cancel) may still run and log: the outbox stays open for them
   // until they return or the grace period ends; a line written after that is dropped with a debug line.
-  const settled = await p.executor.settled(Math.max(0, started + graceMs - Date.now()));
+  // Aborted at the end of the grace period, a job that honours its signal returns within milliseconds and may
+  // still log on its way out: it gets up to ABORT_SETTLE_MS, so its last lines go out now, not at the next start.
+  const settled = await p.executor.settled(Math.max(0, started + graceMs - Date.now()) + (abortedJobs > 0 ? ABORT_SETTLE_MS : 0));
   if (!settled) p.logger.warn('Stopping with job functions still running that ignored their abort signal; lines they write from now on are dropped');
   const online = p.publishConnection.ready;
   await within(p.presence.stop({ goodbye: online && p.registered }), STEP_MS);
