@@ -73,20 +73,23 @@ async function follow(scheduler: SchedulerClient, occurrenceId: string, options:
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   let shownStatuses = 0;
   let shownLogs = 0;
+  // Statuses and logs arrive on two queues: each poll shows the new Running first, then the logs, then a final.
   for (;;) {
-    const statuses = scheduler.statuses(occurrenceId);
+    const statuses = scheduler.statuses(occurrenceId).slice(shownStatuses).map((m) => toStatusLine(m.body ?? {}));
     const logs = scheduler.logs(occurrenceId);
+    const running = statuses.filter((s) => s.exitCode === undefined);
+    for (const { line } of running) out.log(line);
     for (const log of logs.slice(shownLogs)) {
       const l = (log.body?.Log ?? {}) as Record<string, unknown>;
       out.log(`  log ${String(l['Level']).padEnd(11)} ${String(l['Message'])}`);
     }
     shownLogs = logs.length;
-    for (const status of statuses.slice(shownStatuses)) {
-      const { line, exitCode } = toStatusLine(status.body ?? {});
-      out.log(line);
-      if (exitCode !== undefined) return exitCode;
+    const final = statuses.find((s) => s.exitCode !== undefined);
+    if (final?.exitCode !== undefined) {
+      out.log(final.line);
+      return final.exitCode;
     }
-    shownStatuses = statuses.length;
+    shownStatuses += running.length;
     if (Date.now() > deadline) {
       out.error(`No final status within ${options.timeoutSeconds} s`);
       return 4;
