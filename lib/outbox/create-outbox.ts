@@ -74,18 +74,17 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { settings, toWire, logger } = options;
   const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
   if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
-  // The relay and the Running fast path refer to each other: the relay asks it to settle, it asks the relay's state.
-  const fast: { direct?: DirectRunning | undefined } = {};
-  const relay = relayOf(options, store, () => fast.direct);
+  // The Running fast path and the relay refer to each other; each reads the other only once writes begin.
   const appendEntry = (occurrenceId: string, kind: OutboxEntry['kind'], e: RunningEntry) => {
     const seq = store.nextSeq;
     const written = store.append({ queue: e.queue, body: e.body, occurrenceId, kind, createdAt: e.createdAt });
     // The relay reads committed entries only: wake it when this one is.
     void written.then(() => relay.notify(), () => undefined);
-    fast.direct?.stored(occurrenceId);
+    direct?.stored(occurrenceId);
     return { seq, written };
   };
-  const direct = (fast.direct = directRunningOf(options, store, () => started && !closed && !relay.failing, (occurrenceId, running) => (closed ? undefined : appendEntry(occurrenceId, 'start', running))));
+  const direct = directRunningOf(options, store, () => started && !closed && !relay.failing, (occurrenceId, running) => (closed ? undefined : appendEntry(occurrenceId, 'start', running)));
+  const relay = relayOf(options, store, direct);
   const maxPending = settings.maxPendingEntries ?? D.maxPendingEntries;
   const maxAgeMs = (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000;
   const listeners: ((full: boolean) => void)[] = [];
@@ -163,11 +162,11 @@ function directRunningOf(options: OutboxOptions, store: OutboxStore, relaying: (
 }
 
 /** The relay of a store, with the outbox's settings. */
-function relayOf(options: OutboxOptions, store: OutboxStore, direct: () => DirectRunning | undefined) {
+function relayOf(options: OutboxOptions, store: OutboxStore, direct: DirectRunning | undefined) {
   const { settings } = options;
   return createOutboxRelay({
-    settle: (entries) => direct()?.settle(entries) ?? Promise.resolve({ send: entries, done: [] }),
-    onSent: (entries) => direct()?.sent(entries),
+    settle: direct && ((entries) => direct.settle(entries)),
+    onSent: direct && ((entries) => direct.sent(entries)),
     store,
     channel: options.channel,
     logger: options.logger,

@@ -1,6 +1,7 @@
 // countQueueConsumers(): how many consumers each queue has, from a passive declare's declare-ok (it creates
 // nothing). `milvaion-worker dispatch` uses it to see whether a real scheduler already reads its queues.
 import type { Connection } from 'rabbitmq-client';
+import { amqpErrorCode } from '../transports/amqp/amqp-error-text.js';
 
 /** Consumers per queue; a queue that does not exist has none. */
 export async function countQueueConsumers(rabbit: Connection, queues: readonly string[]): Promise<Map<string, number>> {
@@ -11,7 +12,7 @@ export async function countQueueConsumers(rabbit: Connection, queues: readonly s
     try {
       counts.set(queue, (await ch.queueDeclare({ queue, passive: true })).consumerCount);
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'NOT_FOUND') throw error;
+      if (amqpErrorCode(error) !== 'NOT_FOUND') throw error;
       counts.set(queue, 0);
     } finally {
       await ch.close().catch(() => undefined);

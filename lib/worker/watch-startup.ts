@@ -4,6 +4,7 @@
 // retries outages forever; this watch is gone by then.
 import type { Connection } from 'rabbitmq-client';
 import { amqpErrorCode, amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
+import { describeAmqpUrl } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
 
 /** What the messages say about the broker: where, who, which vhost, and whether a `Url` setting was used. */
@@ -30,7 +31,7 @@ export interface StartupWatch {
 
 /** Watches `connections` until `dispose()`; `timeoutMs` 0 waits for the broker forever (refusals still fail). */
 export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number): StartupWatch {
-  const where = describeTarget(target.url);
+  const where = describeAmqpUrl(target.url);
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   let lastError: unknown;
   let reject!: (error: Error) => void;
@@ -64,18 +65,7 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
   };
 }
 
-interface Where {
-  readonly address: string;
-  readonly user: string;
-  readonly vhost: string;
-}
-
-function describeTarget(url: string): Where {
-  const u = new URL(url);
-  const port = u.port || (u.protocol === 'amqps:' ? '5671' : '5672');
-  const vhost = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '/';
-  return { address: `${u.hostname}:${port}`, user: decodeURIComponent(u.username) || 'guest', vhost };
-}
+type Where = ReturnType<typeof describeAmqpUrl>;
 
 /** One line for a refusal: what the broker said and the keys to check (never the password's value). */
 function refusalError(error: unknown, where: Where, fromUrl: boolean): StartupError {

@@ -5,7 +5,7 @@ import { Connection } from 'rabbitmq-client';
 import { countQueueConsumers } from '../../scheduler-client/count-queue-consumers.js';
 import { createSchedulerClient, type SchedulerClient } from '../../scheduler-client/create-scheduler-client.js';
 import { MilvaionNames } from '../../transports/amqp/milvaion-names.js';
-import { redactUrl } from '../../transports/amqp/to-amqp-url.js';
+import { describeAmqpUrl, redactUrl } from '../../transports/amqp/to-amqp-url.js';
 import { toStatusLine } from './to-status-line.js';
 
 /** The queues a scheduler consumes and `dispatch` would read. */
@@ -29,7 +29,7 @@ export interface DispatchJobOptions {
 /** Dispatches a job and streams its statuses and logs; resolves with the CLI exit code. */
 export async function dispatchJob(options: DispatchJobOptions): Promise<number> {
   const { out, url } = options;
-  const vhost = decodeURIComponent(new URL(url).pathname.slice(1)) || '/';
+  const { vhost } = describeAmqpUrl(url);
   out.log(`Dispatching ${options.jobName} to WorkerId "${options.workerId}" on ${redactUrl(url)} (vhost "${vhost}")`);
   const busy = await busyQueues(url);
   if (busy.length > 0 && !options.force) {

@@ -8,6 +8,7 @@ import { MilvaionNames } from './milvaion-names.js';
 import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.js';
 import { createLogBatcher } from './create-log-batcher.js';
 import { WorkerDefaults } from '../../core/defaults.js';
+import { amqpErrorCode } from './amqp-error-text.js';
 
 /** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */
 export type QueueType = 'Classic' | 'Quorum';
@@ -75,7 +76,7 @@ export function createAmqpPublisher(options: AmqpPublisherOptions): AmqpPublishe
   });
   publisher.on('retry', (error: unknown) => {
     // The worker closing its connections (a stop with the broker away) ends waiting publishes: not worth a warning.
-    if ((error as { code?: unknown } | null)?.code !== 'CLOSING') logger.warn('Publish failed, retrying after reconnect', error);
+    if (amqpErrorCode(error) !== 'CLOSING') logger.warn('Publish failed, retrying after reconnect', error);
   });
 
   const toWire = (record: SinkRecord) =>

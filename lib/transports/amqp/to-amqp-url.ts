@@ -39,6 +39,14 @@ export function toAmqpUrl(s: RabbitMqSettings): string {
   return `${tls ? 'amqps' : 'amqp'}://${user}:${pass}@${s.host ?? D.host}:${s.port ?? (tls ? D.tlsPort : D.port)}/${vhost}`;
 }
 
+/** Where an AMQP URL points, for messages: `host:port` (the default port when absent), user and vhost (never the password). */
+export function describeAmqpUrl(url: string): { readonly address: string; readonly user: string; readonly vhost: string } {
+  const u = new URL(url);
+  const port = u.port || (u.protocol === 'amqps:' ? String(D.tlsPort) : String(D.port));
+  const vhost = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '/';
+  return { address: `${u.hostname}:${port}`, user: decodeURIComponent(u.username) || D.username, vhost };
+}
+
 /** The URL with its password replaced by `***`, for logs. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');

@@ -6,18 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createVhost, deleteVhost } from '../../support/amqp-harness.ts';
+import { writeJobModule } from '../../support/cli-fixtures.ts';
 import { freePort } from '../../support/free-port.ts';
 import { needs } from '../../support/services.ts';
 import { startCli } from '../../support/start-cli.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-startup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const JOBS = path.join(dir, 'jobs.ts');
-writeFileSync(JOBS, `import { defineJob } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};\nexport const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });\n`);
+const JOBS = writeJobModule(dir, 'jobs.ts', "export const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });\n");
 const SECRET = 'not-the-password-Xq7';
 
 /** Runs the CLI with this Worker section until it exits; returns its code, output and how long it took. */

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createOutbox } from '../../../lib/outbox/create-outbox.ts';
-import { useSchedulerVhost } from '../../support/cli-fixtures.ts';
+import { useSchedulerVhost, writeJobModule } from '../../support/cli-fixtures.ts';
 import { fakeMessageChannel } from '../../support/fake-message-channel.ts';
 import { freePort } from '../../support/free-port.ts';
 import { silentLogger } from '../../support/loggers.ts';
@@ -17,16 +16,14 @@ import { needs } from '../../support/services.ts';
 import { startCli } from '../../support/start-cli.ts';
 import { wireOf } from '../../support/to-wire.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-stop-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // EchoJob returns at once; StubbornJob ignores its abort signal and runs for 30 s.
-const JOBS = path.join(dir, 'jobs.ts');
-writeFileSync(
-  JOBS,
-  `import { defineJob } from ${JSON.stringify(path.join(ROOT, 'lib/index.ts'))};
-export const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });
+const JOBS = writeJobModule(
+  dir,
+  'jobs.ts',
+  `export const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });
 export const stubborn = defineJob({ name: 'StubbornJob', run: () => new Promise((resolve) => setTimeout(() => resolve('late'), 30_000)) });
 `,
 );
