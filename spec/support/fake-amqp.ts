@@ -69,10 +69,13 @@ export class FakeChannel extends EventEmitter {
     this.consumers.delete(consumerTag);
     return Promise.resolve({ consumerTag });
   }
-  basicAck(params: { deliveryTag: number }) {
+  basicAck(params: { deliveryTag: number; multiple?: boolean }) {
     this.record('basicAck', params);
     if (this.failSettle) throw new Error('channel is closing');
-    this.acks.push(params.deliveryTag);
+    if (params.multiple !== true) return void this.acks.push(params.deliveryTag);
+    // As the broker does: every delivery up to the tag not yet acked or nacked, in tag order.
+    const settled = new Set([...this.acks, ...this.nacks.map((n) => n.deliveryTag)]);
+    for (let tag = 1; tag <= params.deliveryTag; tag++) if (!settled.has(tag)) this.acks.push(tag);
   }
   basicNack(params: { deliveryTag: number; requeue?: boolean }) {
     this.record('basicNack', params);

@@ -3,6 +3,7 @@
 import type { AsyncMessage, Channel } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../core/types.js';
 import type { Disposition } from './create-job-consumer.js';
+import { createAckBatcher, type AckBatcher } from './create-ack-batcher.js';
 
 /** A delivery and the channel that delivered it (the only one that can settle it). */
 export interface Delivery {
@@ -38,6 +39,24 @@ export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
   const waiting: Delivery[] = [];
   const running = new Set<Promise<void>>();
   const warnedChannels = new WeakSet<Channel>();
+  const ackers = new Map<Channel, AckBatcher>();
+  const warnLost = (ch: Channel) => {
+    // One line per lost channel, not one per delivery.
+    if (warnedChannels.has(ch)) return;
+    warnedChannels.add(ch);
+    logger.warn(`The channel of ${queue} closed before some deliveries were settled; the broker redelivers them and the worker notices the redeliveries`);
+  };
+  const ackerOf = (ch: Channel) => {
+    let acker = ackers.get(ch);
+    if (acker === undefined) {
+      acker = createAckBatcher(ch, {
+        onLost: (lost) => lost > 0 && warnLost(ch),
+        onError: (error) => logger.warn(`Could not ack a message of ${queue}; the broker redelivers it`, error),
+      });
+      ackers.set(ch, acker);
+    }
+    return acker;
+  };
 
   function run(delivery: Delivery): void {
     const task = options
@@ -62,17 +81,10 @@ export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
   }
 
   function settle({ channel: ch, message }: Delivery, disposition: Disposition): void {
-    if (!ch.active) {
-      // One line per lost channel, not one per delivery.
-      if (!warnedChannels.has(ch)) {
-        warnedChannels.add(ch);
-        logger.warn(`The channel of ${queue} closed before some deliveries were settled; the broker redelivers them and the worker notices the redeliveries`);
-      }
-      return;
-    }
+    if (!ch.active) return warnLost(ch);
     try {
-      if (disposition === 'ack') ch.basicAck({ deliveryTag: message.deliveryTag });
-      else ch.basicNack({ deliveryTag: message.deliveryTag, requeue: disposition === 'requeue' });
+      if (disposition === 'ack') ackerOf(ch).ack(message.deliveryTag);
+      else ackerOf(ch).nack(message.deliveryTag, disposition === 'requeue');
     } catch (error) {
       logger.warn(`Could not ${disposition} a message of ${queue}; the broker redelivers it`, error);
     }
@@ -84,16 +96,20 @@ export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
 
   return {
     receive(delivery) {
+      ackerOf(delivery.channel).delivered(delivery.message.deliveryTag);
       if (running.size < limit) run(delivery);
       else waiting.push(delivery);
     },
     forget(ch) {
+      ackers.delete(ch);
       for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.channel === ch) waiting.splice(i, 1);
     },
     requeueWaiting,
     async close() {
       requeueWaiting();
       while (running.size > 0) await Promise.allSettled([...running]);
+      // The last acks would otherwise go out on the next turn, after the consumer closed the channel.
+      for (const acker of ackers.values()) acker.flush();
     },
     get active() {
       return running.size;

@@ -262,6 +262,8 @@ describe('createAmqpSource', () => {
     confirm.resolve();
     await until(() => calls.length === 2, 'attempt 1 to run');
     assert.equal(calls[1]!.retryCount, 1);
+    // Acks leave in the next event-loop turn (one frame per turn).
+    await until(() => ch.acks.length === 1, 'the ack of attempt 0');
     assert.deepEqual(ch.acks, [s.delivery.deliveryTag], 'attempt 0 acked after its retry was confirmed');
     finish(s.occurrenceId, ok({ kind: 'completed', result: 'ok' }));
     await until(() => ch.acks.length === 2, 'attempt 1 acked');

@@ -215,7 +215,9 @@ describe('createJobConsumer', () => {
     await flush();
     await settle(b, 'ack');
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b']);
-    assert.deepEqual(ch.acks, [b.deliveryTag]);
+    // b's ack is a multiple-ack (a was handled too), so the broker settles a with it.
+    assert.deepEqual(ch.acks, [a.deliveryTag, b.deliveryTag]);
+    assert.deepEqual(ch.calls.filter((c) => c.method === 'basicAck').at(-1)?.args, [{ deliveryTag: b.deliveryTag, multiple: true }]);
     await consumer.close();
   });
 
