@@ -1,10 +1,10 @@
 // The LMDB store behind the outbox: pending wire messages keyed by a persistent sequence number, the
 // occurrences this worker finalised (for idempotency), and a little metadata. All LMDB I/O lives here.
 import { randomBytes } from 'node:crypto';
-import type { Database } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
 import { decodeOutboxEntry, encodeOutboxEntry, fromLegacyEntry, type LegacyValue } from './encode-outbox-entry.js';
 import { openStoreFiles } from './open-store-files.js';
-import { pruneFinished } from './prune-finished.js';
+import { createFinishedRecords } from './create-finished-records.js';
 
 /** One pending message: what to publish, where, and how to recognise it. */
 export interface OutboxEntry {
@@ -39,6 +39,8 @@ export interface OutboxStore {
   oldestCreatedAt(): number | undefined;
   isFinished(occurrenceId: string): boolean;
   markFinished(occurrenceId: string): void;
+  /** LMDB transactions committed since the store opened (the bench reports commits per job). */
+  readonly commits: number;
   /** Deletes finished-occurrence records older than `olderThan`; returns how many. */
   pruneFinished(olderThan: number): Promise<number>;
   close(): Promise<void>;
@@ -69,12 +71,12 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   // database reads entries an earlier version left behind.
   const entries: Database<Buffer, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' });
   const legacyEntries: Database<LegacyValue, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
-  const finished: Database<number, string> = root.openDB({ name: 'finished' });
+  const finished = createFinishedRecords(root);
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
   const storeId = storeIdOf(meta);
-  const finishing = new Set<string>();
   const pruneChunk = Math.max(1, options.pruneChunk ?? 10_000);
+  const firstTxnId = lastTxnId(root);
   let closed = false;
   let { pending, nextSeq } = countEntries(entries, meta);
 
@@ -114,14 +116,12 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     oldestCreatedAt() {
       return readEntries(0, 1)[0]?.createdAt;
     },
-    isFinished: (occurrenceId) => finishing.has(occurrenceId) || finished.get(occurrenceId) !== undefined,
-    markFinished(occurrenceId) {
-      // Until its record commits (a few ms, more while the disk is busy), the occurrence is known as finished
-      // from memory: a duplicate delivered in between must not run again.
-      finishing.add(occurrenceId);
-      void finished.put(occurrenceId, Date.now()).finally(() => finishing.delete(occurrenceId));
+    isFinished: (occurrenceId) => finished.has(occurrenceId),
+    markFinished: (occurrenceId) => finished.add(occurrenceId),
+    pruneFinished: (olderThan) => finished.prune(olderThan, pruneChunk),
+    get commits() {
+      return lastTxnId(root) - firstTxnId;
     },
-    pruneFinished: (olderThan) => pruneFinished(finished, olderThan, pruneChunk),
     async close() {
       closed = true;
       await root.flushed;
@@ -129,6 +129,11 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       releaseLock();
     },
   };
+}
+
+/** The id of the last committed LMDB transaction (lmdb's typings leave getStats() untyped). */
+function lastTxnId(root: RootDatabase): number {
+  return Number((root.getStats() as { lastTxnId?: number }).lastTxnId ?? 0);
 }
 
 /** The store's own id (the first part of every message id), made once and kept in its metadata. */

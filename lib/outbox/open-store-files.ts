@@ -89,7 +89,7 @@ function probe(file: string): string | undefined {
 }
 
 function openRoot(file: string, mapSize: number | undefined): RootDatabase {
-  const root = open({ path: file, maxDbs: 4, mapSize: mapSize ?? 2 * 1024 ** 3, encoding: 'msgpack' });
+  const root = open({ path: file, maxDbs: 8, mapSize: mapSize ?? 2 * 1024 ** 3, encoding: 'msgpack' });
   // Opening is lazy in places; touch it so a corrupt file fails here, not at the first write.
   root.openDB({ name: 'meta' }).get('id');
   return root;

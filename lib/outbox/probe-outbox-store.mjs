@@ -6,10 +6,11 @@ import { open } from 'lmdb';
 const file = process.argv[2];
 try {
   let read = 0;
-  const root = open({ path: file, maxDbs: 4, readOnly: true });
-  for (const name of ['meta', 'entries', 'finished']) {
+  const root = open({ path: file, maxDbs: 8, readOnly: true });
+  const layouts = { entries: { keyEncoding: 'ordered-binary', encoding: 'binary' }, 'finished-ids': { keyEncoding: 'binary' } };
+  for (const name of ['meta', 'entries', 'finished', 'finished-ids']) {
     // Entries are raw bytes (the store's own layout): read them as such, every page touched.
-    const db = root.openDB({ name, ...(name === 'entries' ? { keyEncoding: 'ordered-binary', encoding: 'binary' } : {}) });
+    const db = root.openDB({ name, ...layouts[name] });
     if (db === undefined) continue; // not written yet: nothing to check
     for (const { value } of db.getRange()) if (value !== undefined) read++; // reading each value touches its page
   }

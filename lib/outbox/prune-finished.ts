@@ -3,33 +3,38 @@
 // held the event loop for seconds.
 import type { Database } from 'lmdb';
 
-/** Removes records older than `olderThan` (ms since epoch) in steps of `chunk`; returns how many. */
-export async function pruneFinished(finished: Database<number, string>, olderThan: number, chunk: number): Promise<number> {
+type Key = string | Buffer;
+
+const sameKey = (a: Key, b: Key | undefined): boolean => (typeof a === 'string' ? a === b : b !== undefined && typeof b !== 'string' && a.equals(b));
+
+/** Removes the records whose time `isOld` says is past the retention, in steps of `chunk`; returns how many. */
+export async function pruneFinished<K extends Key>(finished: Database<number, K>, isOld: (time: number) => boolean, chunk: number): Promise<number> {
   let removed = 0;
-  let after: string | undefined;
+  let after: K | undefined;
   for (;;) {
-    const old: string[] = [];
-    let last: string | undefined;
+    const old: K[] = [];
+    let last: K | undefined;
     let read = 0;
     for (const { key, value } of finished.getRange(after === undefined ? { limit: chunk } : { start: after, limit: chunk + 1 })) {
-      if (key === after) continue;
+      if (sameKey(key, after)) continue;
       read++;
       last = key;
-      if (value < olderThan) old.push(key);
+      if (isOld(value)) old.push(key);
     }
-    if (old.length > 0) removed += await removeOld(finished, old, olderThan);
+    if (old.length > 0) removed += await removeOld(finished, old, isOld);
     else await new Promise((resolve) => setImmediate(resolve));
     if (last === undefined || read < chunk) return removed;
     after = last;
   }
 }
 
-async function removeOld(finished: Database<number, string>, keys: readonly string[], olderThan: number): Promise<number> {
+async function removeOld<K extends Key>(finished: Database<number, K>, keys: readonly K[], isOld: (time: number) => boolean): Promise<number> {
   let removed = 0;
   await finished.transaction(() => {
     for (const key of keys) {
       // Marked finished again since the read: keep it.
-      if ((finished.get(key) ?? Infinity) < olderThan) {
+      const time = finished.get(key);
+      if (time !== undefined && isOld(time)) {
         finished.removeSync(key);
         removed++;
       }

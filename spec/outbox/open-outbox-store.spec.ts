@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { open } from 'lmdb';
 import { openOutboxStore, OutboxStoreError } from '../../lib/outbox/open-outbox-store.ts';
+import { finishedKey } from '../../lib/outbox/create-finished-records.ts';
 
 const root = mkdtempSync(path.join(tmpdir(), 'outbox-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -61,7 +63,7 @@ describe('openOutboxStore', () => {
   it('sends entries left by the earlier format (message object, stored message id) unchanged', async () => {
     const dir = path.join(root, 'legacy');
     await openOutboxStore({ directory: dir }).close();
-    const raw = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 4, encoding: 'msgpack' });
+    const raw = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 8, encoding: 'msgpack' });
     const old = raw.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
     await old.put(0, { messageId: 'abc-0', queue: 'job_status_updates_queue', message: { Status: 2, CorrelationId: 'c1' }, occurrenceId: 'c1', kind: 'final', createdAt: 5 });
     await raw.close();
@@ -117,7 +119,7 @@ describe('openOutboxStore', () => {
     const raw = openOutboxStore({ directory: dir });
     await raw.close();
     // Old and recent records interleaved in key order, written with their times directly.
-    const db = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 4, encoding: 'msgpack' });
+    const db = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 8, encoding: 'msgpack' });
     const finished = db.openDB<number, string>({ name: 'finished' });
     await finished.transaction(() => {
       for (let i = 0; i < 100; i++) finished.putSync(`occ-${String(i).padStart(3, '0')}`, i % 3 === 0 ? 5_000 : 1_000);
@@ -127,6 +129,43 @@ describe('openOutboxStore', () => {
     assert.equal(await store.pruneFinished(2_000), 66);
     for (let i = 0; i < 100; i++) assert.equal(store.isFinished(`occ-${String(i).padStart(3, '0')}`), i % 3 === 0, `occ-${i}`);
     assert.equal(await store.pruneFinished(2_000), 0);
+    await store.close();
+  });
+
+  it('keeps finished UUID occurrences as 17-byte keys with their time in seconds, and prunes them in chunks', async () => {
+    const dir = path.join(root, 'finished-compact');
+    const store = openOutboxStore({ directory: dir, pruneChunk: 3 });
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    for (const id of ids) store.markFinished(id);
+    store.markFinished('not-a-uuid');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.close();
+    const db = open({ path: path.join(dir, 'outbox.mdb'), maxDbs: 8, encoding: 'msgpack' });
+    const compact = db.openDB<number, Buffer>({ name: 'finished-ids', keyEncoding: 'binary' });
+    const keys = [...compact.getKeys()];
+    assert.equal(keys.length, 11);
+    assert.deepEqual(keys.filter((k) => k[0] === 1).map((k) => k.length), Array(10).fill(17));
+    assert.ok(compact.get(finishedKey(ids[0]!.toUpperCase()))! > 1_700_000_000, 'seconds, and the same key whatever the case of the UUID');
+    assert.ok(keys.some((k) => k[0] === 2 && k.subarray(1).toString() === 'not-a-uuid'));
+    await db.close();
+    const again = openOutboxStore({ directory: dir, pruneChunk: 3 });
+    assert.ok(ids.every((id) => again.isFinished(id)));
+    assert.equal(again.isFinished('not-a-uuid'), true);
+    assert.equal(again.isFinished(randomUUID()), false);
+    assert.equal(await again.pruneFinished(Date.now() - 60_000), 0, 'nothing is older than a minute');
+    assert.equal(await again.pruneFinished(Date.now() + 2000), 11);
+    assert.ok(ids.every((id) => !again.isFinished(id)));
+    await again.close();
+  });
+
+  it('counts its LMDB commits: many appends in one turn share one', async () => {
+    const store = openOutboxStore({ directory: path.join(root, 'commits') });
+    const before = store.commits;
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.append(entry(i))));
+    const afterBatch = store.commits - before;
+    assert.ok(afterBatch >= 1 && afterBatch <= 2, `50 appends in one turn took ${afterBatch} commits`);
+    for (let i = 0; i < 5; i++) await store.append(entry(i));
+    assert.equal(store.commits - before - afterBatch, 5, 'five awaited appends are five commits');
     await store.close();
   });
 

@@ -139,7 +139,7 @@ describe('outbox against RabbitMQ and LMDB', { timeout: 90_000, ...needs('rabbit
       first.child.kill('SIGKILL');
       await first.exited;
       // What the killed worker had committed (the store is closed now; read it as LMDB files).
-      const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 4, readOnly: true });
+      const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 8, readOnly: true });
       // A message id is the store's id and the entry's sequence number (see create-outbox-store.ts).
       const storeId = db.openDB<string, string>({ name: 'meta' }).get('id');
       const pending = [...db.openDB<Buffer, number>({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' }).getKeys()].map((seq) => ({ messageId: `${storeId}-${seq}` }));

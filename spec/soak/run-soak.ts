@@ -234,7 +234,7 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
     const brokenCount = [...kinds.values()].filter((k) => k === 'BrokenJob').length;
     const deadByOccurrence = new Set(scheduler.deadLetters().map((d) => String(d.headers['CorrelationId'])));
     if (deadByOccurrence.size !== brokenCount) violations.push(`${deadByOccurrence.size} occurrences dead-lettered, ${brokenCount} BrokenJobs dispatched`);
-    const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 4, readOnly: true });
+    const db = open({ path: path.join(outboxDir, 'outbox.mdb'), maxDbs: 8, readOnly: true });
     const entries = db.openDB({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' });
     const outboxLeft = entries ? entries.getCount() : 0;
     await db.close();
