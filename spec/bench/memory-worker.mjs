@@ -1,7 +1,7 @@
 // The worker alone, for the memory figures of bench:throughput: only the worker is loaded, no benchmark client.
 // Plain JavaScript: by default it imports the built package (dist/, through the package's own exports) and runs
 // under plain node, as a deployment does; BENCH_WORKER_FROM=source imports lib/ instead (run it under tsx).
-// Prints one JSON sample a second ({ sample: { t, done, memory…, outbox…, cpuMs } }) and exits once every job ran.
+// Prints one JSON sample a second ({ sample: { t, done, memory…, outbox… (commits: LMDB transactions), cpuMs } }) and exits once every job ran.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,7 +43,7 @@ const sample = () => {
   const cpu = process.cpuUsage();
   const outbox = worker.outbox;
   const memory = { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, ...rssParts() };
-  const relay = { pending: outbox?.store.pending ?? 0, coalesced: outbox?.relay.stats.coalesced ?? 0, published: outbox?.relay.stats.published ?? 0 };
+  const relay = { pending: outbox?.store.pending ?? 0, coalesced: outbox?.relay.stats.coalesced ?? 0, published: outbox?.relay.stats.published ?? 0, commits: outbox?.store.commits ?? 0 };
   console.log(JSON.stringify({ sample: { t: performance.now(), done, ...memory, ...relay, cpuMs: Math.round((cpu.user + cpu.system) / 1000) } }));
 };
 sample(); // every module loaded, before connecting: the floor under the figures

@@ -38,7 +38,7 @@ try {
     env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const samples: { t: number; done: number; rss: number }[] = [];
+  const samples: { t: number; done: number; rss: number; commits: number; cpuMs: number }[] = [];
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
     const lines = (buffered + chunk.toString()).split('\n');
@@ -52,7 +52,8 @@ try {
   const last = samples[samples.length - 1]!;
   const mb = (b: number) => Math.round(b / 1048576);
   console.log(
-    `${jobs} jobs at concurrency 100: ${Math.round(((last.done - first.done) / (last.t - first.t)) * 1000)} jobs/s (from the first sample after start), RSS max ${mb(Math.max(...samples.map((s) => s.rss)))} MB`,
+    `${jobs} jobs at concurrency 100: ${Math.round(((last.done - first.done) / (last.t - first.t)) * 1000)} jobs/s (from the first sample after start), RSS max ${mb(Math.max(...samples.map((s) => s.rss)))} MB, ` +
+      `${(last.commits / last.done).toFixed(2)} LMDB commits per job, worker CPU ${Math.round((last.cpuMs * 1000) / last.done)} µs per job`,
   );
 } finally {
   await connection.close();

@@ -77,10 +77,14 @@ function summarize(r: Record<string, unknown>): { figure: string; value: string;
     const c = cancellation;
     rows.push({ figure: 'cancellation: Redis publish → job signal aborted', value: `p50 ${c.runtime.p50.toFixed(3)} ms, p99 ${c.runtime.p99.toFixed(3)} ms`, baseline: `bare subscriber p99 ${c.baseline.p99.toFixed(3)} ms` });
   }
-  const throughput = r['throughput'] as Record<string, { raw: number; rawWithStatus: number; worker: number; bullmq: number }> | undefined;
+  const throughput = r['throughput'] as Record<string, { raw: number; floor?: number; worker: number; bullmq: number; bullmqDurable?: number }> | undefined;
+  const detail = r['throughputDetail'] as { ratios?: Record<string, { workerVsFloor?: Ratio }> } | undefined;
   if (throughput) {
     for (const [c, t] of Object.entries(throughput)) {
-      rows.push({ figure: `end to end, concurrency ${c}: worker`, value: `${n(t.worker)} jobs/s`, baseline: `raw ${n(t.raw)} (×${(t.worker / t.raw).toFixed(2)}), BullMQ ${n(t.bullmq)} (×${(t.worker / t.bullmq).toFixed(2)})` });
+      const floor = detail?.ratios?.[c]?.workerVsFloor;
+      const lead = floor === undefined || t.floor === undefined ? '' : `protocol floor ${n(t.floor)} (×${floor.median.toFixed(2)} per round), `;
+      const durable = t.bullmqDurable === undefined ? '' : `, BullMQ with AOF ${n(t.bullmqDurable)} (×${(t.worker / t.bullmqDurable).toFixed(2)})`;
+      rows.push({ figure: `end to end, concurrency ${c}: worker`, value: `${n(t.worker)} jobs/s`, baseline: `${lead}raw ${n(t.raw)} (×${(t.worker / t.raw).toFixed(2)}), BullMQ ${n(t.bullmq)} (×${(t.worker / t.bullmq).toFixed(2)})${durable}` });
     }
   }
   const latency = r['latency'] as { low: { rate: number; running: { p50: number; p99: number } }; high: { rate: number; running: { p50: number; p99: number } } } | undefined;

@@ -3,7 +3,7 @@
 // dispatch→Running/final latency at 10% and 50% of the worker's max, and memory over a long run.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.
 import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-worker.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
 
 const JOB_NAME = 'NoopJob';
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
@@ -128,7 +129,7 @@ function statusBody(connection: Connection): Buffer {
 }
 
 /** Round result: jobs per second, or a note why the round is suspect. */
-type Contender = 'raw' | 'rawWithStatus' | 'floor' | 'worker' | 'bullmq';
+type Contender = 'raw' | 'rawWithStatus' | 'floor' | 'worker' | 'bullmq' | 'bullmqDurable';
 /** Contenders measured only at concurrency 100, outside the four-way table. */
 type Extra = 'workerTransient' | 'workerCoalesced' | 'floorTransient';
 
@@ -249,9 +250,10 @@ async function workerRound(concurrency: number, persistent = true, outboxExtra: 
   }
 }
 
-async function bullmqRound(concurrency: number, round: number): Promise<number> {
-  const connection = new Redis({ ...REDIS, maxRetriesPerRequest: null });
-  const queueName = `${runId}-c${concurrency}-r${round}`;
+/** BullMQ on the machine's Redis (nothing on disk), or on `redis` (a durable one: append-only file, fsync every second). */
+async function bullmqRound(concurrency: number, round: number, redis: { host: string; port: number } = REDIS): Promise<number> {
+  const connection = new Redis({ ...redis, maxRetriesPerRequest: null });
+  const queueName = `${runId}-c${concurrency}-r${round}-${redis.port}`;
   const queue = new Queue(queueName, { connection });
   let worker: BullWorker | undefined;
   try {
@@ -263,7 +265,7 @@ async function bullmqRound(concurrency: number, round: number): Promise<number> 
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));
-    worker = new BullWorker(queueName, async () => undefined, { connection: new Redis({ ...REDIS, maxRetriesPerRequest: null }), concurrency, autorun: false });
+    worker = new BullWorker(queueName, async () => undefined, { connection: new Redis({ ...redis, maxRetriesPerRequest: null }), concurrency, autorun: false });
     worker.on('completed', () => ++done === N && finish());
     worker.on('error', (error) => console.error(`warn: bullmq: ${error.message}`));
     const t0 = performance.now();
@@ -296,14 +298,29 @@ const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : 
 // --- 1. throughput ---
 const samples: Record<number, Record<Contender, number[]>> = {};
 const extraSamples: Record<Extra, number[]> = { workerTransient: [], workerCoalesced: [], floorTransient: [] };
+/** CPU µs per job of each round at concurrency 100: RabbitMQ's (beam.smp) and this process's (the contender runs in it). */
+const cpuSamples: Record<Contender, { broker: number; client: number }[]> = { raw: [], rawWithStatus: [], floor: [], worker: [], bullmq: [], bullmqDurable: [] };
+const cpuPerJob = (a: { broker: number; client: number }, b: { broker: number; client: number }) => ({ broker: ((b.broker - a.broker) / N) * 1e6, client: ((b.client - a.client) / N) * 1e6 });
 const contenders: Record<Contender, (c: number, round: number) => Promise<number>> = {
   raw: (c) => rawRound(c, false),
   rawWithStatus: (c) => rawRound(c, true),
   floor: (c) => floorRound(c),
   worker: (c) => workerRound(c),
   bullmq: (c, round) => bullmqRound(c, round),
+  bullmqDurable: (c, round) => bullmqRound(c, round, { host: '127.0.0.1', port: durableRedis!.port }),
 };
+/** BullMQ's production Redis setting for the bullmqDurable row; started below, stopped at the end. */
+let durableRedis: DurableRedis | undefined;
 const order = Object.keys(contenders) as Contender[];
+/** One line per contender: what it does per job. */
+const CONTENDER_WORK: Record<Contender, string> = {
+  raw: 'rabbitmq-client consume, ack (no status: less than any Milvaion worker may do)',
+  rawWithStatus: 'consume, one persistent status published with a confirm, then the ack',
+  floor: 'the protocol floor: consume, Running + one log + final published persistent with confirms, ack once all three are confirmed',
+  worker: 'milvaion-worker: parse and validate, the middleware pipeline, Running published direct (transient), log + final through the LMDB outbox (persistent, confirmed by the relay), ack once the final is committed',
+  bullmq: 'BullMQ no-op job, removeOnComplete, on the machine Redis (nothing on disk)',
+  bullmqDurable: 'the same on a Redis the bench starts with appendonly yes, appendfsync everysec (BullMQ production setting)',
+};
 
 /** Latency figures of one load level. */
 interface LatencyLevel {
@@ -405,6 +422,8 @@ interface MemorySample {
   heapTotal: number;
   rssAnon: number;
   rssFile: number;
+  commits: number;
+  cpuMs: number;
 }
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -472,13 +491,40 @@ async function memoryRun(mode: 'package' | 'tsx', jobs: number): Promise<{ sampl
   }
 }
 
+/** CPU seconds used so far by the broker (beam.smp, from /proc) and by this process (its contender runs here). */
+function cpuNow(): { broker: number; client: number } {
+  let broker = NaN;
+  try {
+    const pid = execFileSync('pgrep', ['-o', '-f', 'beam.smp']).toString().trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    broker = (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    // no /proc or no local broker: the broker's share is unknown
+  }
+  const u = process.cpuUsage();
+  return { broker, client: (u.user + u.system) / 1e6 };
+}
+
+/** Runs one round and prints its rate with the broker's and the client's CPU microseconds per job. */
+async function probed(label: string, round: () => Promise<number>): Promise<number> {
+  const before = cpuNow();
+  const t0 = performance.now();
+  const rate = await round();
+  const after = cpuNow();
+  // The round's CPU includes its prefill and setup; per job it is an upper bound, the same for every contender.
+  const perJob = (x: number) => Math.round((x / N) * 1e6);
+  console.log(`${label.padEnd(16)} ${String(Math.round(rate)).padStart(6)} jobs/s; CPU per job (round incl. prefill, ${Math.round(performance.now() - t0)} ms): broker ${perJob(after.broker - before.broker)} µs, client ${perJob(after.client - before.client)} µs`);
+  return rate;
+}
+
 if (process.env['BENCH_PROBE_C100'] === '1') {
-  // A quick before/after probe: the worker at concurrency 100 now and as before, interleaved.
+  // A quick before/after probe at concurrency 100, interleaved: the worker now, as before (coalescing), the floor.
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const now = await workerRound(100);
-      const before = await workerRound(100, true, AS_BEFORE);
-      console.log(`round ${round + 1}: every Running ${Math.round(now)} jobs/s, as before ${Math.round(before)} jobs/s, ×${(now / before).toFixed(2)}`);
+      const now = await probed('worker', () => workerRound(100));
+      const before = await probed('workerCoalesced', () => workerRound(100, true, AS_BEFORE));
+      const floor = await probed('floor', () => floorRound(100));
+      console.log(`round ${round + 1}: every Running / as before ×${(now / before).toFixed(2)}, worker / floor ×${(now / floor).toFixed(2)}`);
     }
   } finally {
     for (const name of [...vhosts]) dropVhost(name);
@@ -499,13 +545,16 @@ let latency: { low: LatencyLevel; lowBefore: LatencyLevel; high: LatencyLevel } 
 let memory: Awaited<ReturnType<typeof memoryRun>> | undefined;
 let memoryTsx: Awaited<ReturnType<typeof memoryRun>> | undefined;
 try {
-  for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], floor: [], worker: [], bullmq: [] };
+  for (const c of CONCURRENCIES) samples[c] = { raw: [], rawWithStatus: [], floor: [], worker: [], bullmq: [], bullmqDurable: [] };
+  if (!MEMORY_ONLY) durableRedis = await startDurableRedis();
   for (let round = 0; round < (MEMORY_ONLY ? 0 : ROUNDS); round++) {
     for (const c of CONCURRENCIES) {
       // Rotate the order each round so no contender always runs first.
       for (let i = 0; i < order.length; i++) {
         const name = order[(round + i) % order.length]!;
+        const cpuBefore = cpuNow();
         const rate = await contenders[name](c, round);
+        if (c === 100) cpuSamples[name].push(cpuPerJob(cpuBefore, cpuNow()));
         samples[c]![name].push(rate);
         console.error(`round ${round + 1}/${ROUNDS} c=${c} ${name}: ${Math.round(rate)} jobs/s`);
       }
@@ -540,6 +589,7 @@ try {
   memoryTsx = await memoryRun('tsx', MEMORY_TSX_JOBS);
   console.error(`memory (lib/ under tsx): done`);
 } finally {
+  await durableRedis?.stop();
   for (const name of [...vhosts]) dropVhost(name);
   for (const directory of tempDirs) rmSync(directory, { recursive: true, force: true });
 }
@@ -572,6 +622,9 @@ function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs
     heapAtMarkMb: mb(atMark.heapUsed),
     heapAtEndMb: mb(end.heapUsed),
     growthPercent: Math.round(((end.rss - atMark.rss) / atMark.rss) * 1000) / 10,
+    anonGrowthPercent: Math.round(((end.rssAnon - atMark.rssAnon) / atMark.rssAnon) * 1000) / 10,
+    commitsPerJob: Math.round((end.commits / end.done) * 100) / 100,
+    cpuMicrosPerJob: Math.round((end.cpuMs * 1000) / end.done),
     // Where the growth is: anonymous (heap, buffers) or file-backed (the LMDB map).
     rssAnonAtMarkMb: mb(atMark.rssAnon),
     rssAnonAtEndMb: mb(end.rssAnon),
@@ -587,7 +640,8 @@ function printMemory(): void {
     console.log(`  before connecting (modules loaded): RSS ${m.idleRssMb} MB, heap ${m.idleHeapMb} MB`);
     console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
     console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
-    console.log(`  of which anonymous ${m.rssAnonAtMarkMb} → ${m.rssAnonAtEndMb} MB, file-backed ${m.rssFileAtMarkMb} → ${m.rssFileAtEndMb} MB`);
+    console.log(`  of which anonymous ${m.rssAnonAtMarkMb} → ${m.rssAnonAtEndMb} MB (growth ${m.anonGrowthPercent}%), file-backed ${m.rssFileAtMarkMb} → ${m.rssFileAtEndMb} MB`);
+    console.log(`  ${m.commitsPerJob} LMDB commits per job; worker CPU ${m.cpuMicrosPerJob} µs per job`);
   }
 }
 if (MEMORY_ONLY) {
@@ -597,16 +651,23 @@ if (MEMORY_ONLY) {
 }
 const throughput: Record<string, Record<Contender, number>> = {};
 const throughputSpread: Record<string, Record<Contender, Spread>> = {};
-const ratios: Record<string, { workerVsRaw: Spread; workerVsBullmq: Spread; workerVsFloor: Spread }> = {};
+type Ratio = { median: number; min: number; max: number };
+const ratios: Record<string, { workerVsFloor: Ratio; workerVsRaw: Ratio; workerVsRawWithStatus: Ratio; workerVsBullmq: Ratio; workerVsBullmqDurable: Ratio }> = {};
 for (const c of CONCURRENCIES) {
   const s = samples[c]!;
-  const sp = { raw: spread(s.raw), rawWithStatus: spread(s.rawWithStatus), floor: spread(s.floor), worker: spread(s.worker), bullmq: spread(s.bullmq) };
+  const sp = Object.fromEntries(order.map((k) => [k, spread(s[k])])) as Record<Contender, Spread>;
   throughputSpread[c] = sp;
-  throughput[c] = { raw: sp.raw.median, rawWithStatus: sp.rawWithStatus.median, floor: sp.floor.median, worker: sp.worker.median, bullmq: sp.bullmq.median };
-  // Per round: each worker figure against the same round's raw and BullMQ.
+  throughput[c] = Object.fromEntries(order.map((k) => [k, sp[k].median])) as Record<Contender, number>;
+  // Per round: each worker figure against the same round's other contender.
   const per = (base: number[]) => s.worker.map((w, i) => Math.round((w / base[i]!) * 100) / 100);
-  const r = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  ratios[c] = { workerVsRaw: r(per(s.raw)), workerVsBullmq: r(per(s.bullmq)), workerVsFloor: r(per(s.floor)) };
+  const r = (xs: number[]): Ratio => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  ratios[c] = {
+    workerVsFloor: r(per(s.floor)),
+    workerVsRaw: r(per(s.raw)),
+    workerVsRawWithStatus: r(per(s.rawWithStatus)),
+    workerVsBullmq: r(per(s.bullmq)),
+    workerVsBullmqDurable: r(per(s.bullmqDurable)),
+  };
 }
 const transient = spread(extraSamples.workerTransient);
 const transientVsRaw = median(extraSamples.workerTransient.map((w, i) => w / samples[100]!.raw[i]!));
@@ -619,29 +680,32 @@ const targets = [
   ...CONCURRENCIES.map((c) => ({ target: `worker ≥ 1.0× the protocol floor at concurrency ${c} (per-round median)`, met: ratios[c]!.workerVsFloor.median >= 1, value: `×${ratios[c]!.workerVsFloor.median.toFixed(2)}` })),
   { target: 'p99 dispatch→Running ≤ 10 ms at 10% load', met: lat.low.running.p99 <= 10, value: `${lat.low.running.p99} ms (Running through the outbox: ${lat.lowBefore.running.p99} ms)` },
   { target: 'c=100 with every Running ≥ as before (coalesced)', met: everyRunningVsBefore >= 1, value: `×${everyRunningVsBefore.toFixed(2)} (${throughput[100]!.worker} vs ${coalesced.median} jobs/s, per-round median)` },
-  { target: 'steady RSS ≤ 150 MB at concurrency 100 (built package)', met: memoryFigures.steadyRssMb.max <= 150, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB (lib/ under tsx: median ${memoryTsxFigures.steadyRssMb.median} MB)` },
-  { target: `RSS growth < 10% (${memoryFigures.markJobs} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}%` },
+  { target: 'steady RSS ≤ 120 MB at concurrency 100 (built package)', met: memoryFigures.steadyRssMb.max <= 120, value: `median ${memoryFigures.steadyRssMb.median} MB, max ${memoryFigures.steadyRssMb.max} MB, of which anonymous ${memoryFigures.steadyRssAnonMb.median} MB (lib/ under tsx: median ${memoryTsxFigures.steadyRssMb.median} MB)` },
+  { target: `RSS growth < 10% (${memoryFigures.markJobs} → ${MEMORY_JOBS} jobs)`, met: memoryFigures.growthPercent < 10, value: `${memoryFigures.growthPercent}% (anonymous ${memoryFigures.anonGrowthPercent}%; file-backed: the LMDB map)` },
 ];
 
 const fmt = (s: Spread) => `${String(s.median).padStart(6)} (${s.min}–${s.max})`.padEnd(22);
 const fr = (s: Spread) => `×${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 console.log(`throughput benchmark: ${N} no-op jobs pre-loaded per round, ${ROUNDS} rounds interleaved, node ${process.version}, ${availableParallelism()} cores`);
-console.log(`${'concurrency'.padEnd(12)}${'raw'.padEnd(22)}${'rawWithStatus'.padEnd(22)}${'floor'.padEnd(22)}${'worker'.padEnd(22)}${'bullmq'.padEnd(22)}${'worker/floor'.padEnd(20)}${'worker/raw'.padEnd(20)}worker/bullmq`);
+console.log(`${'concurrency'.padEnd(12)}${'worker/floor'.padEnd(20)}${order.map((k) => k.padEnd(22)).join('')}${'worker/raw'.padEnd(20)}${'worker/bullmq'.padEnd(20)}worker/bullmqDurable`);
 for (const c of CONCURRENCIES) {
   const s = throughputSpread[c]!;
   const r = ratios[c]!;
-  console.log(`${String(c).padEnd(12)}${fmt(s.raw)}${fmt(s.rawWithStatus)}${fmt(s.floor)}${fmt(s.worker)}${fmt(s.bullmq)}${fr(r.workerVsFloor).padEnd(20)}${fr(r.workerVsRaw).padEnd(20)}${fr(r.workerVsBullmq)}`);
+  console.log(`${String(c).padEnd(12)}${fr(r.workerVsFloor).padEnd(20)}${order.map((k) => fmt(s[k])).join('')}${fr(r.workerVsRaw).padEnd(20)}${fr(r.workerVsBullmq).padEnd(20)}${fr(r.workerVsBullmqDurable)}`);
 }
+console.log('jobs/s, median (min–max) of the rounds; ratios per round, then their median (min–max). Per job, each contender does:');
+const cpuFigures = Object.fromEntries((['raw', 'rawWithStatus', 'floor', 'worker'] as const).map((k) => [k, { broker: Math.round(median(cpuSamples[k].map((x) => x.broker))), client: Math.round(median(cpuSamples[k].map((x) => x.client))) }]));
+for (const [name, what] of Object.entries(CONTENDER_WORK)) console.log(`  ${name.padEnd(14)} ${what}`);
 console.log(
-  'jobs/s, median (min–max); ratios per round. raw: consume+ack; rawWithStatus: + one confirmed status publish; floor: the protocol floor, Running + one log + final published persistent with confirms, then the ack; worker: full pipeline, outbox, Running+log+final; bullmq: no-op, removeOnComplete',
+  `CPU per job at concurrency 100, median of the rounds (each round's CPU over its jobs, prefill included): ${Object.entries(cpuFigures)
+    .map(([k, v]) => `${k} broker ${v.broker} µs + client ${v.client} µs`)
+    .join('; ')}. The broker and the client share ${availableParallelism()} cores: a client's CPU is time the broker does not get.`,
 );
 const floorTransient = spread(extraSamples.floorTransient);
 const transientVsFloor = median(extraSamples.workerTransient.map((w, i) => w / extraSamples.floorTransient[i]!));
 console.log(`floor at concurrency 100 with transient messages: ${fmt(floorTransient).trim()}; the transient worker / this floor ×${transientVsFloor.toFixed(2)} (per-round median)`);
 console.log(`worker at concurrency 100 with RabbitMQ:PersistentStatusMessages false (transient statuses and logs): ${fmt(transient).trim()}, ×${transientVsRaw.toFixed(2)} of raw (per-round median)`);
 console.log(`worker at concurrency 100 as before (CoalesceStatuses: Running folded into a final that waits with it): ${fmt(coalesced).trim()}; every Running sent / as before ×${everyRunningVsBefore.toFixed(2)} (per-round median)`);
-const workerVsWithStatus = CONCURRENCIES.map((c) => `c=${c} ×${(throughput[c]!.worker / throughput[c]!.rawWithStatus).toFixed(2)}`).join(', ');
-console.log(`worker/rawWithStatus (medians): ${workerVsWithStatus}`);
 console.log(
   `latency (worker at concurrency 100, outbox on, a job that waits ${LATENCY_JOB_MS} ms, ${LATENCY_JOBS} jobs per level, paced dispatch; ms from dispatch() call to the status at a collector; final includes the job's ${LATENCY_JOB_MS} ms)`,
 );
@@ -657,7 +721,7 @@ if (process.env['BENCH_JSON']) {
   console.log(
     JSON.stringify({
       throughput,
-      throughputDetail: { jobs: N, rounds: ROUNDS, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 }, floorTransient100: { ...floorTransient, workerVs: Math.round(transientVsFloor * 100) / 100 }, workerCoalesced100: coalesced },
+      throughputDetail: { jobs: N, rounds: ROUNDS, command: 'npm run bench:throughput', contenders: CONTENDER_WORK, cpuPerJob100: cpuFigures, spread: throughputSpread, ratios, workerTransient100: { ...transient, vsRaw: Math.round(transientVsRaw * 100) / 100 }, floorTransient100: { ...floorTransient, workerVs: Math.round(transientVsFloor * 100) / 100 }, workerCoalesced100: coalesced },
       latency: { jobMs: LATENCY_JOB_MS, ...lat },
       memory: memoryFigures,
       memoryTsx: memoryTsxFigures,
