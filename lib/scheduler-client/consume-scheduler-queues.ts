@@ -2,6 +2,7 @@
 // the five collected queues (declared exactly as protocol §1.2 says, optionally purged), and a consumer on each.
 import type { AsyncMessage, Connection, Consumer } from 'rabbitmq-client';
 import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
+import { queueTypeArguments, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import { describeError } from './describe-error.js';
 
 /** The topic exchange jobs are dispatched to. */
@@ -18,6 +19,8 @@ export interface ConsumeSchedulerQueuesOptions {
   readonly consumers: Consumer[];
   readonly errors: unknown[];
   readonly onMessage: (queue: string, msg: AsyncMessage) => void;
+  /** The deployment's `QueueType`: quorum queues are declared with `x-queue-type: quorum`, as workers declare them. */
+  readonly queueType?: QueueType | undefined;
 }
 
 /** Declares the exchanges and queues on a connecting `rabbit`, then consumes each queue; resolves once every consumer is ready. */
@@ -27,15 +30,16 @@ export async function consumeSchedulerQueues(rabbit: Connection, options: Consum
   await rabbit.onConnect(timeoutMs);
   await rabbit.exchangeDeclare(JOBS_EXCHANGE);
   await rabbit.exchangeDeclare(DLX);
+  // Durable, no other arguments: the exact declaration of protocol §1.2 (and the workers'), or the broker answers 406.
+  const queueOptions = { durable: true, arguments: queueTypeArguments(options.queueType ?? 'Classic') };
   for (const queue of Object.values(names)) {
-    // Durable, no arguments: the exact declaration of protocol §1.2, or the broker answers 406.
-    await rabbit.queueDeclare({ queue, durable: true });
+    await rabbit.queueDeclare({ queue, ...queueOptions });
     if (options.purge) await rabbit.queuePurge({ queue });
   }
   await rabbit.queueBind(dlqBinding);
   for (const queue of Object.values(names)) {
     const consumer = rabbit.createConsumer(
-      { queue, queueOptions: { durable: true }, qos: { prefetchCount: 100 }, ...(queue === names.deadLetters ? { exchanges: [DLX], queueBindings: [dlqBinding] } : {}) },
+      { queue, queueOptions, qos: { prefetchCount: 100 }, ...(queue === names.deadLetters ? { exchanges: [DLX], queueBindings: [dlqBinding] } : {}) },
       (msg) => options.onMessage(queue, msg),
     );
     consumer.on('error', (error) => options.errors.push(error));

@@ -19,6 +19,10 @@ export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>(Object.values
 /** Options of createSchedulerClient(): the broker URL and whether to purge the collected queues first. */
 export interface SchedulerClientOptions {
   readonly url: string;
+  /** The brokers of a cluster (`host:port` each), tried in turn; the URL gives user, password and vhost. */
+  readonly hosts?: readonly string[] | undefined;
+  /** The deployment's queue type (default Classic): with Quorum the collected queues are declared as quorum queues. */
+  readonly queueType?: 'Classic' | 'Quorum' | undefined;
   /** Prepended to the five collected queue names to isolate a test run (e.g. `spec-123.`); those queues are deleted on close. */
   readonly queuePrefix?: string;
   /** Purge the collected queues on start so messages of earlier runs do not leak in. Default true. */
@@ -93,12 +97,13 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
   const names = toQueueNames(prefix);
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   const c: Collector = { names, errors: [], collected: new Map(Object.values(names).map((q) => [q, []])), returns: [], waiters: new Set(), closed: false };
-  const rabbit = new Connection({ url: options.url, connectionName: 'milvaion-worker scheduler-client', retryLow: 100, retryHigh: 1000, connectionTimeout: timeoutMs });
+  const hosts = options.hosts === undefined || options.hosts.length === 0 ? {} : { hosts: [...options.hosts] };
+  const rabbit = new Connection({ url: options.url, ...hosts, connectionName: 'milvaion-worker scheduler-client', retryLow: 100, retryHigh: 1000, connectionTimeout: timeoutMs });
   rabbit.on('error', (error) => c.errors.push(error));
   const consumers: Consumer[] = [];
   try {
     if (options.consume === false) await rabbit.onConnect(timeoutMs);
-    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
+    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, queueType: options.queueType, consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
   } catch (error) {
     void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();

@@ -20,7 +20,7 @@ import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-pu
 import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
-import { toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
+import { toAmqpHosts, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 import { connectAmqp } from './connect-amqp.js';
 import { closeWorker, type CloseOptions } from './close-worker.js';
 import { startWorker } from './start-worker.js';
@@ -114,7 +114,8 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   // Two connections, as RabbitMQ advises: when the broker blocks publishers (a memory or disk alarm) it
   // stops reading their connection, acks included; consumers on their own connection keep acking.
   const connection = connectAmqp({ role: 'consume', url, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
-  const publishConnection = connectAmqp({ role: 'publish', url: options.rabbitmq.publishUrl ?? url, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
+  const publishUrl = options.rabbitmq.publishUrl;
+  const publishConnection = connectAmqp({ role: 'publish', url: publishUrl ?? url, ownUrl: publishUrl !== undefined, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
   const queueType: QueueType = options.rabbitmq.queueType ?? WorkerDefaults.rabbitMq.queueType;
   const reporting = createReporting(options, { publishConnection, identity, queueType, logger });
   const registry = options.registry ?? createCancellationRegistry();
@@ -162,7 +163,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 

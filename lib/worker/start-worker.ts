@@ -1,14 +1,14 @@
 // startWorker(): Redis (when configured), the job consumers, then registration and heartbeats, all under the
 // startup watch: a refusal fails the start at once, no connection within the startup timeout fails it then.
-import { redactUrl } from '../transports/amqp/to-amqp-url.js';
+import { describeBrokers } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
 import { watchStartup, type StartupWatch } from './watch-startup.js';
 import type { WorkerParts } from './worker-parts.js';
 
 /** Starts the parts; rejects with a {@link StartupError} that names the setting to check. */
 export async function startWorker(p: WorkerParts): Promise<void> {
-  p.logger.info(`Worker ${p.identity.instanceId} connecting to ${redactUrl(p.url)}`);
-  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl }, [p.connection, p.publishConnection], p.startupTimeoutMs);
+  p.logger.info(`Worker ${p.identity.instanceId} connecting to ${describeBrokers(p.url, p.hosts)}`);
+  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl, hosts: p.hosts }, [p.connection, p.publishConnection], p.startupTimeoutMs);
   p.startup = watch;
   try {
     await Promise.race([startParts(p, watch), watch.failed]);

@@ -12,6 +12,8 @@ export interface BrokerTarget {
   readonly url: string;
   /** The settings gave a full `Url` (its user, password and vhost are in it), not the separate keys. */
   readonly fromUrl: boolean;
+  /** Several brokers (`Worker:RabbitMQ:Hosts`): the messages name them all. */
+  readonly hosts?: readonly string[] | undefined;
 }
 
 /** A running watch over one start. */
@@ -31,7 +33,7 @@ export interface StartupWatch {
 
 /** Watches `connections` until `dispose()`; `timeoutMs` 0 waits for the broker forever (refusals still fail). */
 export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number): StartupWatch {
-  const where = describeAmqpUrl(target.url);
+  const where = describeAmqpUrl(target.url, target.hosts);
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   let lastError: unknown;
   let reject!: (error: Error) => void;
@@ -48,7 +50,7 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
       ? setTimeout(() => {
           if (step && connections.every((c) => c.ready)) return reject(step());
           const why = lastError === undefined ? 'no answer' : amqpErrorText(lastError);
-          const keys = target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
+          const keys = target.hosts !== undefined && target.hosts.length > 1 ? 'Worker:RabbitMQ:Hosts' : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
           reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
         }, timeoutMs)
       : undefined;

@@ -12,6 +12,8 @@ import type { StartupWatch } from './watch-startup.js';
 export interface WorkerParts {
   readonly identity: { readonly workerId: string; readonly instanceId: string };
   readonly url: string;
+  /** The brokers of `Worker:RabbitMQ:Hosts` (undefined for one). */
+  readonly hosts: readonly string[] | undefined;
   /** The settings gave a full `Url` (startup messages then name that key). */
   readonly fromUrl: boolean;
   /** Worker:StartupConnectionTimeoutSeconds in ms; 0 waits for the broker forever. */

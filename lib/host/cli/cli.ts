@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { err, ok, type Result } from 'neverthrow';
 import { amqpErrorText } from '../../transports/amqp/amqp-error-text.js';
-import { redactUrl, toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
+import { redactUrl, toAmqpHosts, toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
 import { discoverModules } from './discover-modules.js';
 import { groupJobsByWorker, matchJobsToConfig } from '../create-worker-host.js';
 import { describeConfig, loadConfig } from '../config/load-config.js';
@@ -155,10 +155,13 @@ async function runDispatch(parsed: CommandLine, out: Out): Promise<number> {
     out.error(config.error.format());
     return ExitCode.config;
   }
-  const url = values.url ?? toAmqpUrl(config.value.worker.rabbitMq);
+  const rabbit = config.value.worker.rabbitMq;
+  const url = values.url ?? toAmqpUrl(rabbit);
+  // --url names one broker; from the config, every broker of Hosts and its queue type.
+  const hosts = values.url === undefined ? toAmqpHosts(rabbit) : undefined;
   const workerId = values['worker-id'] ?? config.value.worker.workerId;
   try {
-    return await dispatchJob({ url, jobName, data: data.value, workerId, timeoutSeconds: Number(values.timeout ?? 60), force: values.force === true, out });
+    return await dispatchJob({ url, hosts, queueType: rabbit.queueType, jobName, data: data.value, workerId, timeoutSeconds: Number(values.timeout ?? 60), force: values.force === true, out });
   } catch (error) {
     out.error(`dispatch failed on ${redactUrl(url)}: ${amqpErrorText(error)}`);
     return ExitCode.failure;

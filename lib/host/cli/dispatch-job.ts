@@ -5,7 +5,7 @@ import { Connection } from 'rabbitmq-client';
 import { countQueueConsumers } from '../../scheduler-client/count-queue-consumers.js';
 import { createSchedulerClient, type SchedulerClient } from '../../scheduler-client/create-scheduler-client.js';
 import { MilvaionNames } from '../../transports/amqp/milvaion-names.js';
-import { describeAmqpUrl, redactUrl } from '../../transports/amqp/to-amqp-url.js';
+import { describeAmqpUrl, describeBrokers } from '../../transports/amqp/to-amqp-url.js';
 import { toStatusLine } from './to-status-line.js';
 
 /** The queues a scheduler consumes and `dispatch` would read. */
@@ -17,6 +17,9 @@ type Out = { log(line: string): void; error(line: string): void };
 export interface DispatchJobOptions {
   /** The broker URL (from --url or the configuration). */
   readonly url: string;
+  /** The brokers of a cluster (`Worker:RabbitMQ:Hosts`), tried in turn. */
+  readonly hosts?: readonly string[] | undefined;
+  readonly queueType?: 'Classic' | 'Quorum' | undefined;
   readonly jobName: string;
   readonly data: unknown;
   readonly workerId: string;
@@ -30,13 +33,13 @@ export interface DispatchJobOptions {
 export async function dispatchJob(options: DispatchJobOptions): Promise<number> {
   const { out, url } = options;
   const { vhost } = describeAmqpUrl(url);
-  out.log(`Dispatching ${options.jobName} to WorkerId "${options.workerId}" on ${redactUrl(url)} (vhost "${vhost}")`);
-  const busy = await busyQueues(url);
+  out.log(`Dispatching ${options.jobName} to WorkerId "${options.workerId}" on ${describeBrokers(url, options.hosts)} (vhost "${vhost}")`);
+  const busy = await busyQueues(url, options.hosts);
   if (busy.length > 0 && !options.force) {
     out.error(`Something already consumes the scheduler's queues on this broker (${busy.join(', ')}): a Milvaion scheduler is likely running there, and dispatch would take its statuses and logs. Nothing was sent. Use its dashboard, another vhost, or --force to dispatch without reading anything back.`);
     return 2;
   }
-  const scheduler = await createSchedulerClient({ url, purge: false, consume: busy.length === 0 });
+  const scheduler = await createSchedulerClient({ url, hosts: options.hosts, queueType: options.queueType, purge: false, consume: busy.length === 0 });
   try {
     const job = await scheduler.dispatch({ jobName: options.jobName, workerId: options.workerId, data: options.data ?? {} });
     out.log(`Dispatched ${options.jobName} to ${job.routingKey}: occurrence ${job.occurrenceId}`);
@@ -55,8 +58,8 @@ export async function dispatchJob(options: DispatchJobOptions): Promise<number> 
 }
 
 /** The scheduler queues that have consumers, with their counts (`name (n consumers)`). */
-async function busyQueues(url: string): Promise<string[]> {
-  const rabbit = new Connection({ url, connectionName: 'milvaion-worker dispatch (probe)', retryLow: 100, retryHigh: 1000, connectionTimeout: 10_000 });
+async function busyQueues(url: string, hosts: readonly string[] | undefined): Promise<string[]> {
+  const rabbit = new Connection({ url, ...(hosts === undefined ? {} : { hosts: [...hosts] }), connectionName: 'milvaion-worker dispatch (probe)', retryLow: 100, retryHigh: 1000, connectionTimeout: 10_000 });
   rabbit.on('error', () => undefined); // a refusal surfaces from acquire() below
   try {
     await rabbit.onConnect(10_000);

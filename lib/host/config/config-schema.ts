@@ -3,6 +3,8 @@
 import * as v from 'valibot';
 import { toRedisTarget } from '../../control/redis/parse-cancellation.js';
 import { redactSecrets } from './redact-config.js';
+import { closestKey } from './closest-key.js';
+import { brokerList } from './broker-list.js';
 
 type Issue = v.BaseIssue<unknown>;
 
@@ -63,26 +65,6 @@ function oneOf<const T extends string>(names: readonly T[], aliases: Readonly<Re
   return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.optional(named)));
 }
 
-function levenshtein(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, k) => k);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(next[j - 1]! + 1, row[j]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    row = next;
-  }
-  return row[b.length]!;
-}
-
-/** The known key a typo most likely meant: the nearest, within a third of its length (at least 2 edits). */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = levenshtein(name.toLowerCase(), key.toLowerCase());
-    if (distance <= Math.max(2, Math.floor(Math.max(name.length, key.length) / 3)) && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
 /** A section whose unknown keys are errors, every one of them: a typo there would otherwise silently do nothing. */
 function section<const E extends v.ObjectEntries>(name: string, entries: E) {
   const known = Object.keys(entries);
@@ -94,7 +76,7 @@ function section<const E extends v.ObjectEntries>(name: string, entries: E) {
       if (typeof input !== 'object' || input === null) return;
       for (const [key, value] of Object.entries(input)) {
         if (Object.hasOwn(entries, key)) continue;
-        const near = closest(key, known);
+        const near = closestKey(key, known);
         const message = `unknown key ${JSON.stringify(key)}${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`;
         addIssue({ message, input: key, path: [{ type: 'object', origin: 'key', input: input as Record<string, unknown>, key, value }] });
       }
@@ -108,7 +90,9 @@ const redactedShow = (input: unknown) => (typeof input === 'string' ? show(redac
 
 /** `Worker:RabbitMQ`. */
 export const RabbitMqSection = section('RabbitMQ', {
-  Host: nonBlankText('a host name'),
+  // One host, or several of a cluster separated by commas (each `host` or `host:port`), as Hosts takes them.
+  Host: brokerList(),
+  Hosts: brokerList(),
   Port: port(),
   Username: freeText(),
   Password: freeText(() => 'a value that is not text'),

@@ -1,5 +1,5 @@
 // A short human summary of a loaded worker configuration (for the `check` command); secrets never appear.
-import { toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
+import { describeBrokers, toAmqpHosts, toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
 import { redactSecrets } from './redact-config.js';
 import type { WorkerConfig } from './worker-config.js';
 
@@ -14,7 +14,7 @@ export function describeConfig(config: WorkerConfig): string {
   ].filter((p) => p !== undefined);
   const lines = [
     `Worker ${worker.workerId}: up to ${worker.maxParallelJobs} jobs at once, timeout ${worker.executionTimeoutSeconds} s, shutdown wait ${worker.shutdownTimeoutSeconds} s, log level ${worker.logLevel}`,
-    `RabbitMQ: ${redactSecrets(amqp)} (${rabbit.queueType} queues)`,
+    `RabbitMQ: ${redactSecrets(describeBrokers(amqp, toAmqpHosts(rabbit)))} (${rabbit.queueType} queues)`,
     redis === undefined
       ? 'Redis: none (cancellation from the scheduler is off)'
       : `Redis: ${redactSecrets(redis.connectionString)}, database ${redis.database}, channel ${redis.cancellationChannel}${redis.password === undefined ? '' : ', with password'}`,

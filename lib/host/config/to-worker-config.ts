@@ -35,7 +35,9 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
       logFormat: w.LogFormat ?? (machine.stdoutIsTty ? 'text' : 'json'),
       startupConnectionTimeoutSeconds: w.StartupConnectionTimeoutSeconds ?? D.startupConnectionTimeoutSeconds,
       rabbitMq: {
-        host: rabbit.Host ?? D.rabbitMq.host,
+        host: rabbit.Hosts?.[0] ?? rabbit.Host?.[0] ?? D.rabbitMq.host,
+        // Hosts wins; a Host with commas is the same list.
+        hosts: rabbit.Hosts ?? (rabbit.Host !== undefined && rabbit.Host.length > 1 ? rabbit.Host : undefined),
         // TLS listens on 5671 by convention; a plain 5672 default with Ssl on would never connect.
         port: rabbit.Port ?? (ssl ? D.rabbitMq.tlsPort : D.rabbitMq.port),
         username: rabbit.Username ?? D.rabbitMq.username,

@@ -16,7 +16,9 @@ export interface JobConsumerConfig {
 
 /** `Worker:RabbitMQ`. */
 export interface RabbitMqConfig {
-  readonly host: string; // default "localhost"
+  readonly host: string; // default "localhost"; the first of `hosts` when there are several
+  /** The brokers of a cluster in order (`Hosts`, or a `Host` with commas), each `host` or `host:port`; unset for one. */
+  readonly hosts: readonly string[] | undefined;
   readonly port: number; // 5672
   readonly username: string; // "guest"
   readonly password: string; // "guest"

@@ -12,7 +12,7 @@ describe('describeConfig', () => {
         {
           Worker: {
             WorkerId: 'email-worker',
-            RabbitMQ: { Host: 'rabbit', Password: 'rabbit-secret', QueueType: 'Quorum' },
+            RabbitMQ: { Host: ['rabbit'], Password: 'rabbit-secret', QueueType: 'Quorum' },
             Redis: { ConnectionString: 'redis:6379,password=redis-secret' },
             HealthCheck: { Enabled: true, HttpPort: 8080 },
           },

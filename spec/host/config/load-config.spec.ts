@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig, redactConfig, type ConfigError } from '../../../lib/host/config/load-config.ts';
 import type { WorkerConfig } from '../../../lib/host/config/worker-config.ts';
+import { toAmqpHosts, toAmqpUrl } from '../../../lib/transports/amqp/to-amqp-url.ts';
 
 // The Quick Start appsettings.json of the .NET worker SDK reference, unchanged.
 const DOTNET_SAMPLE = `{
@@ -86,7 +87,7 @@ describe('loadConfig', () => {
         logLevel: 'info',
         logFormat: 'json', // stdout is a pipe under the test runner
         startupConnectionTimeoutSeconds: 30,
-        rabbitMq: { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false },
+        rabbitMq: { host: 'localhost', hosts: undefined, port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false },
         redis: { connectionString: 'localhost:6379', password: undefined, database: 0, cancellationChannel: 'Milvaion:JobScheduler:cancellation_channel' },
         heartbeat: { enabled: true, intervalSeconds: 5, jobHeartbeatIntervalSeconds: 60 },
         offlineResilience: {
@@ -180,6 +181,25 @@ describe('loadConfig', () => {
     assert.equal(config.worker.redis?.connectionString, 'redis.internal:6380');
   });
 
+  it('reads the brokers of a cluster from Hosts (a list) or from a Host with commas, each with its port or Port', () => {
+    const fromList = load(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { RabbitMQ: { Hosts: ['rabbit-1', 'rabbit-2:5673', ' rabbit-3 '], Port: 5680 } } }) }));
+    assert.deepEqual(fromList.worker.rabbitMq.hosts, ['rabbit-1', 'rabbit-2:5673', 'rabbit-3']);
+    assert.equal(fromList.worker.rabbitMq.host, 'rabbit-1');
+    assert.deepEqual(toAmqpHosts(fromList.worker.rabbitMq), ['rabbit-1:5680', 'rabbit-2:5673', 'rabbit-3:5680']);
+    assert.match(toAmqpUrl(fromList.worker.rabbitMq), /@rabbit-1:5680\//);
+    const fromEnv = load(tempDir({}), { env: { Worker__RabbitMQ__Host: '10.0.0.1, 10.0.0.2:5673' } });
+    assert.deepEqual(fromEnv.worker.rabbitMq.hosts, ['10.0.0.1', '10.0.0.2:5673']);
+    const single = load(tempDir({}), { env: { Worker__RabbitMQ__Host: 'rabbit' } });
+    assert.deepEqual([single.worker.rabbitMq.host, single.worker.rabbitMq.hosts], ['rabbit', undefined]);
+    assert.equal(toAmqpHosts(single.worker.rabbitMq), undefined);
+  });
+
+  it('names a wrong broker entry in Host or Hosts', () => {
+    const error = loadError(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { RabbitMQ: { Hosts: ['rabbit-1', 'rabbit 2'], Host: 'a:99999' } } }) }));
+    assert.match(error.format(), /Worker:RabbitMQ:Hosts: expected a host name, or host names .*found "rabbit 2"/);
+    assert.match(error.format(), /Worker:RabbitMQ:Host: expected a host name, or host names .*found "a:99999"/);
+  });
+
   it('applies in-code overrides last, over files and environment', () => {
     const dir = tempDir({ 'appsettings.json': DOTNET_SAMPLE });
     const config = load(dir, { env: { Worker__WorkerId: 'from-env' }, overrides: { Worker: { WorkerId: 'from-code', RabbitMQ: { port: '5690' } } } });
@@ -248,7 +268,7 @@ describe('loadConfig', () => {
     ];
     assert.deepEqual([...byPath.keys()].sort(), [...expected].sort());
     assert.equal(error.problems.length, expected.length, 'one problem per wrong key');
-    assert.match(byPath.get('Worker:RabbitMQ:Hots')!.message, /unknown key "Hots" \(did you mean "Host"\?\); known keys: Host, Port,/);
+    assert.match(byPath.get('Worker:RabbitMQ:Hots')!.message, /unknown key "Hots" \(did you mean "Hosts"\?\); known keys: Host, Hosts, Port,/);
     assert.match(byPath.get('Worker:RabbitMQ:Port')!.message, /expected a whole number from 1 to 65535, found 70000/);
     assert.match(byPath.get('Worker:RabbitMQ:QueueType')!.message, /expected one of Classic, Quorum, found "Quorom"/);
     assert.match(byPath.get('Worker:WorkerId')!.message, /without ":"/);

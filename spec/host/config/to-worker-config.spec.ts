@@ -10,7 +10,7 @@ describe('toWorkerConfig', () => {
     assert.equal(worker.workerId, 'box-7-a', 'the scheduler splits on ":", so the host name is cleaned');
     assert.equal(worker.maxParallelJobs, 8);
     assert.deepEqual([worker.executionTimeoutSeconds, worker.shutdownTimeoutSeconds, worker.logLevel], [3600, 30, 'info']);
-    assert.deepEqual(worker.rabbitMq, { host: 'localhost', port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false });
+    assert.deepEqual(worker.rabbitMq, { host: 'localhost', hosts: undefined, port: 5672, username: 'guest', password: 'guest', virtualHost: '/', url: undefined, ssl: false, queueType: 'Classic', persistentStatusMessages: true, consumerTimeoutSeconds: 1800, logBatching: false });
     assert.equal(worker.redis, undefined);
     assert.deepEqual(worker.heartbeat, { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 });
     assert.equal(worker.offlineResilience.localStoragePath, './worker_data');
