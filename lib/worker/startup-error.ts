@@ -8,7 +8,7 @@ export class StartupError extends Error {
     message: string,
     /** The service that failed: the broker or Redis. */
     readonly service: 'rabbitmq' | 'redis',
-    /** `refused`: credentials, vhost or permissions; `unreachable`: no connection within the startup timeout. */
+    /** `refused`: credentials, vhost, permissions or a queue type that differs from the broker's; `unreachable`: no connection within the startup timeout. */
     readonly reason: 'refused' | 'unreachable',
   ) {
     super(message);

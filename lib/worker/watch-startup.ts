@@ -42,6 +42,7 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
   const observe = (error: unknown) => {
     lastError = error;
     if (isRefusal(error)) reject(refusalError(error, where, target.fromUrl));
+    else if (isQueueTypeMismatch(error)) reject(queueTypeError(error, where));
   };
   for (const c of connections) c.on('error', observe);
   let step: (() => StartupError) | undefined;
@@ -82,5 +83,15 @@ function refusalError(error: unknown, where: Where, fromUrl: boolean): StartupEr
   } else {
     message = `RabbitMQ at ${where.address} refused user "${where.user}" on virtual host "${where.vhost}" (${said}): check the user's permissions there, or ${keys('Username', 'VirtualHost')}`;
   }
+  return new StartupError(message, 'rabbitmq', 'refused');
+}
+
+/** A queue declared with another `x-queue-type` than the broker has: retrying cannot help. */
+function isQueueTypeMismatch(error: unknown): boolean {
+  return amqpErrorCode(error) === 'PRECONDITION_FAILED' && /x-queue-type/.test(amqpErrorText(error));
+}
+
+function queueTypeError(error: unknown, where: Where): StartupError {
+  const message = `RabbitMQ at ${where.address} has a queue of this worker as another queue type (${amqpErrorText(error)}): Worker:RabbitMQ:QueueType must match the scheduler's MilvaionConfig:RabbitMQ:QueueType`;
   return new StartupError(message, 'rabbitmq', 'refused');
 }

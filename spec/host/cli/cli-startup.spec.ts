@@ -30,6 +30,19 @@ async function runUntilExit(name: string, worker: Record<string, unknown>) {
   return { code, output, ms: Date.now() - started, errors: output.split('\n').filter((l) => /\bERROR\b/.test(l)) };
 }
 
+/** Starts the CLI with this Worker section and resolves once it consumes (its `stop()` sends SIGTERM). */
+async function runUntilStarted(name: string, worker: Record<string, unknown>) {
+  const config = path.join(dir, `${name}.json`);
+  writeFileSync(config, JSON.stringify({ Worker: { WorkerId: `startup-${name}`, LogFormat: 'text', ShutdownTimeoutSeconds: 2, OfflineResilience: { LocalStoragePath: path.join(dir, `outbox-${name}`) }, ...worker } }));
+  const cli = startCli(config, JOBS, dir);
+  const deadline = Date.now() + 20_000;
+  while (!/Worker \S+ consuming/.test(cli.output())) {
+    if (Date.now() > deadline || cli.child.exitCode !== null) assert.fail(`the worker did not start consuming:\n${cli.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return cli;
+}
+
 describe('CLI start against a broker that refuses us', { timeout: 60_000, ...needs('rabbitmq') }, () => {
   const vhost = `spec-startup-${process.pid}`;
   const user = `spec-noperm-${process.pid}`;
@@ -70,6 +83,18 @@ describe('CLI start against a broker that refuses us', { timeout: 60_000, ...nee
     assert.match(run.errors[0]!, new RegExp(`refused user "${user}" on virtual host "${vhost}".*ACCESS_REFUSED.*permissions`));
     assert.ok(!run.output.includes(SECRET));
     assert.doesNotMatch(run.output, /IsStopping|Publish failed/, 'a worker that never registered says no goodbye');
+  });
+
+  it('a QueueType that differs from the queues on the broker exits 1 at once, naming Worker:RabbitMQ:QueueType', async () => {
+    // A first worker declares its queues as classic ones; the second says Quorum for the same queues.
+    const classic = await runUntilStarted('classic', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost } });
+    const run = await runUntilExit('quorum', { WorkerId: 'startup-classic', RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, QueueType: 'Quorum' } });
+    classic.child.kill('SIGTERM');
+    await classic.exited;
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, /has a queue of this worker as another queue type \(.*PRECONDITION_FAILED.*x-queue-type.*\): Worker:RabbitMQ:QueueType must match the scheduler's MilvaionConfig:RabbitMQ:QueueType/);
   });
 });
 
