@@ -27,7 +27,7 @@ export function createRepublisher(options: RepublisherOptions) {
   async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
     // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
     // slot is held while it waits. The original is acked only after the copy is confirmed.
-    const delayQueue = toRetryQueueName(jobQueue, action.delayMs);
+    const delayQueue = toRetryQueueName(jobQueue, action.delayMs, queueType);
     try {
       if (!declaredDelayQueues.has(delayQueue)) {
         await declareDelayQueue(publishConnection, delayQueue, jobQueue, action.delayMs, queueType);
@@ -72,6 +72,9 @@ async function declareDelayQueue(publishConnection: Connection, delayQueue: stri
       // Unused delay queues disappear; the expiry outlives any message waiting in it.
       'x-expires': delayMs + 10 * 60_000,
       ...queueTypeArguments(queueType),
+      // A quorum queue dead-letters at most once by default: a retry expiring while its leader node stops was
+      // lost (seen in soak:cluster). At least once needs reject-publish; a redelivered copy is run once, as any.
+      ...(queueType === 'Quorum' ? { 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {}),
     },
   });
 }

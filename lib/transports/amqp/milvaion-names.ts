@@ -32,7 +32,11 @@ export function toDispatchRoutingKey(routingPattern: string): string {
   return routingPattern.replaceAll('*', 'job').replaceAll('..', '.');
 }
 
-/** The delay queue that holds retries of one job queue for `delayMs`, then dead-letters them back. */
-export function toRetryQueueName(jobQueue: string, delayMs: number): string {
-  return `${RETRY_QUEUE_PREFIX}.${jobQueue}.${delayMs}ms`;
+/**
+ * The delay queue that holds retries of one job queue for `delayMs`, then dead-letters them back. A quorum one
+ * has a name of its own: it dead-letters at least once (see create-republisher.ts), and a queue that existed
+ * with other arguments would refuse the declare.
+ */
+export function toRetryQueueName(jobQueue: string, delayMs: number, queueType: 'Classic' | 'Quorum' = 'Classic'): string {
+  return `${RETRY_QUEUE_PREFIX}.${jobQueue}.${delayMs}ms${queueType === 'Quorum' ? '.at-least-once' : ''}`;
 }
