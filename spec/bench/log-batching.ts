@@ -11,6 +11,7 @@ import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-worker.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { prefill } from './prefill.ts';
 
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
 const N = env('BENCH_JOBS', 10_000);
@@ -37,7 +38,7 @@ async function round(logBatching: boolean): Promise<{ rate: number; logMessages:
     await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
     await connection.queueDeclare({ queue, durable: true, arguments: jobQueueArguments('Classic') });
     await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    await prefill(connection, N, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));
@@ -72,19 +73,6 @@ async function round(logBatching: boolean): Promise<{ rate: number; logMessages:
   }
 }
 
-/** Publishes N persistent job messages with confirms, 500 in flight. */
-async function prefill(connection: Connection, message: () => ReturnType<typeof toDispatchEnvelope>): Promise<void> {
-  const publisher = connection.createPublisher({ confirm: true, maxAttempts: 3 });
-  let next = 0;
-  const lane = async () => {
-    while (next++ < N) {
-      const m = message();
-      await publisher.send(m.envelope, m.body);
-    }
-  };
-  await Promise.all(Array.from({ length: 500 }, lane));
-  await publisher.close();
-}
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -17,7 +17,12 @@ let finish;
 const all = new Promise((resolve) => (finish = resolve));
 const worker = createAmqpWorker({
   workerId: process.env['BENCH_WORKER_ID'] ?? 'bench-memory',
-  rabbitmq: { url: process.env['BENCH_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672' },
+  rabbitmq: {
+    url: process.env['BENCH_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672',
+    // bench:scale: the brokers of a cluster and its queue type.
+    ...(process.env['BENCH_HOSTS'] ? { hosts: process.env['BENCH_HOSTS'].split(',') } : {}),
+    ...(process.env['BENCH_QUEUE_TYPE'] ? { queueType: process.env['BENCH_QUEUE_TYPE'] } : {}),
+  },
   jobs: [
     defineJob({
       name: 'NoopJob',
@@ -46,6 +51,15 @@ const sample = () => {
   const relay = { pending: outbox?.store.pending ?? 0, coalesced: outbox?.relay.stats.coalesced ?? 0, published: outbox?.relay.stats.published ?? 0, commits: outbox?.store.commits ?? 0 };
   console.log(JSON.stringify({ sample: { t: performance.now(), done, ...memory, ...relay, cpuMs: Math.round((cpu.user + cpu.system) / 1000) } }));
 };
+// bench:scale ends its workers with SIGTERM: close the worker and delete the outbox folder.
+process.once('SIGTERM', () => {
+  void worker
+    .close({ graceMs: 1000, drainMs: 2000 })
+    .finally(() => {
+      rmSync(directory, { recursive: true, force: true });
+      process.exit(0);
+    });
+});
 sample(); // every module loaded, before connecting: the floor under the figures
 await worker.start();
 const timer = setInterval(sample, 1000);

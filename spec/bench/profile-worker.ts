@@ -9,6 +9,7 @@ import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-clien
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { prefill } from './prefill.ts';
 
 const jobs = Math.max(1, Number(process.env['PROFILE_JOBS'] ?? 50_000));
 const cpuProf = process.argv.includes('--cpu-prof');
@@ -23,16 +24,7 @@ try {
   await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
   await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
   await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-  const publisher = connection.createPublisher({ confirm: true });
-  let next = 0;
-  const lane = async () => {
-    while (next++ < jobs) {
-      const m = toDispatchEnvelope(toDispatchMessage({ jobName: 'NoopJob', workerId }));
-      await publisher.send(m.envelope, m.body);
-    }
-  };
-  await Promise.all(Array.from({ length: 500 }, lane));
-  await publisher.close();
+  await prefill(connection, jobs, () => toDispatchEnvelope(toDispatchMessage({ jobName: 'NoopJob', workerId })));
   const flags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir=profiles'] : [];
   const child = spawn(process.execPath, [...flags, ...(process.env['PROFILE_NODE_FLAGS']?.split(' ').filter(Boolean) ?? []), fileURLToPath(new URL('./memory-worker.mjs', import.meta.url))], {
     env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Connection, type AsyncMessage, type Envelope } from 'rabbitmq-client';
+import { Connection, type AsyncMessage } from 'rabbitmq-client';
 import { defineJob, JobStatus, silentLogger, type LogRecord, type StatusRecord } from '../../lib/index.ts';
 import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
@@ -18,6 +18,7 @@ import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
+import { prefill } from './prefill.ts';
 
 const JOB_NAME = 'NoopJob';
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
@@ -74,19 +75,6 @@ async function connect(url: string): Promise<Connection> {
   return connection;
 }
 
-/** Publishes `count` persistent messages with confirms, 500 in flight. */
-async function prefill(connection: Connection, count: number, message: (i: number) => { envelope: Envelope; body: Buffer }): Promise<void> {
-  const publisher = connection.createPublisher({ confirm: true, maxAttempts: 3 });
-  let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const m = message(next++);
-      await publisher.send(m.envelope, m.body);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(500, count) }, lane));
-  await publisher.close();
-}
 
 
 /** A Running, a log line and a Completed exactly as the worker's wire mapping builds them, for the floor. */
