@@ -64,7 +64,8 @@ async function run(target: Target, processes: number): Promise<Run> {
     const collector = connection.createConsumer(
       { queue: MilvaionNames.statusUpdatesQueue, queueOptions: { durable: true, arguments: queueTypeArguments(target.queueType) }, qos: { prefetchCount: 1000 }, noAck: true },
       (msg: AsyncMessage) => {
-        const body = JSON.parse(String(msg.body)) as { OccurrenceId: string; Status: number };
+        // rabbitmq-client parses a body sent as application/json.
+        const body = (Buffer.isBuffer(msg.body) ? JSON.parse(msg.body.toString()) : msg.body) as { OccurrenceId: string; Status: number };
         if (body.Status === JobStatus.Running) return;
         finals.set(body.OccurrenceId, (finals.get(body.OccurrenceId) ?? 0) + 1);
         last = performance.now();
