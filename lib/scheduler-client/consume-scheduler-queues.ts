@@ -21,6 +21,8 @@ export interface ConsumeSchedulerQueuesOptions {
   readonly onMessage: (queue: string, msg: AsyncMessage) => void;
   /** The deployment's `QueueType`: quorum queues are declared with `x-queue-type: quorum`, as workers declare them. */
   readonly queueType?: QueueType | undefined;
+  /** Queues declared without arguments whatever the queue type (the scheduler's external-scheduler queues). */
+  readonly plain?: readonly string[] | undefined;
 }
 
 /** Declares the exchanges and queues on a connecting `rabbit`, then consumes each queue; resolves once every consumer is ready. */
@@ -31,15 +33,16 @@ export async function consumeSchedulerQueues(rabbit: Connection, options: Consum
   await rabbit.exchangeDeclare(JOBS_EXCHANGE);
   await rabbit.exchangeDeclare(DLX);
   // Durable, no other arguments: the exact declaration of protocol §1.2 (and the workers'), or the broker answers 406.
-  const queueOptions = { durable: true, arguments: queueTypeArguments(options.queueType ?? 'Classic') };
+  const typed = { durable: true, arguments: queueTypeArguments(options.queueType ?? 'Classic') };
+  const optionsOf = (queue: string) => (options.plain?.includes(queue) === true ? { durable: true } : typed);
   for (const queue of Object.values(names)) {
-    await rabbit.queueDeclare({ queue, ...queueOptions });
+    await rabbit.queueDeclare({ queue, ...optionsOf(queue) });
     if (options.purge) await rabbit.queuePurge({ queue });
   }
   await rabbit.queueBind(dlqBinding);
   for (const queue of Object.values(names)) {
     const consumer = rabbit.createConsumer(
-      { queue, queueOptions, qos: { prefetchCount: 100 }, ...(queue === names.deadLetters ? { exchanges: [DLX], queueBindings: [dlqBinding] } : {}) },
+      { queue, queueOptions: optionsOf(queue), qos: { prefetchCount: 100 }, ...(queue === names.deadLetters ? { exchanges: [DLX], queueBindings: [dlqBinding] } : {}) },
       (msg) => options.onMessage(queue, msg),
     );
     consumer.on('error', (error) => options.errors.push(error));

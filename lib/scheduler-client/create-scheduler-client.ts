@@ -3,12 +3,13 @@
 import { Connection, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import { isFinalStatus } from '../core/is-final-status.js';
 import { JobStatus } from '../core/types.js';
-import { toQueueNames } from './to-queue-names.js';
+import { isExternalQueue, toQueueNames } from './to-queue-names.js';
 import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
 import { describeError } from './describe-error.js';
 import { toCollectedMessages, type CollectedMessage } from './to-collected-message.js';
 import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
-import { errorMessage } from '../core/error-message.js';
+import { redactUrl } from '../transports/amqp/to-amqp-url.js';
+import { withOccurrenceDetail } from './with-occurrence-detail.js';
 
 export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 export type { CollectedMessage } from './to-collected-message.js';
@@ -65,7 +66,7 @@ export interface WaitOptions {
 /** The scheduler-side client: dispatches jobs and collects what workers send back. */
 export interface SchedulerClient {
   /** The collected queue names in use (prefixed when `queuePrefix` is set). */
-  readonly names: { readonly statuses: string; readonly logs: string; readonly registrations: string; readonly heartbeats: string; readonly deadLetters: string };
+  readonly names: Readonly<ReturnType<typeof toQueueNames>>;
   /** Connection and consumer errors seen so far. */
   readonly errors: readonly unknown[];
   /** Publishes a job to `jobs.topic` as the scheduler does and waits for the broker's confirm. */
@@ -77,6 +78,10 @@ export interface SchedulerClient {
   registrations(workerId?: string): CollectedMessage<RegistrationBody>[];
   heartbeats(workerId?: string): CollectedMessage<HeartbeatBody>[];
   deadLetters(occurrenceId?: string): CollectedMessage<Json>[];
+  /** `ExternalJobRegistrationMessage`s (Milvaion 10.1), of one ExternalJobId or all. */
+  externalRegistrations(externalJobId?: string): CollectedMessage<Json>[];
+  /** `ExternalJobOccurrenceMessage`s, of one CorrelationId or all. */
+  externalOccurrences(correlationId?: string): CollectedMessage<Json>[];
   /** Dispatches the broker returned because no queue was bound to their routing key. */
   returned(): ReturnedMessage[];
   /** Resolves with the first truthy value of `find`, re-checked on every collected message and every 25 ms. */
@@ -103,11 +108,11 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
   const consumers: Consumer[] = [];
   try {
     if (options.consume === false) await rabbit.onConnect(timeoutMs);
-    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, queueType: options.queueType, consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
+    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, queueType: options.queueType, plain: Object.values(names).filter((q) => isExternalQueue(names, q)), consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
   } catch (error) {
     void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();
-    throw new Error(`createSchedulerClient: could not start on ${redact(options.url)}: ${describeError(error)}`, { cause: error });
+    throw new Error(`createSchedulerClient: could not start on ${redactUrl(options.url)}: ${describeError(error)}`, { cause: error });
   }
   const publisher = rabbit.createPublisher({ confirm: true, exchanges: [JOBS_EXCHANGE] });
   // The `onReturn` prop is typed but unused in rabbitmq-client 5.0.8; the event works.
@@ -125,6 +130,8 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
     registrations: (workerId) => byWorker<RegistrationBody>(c, names.registrations, workerId),
     heartbeats: (workerId) => byWorker<HeartbeatBody>(c, names.heartbeats, workerId),
     deadLetters: (occurrenceId) => byOccurrence<Json>(c, names.deadLetters, occurrenceId),
+    externalRegistrations: (id) => list<Json>(c, names.externalRegistrations).filter((m) => id === undefined || m.body?.['ExternalJobId'] === id),
+    externalOccurrences: (correlationId) => byOccurrence<Json>(c, names.externalOccurrences, correlationId),
     returned: () => [...c.returns],
     waitFor: (find, waitOptions) => waitFor(c, find, waitOptions),
     async waitUntil(check, waitOptions) {
@@ -226,21 +233,9 @@ function summary(c: Collector): string {
   return `Collected: ${counts.join(', ')}; returned unroutable ${c.returns.length}.${problems}`;
 }
 
-/** The wait's error with what did arrive for the occurrence, so a failed test says where the job got to. */
-function withOccurrenceDetail(client: SchedulerClient, returns: readonly ReturnedMessage[], occurrenceId: string, error: unknown): Error {
-  const seen = client.statuses(occurrenceId).map((m) => m.body?.Status ?? m.text);
-  const unroutable = returns.filter((r) => r.correlationId === occurrenceId).map((r) => `dispatch returned unroutable (routing key ${r.routingKey})`);
-  const detail = [`statuses of occurrence ${occurrenceId}: [${seen.join(', ')}]`, `its logs: ${client.logs(occurrenceId).length}`, `its dead letters: ${client.deadLetters(occurrenceId).length}`, ...unroutable];
-  return new Error(`${errorMessage(error)} For it: ${detail.join('; ')}.`, { cause: error });
-}
-
 /** True when the message names the occurrence in its body, headers or correlation_id property (case-insensitive). */
 function mentions(message: CollectedMessage<Json>, occurrenceId: string): boolean {
   const wanted = occurrenceId.toLowerCase();
   const candidates = [message.body?.['CorrelationId'], message.body?.['OccurrenceId'], message.headers['CorrelationId'], message.headers['OccurrenceId'], message.properties.correlationId];
   return candidates.some((c) => (Buffer.isBuffer(c) ? c.toString() : typeof c === 'string' ? c : '').toLowerCase() === wanted);
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

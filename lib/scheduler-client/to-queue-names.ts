@@ -1,7 +1,7 @@
-// The five queues the scheduler-side client collects from, optionally prefixed to isolate a test run.
+// The queues the scheduler-side client collects from, optionally prefixed to isolate a test run.
 import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
 
-/** The collected queue names with `prefix` in front (statuses, logs, registrations, heartbeats, dead letters). */
+/** The collected queue names with `prefix` in front (statuses, logs, registrations, heartbeats, dead letters, and the two external-scheduler queues). */
 export function toQueueNames(prefix: string) {
   return {
     statuses: prefix + MilvaionNames.statusUpdatesQueue,
@@ -9,5 +9,12 @@ export function toQueueNames(prefix: string) {
     registrations: prefix + MilvaionNames.workerRegistrationQueue,
     heartbeats: prefix + MilvaionNames.workerHeartbeatQueue,
     deadLetters: prefix + MilvaionNames.failedOccurrencesQueue,
+    externalRegistrations: prefix + MilvaionNames.externalJobRegistrationQueue,
+    externalOccurrences: prefix + MilvaionNames.externalJobOccurrenceQueue,
   };
+}
+
+/** The external-scheduler queues: declared without arguments whatever the deployment's queue type, as the scheduler does. */
+export function isExternalQueue(names: ReturnType<typeof toQueueNames>, queue: string): boolean {
+  return queue === names.externalRegistrations || queue === names.externalOccurrences;
 }

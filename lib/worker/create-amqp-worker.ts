@@ -1,7 +1,6 @@
 // createAmqpWorker(): wiring only. Connection → publisher (the sink) → executor with the default pipeline
 // → one consumer per job type → registration and heartbeats. `close()` stops intake, lets running jobs
 // finish for a grace period, aborts the rest (reason: shutdown), then says goodbye and disconnects.
-import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { AwilixContainer } from 'awilix';
 import type { Connection } from 'rabbitmq-client';
@@ -100,10 +99,8 @@ export interface WorkerHealth {
   readonly stopping: boolean;
 }
 
-/** Makes a .NET-style instance id: `{workerId}-{8 hex}`. */
-export function newInstanceId(workerId: string): string {
-  return `${workerId}-${randomBytes(4).toString('hex')}`;
-}
+export { newInstanceId } from './new-instance-id.js';
+import { newInstanceId } from './new-instance-id.js';
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
 export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {

@@ -33,11 +33,8 @@ export interface DeliveryPool {
   readonly active: number;
 }
 
-/** Creates the pool of one consumer. */
-export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
-  const { queue, limit, logger } = options;
-  const waiting: Delivery[] = [];
-  const running = new Set<Promise<void>>();
+/** The ack batcher of each channel, and one warning per channel that closed with deliveries unsettled. */
+function channelAckers(queue: string, logger: TechnicalLogger) {
   const warnedChannels = new WeakSet<Channel>();
   const ackers = new Map<Channel, AckBatcher>();
   const warnLost = (ch: Channel) => {
@@ -57,6 +54,15 @@ export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
     }
     return acker;
   };
+  return { ackerOf, warnLost, ackers };
+}
+
+/** Creates the pool of one consumer. */
+export function createDeliveryPool(options: DeliveryPoolOptions): DeliveryPool {
+  const { queue, limit, logger } = options;
+  const waiting: Delivery[] = [];
+  const running = new Set<Promise<void>>();
+  const { ackerOf, warnLost, ackers } = channelAckers(queue, logger);
 
   function run(delivery: Delivery): void {
     const task = options

@@ -23,6 +23,8 @@ export interface WorkerPresenceOptions {
   readonly currentJobs: () => number;
   readonly logger: TechnicalLogger;
   readonly version: string;
+  /** The external scheduler this process reports for (Metadata.IsExternal, ExternalScheduler); unset for a worker. */
+  readonly externalScheduler?: string | undefined;
 }
 
 /** Registration and heartbeats of one logical worker. */
@@ -30,6 +32,8 @@ export interface WorkerPresence {
   start(): Promise<void>;
   /** Call when a job starts or ends: sends a heartbeat at most once a second. */
   jobsChanged(): void;
+  /** Sends the registration again now (after the registered job list changed). */
+  register(): Promise<void>;
   /** Stops the timers and sends the IsStopping heartbeat (unless `goodbye` is false: the broker is away). */
   stop(options?: { goodbye?: boolean }): Promise<void>;
 }
@@ -100,6 +104,7 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
       }, options.heartbeatIntervalMs);
       timer.unref();
     },
+    register: () => (stopped ? Promise.resolve() : register()),
     jobsChanged() {
       if (stopped || debounce !== undefined) return;
       const wait = Math.max(0, 1000 - (Date.now() - lastHeartbeat));
@@ -125,5 +130,6 @@ function toRegistration(options: WorkerPresenceOptions, facts: HostFacts): Recor
   return toRegistrationMessage(options.identity, options.jobs, facts, {
     maxParallelJobs: options.maxParallelJobs,
     heartbeatIntervalSeconds: options.heartbeatIntervalMs / 1000,
+    externalScheduler: options.externalScheduler,
   });
 }

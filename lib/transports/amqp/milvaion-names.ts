@@ -11,6 +11,10 @@ export const MilvaionNames = {
   workerRegistrationQueue: 'worker_registration_queue',
   statusUpdatesQueue: 'job_status_updates_queue',
   failedOccurrencesQueue: 'failed_jobs_queue',
+  /** Milvaion 10.1: job definitions of an external scheduler (declared durable, without arguments). */
+  externalJobRegistrationQueue: 'external_job_registration_queue',
+  /** Milvaion 10.1: executions of an external scheduler's jobs. */
+  externalJobOccurrenceQueue: 'external_job_occurrence_queue',
 } as const;
 
 /** Our own retry-delay queues start with this prefix, which no Milvaion name uses. */

@@ -49,7 +49,7 @@ export function toRegistrationMessage(
   who: WorkerIdentity,
   jobs: readonly RegisteredJob[],
   facts: HostFacts,
-  options: { maxParallelJobs: number; heartbeatIntervalSeconds: number },
+  options: { maxParallelJobs: number; heartbeatIntervalSeconds: number; externalScheduler?: string | undefined },
 ): Record<string, unknown> {
   const routingPatterns: Record<string, string> = {};
   const dataDefinitions: Record<string, string> = {};
@@ -75,8 +75,9 @@ export function toRegistrationMessage(
     })),
     // A newer scheduler removes instances silent for 3 × HeartbeatInterval; it must be > 0.
     HeartbeatInterval: Math.max(1, Math.round(options.heartbeatIntervalSeconds)),
-    IsExternal: false,
-    ExternalScheduler: null,
+    // Milvaion 10.1: a process that reports jobs another scheduler runs (createExternalReporter()).
+    IsExternal: options.externalScheduler !== undefined,
+    ExternalScheduler: options.externalScheduler ?? null,
   };
   return {
     WorkerId: who.workerId,

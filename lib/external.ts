@@ -1,0 +1,6 @@
+// milvaion-worker/external: jobs that another scheduler runs, in Milvaion's dashboard (Milvaion 10.1's
+// external-scheduler messages, as its Hangfire and Quartz packages send them).
+export { createExternalReporter } from './external/create-external-reporter.js';
+export { externalCorrelationId } from './external/external-correlation-id.js';
+export { toSixFieldCron, ExternalEventType } from './external/to-external-messages.js';
+export type { ExternalEnd, ExternalJob, ExternalOccurrenceRef, ExternalOutcome, ExternalReporter, ExternalReporterOptions, ExternalStart, TimeLike } from './external/external-types.js';
