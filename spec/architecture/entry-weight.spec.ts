@@ -1,5 +1,6 @@
 // What each public entry point loads: milvaion-worker/amqp must not load lmdb (a native module) or the redis
-// client until an outbox or a cancellation subscriber is created. Checked in a fresh child process.
+// client until an outbox or a cancellation subscriber is created, and milvaion-worker/bullmq loads no BullMQ
+// (an optional peer) of its own. Checked in a fresh child process.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -38,5 +39,17 @@ process.exit(0);
     assert.deepEqual(JSON.parse(before!), { lmdb: false, redis: false });
     assert.deepEqual(JSON.parse(afterStore!), { lmdb: true }, 'opening a store loads lmdb (so the check above can see it)');
     assert.deepEqual(JSON.parse(afterRedis!), { redis: true }, 'creating a subscriber loads redis');
+  });
+
+  it('milvaion-worker/bullmq loads no BullMQ (the app passes its own objects), broker, store or Redis client', () => {
+    const [before, afterBullmq] = child(`${LOADED}
+await import(${JSON.stringify(`${LIB}bullmq.ts`)});
+console.log(JSON.stringify({ bullmq: has('bullmq'), ioredis: has('ioredis'), lmdb: has('lmdb'), redis: has('redis'), 'rabbitmq-client': has('rabbitmq-client') }));
+await import('bullmq');
+console.log(JSON.stringify({ bullmq: has('bullmq') }));
+process.exit(0);
+`);
+    assert.deepEqual(JSON.parse(before!), { bullmq: false, ioredis: false, lmdb: false, redis: false, 'rabbitmq-client': false });
+    assert.deepEqual(JSON.parse(afterBullmq!), { bullmq: true }, 'importing bullmq shows (so the check above can see it)');
   });
 });

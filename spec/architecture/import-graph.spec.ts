@@ -1,6 +1,6 @@
 // The import graph of lib/, read from the source: rooms (folders) import only in the directions that
 // ARCHITECTURE.md allows, and no two rooms import each other. The public entry files (the package's
-// subpaths: index.ts, amqp.ts, outbox.ts, redis.ts, host/index.ts, scheduler-client/index.ts) may import
+// subpaths: index.ts, amqp.ts, outbox.ts, redis.ts, bullmq.ts, host/index.ts, scheduler-client/index.ts) may import
 // any room; no room imports them.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -22,15 +22,17 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   serverless: ['core', 'middleware', 'transports/memory'],
   worker: ['core', 'middleware', 'transports/amqp', 'outbox', 'control/redis'],
   'scheduler-client': ['core', 'transports/amqp'],
+  external: ['core', 'outbox', 'transports/amqp', 'worker'],
   'host/config': ['core', 'control/redis', 'transports/amqp'],
   'host/health': ['core', 'middleware', 'worker', 'outbox', 'control/redis', 'host/config'],
   host: ['core', 'worker', 'host/config', 'host/health'],
   'host/cli': ['core', 'worker', 'scheduler-client', 'transports/amqp', 'host', 'host/config', 'host/health'],
+  bullmq: ['core', 'external'],
 };
 /** Files at lib/'s top that rooms may import: the user-facing helpers, which depend on core (and logging) only. */
 const SHARED_TOP = new Set(['define-job.ts', 'define-setup.ts', 'create-logger.ts']);
 /** The public entry points: they re-export rooms; nothing inside lib/ imports them. */
-const ENTRIES = new Set(['index.ts', 'amqp.ts', 'outbox.ts', 'redis.ts', 'host/index.ts', 'scheduler-client/index.ts']);
+const ENTRIES = new Set(['index.ts', 'amqp.ts', 'outbox.ts', 'redis.ts', 'external.ts', 'bullmq.ts', 'host/index.ts', 'scheduler-client/index.ts']);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
@@ -103,6 +105,13 @@ describe('the import graph of lib/', () => {
     };
     for (const room of graph.keys()) visit(room, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it('imports the bullmq package (an optional peer) for its types only', () => {
+    const valueImports = files(LIB).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^import\s+(?!type\s)[^;]*from\s+'(bullmq|ioredis)'/gm)].map(() => path.relative(LIB, file)),
+    );
+    assert.deepEqual(valueImports, []);
   });
 
   it('keeps rabbitmq-client, lmdb and redis out of core, middleware and the outbox', () => {

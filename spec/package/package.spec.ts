@@ -40,7 +40,8 @@ describe('the npm package, installed from its tarball', { timeout: 600_000 }, ()
     packedFiles = info.files.map((f) => f.path).sort();
     cpSync(path.join(ROOT, 'spec/package/consumer'), consumer, { recursive: true });
     writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const installed = npm(['install', tarball, `typescript@${OWN.devDependencies['typescript']}`, `@types/node@${OWN.devDependencies['@types/node']}`], consumer);
+    // bullmq: milvaion-worker/bullmq's declarations name its types (an optional peer that its users have).
+    const installed = npm(['install', tarball, `typescript@${OWN.devDependencies['typescript']}`, `@types/node@${OWN.devDependencies['@types/node']}`, `bullmq@${OWN.devDependencies['bullmq']}`], consumer);
     assert.equal(installed.status, 0, installed.all);
   });
 

@@ -1,12 +1,15 @@
 // Every sample runs here so none can rot: its jobs on the embedded transport, `check` on its appsettings.json,
-// the serverless handlers, manual registration and the testing examples against RabbitMQ (a throwaway vhost).
+// the serverless handlers, manual registration, the BullMQ bridge and the testing examples against RabbitMQ (a
+// throwaway vhost; the bridge also on the local Redis).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
 import {
   createEmbeddedWorker,
   createServiceContainer,
@@ -16,6 +19,7 @@ import {
 } from '../../lib/index.ts';
 import { main, ExitCode } from '../../lib/host/cli/cli.ts';
 import { createSchedulerClient, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
+import { ExternalEventType, externalCorrelationId } from '../../lib/external.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { silentLogger } from '../support/loggers.ts';
 import { available, needs } from '../support/services.ts';
@@ -24,6 +28,7 @@ import { emailSetup, sendEmail, sentMail } from '../../samples/email/send-email-
 import { chargeInvoice } from '../../samples/errors/charge-invoice-job.ts';
 import { cleanupTempFiles, filterSetup } from '../../samples/filters/logging-filter.ts';
 import { importProducts } from '../../samples/long-running/import-products-job.ts';
+import { runBridge } from '../../samples/bullmq-bridge/main.ts';
 import { buildHost, jobs as manualJobs } from '../../samples/manual-registration/main.ts';
 import { middlewareSetup, postPayment } from '../../samples/middleware/idempotency-key.ts';
 import { generateReport } from '../../samples/reports/generate-report-job.ts';
@@ -199,6 +204,37 @@ describe('samples', { timeout: 120_000 }, () => {
     } finally {
       await host.stop();
       await scheduler.close();
+    }
+  });
+
+  it('bullmq-bridge: the job scheduler, the one-off jobs and their retries reach Milvaion as external jobs', needs('rabbitmq', 'redis'), async () => {
+    const queueName = `spec-bullmq-bridge-${process.pid}`;
+    const outboxPath = mkdtempSync(path.join(tmpdir(), 'bullmq-bridge-'));
+    const scheduler = await createSchedulerClient({ url: vhostUrl });
+    try {
+      const workerId = `bullmq-bridge-spec-${process.pid}`;
+      const run = await runBridge({ amqpUrl: vhostUrl, queueName, workerId, pattern: '* * * * * *', runForMs: 2500, outboxPath, logger: silentLogger });
+      const registrations = (key: string) => scheduler.externalRegistrations(`${queueName}:${key}`).map((m) => m.body ?? {});
+      await scheduler.waitUntil(() => registrations('daily-digest').length === 2, { what: 'the scheduler registered, then inactive' });
+      assert.deepEqual(registrations('daily-digest').map((b) => [b['CronExpression'], b['JobTypeName'], b['IsActive'], b['Source'], b['WorkerId']]), [
+        ['* * * * * *', 'send-digest', true, 'BullMQ', workerId],
+        ['* * * * * *', 'send-digest', false, 'BullMQ', workerId],
+      ]);
+      assert.deepEqual([registrations('import-file').length, registrations('resize-image').length], [1, 1]);
+      const occurrence = (key: string, jobId: string) => scheduler.externalOccurrences(externalCorrelationId('BullMQ', `${queueName}:${key}`, jobId)).map((m) => m.body ?? {});
+      const [importId, resizeId] = run.jobIds as [string, string];
+      await scheduler.waitUntil(() => occurrence('import-file', importId).length === 2 && occurrence('resize-image', resizeId).length === 2, { what: 'the one-off jobs' });
+      // The import failed once and was retried: still one Starting and one end.
+      assert.deepEqual(occurrence('import-file', importId).map((b) => [b['EventType'], b['Status']]), [[ExternalEventType.Starting, JobStatus.Running], [ExternalEventType.Completed, JobStatus.Completed]]);
+      assert.equal(occurrence('import-file', importId)[1]!['Result'], '{"imported":"prices.csv","rows":42}');
+      const digests = scheduler.externalOccurrences().filter((m) => m.body?.['ExternalJobId'] === `${queueName}:daily-digest`);
+      assert.ok(digests.length >= 1, 'the scheduler ran');
+    } finally {
+      await scheduler.close();
+      const queue = new Queue(queueName, { connection: { host: '127.0.0.1', port: 6379 } });
+      await queue.obliterate({ force: true });
+      await queue.close();
+      rmSync(outboxPath, { recursive: true, force: true });
     }
   });
 });

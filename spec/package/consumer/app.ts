@@ -4,6 +4,7 @@ import { createEmbeddedWorker, defineJob, JobStatus, type Middleware } from 'mil
 import { createAmqpWorker, type AmqpWorkerOptions } from 'milvaion-worker/amqp';
 import { loadConfig, type WorkerConfig } from 'milvaion-worker/host';
 import { createSchedulerClient, type SchedulerClient } from 'milvaion-worker/testing';
+import { reportBullmq, type BullmqReport, type ReportBullmqOptions } from 'milvaion-worker/bullmq';
 
 export const report = defineJob({
   name: 'ReportJob',
@@ -32,3 +33,4 @@ export async function embedded(): Promise<boolean> {
 export type Wiring = { amqp: typeof createAmqpWorker; options?: AmqpWorkerOptions; config?: WorkerConfig; client?: SchedulerClient };
 export const wiring: Wiring = { amqp: createAmqpWorker };
 export const loaders = [loadConfig, createSchedulerClient] as const;
+export type Bullmq = { report: typeof reportBullmq; options?: ReportBullmqOptions; running?: BullmqReport };
