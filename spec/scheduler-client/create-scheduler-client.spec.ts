@@ -302,6 +302,7 @@ describe('createSchedulerClient: collecting', needs('rabbitmq'), () => {
       names = scheduler.names;
       assert.deepEqual(Object.values(scheduler.names), [
         `${prefix}job_status_updates_queue`, `${prefix}worker_logs_queue`, `${prefix}worker_registration_queue`, `${prefix}worker_heartbeat_queue`, `${prefix}failed_jobs_queue`,
+        `${prefix}external_job_registration_queue`, `${prefix}external_job_occurrence_queue`,
       ]);
       const occ = newOccurrenceId();
       await scheduler.publishRaw({ routingKey: scheduler.names.statuses, body: JSON.stringify({ CorrelationId: occ, Status: 4 }) });
@@ -335,7 +336,7 @@ describe('createSchedulerClient without a broker', () => {
     await assert.rejects(
       createSchedulerClient({ url: 'amqp://guest:secret@127.0.0.1:1', connectTimeoutMs: 300 }),
       (error: Error) => {
-        assert.match(error.message, /^createSchedulerClient: could not start on amqp:\/\/\*\*\*@127\.0\.0\.1:1: /);
+        assert.match(error.message, /^createSchedulerClient: could not start on amqp:\/\/guest:\*\*\*@127\.0\.0\.1:1: /);
         assert.doesNotMatch(error.message, /secret/);
         return true;
       },
