@@ -78,7 +78,8 @@ export function toOccurrenceMessage(event: ExternalStart | ExternalEnd, correlat
     StartTime: iso(start),
     EndTime: iso(endTime),
     DurationMs: duration === undefined ? null : Math.max(0, Math.round(duration)),
-    Result: end === undefined ? null : end.outcome === 'Completed' ? toResultString(end.result, event.jobTypeName) : end.result === undefined ? null : toResultString(end.result, event.jobTypeName),
+    // A Completed without a result says so in words, as a worker's does; other ends carry a result only when given one.
+    Result: end === undefined || (end.result === undefined && end.outcome !== 'Completed') ? null : toResultString(end.result, event.jobTypeName),
     Exception: end?.exception === undefined ? null : formatException(end.exception),
     Source: who.source,
     MessageTimestamp: new Date(now).toISOString(),

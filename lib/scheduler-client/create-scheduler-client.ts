@@ -3,7 +3,7 @@
 import { Connection, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import { isFinalStatus } from '../core/is-final-status.js';
 import { JobStatus } from '../core/types.js';
-import { isExternalQueue, toQueueNames } from './to-queue-names.js';
+import { toQueueNames } from './to-queue-names.js';
 import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
 import { describeError } from './describe-error.js';
 import { toCollectedMessages, type CollectedMessage } from './to-collected-message.js';
@@ -108,7 +108,7 @@ export async function createSchedulerClient(options: SchedulerClientOptions): Pr
   const consumers: Consumer[] = [];
   try {
     if (options.consume === false) await rabbit.onConnect(timeoutMs);
-    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, queueType: options.queueType, plain: Object.values(names).filter((q) => isExternalQueue(names, q)), consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
+    else await consumeSchedulerQueues(rabbit, { names, purge: options.purge ?? true, timeoutMs, queueType: options.queueType, plain: [names.externalRegistrations, names.externalOccurrences], consumers, errors: c.errors, onMessage: (queue, msg) => toCollectedMessages(queue, msg, queue === names.logs).forEach((m) => collect(c, queue, m)) });
   } catch (error) {
     void Promise.allSettled(consumers.map((consumer) => consumer.close()));
     rabbit.unsafeDestroy();

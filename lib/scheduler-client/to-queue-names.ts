@@ -13,8 +13,3 @@ export function toQueueNames(prefix: string) {
     externalOccurrences: prefix + MilvaionNames.externalJobOccurrenceQueue,
   };
 }
-
-/** The external-scheduler queues: declared without arguments whatever the deployment's queue type, as the scheduler does. */
-export function isExternalQueue(names: ReturnType<typeof toQueueNames>, queue: string): boolean {
-  return queue === names.externalRegistrations || queue === names.externalOccurrences;
-}

@@ -4,6 +4,7 @@ import { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../core/types.js';
 import { amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
 import { batchSocketWrites } from '../transports/amqp/batch-socket-writes.js';
+import { connectionSocket } from '../transports/amqp/connection-socket.js';
 import { describeBrokers, toAmqpHosts, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 
 /**
@@ -41,8 +42,8 @@ export function connectAmqp(options: { role: 'consume' | 'publish'; url: string;
   return connection;
 }
 
-/** `host:port` of the connection's socket now (rabbitmq-client keeps it in a private field). */
+/** `host:port` of the connection's socket now. */
 function socketAddress(connection: Connection): string {
-  const socket = (connection as unknown as { _socket?: { remoteAddress?: string; remotePort?: number } })._socket;
+  const socket = connectionSocket(connection);
   return socket?.remoteAddress === undefined ? 'an unknown broker' : `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -4,14 +4,14 @@
 // of a turn until setImmediate, so everything written while handling one batch of I/O leaves together.
 import type { Socket } from 'node:net';
 import type { Connection } from 'rabbitmq-client';
+import { connectionSocket } from './connection-socket.js';
 
 const batched = new WeakSet<Socket>();
 
 /** Batches the connection's socket writes per event-loop turn, on this socket and after every reconnect. */
 export function batchSocketWrites(connection: Connection): void {
   const patch = () => {
-    // rabbitmq-client keeps its socket in a private field and replaces it on every reconnect.
-    const socket = (connection as unknown as { _socket?: Socket })._socket;
+    const socket = connectionSocket(connection);
     if (socket === undefined || batched.has(socket)) return;
     batched.add(socket);
     const write = socket.write;
