@@ -17,6 +17,7 @@ import { toMessageChannel } from '../transports/amqp/to-message-channel.js';
 import type { RegisteredJob } from '../transports/amqp/to-presence-messages.js';
 import { connectAmqp } from '../worker/connect-amqp.js';
 import { newInstanceId } from '../worker/new-instance-id.js';
+import { packageVersion } from '../worker/package-version.js';
 import { externalCorrelationId } from './external-correlation-id.js';
 import type { ExternalEnd, ExternalJob, ExternalReporter, ExternalReporterOptions, ExternalStart } from './external-types.js';
 import { toOccurrenceMessage, toRegistrationMessage } from './to-external-messages.js';
@@ -112,7 +113,7 @@ function wire(options: ExternalReporterOptions, identity: { workerId: string; in
     heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? WorkerDefaults.heartbeat.intervalSeconds) * 1000,
     currentJobs: () => 0,
     logger,
-    version: '0.1.0',
+    version: packageVersion(),
     externalScheduler: options.source,
   });
   return { connection, publisher, relayPublisher, store, relay, presence, jobs };

@@ -10,7 +10,7 @@ import type { CloseReport } from '../worker/worker-parts.js';
 import { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
 import { createHealthServer, type HealthServer } from './health/create-health-server.js';
 import { createMetrics, type Metrics } from './health/create-metrics.js';
-import { packageVersion } from './health/package-version.js';
+import { packageVersion } from '../worker/package-version.js';
 import { toHealthReport, type HealthReport } from './health/to-health-report.js';
 import type { JobConsumerConfig, WorkerConfig } from './config/worker-config.js';
 

@@ -27,11 +27,23 @@ export function openStoreFiles(options: OutboxStoreOptions): { file: string; roo
   }
   const file = path.join(directory, FILE);
   const releaseLock = lockDirectory(directory);
-  let root: RootDatabase;
+  try {
+    const root = openOrQuarantine(directory, file, options);
+    restrict(file);
+    return { file, root, releaseLock };
+  } catch (error) {
+    // A process that failed to open the store (and may live on) must not keep the folder from the next one.
+    releaseLock();
+    throw error;
+  }
+}
+
+/** Opens the LMDB root; a corrupt file is moved aside (or fails, with `onCorrupt: 'fail'`) and a new one made. */
+function openOrQuarantine(directory: string, file: string, options: OutboxStoreOptions): RootDatabase {
   try {
     const problem = existsSync(file) ? probe(file) : undefined;
     if (problem !== undefined) throw new Error(problem);
-    root = openRoot(file, options.mapSize);
+    return openRoot(file, options.mapSize);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message;
     if ((error as NodeJS.ErrnoException).code === 'EACCES' || options.onCorrupt === 'fail') {
@@ -40,10 +52,8 @@ export function openStoreFiles(options: OutboxStoreOptions): { file: string; roo
     const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     for (const name of readdirSync(directory).filter((n) => n.startsWith(FILE) && !n.includes('.corrupt-'))) renameSync(path.join(directory, name), `${aside}${name.slice(FILE.length)}`);
     options.report?.(`The outbox store ${file} could not be opened (${reason}); it was moved to ${aside} and an empty store was created. Statuses it held were not sent: inspect or delete the moved file.`);
-    root = openRoot(file, options.mapSize);
+    return openRoot(file, options.mapSize);
   }
-  restrict(file);
-  return { file, root, releaseLock };
 }
 
 /**
@@ -57,7 +67,7 @@ function lockDirectory(directory: string): () => void {
       writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
       return () => rmSync(lock, { force: true });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: ${(error as Error).message}. Check OfflineResilience:LocalStoragePath and the folder's permissions.`);
       const owner = Number(readFileSync(lock, 'utf8'));
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
         throw new OutboxStoreError(`The outbox ${directory} is in use by process ${owner}. Give every worker process its own OfflineResilience:LocalStoragePath.`);
@@ -65,7 +75,7 @@ function lockDirectory(directory: string): () => void {
       rmSync(lock, { force: true }); // stale: its process is gone
     }
   }
-  throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}`);
+  throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: its lock file came back after it was removed. Give every worker process its own OfflineResilience:LocalStoragePath.`);
 }
 
 function isAlive(pid: number): boolean {

@@ -15,6 +15,7 @@ import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../control/redis/create-redis-cancellation.js';
 import type { RedisSettings } from '../control/redis/parse-cancellation.js';
 import type { Outbox, OutboxHealth, OutboxSettings } from '../outbox/create-outbox.js';
+import { OutboxStoreError } from '../outbox/outbox-store-error.js';
 import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
@@ -23,8 +24,10 @@ import { toAmqpHosts, toAmqpUrl, type RabbitMqSettings } from '../transports/amq
 import { connectAmqp } from './connect-amqp.js';
 import { closeWorker, type CloseOptions } from './close-worker.js';
 import { startWorker } from './start-worker.js';
+import { StartupError } from './startup-error.js';
 import type { CloseReport, WorkerParts } from './worker-parts.js';
-import { createReporting } from './create-reporting.js';
+import { createReporting, type Reporting } from './create-reporting.js';
+import { packageVersion } from './package-version.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -62,6 +65,7 @@ export interface AmqpWorkerOptions {
   readonly telemetry?: WorkerTelemetry;
   /** RabbitMQ (and Redis, when set) must connect within this at start (default 30); 0 waits forever. */
   readonly startupTimeoutSeconds?: number;
+  /** The registration's `Version`, as the dashboard shows it (default: this milvaion-worker package's version). */
   readonly version?: string;
 }
 
@@ -77,8 +81,9 @@ export interface AmqpWorker {
   /** What the worker depends on, for health probes: Redis `degraded` is not the worker being down. */
   health(): WorkerHealth;
   /**
-   * Resolves once connected, registered and consuming. Rejects with a {@link StartupError} when the broker
-   * refuses the credentials or vhost, or nothing connects within `startupTimeoutSeconds`; then call `close()`.
+   * Resolves once connected, registered and consuming. Rejects with a {@link StartupError} when the outbox
+   * cannot be opened (another process holds its folder), the broker refuses the credentials or vhost, or
+   * nothing connects within `startupTimeoutSeconds`; then call `close()`.
    */
   start(): Promise<void>;
   /**
@@ -114,7 +119,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const publishUrl = options.rabbitmq.publishUrl;
   const publishConnection = connectAmqp({ role: 'publish', url: publishUrl ?? url, ownUrl: publishUrl !== undefined, settings: options.rabbitmq, instanceId: identity.instanceId, logger });
   const queueType: QueueType = options.rabbitmq.queueType ?? WorkerDefaults.rabbitMq.queueType;
-  const reporting = createReporting(options, { publishConnection, identity, queueType, logger });
+  const { reporting, openError } = openReporting(options, { publishConnection, identity, queueType, logger });
   const registry = options.registry ?? createCancellationRegistry();
   const shutdown = new AbortController();
   const executor = createExecutor({
@@ -140,7 +145,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? WorkerDefaults.heartbeat.intervalSeconds) * 1000,
     currentJobs: () => executor.running,
     logger,
-    version: options.version ?? '0.1.0',
+    version: options.version ?? packageVersion(),
   });
   const source = createAmqpSource({
     connection,
@@ -160,7 +165,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 
@@ -174,6 +179,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     async start() {
       if (started) return;
       started = true;
+      if (openError) throw openError;
       await startWorker(parts);
     },
     close(opts = {}) {
@@ -181,6 +187,22 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
       return closed;
     },
   };
+}
+
+/**
+ * The publishers and the outbox. An outbox that cannot be opened (a folder another live process holds, one that
+ * cannot be created, a store that cannot be read) fails `start()` with a StartupError instead of throwing here,
+ * so the CLI and callers meet it where they meet every other start failure. Such a worker gets publishers only;
+ * it never consumes, since `start()` rejects first.
+ */
+function openReporting(options: AmqpWorkerOptions, shared: Parameters<typeof createReporting>[1]): { reporting: Reporting; openError: StartupError | undefined } {
+  try {
+    return { reporting: createReporting(options, shared), openError: undefined };
+  } catch (error) {
+    if (!(error instanceof OutboxStoreError)) throw error;
+    const message = error.message.replace(/\s*\n\s*/g, ' '); // one log line
+    return { reporting: createReporting({ ...options, outbox: false, sink: undefined }, shared), openError: new StartupError(message, 'outbox', 'refused') };
+  }
 }
 
 function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Executor, workerId: string): ConsumedJob[] {

@@ -8,7 +8,7 @@ import type { WorkerParts } from './worker-parts.js';
 /** Starts the parts; rejects with a {@link StartupError} that names the setting to check. */
 export async function startWorker(p: WorkerParts): Promise<void> {
   p.logger.info(`Worker ${p.identity.instanceId} connecting to ${describeBrokers(p.url, p.hosts)}`);
-  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl, hosts: p.hosts }, [p.connection, p.publishConnection], p.startupTimeoutMs);
+  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl, hosts: p.hosts, hostsKey: p.hostsKey }, [p.connection, p.publishConnection], p.startupTimeoutMs);
   p.startup = watch;
   try {
     await Promise.race([startParts(p, watch), watch.failed]);

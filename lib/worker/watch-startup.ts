@@ -14,6 +14,8 @@ export interface BrokerTarget {
   readonly fromUrl: boolean;
   /** Several brokers (`Worker:RabbitMQ:Hosts`): the messages name them all. */
   readonly hosts?: readonly string[] | undefined;
+  /** The key that listed them: `Hosts`, or a `Host` with commas (default `Hosts`). The timeout names it. */
+  readonly hostsKey?: 'Hosts' | 'Host' | undefined;
 }
 
 /** A running watch over one start. */
@@ -51,7 +53,7 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
       ? setTimeout(() => {
           if (step && connections.every((c) => c.ready)) return reject(step());
           const why = lastError === undefined ? 'no answer' : amqpErrorText(lastError);
-          const keys = target.hosts !== undefined && target.hosts.length > 1 ? 'Worker:RabbitMQ:Hosts' : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
+          const keys = target.hosts !== undefined && target.hosts.length > 1 ? `Worker:RabbitMQ:${target.hostsKey ?? 'Hosts'}` : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
           reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
         }, timeoutMs)
       : undefined;

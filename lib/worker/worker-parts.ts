@@ -14,6 +14,8 @@ export interface WorkerParts {
   readonly url: string;
   /** The brokers of `Worker:RabbitMQ:Hosts` (undefined for one). */
   readonly hosts: readonly string[] | undefined;
+  /** The key `hosts` came from (`Hosts`, or a `Host` with commas), for startup messages. */
+  readonly hostsKey: 'Hosts' | 'Host' | undefined;
   /** The settings gave a full `Url` (startup messages then name that key). */
   readonly fromUrl: boolean;
   /** Worker:StartupConnectionTimeoutSeconds in ms; 0 waits for the broker forever. */

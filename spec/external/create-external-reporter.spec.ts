@@ -3,7 +3,7 @@
 // (Metadata.IsExternal), Starting then Completed / Failed / Vetoed, a stable CorrelationId, nothing lost and
 // nothing out of order across a broker cut.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -11,10 +11,12 @@ import { createExternalReporter, externalCorrelationId, type ExternalReporter } 
 import { JobStatus } from '../../lib/index.ts';
 import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { copyPackage } from '../support/copy-package.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { needs } from '../support/services.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
+const OWN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const root = mkdtempSync(path.join(tmpdir(), 'external-reporter-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -78,8 +80,28 @@ describe('createExternalReporter against the real broker', needs('rabbitmq'), ()
     const worker = await scheduler.waitFor(() => scheduler.registrations(workerId).find((m) => (m.body?.JobTypes as string[] | undefined)?.includes('emails:nightly')), { what: 'a worker registration listing the job' });
     const metadata = JSON.parse(String(worker.body!.Metadata)) as Record<string, unknown>;
     assert.deepEqual([metadata['IsExternal'], metadata['ExternalScheduler']], [true, 'BullMQ']);
+    assert.equal(worker.body!['Version'], OWN_VERSION, "the package's version");
     assert.deepEqual(worker.body!.RoutingPatterns, { 'emails:nightly': 'external.job.*' });
     await scheduler.waitUntil(() => scheduler.heartbeats(workerId).length >= 2, { what: 'heartbeats' });
+  });
+
+  it('registers the process with the Version of the milvaion-worker package it runs from', async () => {
+    // A copy of lib/ under a package.json of another version: this checkout's may equal an old hard-coded default.
+    const copy = copyPackage('9.8.7-spec');
+    const copiedId = `${workerId}-copy`;
+    try {
+      const { createExternalReporter: createCopied } = (await import(copy.url('lib/external.ts'))) as { createExternalReporter: typeof createExternalReporter };
+      const copied = createCopied({ rabbitmq: { url: `${AMQP_URL}/${vhost}` }, workerId: copiedId, source: 'BullMQ', outbox: { localStoragePath: path.join(root, 'outbox-copy') }, logger });
+      try {
+        await copied.start();
+        const registration = await scheduler.waitFor(() => scheduler.registrations(copiedId)[0], { what: 'the registration of the copy' });
+        assert.equal(registration.body!['Version'], '9.8.7-spec');
+      } finally {
+        await copied.close();
+      }
+    } finally {
+      copy.remove();
+    }
   });
 
   it('reports Starting then Completed on one CorrelationId derived from the occurrence, with times, duration and the result as JSON', async () => {

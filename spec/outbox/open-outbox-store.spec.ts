@@ -176,6 +176,7 @@ describe('openOutboxStore', () => {
     await openOutboxStore({ directory: dir }).close();
     writeFileSync(bad, Buffer.alloc(64 * 1024, 0x5a));
     assert.throws(() => openOutboxStore({ directory: dir, onCorrupt: 'fail' }), (e: Error) => e instanceof OutboxStoreError && e.message.includes(bad) && /move it aside/.test(e.message));
+    assert.ok(!readdirSync(dir).includes('outbox.lock'), 'a failed open leaves no lock naming this live process');
     const reports: string[] = [];
     const store = openOutboxStore({ directory: dir, report: (m) => reports.push(m) });
     assert.equal(store.pending, 0);

@@ -1,11 +1,15 @@
 // Integration specs against the real RabbitMQ on 127.0.0.1: the worker speaks Milvaion's wire protocol.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob, JobStatus, PermanentJobError } from '../../lib/index.ts';
-import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker } from '../../lib/amqp.ts';
+import { jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern, type AmqpWorker, type createAmqpWorker } from '../../lib/amqp.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
+import { copyPackage } from '../support/copy-package.ts';
 import { needs } from '../support/services.ts';
+
+const OWN_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const runs = new Map<string, number>();
@@ -172,6 +176,7 @@ describe('AMQP worker against the real broker', needs('rabbitmq'), () => {
     assert.deepEqual([...reg.JobTypes!].sort(), jobs.map((j) => j.name).sort());
     assert.equal(reg.RoutingPatterns!['EchoJob'], toRoutingPattern(h.workerId, 'EchoJob'));
     assert.equal(reg.InstanceId, worker.identity.instanceId);
+    assert.equal(reg['Version'], OWN_VERSION, "the package's version");
     const metadata = JSON.parse(String(reg['Metadata']));
     assert.equal(metadata.HeartbeatInterval, 1);
     assert.equal(metadata.JobConfigs.length, jobs.length);
@@ -179,6 +184,29 @@ describe('AMQP worker against the real broker', needs('rabbitmq'), () => {
     const beat = h.scheduler.heartbeats(h.workerId).at(-1)!.body!;
     assert.equal(beat.InstanceId, worker.identity.instanceId);
     assert.equal(typeof beat.CurrentJobs, 'number');
+  });
+
+  it("registers with the Version of the milvaion-worker package it runs from, unless options.version names one", async () => {
+    // A copy of lib/ under a package.json of another version: this checkout's may equal an old hard-coded default.
+    const copy = copyPackage('9.8.7-spec');
+    try {
+      const { createAmqpWorker: createCopied } = (await import(copy.url('lib/amqp.ts'))) as { createAmqpWorker: typeof createAmqpWorker };
+      const versionOf = async (suffix: string, version?: string) => {
+        // Its own WorkerId: the suite's job queues stay with the suite's worker.
+        const workerId = `${h.workerId}-${suffix}`;
+        const copied = createCopied({ workerId, rabbitmq: { url: h.url }, jobs: [jobs[0]!], ...(version === undefined ? {} : { version }) });
+        try {
+          await copied.start();
+          return (await h.scheduler.waitFor(() => h.scheduler.registrations(workerId)[0], { what: `the registration of ${workerId}` })).body!['Version'];
+        } finally {
+          await copied.close({ graceMs: 100 });
+        }
+      };
+      assert.equal(await versionOf('copy'), '9.8.7-spec');
+      assert.equal(await versionOf('custom', '2.0.0-custom'), '2.0.0-custom');
+    } finally {
+      copy.remove();
+    }
   });
 
   it('a lost ack: the broker redelivers, the worker notices and does not run the job again', async () => {

@@ -23,6 +23,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
   const ssl = rabbit.Ssl ?? D.rabbitMq.ssl;
   const connectionString = w.Redis ? (w.Redis.ConnectionString ?? D.redis.connectionString).trim() : '';
   const maxParallelJobs = w.MaxParallelJobs ?? Math.max(1, machine.parallelism) * 2;
+  // Hosts wins; a Host with commas is the same list.
+  const hostsKey = rabbit.Hosts !== undefined ? 'Hosts' : rabbit.Host !== undefined && rabbit.Host.length > 1 ? 'Host' : undefined;
   return {
     worker: {
       // The scheduler splits Redis keys on ':', so a host name's ':' (or blank) must not reach the WorkerId.
@@ -36,8 +38,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
       startupConnectionTimeoutSeconds: w.StartupConnectionTimeoutSeconds ?? D.startupConnectionTimeoutSeconds,
       rabbitMq: {
         host: rabbit.Hosts?.[0] ?? rabbit.Host?.[0] ?? D.rabbitMq.host,
-        // Hosts wins; a Host with commas is the same list.
-        hosts: rabbit.Hosts ?? (rabbit.Host !== undefined && rabbit.Host.length > 1 ? rabbit.Host : undefined),
+        hosts: hostsKey === undefined ? undefined : rabbit[hostsKey],
+        ...(hostsKey === undefined ? {} : { hostsKey }),
         // TLS listens on 5671 by convention; a plain 5672 default with Ssl on would never connect.
         port: rabbit.Port ?? (ssl ? D.rabbitMq.tlsPort : D.rabbitMq.port),
         username: rabbit.Username ?? D.rabbitMq.username,

@@ -19,6 +19,8 @@ export interface RabbitMqConfig {
   readonly host: string; // default "localhost"; the first of `hosts` when there are several
   /** The brokers of a cluster in order (`Hosts`, or a `Host` with commas), each `host` or `host:port`; unset for one. */
   readonly hosts: readonly string[] | undefined;
+  /** Which key gave `hosts` (set only with `hosts`), so startup messages name the key the user wrote. */
+  readonly hostsKey?: 'Hosts' | 'Host';
   readonly port: number; // 5672
   readonly username: string; // "guest"
   readonly password: string; // "guest"

@@ -8,7 +8,7 @@ import type { Middleware } from '../../core/types.js';
 import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../../middleware/metrics.js';
 import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
 import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../../worker/package-version.js';
 import { toHealthReport } from './to-health-report.js';
 
 /** The upper bounds (seconds) of `milvaion_worker_job_duration_seconds`; `+Inf` is implied. */

@@ -16,6 +16,8 @@ export interface RabbitMqSettings {
    * (`Worker:RabbitMQ:Hosts`, or a `Host` with commas). With `url`, the URL gives the user, password and vhost.
    */
   readonly hosts?: readonly string[] | undefined;
+  /** The config key `hosts` came from (`Worker:RabbitMQ:Hosts`, or a `Host` with commas): startup messages name it (default `Hosts`). */
+  readonly hostsKey?: 'Hosts' | 'Host' | undefined;
   readonly username?: string;
   readonly password?: string;
   readonly virtualHost?: string;

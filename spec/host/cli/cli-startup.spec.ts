@@ -107,6 +107,17 @@ describe('CLI start with nothing to connect to', { timeout: 60_000 }, () => {
     assert.equal(run.errors.length, 1, run.output);
     assert.match(run.errors[0]!, new RegExp(`RabbitMQ at 127\\.0\\.0\\.1:${port} did not accept a connection within 2 s \\(Worker:StartupConnectionTimeoutSeconds\\): connect ECONNREFUSED.*Worker:RabbitMQ:Host and Worker:RabbitMQ:Port`));
   });
+
+  // Several brokers name the key the config used: a Host with commas is not told to check Hosts.
+  for (const [key, value] of [['Host', '127.0.0.1:5998,127.0.0.1:5999'], ['Hosts', ['127.0.0.1:5998', '127.0.0.1:5999']]] as const) {
+    it(`no broker of a list given as ${key}: exits 1 after the timeout, naming every broker and Worker:RabbitMQ:${key}`, async () => {
+      const run = await runUntilExit(`nobrokers-${key}`, { StartupConnectionTimeoutSeconds: 1, RabbitMQ: { [key]: value } });
+      assert.equal(run.code, 1, run.output);
+      assert.ok(run.ms >= 1000 && run.ms < 8000, `took ${run.ms} ms`);
+      assert.equal(run.errors.length, 1, run.output);
+      assert.match(run.errors[0]!, new RegExp(`RabbitMQ at 127\\.0\\.0\\.1:5998, 127\\.0\\.0\\.1:5999 did not accept a connection within 1 s .*; check Worker:RabbitMQ:${key}$`));
+    });
+  }
 });
 
 describe('CLI start with Redis configured but away', { timeout: 60_000, ...needs('rabbitmq') }, () => {

@@ -189,8 +189,10 @@ describe('loadConfig', () => {
     assert.match(toAmqpUrl(fromList.worker.rabbitMq), /@rabbit-1:5680\//);
     const fromEnv = load(tempDir({}), { env: { Worker__RabbitMQ__Host: '10.0.0.1, 10.0.0.2:5673' } });
     assert.deepEqual(fromEnv.worker.rabbitMq.hosts, ['10.0.0.1', '10.0.0.2:5673']);
+    // The key the list came from, for the startup timeout's message.
+    assert.deepEqual([fromList.worker.rabbitMq.hostsKey, fromEnv.worker.rabbitMq.hostsKey], ['Hosts', 'Host']);
     const single = load(tempDir({}), { env: { Worker__RabbitMQ__Host: 'rabbit' } });
-    assert.deepEqual([single.worker.rabbitMq.host, single.worker.rabbitMq.hosts], ['rabbit', undefined]);
+    assert.deepEqual([single.worker.rabbitMq.host, single.worker.rabbitMq.hosts, single.worker.rabbitMq.hostsKey], ['rabbit', undefined, undefined]);
     assert.equal(toAmqpHosts(single.worker.rabbitMq), undefined);
   });
 

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { findPackageVersion, packageVersion, UNKNOWN_VERSION } from '../../../lib/host/health/package-version.ts';
+import { findPackageVersion, packageVersion, UNKNOWN_VERSION } from '../../lib/worker/package-version.ts';
 
-const OWN = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const OWN = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 describe('packageVersion()', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'package-version-'));
@@ -17,19 +17,19 @@ describe('packageVersion()', () => {
     mkdirSync(folder, { recursive: true });
     writeFileSync(path.join(folder, 'package.json'), typeof content === 'string' ? content : JSON.stringify(content));
   };
-  const moduleIn = (...parts: string[]) => pathToFileURL(path.join(dir, ...parts, 'create-metrics.js')).href;
+  const moduleIn = (...parts: string[]) => pathToFileURL(path.join(dir, ...parts, 'package-version.js')).href;
 
   it("reads this checkout's package.json from lib/ under tsx", () => {
     assert.equal(packageVersion(), OWN.version);
     assert.equal(findPackageVersion(), OWN.version);
   });
 
-  it('walks up from a compiled dist/host/health past other packages to the one named milvaion-worker', () => {
+  it('walks up from a compiled dist/worker past other packages to the one named milvaion-worker', () => {
     const app = path.join(dir, 'app');
     manifest(app, { name: 'my-worker', version: '9.9.9' });
     manifest(path.join(app, 'node_modules', 'milvaion-worker'), { name: 'milvaion-worker', version: '1.2.3' });
-    manifest(path.join(app, 'node_modules', 'milvaion-worker', 'dist', 'host'), '{ not json');
-    assert.equal(findPackageVersion(moduleIn('app', 'node_modules', 'milvaion-worker', 'dist', 'host', 'health')), '1.2.3');
+    manifest(path.join(app, 'node_modules', 'milvaion-worker', 'dist'), '{ not json');
+    assert.equal(findPackageVersion(moduleIn('app', 'node_modules', 'milvaion-worker', 'dist', 'worker')), '1.2.3');
   });
 
   it(`answers "${UNKNOWN_VERSION}" when no milvaion-worker package.json is above the module (a bundle)`, () => {
