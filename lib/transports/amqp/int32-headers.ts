@@ -38,23 +38,27 @@ export function installInt32Headers(): void {
   const codec = require('rabbitmq-client/lib/codec.js') as { genContentFrames: GenContentFrames };
   const original = codec.genContentFrames;
   if (typeof original !== 'function') throw new Error('rabbitmq-client changed: codec.genContentFrames is missing; int32 headers cannot be encoded');
-  codec.genContentFrames = function* genContentFrames(channelId, params, body, frameMax) {
+  // A plain function, not a generator: a message without int32 markers (every status and log) gets the
+  // original frames with no extra generator in between.
+  codec.genContentFrames = function genContentFrames(channelId, params, body, frameMax) {
     const headers = params.headers;
     const marked = headers ? Object.entries(headers).filter(([, v]) => isInt32(v)) : [];
-    if (marked.length === 0) {
-      yield* original(channelId, params, body, frameMax);
-      return;
-    }
+    if (marked.length === 0) return original(channelId, params, body, frameMax);
     const plain: Record<string, unknown> = { ...headers };
     for (const [key] of marked) plain[key] = '';
-    let index = 0;
-    for (const frame of original(channelId, { ...params, headers: plain }, body, frameMax)) {
-      // Frame 0 is basic.publish, frame 1 the content header holding the properties table.
-      if (index++ === 1) for (const [key, value] of marked) patchInt32(frame, key, (value as Int32Header).value);
-      yield frame;
-    }
+    return patchedFrames(original(channelId, { ...params, headers: plain }, body, frameMax), marked as [string, Int32Header][]);
   };
   installed = true;
+}
+
+/** The original frames, with frame 1 (the content header holding the properties table) patched. */
+function* patchedFrames(frames: Generator<Buffer>, marked: readonly [string, Int32Header][]): Generator<Buffer> {
+  let index = 0;
+  for (const frame of frames) {
+    // Frame 0 is basic.publish, frame 1 the content header.
+    if (index++ === 1) for (const [key, value] of marked) patchInt32(frame, key, value.value);
+    yield frame;
+  }
 }
 
 function patchInt32(frame: Buffer, key: string, value: number): void {

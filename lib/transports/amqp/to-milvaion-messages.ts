@@ -5,6 +5,7 @@ import { JobStatus, type JobEnvelope } from '../../core/types.js';
 import { type DeadLetterReason, type LogRecord, type StatusRecord } from '../../core/ports.js';
 import { type Outcome } from '../../core/outcome.js';
 import { int32, type Int32Header } from './int32-headers.js';
+import { isoTime } from '../../core/iso-time.js';
 
 /** Who is speaking: the worker group id and this process's instance id. */
 export interface WorkerIdentity {
@@ -12,7 +13,7 @@ export interface WorkerIdentity {
   readonly instanceId: string;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
 
 /**
  * A `JobStatusUpdateMessage`. Both `CorrelationId` (release 10.0.11) and `OccurrenceId` (newer schedulers)
