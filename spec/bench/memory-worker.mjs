@@ -34,7 +34,8 @@ const worker = createAmqpWorker({
   ],
   jobConfig: () => ({ maxParallelJobs: 100 }),
   maxParallelJobs: 100,
-  outbox: { localStoragePath: directory },
+  // BENCH_OUTBOX: extra outbox settings as JSON (bench:profile compares e.g. {"coalesceStatuses":true}).
+  outbox: { localStoragePath: directory, ...JSON.parse(process.env['BENCH_OUTBOX'] ?? '{}') },
   logger: silentLogger,
 });
 /** Resident memory split as Linux reports it: anonymous (heap, buffers) and file-backed (code, the LMDB map). */

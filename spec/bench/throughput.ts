@@ -3,7 +3,7 @@
 // dispatch→Running/final latency at 10% and 50% of the worker's max, and memory over a long run.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/trans
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
 import { prefill } from './prefill.ts';
+import { cpuNow } from './cpu-now.ts';
 
 const JOB_NAME = 'NoopJob';
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
@@ -477,20 +478,6 @@ async function memoryRun(mode: 'package' | 'tsx', jobs: number): Promise<{ sampl
     await connection.close();
     dropVhost(name);
   }
-}
-
-/** CPU seconds used so far by the broker (beam.smp, from /proc) and by this process (its contender runs here). */
-function cpuNow(): { broker: number; client: number } {
-  let broker = NaN;
-  try {
-    const pid = execFileSync('pgrep', ['-o', '-f', 'beam.smp']).toString().trim();
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    broker = (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    // no /proc or no local broker: the broker's share is unknown
-  }
-  const u = process.cpuUsage();
-  return { broker, client: (u.user + u.system) / 1e6 };
 }
 
 /** Runs one round and prints its rate with the broker's and the client's CPU microseconds per job. */
