@@ -165,7 +165,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, reporting, source, presence, redis, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 

@@ -3,6 +3,7 @@
 import { describeBrokers } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
 import { watchStartup, type StartupWatch } from './watch-startup.js';
+import { checkPublishTopology } from './check-publish-topology.js';
 import type { WorkerParts } from './worker-parts.js';
 
 /** Starts the parts; rejects with a {@link StartupError} that names the setting to check. */
@@ -37,6 +38,8 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
     watch.waitingOn(undefined);
     if (!connected && strict) return watch.fail(redisError());
   } else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
+  // Where statuses and logs go must be usable before the first job is taken.
+  if (!(await checkPublishTopology(p.publishConnection, p.queueType, watch))) return;
   source.start();
   await source.ready();
   await presence.start();

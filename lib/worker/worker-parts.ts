@@ -6,6 +6,7 @@ import type { RedisCancellation } from '../control/redis/create-redis-cancellati
 import type { AmqpSource, ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import type { WorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import type { Reporting } from './create-reporting.js';
+import type { QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import type { StartupWatch } from './watch-startup.js';
 
 /** The wired parts of one worker. */
@@ -23,6 +24,8 @@ export interface WorkerParts {
   readonly logger: TechnicalLogger;
   readonly connection: Connection;
   readonly publishConnection: Connection;
+  /** `Worker:RabbitMQ:QueueType`: the arguments of every queue the worker declares. */
+  readonly queueType: QueueType;
   readonly reporting: Reporting;
   readonly source: AmqpSource;
   readonly presence: WorkerPresence;

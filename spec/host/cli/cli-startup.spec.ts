@@ -25,7 +25,10 @@ async function runUntilExit(name: string, worker: Record<string, unknown>) {
   writeFileSync(config, JSON.stringify({ Worker: settings }));
   const started = Date.now();
   const cli = startCli(config, JOBS, dir);
+  // A worker that starts when it should have failed is killed, so the test fails instead of hanging.
+  const kill = setTimeout(() => cli.child.kill('SIGKILL'), 15_000);
   const code = await cli.exited;
+  clearTimeout(kill);
   const output = cli.output();
   return { code, output, ms: Date.now() - started, errors: output.split('\n').filter((l) => /\bERROR\b/.test(l)) };
 }
@@ -46,13 +49,18 @@ async function runUntilStarted(name: string, worker: Record<string, unknown>) {
 describe('CLI start against a broker that refuses us', { timeout: 60_000, ...needs('rabbitmq') }, () => {
   const vhost = `spec-startup-${process.pid}`;
   const user = `spec-noperm-${process.pid}`;
+  const consumerOnly = `spec-consumeronly-${process.pid}`;
   before(() => {
     createVhost(vhost);
     // A user who may open the vhost but not declare anything in it.
     execFileSync('rabbitmqctl', ['add_user', user, SECRET], { stdio: 'ignore' });
     execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, user, '^$', '^$', '^$'], { stdio: 'ignore' });
+    // A user who may declare and consume its job queue, but not declare the status queue the worker reports to.
+    execFileSync('rabbitmqctl', ['add_user', consumerOnly, SECRET], { stdio: 'ignore' });
+    execFileSync('rabbitmqctl', ['set_permissions', '-p', vhost, consumerOnly, '^(scheduled_jobs|jobs\\.topic|dlx_|worker_|failed_).*', '.*', '.*'], { stdio: 'ignore' });
   });
   after(() => {
+    execFileSync('rabbitmqctl', ['delete_user', consumerOnly], { stdio: 'ignore' });
     execFileSync('rabbitmqctl', ['delete_user', user], { stdio: 'ignore' });
     deleteVhost(vhost);
   });
@@ -83,6 +91,17 @@ describe('CLI start against a broker that refuses us', { timeout: 60_000, ...nee
     assert.match(run.errors[0]!, new RegExp(`refused user "${user}" on virtual host "${vhost}".*ACCESS_REFUSED.*permissions`));
     assert.ok(!run.output.includes(SECRET));
     assert.doesNotMatch(run.output, /IsStopping|Publish failed/, 'a worker that never registered says no goodbye');
+  });
+
+  it('no permission on the status queue exits 1 at once, before any job is taken, naming the queue', async () => {
+    // Before: the worker consumed jobs while every status and log waited in its outbox ("Publish failed, retrying").
+    const run = await runUntilExit('publishperm', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, Username: consumerOnly, Password: SECRET } });
+    assert.equal(run.code, 1, run.output);
+    assert.ok(run.ms < 5000, `took ${run.ms} ms`);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`refused user "${consumerOnly}" on virtual host "${vhost}" \\(QueueDeclare: ACCESS_REFUSED - access to queue 'job_status_updates_queue'.*permissions`));
+    assert.doesNotMatch(run.output, /consuming|Publish failed/, 'no job is taken and nothing waits to be published');
+    assert.ok(!run.output.includes(SECRET));
   });
 
   it('a QueueType that differs from the queues on the broker exits 1 at once, naming Worker:RabbitMQ:QueueType', async () => {
