@@ -168,6 +168,10 @@ npm run typecheck # tsc over the jobs and specs
 npm run check     # validates appsettings.json and the jobs, connects to nothing
 npm start         # runs the worker against RabbitMQ and Redis from appsettings.json
 \`\`\`
+
+In a container or under a process supervisor, start the worker itself as the main process:
+\`node_modules/.bin/milvaion-worker run jobs\`. A stop signal sent to \`npm start\` or \`npx\` alone does
+not reach the worker (npm runs it under a shell), so its graceful stop would not run.
 `;
 }
 
