@@ -12,6 +12,7 @@ import { clusterRunning, startLocalCluster, stopLocalCluster, type LocalCluster 
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { checkSoak, type SoakResult } from './check-soak.ts';
 import { driveSoak, JOB_NAMES } from './drive-soak.ts';
+import { waitUntilReporting } from './wait-reporting.ts';
 import { createSoakWorker, type SoakWorker } from './soak-worker.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,7 +63,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
     const cancel = (occ: string) => redis.publish(channel, JSON.stringify({ CorrelationId: occ, OccurrenceId: occ, Reason: 'soak cancel' }));
     const schedule = clusterFaults({ cluster, vhost, workers, proxies, faults, log });
     const dispatches = await driveSoak({ scheduler, workerId: WORKER_ID, seconds: options.seconds, rate, cancel, faults: schedule, log });
-    // A graceful stop drains each outbox; then nothing may be left in any.
+    // A graceful stop drains each outbox; then nothing may be left in any. Only once all can reach a broker again.
+    await waitUntilReporting(scheduler, WORKER_ID, workers.length);
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     await sleep(500);
     const maxRssMb = Math.max(...workers.map((w) => w.maxRssMb));

@@ -12,6 +12,7 @@ import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
 import { checkSoak, type SoakResult } from './check-soak.ts';
 import { driveSoak } from './drive-soak.ts';
+import { waitUntilReporting } from './wait-reporting.ts';
 import { createSoakWorker } from './soak-worker.ts';
 
 export type { SoakResult } from './check-soak.ts';
@@ -81,7 +82,8 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
     ];
     const cancel = (occ: string) => redis.publish(channel, JSON.stringify({ CorrelationId: occ, OccurrenceId: occ, Reason: 'soak cancel' }));
     const dispatches = await driveSoak({ scheduler, workerId, seconds: options.seconds, rate, cancel, faults: schedule, log });
-    // A graceful stop drains the outbox; then nothing may be left in it.
+    // A graceful stop drains the outbox; then nothing may be left in it. Only once it can reach the broker again.
+    await waitUntilReporting(scheduler, workerId, 1);
     await worker.stop('SIGTERM');
     await sleep(500);
     const result = await checkSoak({ scheduler, dispatches, outboxDirs: [worker.outboxDir], maxRssMb: worker.maxRssMb, startedAt: t0, faults });
