@@ -10,7 +10,6 @@ import type { CloseReport } from '../worker/worker-parts.js';
 import { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
 import { createHealthServer, type HealthServer } from './health/create-health-server.js';
 import { createMetrics, type Metrics } from './health/create-metrics.js';
-import { packageVersion } from '../worker/package-version.js';
 import { toHealthReport, type HealthReport } from './health/to-health-report.js';
 import type { JobConsumerConfig, WorkerConfig } from './config/worker-config.js';
 
@@ -167,7 +166,6 @@ function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefi
       ...shared,
       maxMessageBytes: w.maxMessageBytes,
       startupTimeoutSeconds: w.startupConnectionTimeoutSeconds,
-      version: packageVersion(), // the registration's Version, as the dashboard shows it
       redis: w.redis ?? false,
       // One outbox folder per process and logical worker (the store is locked to one writer).
       outbox: w.offlineResilience.enabled

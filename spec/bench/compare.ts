@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Connection } from 'rabbitmq-client';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { cpuNow } from './cpu-now.ts';
-import { prefill } from './prefill.ts';
+import { prefillJobQueue } from './declare-job-queue.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const num = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
@@ -44,9 +44,6 @@ async function round(label: string, root: string, k: number) {
   const load = (file: string) => import(pathToFileURL(path.join(root, 'lib', file)).href);
   const lib = await load('index.ts');
   const { createAmqpWorker } = await load('worker/create-amqp-worker.ts');
-  const { toDispatchEnvelope, toDispatchMessage } = await load('scheduler-client/index.ts');
-  const { jobQueueArguments } = await load('transports/amqp/create-amqp-source.ts');
-  const { MilvaionNames, toJobQueueName, toRoutingPattern } = await load('transports/amqp/milvaion-names.ts');
   const vhost = createVhost(`bench-compare-${process.pid}-${k}`);
   const url = `${AMQP_URL}/${vhost}`;
   const connection = new Connection({ url });
@@ -56,12 +53,8 @@ async function round(label: string, root: string, k: number) {
   try {
     await connection.onConnect(10_000);
     const workerId = `bench-compare-c${C}`;
-    const pattern = toRoutingPattern(workerId, 'NoopJob');
-    const queue = toJobQueueName(pattern);
-    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
-    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: pattern });
-    await prefill(connection, N, () => toDispatchEnvelope(toDispatchMessage({ jobName: 'NoopJob', workerId })));
+    // The queue and dispatches are the protocol's, the same for every commit: declared with this checkout's code.
+    await prefillJobQueue(connection, workerId, 'NoopJob', N);
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));

@@ -6,12 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from 'rabbitmq-client';
 import { defineJob, silentLogger } from '../../lib/index.ts';
-import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
-import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
-import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-worker.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
-import { prefill } from './prefill.ts';
+import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';
+import { prefillJobQueue } from './declare-job-queue.ts';
 
 const env = (name: string, fallback: number) => Math.max(1, Number(process.env[name] ?? fallback));
 const N = env('BENCH_JOBS', 10_000);
@@ -33,12 +31,7 @@ async function round(logBatching: boolean): Promise<{ rate: number; logMessages:
   try {
     await connection.onConnect(10_000);
     const workerId = 'bench-logs';
-    const routingPattern = toRoutingPattern(workerId, JOB_NAME);
-    const queue = toJobQueueName(routingPattern);
-    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-    await connection.queueDeclare({ queue, durable: true, arguments: jobQueueArguments('Classic') });
-    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, N, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    await prefillJobQueue(connection, workerId, JOB_NAME, N);
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));

@@ -5,11 +5,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Connection } from 'rabbitmq-client';
-import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
-import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
-import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
-import { prefill } from './prefill.ts';
+import { prefillJobQueue } from './declare-job-queue.ts';
 
 const jobs = Math.max(1, Number(process.env['PROFILE_JOBS'] ?? 50_000));
 const cpuProf = process.argv.includes('--cpu-prof');
@@ -19,12 +16,7 @@ const connection = new Connection({ url });
 connection.on('error', (error: unknown) => console.error(`warn: RabbitMQ: ${String(error)}`));
 try {
   const workerId = 'bench-profile';
-  const routingPattern = toRoutingPattern(workerId, 'NoopJob');
-  const queue = toJobQueueName(routingPattern);
-  await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-  await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
-  await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-  await prefill(connection, jobs, () => toDispatchEnvelope(toDispatchMessage({ jobName: 'NoopJob', workerId })));
+  await prefillJobQueue(connection, workerId, 'NoopJob', jobs);
   const flags = cpuProf ? ['--cpu-prof', '--cpu-prof-dir=profiles'] : [];
   const child = spawn(process.execPath, [...flags, ...(process.env['PROFILE_NODE_FLAGS']?.split(' ').filter(Boolean) ?? []), fileURLToPath(new URL('./memory-worker.mjs', import.meta.url))], {
     env: { ...process.env, BENCH_URL: url, BENCH_WORKER_ID: workerId, BENCH_MEMORY_JOBS: String(jobs) },

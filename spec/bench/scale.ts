@@ -10,11 +10,11 @@ import { Connection, type AsyncMessage } from 'rabbitmq-client';
 import { JobStatus } from '../../lib/index.ts';
 import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { publisherTopology, queueTypeArguments, type QueueType } from '../../lib/transports/amqp/create-amqp-publisher.ts';
-import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
-import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
+import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.ts';
 import { prefill } from './prefill.ts';
+import { declareJobQueue } from './declare-job-queue.ts';
 
 const JOBS = Math.max(1, Number(process.env['BENCH_JOBS'] ?? 20_000));
 const PROCESSES = [1, 2, 4] as const;
@@ -49,11 +49,7 @@ async function run(target: Target, processes: number): Promise<Run> {
   const children: ChildProcess[] = [];
   try {
     const workerId = 'bench-scale';
-    const routingPattern = toRoutingPattern(workerId, 'NoopJob');
-    const queue = toJobQueueName(routingPattern);
-    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments(target.queueType) });
-    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
+    await declareJobQueue(connection, workerId, 'NoopJob', target.queueType);
     for (const q of publisherTopology(target.queueType).queues) await connection.queueDeclare(q);
     await prefill(connection, JOBS, () => toDispatchEnvelope(toDispatchMessage({ jobName: 'NoopJob', workerId })));
     const finals = new Map<string, number>();

@@ -13,12 +13,12 @@ import { Connection, type AsyncMessage } from 'rabbitmq-client';
 import { defineJob, JobStatus, silentLogger, type LogRecord, type StatusRecord } from '../../lib/index.ts';
 import { createSchedulerClient, toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
-import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/worker/create-amqp-worker.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { startDurableRedis, type DurableRedis } from './durable-redis.ts';
 import { prefill } from './prefill.ts';
+import { declareJobQueue, prefillJobQueue } from './declare-job-queue.ts';
 import { cpuNow } from './cpu-now.ts';
 
 const JOB_NAME = 'NoopJob';
@@ -202,13 +202,8 @@ async function workerRound(concurrency: number, persistent = true, outboxExtra: 
   let worker: AmqpWorker | undefined;
   try {
     const workerId = `bench-worker-c${concurrency}`;
-    const routingPattern = toRoutingPattern(workerId, JOB_NAME);
-    const queue = toJobQueueName(routingPattern);
     // The queue exactly as the worker declares it, filled before the worker starts.
-    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
-    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
-    await prefill(connection, N, () => toDispatchEnvelope(toDispatchMessage({ jobName: JOB_NAME, workerId })));
+    const queue = await prefillJobQueue(connection, workerId, JOB_NAME, N);
     let done = 0;
     let finish!: () => void;
     const all = new Promise<void>((resolve) => (finish = resolve));
@@ -432,9 +427,7 @@ async function memoryRun(mode: 'package' | 'tsx', jobs: number): Promise<{ sampl
   const CHUNK = 5000;
   const out: MemorySample[] = [];
   try {
-    await connection.exchangeDeclare({ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true });
-    await connection.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: jobQueueArguments('Classic') });
-    await connection.queueBind({ queue, exchange: MilvaionNames.jobsExchange, routingKey: routingPattern });
+    await declareJobQueue(connection, workerId, JOB_NAME);
     // The scheduler's side: consume and drop the statuses and logs, as its collectors do. Left to pile up,
     // millions of them made RabbitMQ page queues to disk and slow the confirms, and the worker's outbox
     // then grew with a backlog no deployment has.
