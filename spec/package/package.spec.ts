@@ -45,8 +45,8 @@ describe('the npm package, installed from its tarball', { timeout: 600_000 }, ()
     assert.equal(installed.status, 0, installed.all);
   });
 
-  it('packs only runtime files: dist, README, CHANGELOG, LICENSE and package.json', () => {
-    const outside = packedFiles.filter((f) => !f.startsWith('dist/') && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(f));
+  it('packs only runtime files and the guides: dist, docs, README, CHANGELOG, LICENSE and package.json', () => {
+    const outside = packedFiles.filter((f) => !f.startsWith('dist/') && !/^docs\/[a-z-]+\.md$/.test(f) && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(f));
     assert.deepEqual(outside, []);
     assert.ok(packedFiles.includes('LICENSE'));
     assert.match(readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'), /^MIT License/);
