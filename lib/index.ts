@@ -43,3 +43,4 @@ export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContex
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
 export type { CancellationRegistry, Clock, DeadLetterReason, FinishedOccurrences, LogRecord, MessageChannel, OutgoingMessage, Sink, SinkRecord, StatusRecord, ToWireMessage, WorkerTelemetry } from './core/ports.js';
 export type { Completed, Completion, DeferredRetry, JobFailure, NotCompleted, Outcome, Skipped } from './core/outcome.js';
+export { completed, skipped, failed, type FailedOptions } from './core/outcomes.js';

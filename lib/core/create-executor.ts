@@ -1,7 +1,6 @@
 // The executor runs one envelope through the pipeline inside its own DI scope and reports every status
 // and log to the sink: Running at pickup, job heartbeats while running, then exactly one final status.
 import type { AwilixContainer } from 'awilix';
-import { err } from 'neverthrow';
 import { createAbortHandle } from './create-abort-handle.js';
 import { compose } from './compose.js';
 import { LogCategory, createJobLogger } from './create-job-logger.js';
@@ -11,6 +10,7 @@ import { toStatusRecord } from './to-status-record.js';
 import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from './types.js';
 import { type Clock, type LogRecord, type Sink, type StatusRecord } from './ports.js';
 import { type Outcome } from './outcome.js';
+import { failed } from './outcomes.js';
 import { errorMessage } from './error-message.js';
 import { jobFields, logWith } from './log-fields.js';
 
@@ -107,7 +107,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     } catch (error) {
       // A middleware bug must not lose the occurrence: it becomes a failure like any other.
       logWith(logger, 'error', `Pipeline threw for ${envelope.jobName} ${envelope.occurrenceId}`, jobFields(envelope, envelope.retryCount), error);
-      outcome = err({ kind: 'failed', error, permanent: false });
+      outcome = failed(error);
     } finally {
       // Job heartbeats stop before the final status, or an old scheduler would regress it to Running.
       if (heartbeat !== undefined) clearInterval(heartbeat);

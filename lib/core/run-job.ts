@@ -1,6 +1,5 @@
 // The innermost step of every pipeline: parse and validate the data, call the job, validate its result (when the
 // job declares a result schema) and turn it into an Outcome.
-import { err, ok } from 'neverthrow';
 import { InvalidJobResultError } from './invalid-job-result-error.js';
 import { parseJobData } from './parse-job-data.js';
 import { parseJobResult } from './parse-job-result.js';
@@ -8,28 +7,29 @@ import { isPermanentError } from './permanent-job-error.js';
 import { JobAbortError } from './job-abort-error.js';
 import { type ExecutionContext, type JobContext, type Services } from './types.js';
 import { type Outcome } from './outcome.js';
+import { cancelled, completed, failed, invalidData, timedOut, unknownJob } from './outcomes.js';
 
 const NO_SERVICES = Object.freeze({}) as Services;
 
 /** Runs the job of an execution context once; never throws. */
 export async function runJob(ctx: ExecutionContext): Promise<Outcome> {
   const definition = ctx.definition;
-  if (definition === undefined) return err({ kind: 'unknown-job', jobName: ctx.envelope.jobName });
+  if (definition === undefined) return unknownJob(ctx.envelope.jobName);
   const data = parseJobData(definition, ctx.envelope.jobData);
-  if (data.isErr()) return err({ kind: 'invalid-data', issues: data.error });
+  if (data.isErr()) return invalidData(data.error);
   if (ctx.abort.reason !== undefined) return abortedOutcome(ctx.abort.reason);
   try {
     const returned: unknown = await definition.run(data.value, toJobContext(ctx));
     // A result its schema rejects is permanent: running the job again would return the same shape.
     const result = parseJobResult(definition, returned);
-    if (result.isErr()) return err({ kind: 'failed', error: new InvalidJobResultError(ctx.envelope.jobName, result.error), permanent: true });
-    return ok({ kind: 'completed', result: result.value });
+    if (result.isErr()) return failed(new InvalidJobResultError(ctx.envelope.jobName, result.error), { permanent: true });
+    return completed(result.value);
   } catch (error) {
     // A job that throws because its signal fired (AbortError from fetch, a check of signal.aborted…) ends
     // as that abort's outcome, not as a failure to retry.
     const aborted = ctx.abort.reason ?? (ctx.signal.aborted ? ctx.signal.reason : undefined);
     if (aborted !== undefined) return abortedOutcome(aborted);
-    return err({ kind: 'failed', error, permanent: isPermanent(error, ctx) });
+    return failed(error, { permanent: isPermanent(error, ctx) });
   }
 }
 
@@ -48,10 +48,10 @@ function isPermanent(error: unknown, ctx: ExecutionContext): boolean {
 /** Maps an abort reason to an outcome: timeouts and cancellations stay distinct. */
 export function abortedOutcome(reason: unknown): Outcome {
   if (reason instanceof JobAbortError) {
-    if (reason.source === 'timeout') return err({ kind: 'timed-out', timeoutMs: reason.timeoutMs ?? 0, elapsedMs: reason.timeoutMs ?? 0 });
-    return err({ kind: 'cancelled', reason: reason.message, source: reason.source });
+    if (reason.source === 'timeout') return timedOut(reason.timeoutMs ?? 0, reason.timeoutMs ?? 0);
+    return cancelled(reason.message, reason.source);
   }
-  return err({ kind: 'cancelled', reason: reason instanceof Error ? reason.message : String(reason ?? 'aborted'), source: 'user' });
+  return cancelled(reason instanceof Error ? reason.message : String(reason ?? 'aborted'), 'user');
 }
 
 /** The job-facing view of an execution context; `signal` is read lazily so unused signals cost nothing. */

@@ -1,8 +1,8 @@
 // cancellation(): links external cancels (dashboard, memory transport, tests) and worker shutdown to the
 // execution's abort handle. The attempt ends Cancelled at once, even if the job ignores its signal.
-import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
+import { cancelled } from '../core/outcomes.js';
 import { JobAbortError, type AbortHandle } from '../core/job-abort-error.js';
 import { type CancellationRegistry } from '../core/ports.js';
 import { type Middleware } from '../core/types.js';
@@ -36,7 +36,7 @@ export function cancellation(options: v.InferInput<typeof CancellationOptions> =
       // A cancel that arrived while this occurrence waited for a scheduled retry stops the retry here.
       const reason = registry.isCancelled(occurrenceId);
       registry.forget(occurrenceId);
-      if (reason !== undefined) return err({ kind: 'cancelled', reason, source: 'user' });
+      if (reason !== undefined) return cancelled(reason, 'user');
       registry.register(occurrenceId, ctx.abort);
     }
     if (shutdownSignal?.aborted) ctx.abort.abort(new JobAbortError('shutdown', SHUTDOWN));

@@ -1,8 +1,8 @@
 // filter(): the .NET IJobFilter as middleware. `before` runs ahead of the job and may skip it with a reason;
 // `after` observes the outcome and cannot change it (an observer's bug must not change a job's result).
-import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
+import { failed, skipped } from '../core/outcomes.js';
 import type { ExecutionContext, Middleware } from '../core/types.js';
 import type { Outcome } from '../core/outcome.js';
 
@@ -36,10 +36,10 @@ export function filter(options: JobFilter & { readonly jobs?: readonly string[] 
         const decision = await before(ctx);
         if (decision !== undefined && decision !== null && typeof decision.skip === 'string') {
           ctx.log.write('Information', `Job skipped by a filter: ${decision.skip}`, null, 'Execution');
-          return ok({ kind: 'skipped', reason: decision.skip });
+          return skipped(decision.skip);
         }
       } catch (error) {
-        return err({ kind: 'failed', error, permanent: false });
+        return failed(error);
       }
     }
     const outcome = await next();

@@ -1,9 +1,9 @@
 // retry(): exponential backoff `base × 2^retryCount`, optional cap and jitter. Permanent errors, timeouts and
 // cancellations are never retried. In-process mode re-runs `next`; scheduled mode returns a decision that
 // the transport carries out, so a waiting retry holds no concurrency slot.
-import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
+import { failed, retryScheduled } from '../core/outcomes.js';
 import { abortedOutcome } from '../core/run-job.js';
 import { sleep } from '../core/sleep.js';
 import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.js';
@@ -52,8 +52,8 @@ export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middlewa
       if (outcome.isOk()) return outcome;
       const failure = outcome.error;
       if (failure.kind !== 'failed' || failure.permanent) return outcome;
-      if (opts.retryIf !== undefined && !isRetryable(opts.retryIf, failure.error, current)) return err({ ...failure, permanent: true });
-      if (current.retryCount >= maxRetries) return err({ ...failure, retriesExhausted: maxRetries });
+      if (opts.retryIf !== undefined && !isRetryable(opts.retryIf, failure.error, current)) return failed(failure.error, { ...failure, permanent: true });
+      if (current.retryCount >= maxRetries) return failed(failure.error, { ...failure, retriesExhausted: maxRetries });
       const delayMs = retryDelay(current.retryCount, baseDelayMs, opts);
       const nextRetryCount = current.retryCount + 1;
       const message = errorMessage(failure.error);
@@ -68,7 +68,7 @@ export function retry(options: v.InferInput<typeof RetryOptions> = {}): Middlewa
         },
         'Retry',
       );
-      if (opts.mode === 'scheduled') return err({ kind: 'retry-scheduled', delayMs, nextRetryCount, error: failure.error });
+      if (opts.mode === 'scheduled') return retryScheduled(delayMs, nextRetryCount, failure.error);
       if (!(await sleep(delayMs, current.signal))) return abortedOutcome(current.signal.reason);
       current = { ...current, retryCount: nextRetryCount };
     }

@@ -1,8 +1,8 @@
 // timeout(): a per-attempt execution budget. At the deadline it aborts the execution, which ends the attempt
 // TimedOut at once even if the job ignores its signal; a late result cannot overwrite that outcome.
-import { err } from 'neverthrow';
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
+import { timedOut } from '../core/outcomes.js';
 import { seconds } from '../core/seconds.js';
 import { JobAbortError } from '../core/job-abort-error.js';
 import { type ExecutionContext, type Middleware } from '../core/types.js';
@@ -30,7 +30,7 @@ export function timeout(options: v.InferInput<typeof TimeoutOptions> = {}): Midd
     try {
       const outcome = await next();
       if (outcome.isErr() && outcome.error.kind === 'timed-out' && ctx.abort.reason?.timeoutMs === ms) {
-        return err({ kind: 'timed-out', timeoutMs: ms, elapsedMs: ctx.clock.now() - started });
+        return timedOut(ms, ctx.clock.now() - started);
       }
       return outcome;
     } finally {

@@ -1,7 +1,6 @@
 // A custom middleware in a few lines: an idempotency key in the job data makes a duplicate run a skip.
-import { ok } from 'neverthrow';
 import * as v from 'valibot';
-import { defineJob, defineSetup, type Middleware } from '../../lib/index.ts';
+import { defineJob, defineSetup, skipped, type Middleware } from '../../lib/index.ts';
 
 /** Skips an occurrence whose `idempotencyKey` already ran (keep `seen` in Redis or a DB when several workers share jobs). */
 export function idempotencyKey(seen: Set<string> = new Set()): Middleware {
@@ -13,7 +12,7 @@ export function idempotencyKey(seen: Set<string> = new Set()): Middleware {
       return next(); // not JSON: the job's own validation reports it
     }
     if (typeof key !== 'string') return next();
-    if (seen.has(key)) return ok({ kind: 'skipped', reason: `idempotency key ${key} was already processed` });
+    if (seen.has(key)) return skipped(`idempotency key ${key} was already processed`);
     seen.add(key); // claimed before running, so a concurrent duplicate is skipped too
     const outcome = await next();
     if (outcome.isErr()) seen.delete(key); // failed or waiting for a retry: a later attempt may run
