@@ -4,6 +4,8 @@ import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './c
 
 /** The data type `run` receives: the data schema's output, or `unknown` without one. */
 type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
+/** What a dispatch of the job must send: the data schema's input, or `unknown` without one. */
+type InputOf<TSchema> = TSchema extends GenericSchema ? InferInput<TSchema> : unknown;
 /** What `run` must return: the result schema's input, or whatever it returns without one. */
 type ReturnOf<TResultSchema, TResult> = TResultSchema extends GenericSchema ? InferInput<TResultSchema> : TResult;
 
@@ -12,9 +14,10 @@ export interface DefineJobOptions<
   TSchema extends GenericSchema | undefined,
   TResult,
   TResultSchema extends GenericSchema | undefined = undefined,
+  TName extends string = string,
 > extends JobDefaults {
-  /** The name the scheduler uses (`jobNameInWorker`), e.g. `SendEmailJob`. */
-  readonly name: string;
+  /** The name the scheduler uses (`jobNameInWorker`), e.g. `SendEmailJob`; kept as a literal type for typed dispatch. */
+  readonly name: TName;
   /** A valibot schema for the job's data; the function receives its typed output. */
   readonly data?: TSchema;
   /**
@@ -41,7 +44,8 @@ export function defineJob<
   TSchema extends GenericSchema | undefined = undefined,
   TResult = unknown,
   TResultSchema extends GenericSchema | undefined = undefined,
->(options: DefineJobOptions<TSchema, TResult, TResultSchema>): JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>> {
+  const TName extends string = string,
+>(options: DefineJobOptions<TSchema, TResult, TResultSchema, TName>): JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>, InputOf<TSchema>, TName> {
   if (typeof options.name !== 'string' || !NAME.test(options.name)) {
     throw new TypeError(`defineJob: name must be an identifier such as "SendEmailJob", got ${JSON.stringify(options.name)}`);
   }
@@ -67,7 +71,7 @@ export function defineJob<
     defaults: Object.freeze(defaults),
     retryIf,
     run: run as JobDefinition['run'],
-  }) as JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>>;
+  }) as JobDefinition<DataOf<TSchema>, ReturnOf<TResultSchema, TResult>, InputOf<TSchema>, TName>;
 }
 
 /** Whether a value is a synchronous valibot schema (safeParse cannot run an async one). */

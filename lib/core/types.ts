@@ -122,11 +122,14 @@ export interface JobContext {
 /** Decides from a thrown error whether another attempt may help. */
 export type RetryPredicate = (error: unknown, info: { readonly retryCount: number }) => boolean;
 
-/** A registered job: its name, data and result schemas, defaults and the function that runs it. */
-export interface JobDefinition<TData = unknown, TResult = unknown> {
+/**
+ * A registered job: its name, data and result schemas, defaults and the function that runs it. `TInput` (the data
+ * schema's input, what a dispatch must send) and `TName` (the name as a literal) let typed dispatch check both.
+ */
+export interface JobDefinition<TData = unknown, TResult = unknown, TInput = unknown, TName extends string = string> {
   readonly kind: 'milvaion-job';
-  readonly name: string;
-  readonly schema: GenericSchema<unknown, TData> | undefined;
+  readonly name: TName;
+  readonly schema: GenericSchema<TInput, TData> | undefined;
   /** Validates what `run` returns before it is sent; its output is the result (defineJob's `result`). */
   readonly result?: GenericSchema<TResult, unknown> | undefined;
   readonly defaults: JobDefaults;
@@ -136,7 +139,7 @@ export interface JobDefinition<TData = unknown, TResult = unknown> {
 
 /** Any job definition, whatever its data and result types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyJobDefinition = JobDefinition<any, any>;
+export type AnyJobDefinition = JobDefinition<any, any, any>;
 
 /** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
 export interface TechnicalLogger {

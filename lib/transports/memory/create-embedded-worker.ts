@@ -7,6 +7,8 @@ import { createCancellationRegistry } from '../../core/create-cancellation-regis
 import { createExecutor, type Executor } from '../../core/create-executor.js';
 import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-message.js';
 import { JobStatus, type AnyJobDefinition, type JobDefaults, type JobEnvelope, type Middleware, type TechnicalLogger } from '../../core/types.js';
+import type { DataArgs, JobInput, JobInputByName, JobName } from '../../core/job-input.js';
+import { isJobDefinition } from '../../define-job.js';
 import { type CancellationRegistry, type Clock, type StatusRecord } from '../../core/ports.js';
 import { type Outcome } from '../../core/outcome.js';
 import type { Fifo } from '../../core/fifo.js';
@@ -22,9 +24,9 @@ export interface PipelineParts {
   readonly shutdownSignal: AbortSignal;
 }
 
-/** Options of {@link createEmbeddedWorker}. */
-export interface EmbeddedWorkerOptions {
-  readonly jobs: readonly AnyJobDefinition[];
+/** Options of {@link createEmbeddedWorker}; the worker knows the names and input types of `jobs` for typed `enqueue`. */
+export interface EmbeddedWorkerOptions<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
+  readonly jobs: TJobs;
   /** Extra middleware placed inside the default pipeline (after logging and filters). */
   readonly use?: readonly Middleware[];
   /** Replaces the whole pipeline; build it from `defaultMiddleware({ retryMode: 'scheduled', ...parts })` to keep cancel working. */
@@ -46,9 +48,14 @@ export interface EnqueueOptions {
 }
 
 /** An in-process worker: enqueue jobs, cancel them, observe their statuses and logs. */
-export interface EmbeddedWorker {
-  /** Queues a job; returns its occurrence id. */
-  enqueue(jobName: string, data?: unknown, options?: EnqueueOptions): string;
+export interface EmbeddedWorker<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
+  /**
+   * Queues a job by name; returns its occurrence id. The name must be one of the worker's jobs and `data` that
+   * job's data schema input, both checked at compile time (any string and data when the jobs are not typed).
+   */
+  enqueue<TName extends JobName<TJobs[number]>>(jobName: TName, ...args: DataArgs<JobInputByName<TJobs[number], TName>, EnqueueOptions>): string;
+  /** Queues a job by its definition (the name comes from it; `data` is checked against its schema's input type); returns its occurrence id. */
+  enqueue<TJob extends TJobs[number]>(job: TJob, ...args: DataArgs<JobInput<TJob>, EnqueueOptions>): string;
   /** Queues a message in the scheduler's wire shape; a malformed one is dead-lettered with its reason. */
   dispatch(message: RawJobMessage): string | undefined;
   /** Cancels a running or retry-waiting occurrence; false when it is not known here. */
@@ -69,7 +76,7 @@ export interface EmbeddedWorker {
 const NO_HEADERS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Creates an embedded (in-memory) worker. */
-export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWorker {
+export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefinition[]>(options: EmbeddedWorkerOptions<TJobs>): EmbeddedWorker<TJobs> {
   const sink = options.sink ?? createMemorySink();
   const clock = options.clock ?? { now: Date.now };
   const registry = createCancellationRegistry({ now: clock.now });
@@ -111,9 +118,9 @@ export function createEmbeddedWorker(options: EmbeddedWorkerOptions): EmbeddedWo
   const writeCancelled = (envelope: JobEnvelope, reason: string): Promise<void> => sink.write(toCancelledRecord(envelope, reason, clock.now()));
 
   return {
-    enqueue(jobName, data, opts = {}) {
+    enqueue(job: string | AnyJobDefinition, data?: unknown, opts: EnqueueOptions = {}) {
       if (closed) throw new Error('The embedded worker is closed');
-      const envelope = newEnvelope(jobName, data, opts);
+      const envelope = newEnvelope(isJobDefinition(job) ? job.name : job, data, opts);
       push(envelope);
       return envelope.occurrenceId;
     },
