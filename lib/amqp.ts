@@ -12,6 +12,7 @@ export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusM
 export { toHeartbeatMessage, toJobDataDefinition, toJobResultDefinition, toRegistrationMessage, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
 export { createJobConsumer, type Disposition, type JobConsumer } from './transports/amqp/create-job-consumer.js';
+export { createHandlerReporter, type AmqpHandlerReporter, type HandlerReporterOptions } from './transports/amqp/create-handler-reporter.js';
 export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisHealth } from './control/redis/create-redis-cancellation.js';
 export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from './control/redis/parse-cancellation.js';
 export { createOutbox, type Outbox, type OutboxHealth, type OutboxSettings } from './outbox/create-outbox.js';

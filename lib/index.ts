@@ -37,7 +37,9 @@ export {
   type EnqueueOptions,
   type PipelineParts,
 } from './transports/memory/create-embedded-worker.js';
-export { createHandler, type HandlerEvent, type HandlerOptions, type HandlerResult } from './serverless/create-handler.js';
+export { createHandler, type AmazonMqResult, type Handler, type HandlerInvocation, type HandlerOptions, type HandlerOutput, type HandlerResult } from './serverless/create-handler.js';
+export type { AmazonMqBasicProperties, AmazonMqEvent, AmazonMqMessage, HandlerEvent, JobMessageEvent } from './serverless/handler-event.js';
+export type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from './core/handler-reporter.js';
 export { asClass, asFunction, asValue, type AwilixContainer } from 'awilix';
 export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobLogger, type JobSettings, type LogData, type LogLevel, type Middleware, type Next, type RetryPredicate, type RuntimeLogger, type Services, type TechnicalLogger } from './core/types.js';
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';

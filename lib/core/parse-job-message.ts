@@ -30,6 +30,10 @@ const BodySchema = v.object({
   executeat: OptionalText,
 });
 
+/** The body keys (lower-cased) a job message cannot do without, and how an error names what is needed. */
+const REQUIRED_KEYS: readonly string[] = ['id', 'jobnameinworker'];
+const NEEDED = "id (the scheduled job's UUID) and jobNameInWorker (the job's name), with jobData (its data as JSON) optional";
+
 /** Parses and validates a job message; the error names every problem found. */
 export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, string> {
   const body = toObject(message.body);
@@ -37,7 +41,10 @@ export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, str
   const lowered: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(body.value)) lowered[key.toLowerCase()] = value;
   const checked = v.safeParse(BodySchema, lowered);
-  const problems = checked.success ? [] : checked.issues.map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`);
+  // A missing required key is named with the fields a job message needs and the ones it has (e.g. `{ jobName, jobData }`).
+  const missing = REQUIRED_KEYS.filter((key) => lowered[key] === undefined);
+  const problems = checked.success ? [] : checked.issues.filter((i) => !missing.includes(v.getDotPath(i) ?? '')).map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`);
+  if (missing.length > 0) problems.unshift(`a job message needs ${NEEDED}; got ${listKeys(body.value)}`);
   const headers = message.headers ?? {};
   const occurrenceId = readOccurrenceId(headers, message.correlationId);
   if (occurrenceId === undefined) problems.push('occurrence id: no UUID in the OccurrenceId or CorrelationId header nor in the correlation_id property');
@@ -59,6 +66,14 @@ export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, str
     headers,
     body: body.value,
   });
+}
+
+/** The keys a body has, for errors: at most ten, each cut to 40 characters. */
+function listKeys(body: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(body);
+  if (keys.length === 0) return 'no fields';
+  const shown = keys.slice(0, 10).map((key) => (key.length > 40 ? `${key.slice(0, 40)}…` : key));
+  return keys.length > 10 ? `${shown.join(', ')} and ${keys.length - 10} more` : shown.join(', ');
 }
 
 function toObject(body: unknown): Result<Record<string, unknown>, string> {

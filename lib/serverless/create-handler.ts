@@ -1,68 +1,131 @@
-// createHandler(): one function for Lambda-style hosts. It takes a job message (the scheduler's JSON body,
-// or an object, optionally wrapped with headers) and returns the outcome, with no broker involved.
+// createHandler(): one function for Lambda-style hosts. It takes a job message (the scheduler's JSON body, as
+// text, bytes or an object, optionally wrapped with its headers) or an Amazon MQ for RabbitMQ event, runs each
+// job and returns its outcome. With a reporter, the run also reaches Milvaion's queues as a worker's would.
 import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
 import { createExecutor } from '../core/create-executor.js';
+import { errorMessage } from '../core/error-message.js';
+import type { HandlerReporter, HandlerSettlement } from '../core/handler-reporter.js';
 import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.js';
+import type { LogRecord, Sink } from '../core/ports.js';
 import { toFinalFields } from '../core/to-final-fields.js';
 import { JobStatus, type AnyJobDefinition, type JobDefaults, type Middleware, type TechnicalLogger } from '../core/types.js';
-import { type LogRecord } from '../core/ports.js';
 import { silentLogger } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createMemorySink } from '../transports/memory/create-memory-sink.js';
+import type { AmazonMqEvent, HandlerEvent, JobMessageEvent } from './handler-event.js';
+import { toAmazonMqDeliveries, type AmazonMqDelivery } from './to-amazon-mq-deliveries.js';
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
   readonly jobs: readonly AnyJobDefinition[];
   /** Extra middleware placed inside the default pipeline. */
   readonly use?: readonly Middleware[];
-  /** Replaces the whole pipeline (default: the standard one with in-process retries). */
+  /** Replaces the whole pipeline (default: the standard one; see `reporter` for how retries are made). */
   readonly middleware?: readonly Middleware[];
   readonly container?: AwilixContainer | undefined;
   readonly logger?: TechnicalLogger;
   readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
+  /**
+   * Reports every run to Milvaion, as a worker does: the Running, the log lines and the final status go to the
+   * scheduler's queues, confirmed by the broker before the handler returns, and a dead letter goes to the
+   * dead-letter exchange. A message from an Amazon MQ event is retried through a delay queue back to the queue
+   * it came from (other shapes retry in-process), and one that is not a job message is dead-lettered.
+   * Make it once per process and reuse it: `createHandlerReporter({ url, workerId })` from `milvaion-worker/amqp`.
+   * Without it nothing is sent anywhere.
+   */
+  readonly reporter?: HandlerReporter | undefined;
 }
 
-/** The event a handler accepts: a body (object or JSON text), or `{ body, headers?, correlationId? }`. */
-export type HandlerEvent = string | Uint8Array | Record<string, unknown> | RawJobMessage;
+/** Per call: `signal` (e.g. from the host's remaining time) stops the job cleanly; it then ends Cancelled. */
+export interface HandlerInvocation {
+  readonly signal?: AbortSignal | undefined;
+}
 
-/** What a handler returns: the Milvaion status with its result or exception text, and the user logs. */
+/** What a handler returns for one message: the Milvaion status with its result or exception text, and the user logs. */
 export interface HandlerResult {
+  /** Undefined only when the message could not be read. */
   readonly occurrenceId: string | undefined;
   readonly status: number;
   readonly statusName: keyof typeof JobStatus;
   readonly result: string | null;
+  /** The exception text; for a message that could not be read, what it lacked (e.g. the fields a job message needs). */
   readonly exception: string | null;
   readonly durationMs: number;
-  /** When the pipeline was built with scheduled retries: the retry the caller should schedule. */
+  /**
+   * A retry decided by a pipeline with scheduled retries. With a reporter and a message from an Amazon MQ event it
+   * is already published (`published: 'retry'`); otherwise the caller schedules it.
+   */
   readonly retry?: { readonly delayMs: number; readonly retryCount: number } | undefined;
   readonly logs: readonly LogRecord[];
+  /** With a reporter: what it published besides statuses and logs (`retry`: a copy waits in a delay queue; `dead-letter`). */
+  readonly published?: HandlerSettlement | undefined;
 }
+
+/** The result of one message of an Amazon MQ event, with the queue and virtual host it came from. */
+export interface AmazonMqResult extends HandlerResult {
+  readonly queue: string;
+  readonly virtualHost: string;
+}
+
+/** What a handler resolves with: one result per message (in the event's order) for an Amazon MQ event, else one result. */
+export type HandlerOutput<E> = E extends AmazonMqEvent ? AmazonMqResult[] : HandlerResult;
+
+/**
+ * A serverless handler. It resolves once every status, log, retry and dead letter of the call counts as sent
+ * (confirmed by the broker, with a reporter), and rejects when one could not be sent: the message was not
+ * handled, and Lambda then retries the event. A failed job is not a rejection: its result says Failed.
+ */
+export type Handler = <E extends HandlerEvent>(event: E, invocation?: HandlerInvocation) => Promise<HandlerOutput<E>>;
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(JobStatus).map(([k, v]) => [v, k])) as Record<number, keyof typeof JobStatus>;
 
-/** Creates a serverless handler; pass `signal` (e.g. from the host's remaining time) to stop the job cleanly. */
-export function createHandler(options: HandlerOptions): (event: HandlerEvent, invocation?: { signal?: AbortSignal }) => Promise<HandlerResult> {
+/**
+ * Creates a serverless handler for `jobs`. It takes one job message as JSON text, bytes, an object or
+ * `{ body, headers }`, or the event of an Amazon MQ for RabbitMQ event source (messages run one after another):
+ *
+ * ```ts
+ * declare const handle: Handler;
+ * await handle('{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","jobNameInWorker":"SendEmailJob","jobData":"{\"to\":\"ada@example.com\"}"}');
+ * await handle(Buffer.from(jsonText));
+ * await handle({ id: '0f8fad5b-d9cb-469f-a165-70867728950e', jobNameInWorker: 'SendEmailJob', jobData: '{"to":"ada@example.com"}' });
+ * await handle({ body: jsonText, headers: { CorrelationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7' } });
+ * await handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'scheduled_jobs_queue.mail.wildcard::/': [{ basicProperties: { correlationId: '7c9e…' }, data: base64Body }] } });
+ * ```
+ *
+ * The Amazon MQ event follows AWS's "Using Lambda with Amazon MQ" (the example RabbitMQ record event): messages
+ * under `<queue>::<vhost>`, base64 `data`, and header values that are long strings as `{ bytes: [...] }`. A body
+ * needs `id` and `jobNameInWorker` (`jobData` optional); a refused message's result names the fields it lacked.
+ */
+export function createHandler(options: HandlerOptions): Handler {
   const logger = options.logger ?? silentLogger;
-  return async function handle(event, invocation = {}) {
+  const { reporter } = options;
+
+  /** Runs one message; `queue` is set for a message consumed from a broker queue (an Amazon MQ event). */
+  async function run(message: RawJobMessage, queue: string | undefined, signal: AbortSignal | undefined): Promise<HandlerResult> {
     const started = performance.now();
-    const message = toMessage(event);
     const parsed = parseJobMessage(message);
-    if (parsed.isErr()) {
-      return { occurrenceId: undefined, status: JobStatus.Failed, statusName: 'Failed', result: null, exception: parsed.error, durationMs: 0, logs: [] };
-    }
-    const sink = createMemorySink();
-    const middleware = options.middleware ?? defaultMiddleware({ retryMode: 'in-process', shutdownSignal: invocation.signal, use: options.use ?? [] });
-    // One executor per call is cheap (no I/O) and keeps concurrent invocations from sharing records.
+    if (parsed.isErr()) return refuse(parsed.error, queue === undefined ? undefined : { ...message, queue });
+    const envelope = parsed.value;
+    const memory = createMemorySink();
+    const sink: Sink = reporter === undefined ? memory : { write: (record) => Promise.all([memory.write(record), reporter.sink.write(record)]).then(() => undefined) };
+    // Retries wait in a broker delay queue when there is one to go back to; otherwise in-process.
+    const retryMode = reporter !== undefined && queue !== undefined ? 'scheduled' : 'in-process';
+    const middleware = options.middleware ?? defaultMiddleware({ retryMode, shutdownSignal: signal, use: options.use ?? [] });
+    // One executor per message is cheap (no I/O) and keeps concurrent invocations from sharing records.
     const executor = createExecutor({ jobs: options.jobs, middleware, sink, logger, container: options.container, jobConfig: options.jobConfig });
-    const outcome = await executor.execute(parsed.value);
-    const fields = toFinalFields(outcome, parsed.value.jobName);
+    const what = `${envelope.jobName} ${envelope.occurrenceId}`;
+    const outcome = await executor.execute(envelope).catch((error: unknown) => {
+      throw new Error(`Reporting ${what} to Milvaion failed: ${errorMessage(error)}; the message was not handled`, { cause: error });
+    });
+    const published = await reporter?.settle({ envelope, outcome, queue, maxRetries: executor.settings(envelope.jobName).maxRetries });
+    const fields = toFinalFields(outcome, envelope.jobName);
     const durationMs = Math.round(performance.now() - started);
-    const logs = sink.logs();
+    const logs = memory.logs();
     if (fields === null) {
       const decision = outcome.isErr() && outcome.error.kind === 'retry-scheduled' ? outcome.error : undefined;
       return {
-        occurrenceId: parsed.value.occurrenceId,
+        occurrenceId: envelope.occurrenceId,
         status: JobStatus.Running,
         statusName: 'Running',
         result: null,
@@ -70,13 +133,50 @@ export function createHandler(options: HandlerOptions): (event: HandlerEvent, in
         durationMs,
         retry: decision && { delayMs: decision.delayMs, retryCount: decision.nextRetryCount },
         logs,
+        published,
       };
     }
-    return { occurrenceId: parsed.value.occurrenceId, ...fields, statusName: STATUS_NAMES[fields.status] ?? 'Unknown', durationMs, logs };
-  };
+    return { occurrenceId: envelope.occurrenceId, ...fields, statusName: STATUS_NAMES[fields.status] ?? 'Unknown', durationMs, logs, published };
+  }
+
+  /** The result of a message that could not be read; one consumed from a queue is dead-lettered with the reason. */
+  async function refuse(reason: string, consumed: (RawJobMessage & { readonly queue: string }) | undefined): Promise<HandlerResult> {
+    let published: HandlerSettlement | undefined;
+    if (reporter !== undefined && consumed !== undefined) {
+      const body = consumed.body instanceof Uint8Array ? consumed.body : Buffer.from(typeof consumed.body === 'string' ? consumed.body : JSON.stringify(consumed.body ?? null));
+      await reporter.deadLetterRaw({ body, headers: consumed.headers ?? {}, correlationId: consumed.correlationId, queue: consumed.queue }, reason);
+      published = 'dead-letter';
+    }
+    return { occurrenceId: undefined, status: JobStatus.Failed, statusName: 'Failed', result: null, exception: reason, durationMs: 0, logs: [], published };
+  }
+
+  async function runDelivery(delivery: AmazonMqDelivery, signal: AbortSignal | undefined): Promise<HandlerResult> {
+    const message: RawJobMessage = { body: delivery.body, headers: delivery.headers, correlationId: delivery.correlationId, redelivered: delivery.redelivered };
+    return delivery.problem === undefined ? run(message, delivery.queue, signal) : refuse(delivery.problem, { ...message, queue: delivery.queue });
+  }
+
+  async function handle(event: HandlerEvent, invocation: HandlerInvocation = {}): Promise<HandlerResult | AmazonMqResult[]> {
+    if (!isAmazonMqEvent(event)) return run(toMessage(event), undefined, invocation.signal);
+    const deliveries = toAmazonMqDeliveries(event);
+    if (deliveries.isErr()) throw new TypeError(deliveries.error);
+    const results: AmazonMqResult[] = [];
+    // One after another, in the event's order (an Amazon MQ event source runs one function per queue at a time).
+    for (const delivery of deliveries.value) results.push({ ...(await runDelivery(delivery, invocation.signal)), queue: delivery.queue, virtualHost: delivery.virtualHost });
+    return results;
+  }
+
+  // The overloaded shape (a list for an Amazon MQ event, one result otherwise) is what `handle` returns at run time.
+  return handle as Handler;
 }
 
-function toMessage(event: HandlerEvent): RawJobMessage {
+/** Whether an event comes from an Amazon MQ event source (RabbitMQ `aws:rmq`; ActiveMQ `aws:amq` is refused when read). */
+function isAmazonMqEvent(event: HandlerEvent): event is AmazonMqEvent {
+  if (typeof event !== 'object' || event === null || event instanceof Uint8Array || 'body' in event) return false;
+  const source = (event as { eventSource?: unknown }).eventSource;
+  return source === 'aws:rmq' || source === 'aws:amq' || 'rmqMessagesByQueue' in event;
+}
+
+function toMessage(event: JobMessageEvent): RawJobMessage {
   if (typeof event === 'object' && event !== null && !(event instanceof Uint8Array) && 'body' in event) {
     const m = event as RawJobMessage;
     return { ...m, correlationId: m.correlationId ?? readHeaderless(m) };
