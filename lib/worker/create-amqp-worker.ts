@@ -135,7 +135,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
   const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
-  warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger);
+  warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger, (name) => timeoutSetByUser(options, name));
   const presence = createWorkerPresence({
     connection: publishConnection,
     publisher: reporting.publisher,
@@ -213,8 +213,17 @@ function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Exec
   });
 }
 
-function warnAboutOverlongJobs(jobs: readonly ConsumedJob[], consumerTimeoutMs: number, logger: TechnicalLogger): void {
-  const overlong = jobs.filter((j) => j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs);
+/**
+ * Whether a job's timeout was set by the user (its defineJob() defaults or its configuration) rather than left
+ * to the built-in 3600 s. Only a timeout someone chose is warned about: a warning on defaults is noise.
+ */
+function timeoutSetByUser(options: AmqpWorkerOptions, jobName: string): boolean {
+  const definition = options.jobs.find((j) => j.name === jobName);
+  return definition?.defaults?.executionTimeoutSeconds !== undefined || options.jobConfig?.(jobName)?.executionTimeoutSeconds !== undefined;
+}
+
+function warnAboutOverlongJobs(jobs: readonly ConsumedJob[], consumerTimeoutMs: number, logger: TechnicalLogger, setByUser: (jobName: string) => boolean): void {
+  const overlong = jobs.filter((j) => (j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs) && setByUser(j.definition.name));
   if (overlong.length === 0) return;
   logger.warn(
     `${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`,

@@ -22,10 +22,15 @@ export async function startWorker(p: WorkerParts): Promise<void> {
 async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
   const { identity, logger, reporting, source, redis, presence } = p;
   const { outbox } = reporting;
+  // The start can fail while a step below still waits (a refusal on another connection): then no step after
+  // it runs, and nothing says the worker runs.
+  let failed = false;
+  watch.failed.catch(() => (failed = true));
   if (outbox) {
     outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
     outbox.start();
   }
+  let redisMissing = false;
   if (redis) {
     // Without a startup timeout Redis gets 5 s and the worker runs on without it until it comes back.
     const strict = p.startupTimeoutMs > 0;
@@ -37,12 +42,19 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
     const connected = await redis.start(strict ? watch.remainingMs() : 5000);
     watch.waitingOn(undefined);
     if (!connected && strict) return watch.fail(redisError());
-  } else logger.info('Redis is not configured: the worker runs without cancellation from the dashboard');
+    redisMissing = !connected;
+  } else logger.info('Redis is not configured: cancellation from the dashboard is off');
   // Where statuses and logs go must be usable before the first job is taken.
-  if (!(await checkPublishTopology(p.publishConnection, p.queueType, watch))) return;
+  if (failed || !(await checkPublishTopology(p.publishConnection, p.queueType, watch))) return;
   source.start();
   await source.ready();
+  if (failed) return;
   await presence.start();
+  if (failed) return;
   p.registered = true;
   logger.info(`Worker ${identity.instanceId} consuming ${p.jobs.map((j) => `${j.definition.name} ← ${j.queue}`).join(', ')}`);
+  // Said only now that the worker runs: after a failed start nothing may claim it does.
+  if (redis && redisMissing && redis.health().state !== 'connected') {
+    logger.warn(`Redis ${redis.address} not reachable yet (${redis.health().lastError ?? 'no answer'}): the worker runs, and cancellation from the dashboard starts when Redis is back`);
+  }
 }

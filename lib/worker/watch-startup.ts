@@ -3,7 +3,7 @@
 // timeout fails it then, each with one line naming the setting to check. After a successful start the worker
 // retries outages forever; this watch is gone by then.
 import type { Connection } from 'rabbitmq-client';
-import { amqpErrorCode, amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
+import { amqpErrorCode, amqpErrorText, isClientTimeout, isRefusal } from '../transports/amqp/amqp-error-text.js';
 import { describeAmqpUrl } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
 
@@ -37,22 +37,30 @@ export interface StartupWatch {
 export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number): StartupWatch {
   const where = describeAmqpUrl(target.url, target.hosts);
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
-  let lastError: unknown;
+  // The timeout names the connections' last error (the socket's ECONNREFUSED, ENOTFOUND, ETIMEDOUT…): a step
+  // that waited for a connection fails with the client's own timeout text, which says nothing about why.
+  let lastConnectionError: unknown;
+  let lastOtherError: unknown;
   let reject!: (error: Error) => void;
   const failed = new Promise<never>((_, r) => (reject = r));
   failed.catch(() => undefined); // a watch that nobody races must not be an unhandled rejection
   const observe = (error: unknown) => {
-    lastError = error;
+    if (!isClientTimeout(error)) lastOtherError = error;
     if (isRefusal(error)) reject(refusalError(error, where, target.fromUrl));
     else if (isQueueTypeMismatch(error)) reject(queueTypeError(error, where));
   };
-  for (const c of connections) c.on('error', observe);
+  const onConnectionError = (error: unknown) => {
+    lastConnectionError = error;
+    observe(error);
+  };
+  for (const c of connections) c.on('error', onConnectionError);
   let step: (() => StartupError) | undefined;
   const timer =
     timeoutMs > 0
       ? setTimeout(() => {
           if (step && connections.every((c) => c.ready)) return reject(step());
-          const why = lastError === undefined ? 'no answer' : amqpErrorText(lastError);
+          const last = lastConnectionError ?? lastOtherError;
+          const why = last === undefined ? 'no answer' : amqpErrorText(last);
           const keys = target.hosts !== undefined && target.hosts.length > 1 ? `Worker:RabbitMQ:${target.hostsKey ?? 'Hosts'}` : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
           reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
         }, timeoutMs)
@@ -65,7 +73,7 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
     waitingOn: (next) => (step = next),
     dispose() {
       clearTimeout(timer);
-      for (const c of connections) c.off('error', observe);
+      for (const c of connections) c.off('error', onConnectionError);
     },
   };
 }

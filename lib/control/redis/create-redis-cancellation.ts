@@ -30,11 +30,16 @@ export interface RedisHealth {
 
 /** The running listener. */
 export interface RedisCancellation {
-  /** Connects and subscribes in the background; resolves when subscribed the first time (or `timeoutMs` passed). */
+  /**
+   * Connects and subscribes in the background; resolves true once subscribed the first time, false when
+   * `timeoutMs` passed first or the listener was closed (it keeps trying in the background until closed).
+   */
   start(timeoutMs?: number): Promise<boolean>;
   /** Where it connects, `redis://host:port/db` (never the password). */
   readonly address: string;
+  /** The listener's connection state and counters, for health checks. */
   health(): RedisHealth;
+  /** Unsubscribes and closes the Redis connection. */
   close(): Promise<void>;
 }
 
@@ -68,6 +73,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   let lastError: string | undefined;
   const counts: MessageCounts = { received: 0, ignored: 0, lastIgnoredLog: 0 };
   let closing = false;
+  let stopWaiting = (): void => undefined;
 
   const setState = (next: RedisHealth['state']) => {
     if (next === state) return;
@@ -78,8 +84,9 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   client.on('error', (error: unknown) => {
     lastError = errorMessage(error);
     if (closing) return;
-    // One line per outage, however many reconnect attempts it takes.
-    if (state === 'connected' || state === 'connecting') {
+    // One line per outage, however many reconnect attempts it takes. Before the first connection nothing runs
+    // yet: the worker's start says what it does without Redis (fail, or run and say so once it runs).
+    if (state === 'connected') {
       logger.warn(`Redis ${where} unreachable (${lastError}): jobs keep running, dashboard cancellation is paused until it returns`);
     }
     setState('degraded');
@@ -106,14 +113,19 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
           return false;
         });
       let timer: NodeJS.Timeout | undefined;
-      const waited = await Promise.race([subscribed, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      // close() ends the wait too. Nothing is logged here for a miss: whether the worker then runs is its start's to say.
+      const missed = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        stopWaiting = () => resolve(false);
+      });
+      const waited = await Promise.race([subscribed, missed]);
       clearTimeout(timer);
-      if (!waited) logger.warn(`Redis ${where} not reachable yet; the worker runs and cancellation starts when Redis is back`);
       return waited;
     },
     health: () => ({ state, since, lastError, cancellationsReceived: counts.received, ignoredMessages: counts.ignored }),
     async close() {
       closing = true;
+      stopWaiting();
       setState('closed');
       try {
         if (client.isOpen) await client.close();

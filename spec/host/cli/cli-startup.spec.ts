@@ -18,6 +18,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const JOBS = writeJobModule(dir, 'jobs.ts', "export const echo = defineJob({ name: 'EchoJob', run: async () => 'ok' });\n");
 const SECRET = 'not-the-password-Xq7';
 
+/** Lines that say the worker runs: none may follow a failed start. */
+const CLAIMS_TO_RUN = /the worker runs|jobs keep running|consuming/;
+
 /** Runs the CLI with this Worker section until it exits; returns its code, output and how long it took. */
 async function runUntilExit(name: string, worker: Record<string, unknown>) {
   const config = path.join(dir, `${name}.json`);
@@ -26,17 +29,18 @@ async function runUntilExit(name: string, worker: Record<string, unknown>) {
   const started = Date.now();
   const cli = startCli(config, JOBS, dir);
   // A worker that starts when it should have failed is killed, so the test fails instead of hanging.
-  const kill = setTimeout(() => cli.child.kill('SIGKILL'), 15_000);
+  const startupSeconds = typeof worker['StartupConnectionTimeoutSeconds'] === 'number' ? worker['StartupConnectionTimeoutSeconds'] : 0;
+  const kill = setTimeout(() => cli.child.kill('SIGKILL'), Math.max(15_000, (startupSeconds + 10) * 1000));
   const code = await cli.exited;
   clearTimeout(kill);
   const output = cli.output();
   return { code, output, ms: Date.now() - started, errors: output.split('\n').filter((l) => /\bERROR\b/.test(l)) };
 }
 
-/** Starts the CLI with this Worker section and resolves once it consumes (its `stop()` sends SIGTERM). */
-async function runUntilStarted(name: string, worker: Record<string, unknown>) {
+/** Starts the CLI with this Worker section (and these other sections) and resolves once it consumes. */
+async function runUntilStarted(name: string, worker: Record<string, unknown>, other: Record<string, unknown> = {}) {
   const config = path.join(dir, `${name}.json`);
-  writeFileSync(config, JSON.stringify({ Worker: { WorkerId: `startup-${name}`, LogFormat: 'text', ShutdownTimeoutSeconds: 2, OfflineResilience: { LocalStoragePath: path.join(dir, `outbox-${name}`) }, ...worker } }));
+  writeFileSync(config, JSON.stringify({ Worker: { WorkerId: `startup-${name}`, LogFormat: 'text', ShutdownTimeoutSeconds: 2, OfflineResilience: { LocalStoragePath: path.join(dir, `outbox-${name}`) }, ...worker }, ...other }));
   const cli = startCli(config, JOBS, dir);
   const deadline = Date.now() + 20_000;
   while (!/Worker \S+ consuming/.test(cli.output())) {
@@ -73,6 +77,15 @@ describe('CLI start against a broker that refuses us', { timeout: 60_000, ...nee
     assert.match(run.errors[0]!, /refused the login of user "guest".*ACCESS_REFUSED.*check Worker:RabbitMQ:Username and Worker:RabbitMQ:Password/);
     assert.doesNotMatch(run.output, /undefined:/);
     assert.ok(!run.output.includes(SECRET), 'the password is never printed');
+  });
+
+  it('a wrong password with Redis away too: the error is the last word, and no line says the worker runs', async () => {
+    const port = await freePort();
+    const run = await runUntilExit('password-noredis', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, Password: SECRET }, Redis: { ConnectionString: `127.0.0.1:${port}` } });
+    assert.equal(run.code, 1, run.output);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, /refused the login of user "guest"/);
+    assert.doesNotMatch(run.output, CLAIMS_TO_RUN);
   });
 
   it('a missing vhost exits 1 at once naming Worker:RabbitMQ:VirtualHost', async () => {
@@ -125,6 +138,17 @@ describe('CLI start with nothing to connect to', { timeout: 60_000 }, () => {
     assert.ok(run.ms >= 2000 && run.ms < 9000, `took ${run.ms} ms`);
     assert.equal(run.errors.length, 1, run.output);
     assert.match(run.errors[0]!, new RegExp(`RabbitMQ at 127\\.0\\.0\\.1:${port} did not accept a connection within 2 s \\(Worker:StartupConnectionTimeoutSeconds\\): connect ECONNREFUSED.*Worker:RabbitMQ:Host and Worker:RabbitMQ:Port`));
+    assert.doesNotMatch(run.output, /aquisition|the worker runs/);
+  });
+
+  // rabbitmq-client gives up waiting for a channel after 20 s: past that, the start still names the socket error.
+  it('no broker, past the client\'s own 20 s channel wait: the error names ECONNREFUSED and the keys, not the client\'s timeout', async () => {
+    const port = await freePort();
+    const run = await runUntilExit('nobroker-long', { StartupConnectionTimeoutSeconds: 22, RabbitMQ: { Host: '127.0.0.1', Port: port } });
+    assert.equal(run.code, 1, run.output);
+    assert.equal(run.errors.length, 1, run.output);
+    assert.match(run.errors[0]!, new RegExp(`within 22 s .*: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}; check Worker:RabbitMQ:Host and Worker:RabbitMQ:Port$`));
+    assert.doesNotMatch(run.output, /aquisition/);
   });
 
   // Several brokers name the key the config used: a Host with commas is not told to check Hosts.
@@ -151,5 +175,41 @@ describe('CLI start with Redis configured but away', { timeout: 60_000, ...needs
     assert.ok(run.ms >= 2000 && run.ms < 9000, `took ${run.ms} ms`);
     assert.equal(run.errors.length, 1, run.output);
     assert.match(run.errors[0]!, new RegExp(`Redis at redis://127\\.0\\.0\\.1:${port}/0 did not connect within 2 s \\(Worker:StartupConnectionTimeoutSeconds\\).*Worker:Redis:ConnectionString`));
+    assert.doesNotMatch(run.output, CLAIMS_TO_RUN);
+  });
+});
+
+describe('CLI start: the consumer_timeout warning', { timeout: 60_000, ...needs('rabbitmq') }, () => {
+  const vhost = `spec-startup-ct-${process.pid}`;
+  before(() => createVhost(vhost));
+  after(() => deleteVhost(vhost));
+  const warning = /consumer_timeout/;
+
+  it('is not given on defaults (3600 s job timeout against the broker\'s default 1800 s)', async () => {
+    const cli = await runUntilStarted('ct-defaults', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost } });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    assert.doesNotMatch(cli.output(), warning);
+  });
+
+  it('is given once, naming the job, when the user sets a longer ExecutionTimeoutSeconds', async () => {
+    const cli = await runUntilStarted('ct-set', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost } }, { JobConsumers: { EchoJob: { ExecutionTimeoutSeconds: 2400 } } });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    const lines = cli.output().split('\n').filter((l) => warning.test(l));
+    assert.equal(lines.length, 1, cli.output());
+    assert.match(lines[0]!, /WARN .*EchoJob \(2400 s timeout\).*consumer_timeout \(1800 s\)/);
+  });
+
+  it('is given when the user says the broker\'s consumer_timeout is shorter than a timeout they set in defineJob()', async () => {
+    const jobs = writeJobModule(dir, 'long-jobs.ts', "export const slow = defineJob({ name: 'SlowJob', executionTimeoutSeconds: 900, run: async () => 'ok' });\n");
+    const config = path.join(dir, 'ct-define.json');
+    writeFileSync(config, JSON.stringify({ Worker: { WorkerId: 'startup-ct-define', LogFormat: 'text', ShutdownTimeoutSeconds: 2, OfflineResilience: { LocalStoragePath: path.join(dir, 'outbox-ct-define') }, RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost, ConsumerTimeoutSeconds: 600 } } }));
+    const cli = startCli(config, jobs, dir);
+    const deadline = Date.now() + 20_000;
+    while (!/Worker \S+ consuming/.test(cli.output()) && Date.now() < deadline && cli.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+    assert.match(cli.output(), /WARN .*SlowJob \(900 s timeout\).*consumer_timeout \(600 s\)/);
   });
 });
