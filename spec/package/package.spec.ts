@@ -1,13 +1,15 @@
 // The package as a user gets it: `npm pack`, the tarball installed into an empty folder with no tsx, then
 // plain-Node ESM and CommonJS consumers, a strict TypeScript consumer, the installed CLI, an `init` scaffold
-// that installs and passes its own test and typecheck, and publint + attw over the same tarball.
+// that installs and passes its own test and typecheck, publint + attw over the same tarball, and the manifest's
+// promises: no install-time script, source maps that carry their sources, a dry run that changes nothing.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { packPackage, USER_ENV } from '../support/pack-package.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OWN = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
@@ -15,11 +17,9 @@ const work = mkdtempSync(path.join(tmpdir(), 'package-spec-'));
 const consumer = path.join(work, 'consumer');
 after(() => rmSync(work, { recursive: true, force: true }));
 
-// Children run as a user's would: not under this test runner, and with no TypeScript loader inherited.
-const { NODE_TEST_CONTEXT: _context, NODE_OPTIONS: _options, ...ENV } = process.env;
-
 function run(command: string, args: readonly string[], cwd: string, options: SpawnSyncOptions = {}) {
-  const result = spawnSync(command, args, { cwd, env: ENV, encoding: 'utf8', timeout: 240_000, ...options });
+  // Children run as a user's would: not under this test runner, and with no TypeScript loader inherited.
+  const result = spawnSync(command, args, { cwd, env: USER_ENV, encoding: 'utf8', timeout: 240_000, ...options });
   return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr), all: `${String(result.stdout)}\n${String(result.stderr)}` };
 }
 
@@ -29,20 +29,19 @@ function npm(args: readonly string[], cwd: string) {
 
 let tarball = '';
 let packedFiles: string[] = [];
+let stage = '';
+let installOutput = '';
 
 describe('the npm package, installed from its tarball', { timeout: 600_000 }, () => {
   before(() => {
-    // npm pack runs `prepare`, which builds dist/ from lib/.
-    const packed = run('npm', ['pack', '--json', '--pack-destination', work], ROOT);
-    assert.equal(packed.status, 0, packed.all);
-    const info = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[])[0]!;
-    tarball = path.join(work, info.filename);
-    packedFiles = info.files.map((f) => f.path).sort();
+    // npm pack runs `prepack`, which builds dist/ from lib/ (in a copy of the checkout).
+    ({ tarball, files: packedFiles, stage } = packPackage(work));
     cpSync(path.join(ROOT, 'spec/package/consumer'), consumer, { recursive: true });
     writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     // bullmq: milvaion-worker/bullmq's declarations name its types (an optional peer that its users have).
     const installed = npm(['install', tarball, `typescript@${OWN.devDependencies['typescript']}`, `@types/node@${OWN.devDependencies['@types/node']}`, `bullmq@${OWN.devDependencies['bullmq']}`], consumer);
     assert.equal(installed.status, 0, installed.all);
+    installOutput = installed.all;
   });
 
   it('packs only runtime files and the guides: dist, docs, README, CHANGELOG, LICENSE and package.json', () => {
@@ -50,9 +49,72 @@ describe('the npm package, installed from its tarball', { timeout: 600_000 }, ()
     assert.deepEqual(outside, []);
     assert.ok(packedFiles.includes('LICENSE'));
     assert.match(readFileSync(path.join(ROOT, 'LICENSE'), 'utf8'), /^MIT License/);
-    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/index.js.map', 'dist/host/cli/cli-entry.js', 'dist/outbox/probe-outbox-store.mjs']) assert.ok(packedFiles.includes(entry), entry);
+    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/host/cli/cli-entry.js', 'dist/outbox/probe-outbox-store.mjs']) assert.ok(packedFiles.includes(entry), entry);
     assert.deepEqual(packedFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.d.mts')), [], 'no TypeScript source');
     assert.deepEqual(packedFiles.filter((f) => /spec|bench|soak|sample|\.ci|tsconfig/.test(f)), []);
+  });
+
+  it('publishes a manifest with no install-time script, so installing the tarball warns about none', () => {
+    const manifest = JSON.parse(readFileSync(path.join(consumer, 'node_modules/milvaion-worker/package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    for (const script of ['prepare', 'preinstall', 'install', 'postinstall']) assert.equal(manifest.scripts?.[script], undefined, `scripts.${script}`);
+    assert.equal(manifest.scripts?.['prepack'], 'node .ci/prepack.mjs');
+    // npm 11 lists a dependency's install-time scripts after every install ("install-scripts … not yet covered").
+    assert.doesNotMatch(installOutput, /milvaion-worker@\S+ \(/, installOutput);
+  });
+
+  it('ships source maps that carry their TypeScript sources, and no declaration maps', () => {
+    assert.deepEqual(packedFiles.filter((f) => /\.d\.[mc]?ts\.map$/.test(f)), [], 'declaration maps point at lib/, which is not shipped');
+    const scripts = packedFiles.filter((f) => /\.[mc]?js$/.test(f));
+    const maps = packedFiles.filter((f) => f.endsWith('.map'));
+    assert.ok(maps.length > 100, `${maps.length} source maps`);
+    assert.deepEqual(maps, scripts.map((f) => `${f}.map`).sort(), 'one map per script');
+    const installed = path.join(consumer, 'node_modules/milvaion-worker');
+    for (const file of maps) {
+      const map = JSON.parse(readFileSync(path.join(installed, file), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      assert.ok(map.sources.length > 0, file);
+      assert.equal(map.sourcesContent?.length, map.sources.length, `${file}: sourcesContent`);
+      for (const content of map.sourcesContent ?? []) assert.ok(typeof content === 'string' && content.length > 0, `${file}: an empty source`);
+    }
+    const index = JSON.parse(readFileSync(path.join(installed, 'dist/index.js.map'), 'utf8')) as { sourcesContent: string[] };
+    assert.equal(index.sourcesContent[0], readFileSync(path.join(stage, 'lib/index.ts'), 'utf8'));
+  });
+
+  it('declares the ranges it is tested with: Node 20, 22 and 24, BullMQ 5 and 6, and ioredis as the optional peer BullMQ 6 needs', () => {
+    const manifest = JSON.parse(readFileSync(path.join(consumer, 'node_modules/milvaion-worker/package.json'), 'utf8')) as {
+      engines: { node: string };
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    assert.equal(manifest.engines.node, '^20.19.0 || ^22.12.0 || ^24.0.0');
+    assert.ok(manifest.engines.node.includes(`^${process.versions.node.split('.')[0]!}.`), `this Node (${process.version}) is one that engines names`);
+    assert.equal(manifest.peerDependencies['bullmq'], '>=5 <7');
+    assert.equal(manifest.peerDependencies['ioredis'], '>=5');
+    assert.equal(manifest.peerDependenciesMeta['bullmq']?.optional, true);
+    assert.equal(manifest.peerDependenciesMeta['ioredis']?.optional, true);
+    // Optional peers are not installed with the package: the consumer asked for bullmq, and ioredis stays out.
+    assert.equal(existsSync(path.join(consumer, 'node_modules/ioredis')), false);
+  });
+
+  it('npm pack --dry-run changes nothing on disk', () => {
+    const listing = () =>
+      (function walk(dir: string): string[] {
+        return readdirSync(dir).flatMap((name) => {
+          const full = path.join(dir, name);
+          const stat = statSync(full);
+          return stat.isDirectory() ? walk(full) : [`${path.relative(stage, full)} ${stat.size} ${stat.mtimeMs}`];
+        });
+      })(path.join(stage, 'dist')).sort();
+    const destination = path.join(work, 'dry-run');
+    mkdirSync(destination);
+    const before = listing();
+    assert.ok(before.length > 100, `${before.length} files in dist/`);
+    const dry = run('npm', ['pack', '--dry-run', '--json', '--pack-destination', destination], stage);
+    assert.equal(dry.status, 0, dry.all);
+    assert.match(dry.stderr, /dry run, dist\/ not rebuilt/);
+    const listed = (JSON.parse(dry.stdout.slice(dry.stdout.indexOf('['))) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
+    assert.deepEqual(listed, packedFiles);
+    assert.deepEqual(listing(), before);
+    assert.deepEqual(readdirSync(destination), []);
   });
 
   it('emits declarations with .js import paths and no Node-internal types', () => {
