@@ -16,7 +16,7 @@ export type LogFormat = 'text' | 'json';
 
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
-  /** A name from {@link LOG_LEVELS} or consola's number; default info. */
+  /** A level name (`silent`, `error`, `warn`, `info`, `debug`, `trace`) or consola's number; default info. */
   readonly level?: keyof typeof LOG_LEVELS | number;
   readonly tag?: string;
   /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
@@ -42,8 +42,12 @@ export function createLogger(options: CreateLoggerOptions = {}): ConsolaInstance
 
 /** A logger that drops everything (benchmarks, quiet specs). */
 export const silentLogger = {
+  /** Drops the line. */
   debug() {},
+  /** Drops the line. */
   info() {},
+  /** Drops the line. */
   warn() {},
+  /** Drops the line. */
   error() {},
 };

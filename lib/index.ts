@@ -23,6 +23,8 @@ export { InvalidJobDataError } from './core/invalid-job-data-error.js';
 export { InvalidJobResultError } from './core/invalid-job-result-error.js';
 export { LogCategory } from './core/create-job-logger.js';
 export { createLogger, silentLogger, logWith, withLogFields, type CreateLoggerOptions, type LogFields, type LogFormat } from './create-logger.js';
+export type { TechnicalLevel } from './core/log-fields.js';
+export type { LineStream } from './logging/to-log-entry.js';
 export { logging, LoggingOptions } from './middleware/logging.js';
 export { filter, FilterOptions, type JobFilter, type FilterDecision } from './middleware/filter.js';
 export { cancellation, CancellationOptions } from './middleware/cancellation.js';

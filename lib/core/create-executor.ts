@@ -38,6 +38,7 @@ export interface ExecutorOptions {
 
 /** Runs envelopes; `execute` resolves once the final status is accepted by the sink, and never rejects otherwise. */
 export interface Executor {
+  /** Runs one envelope through the pipeline and reports its Running, logs and final status to the sink. */
   execute(envelope: JobEnvelope): Promise<Outcome>;
   /** The job registered under a name (matched case-insensitively, as the .NET SDK does). */
   definition(jobName: string): AnyJobDefinition | undefined;

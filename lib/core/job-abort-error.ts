@@ -24,6 +24,7 @@ export interface AbortHandle {
   /** The job's signal; `signal.reason` is the {@link JobAbortError}. */
   readonly signal: AbortSignal;
   readonly reason: JobAbortError | undefined;
+  /** Aborts the execution with `reason`; later calls change nothing. */
   abort(reason: JobAbortError): void;
   /** Calls `listener` once when the handle aborts (at once if it already has). */
   onAbort(listener: (reason: JobAbortError) => void): void;

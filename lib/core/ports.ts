@@ -5,6 +5,7 @@ import type { JobStatus, LogData, LogLevel } from './types.js';
 
 /** Time, so specs can fake it. */
 export interface Clock {
+  /** The current time in epoch milliseconds. */
   now(): number;
 }
 
@@ -48,6 +49,7 @@ export type SinkRecord = StatusRecord | LogRecord;
  * counts as sent: durable in an outbox, confirmed by a broker, or stored in memory.
  */
 export interface Sink {
+  /** Sends one record; resolves once it counts as sent, rejects when it cannot be kept. */
   write(record: SinkRecord): Promise<void>;
 }
 
@@ -69,7 +71,9 @@ export interface CancellationRegistry {
 
 /** Occurrences this worker already finished, so a redelivery is acked without running again. */
 export interface FinishedOccurrences {
+  /** Whether this worker already finished the occurrence. */
   has(occurrenceId: string): boolean;
+  /** Records that this worker finished the occurrence. */
   add(occurrenceId: string): void;
 }
 

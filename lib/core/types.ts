@@ -85,14 +85,19 @@ export type LogData = Readonly<Record<string, unknown>>;
 
 /** The user-friendly logger handed to jobs; lines reach the dashboard through the sink. */
 export interface JobLogger {
+  /** Writes a Debug line. */
   debug(message: string, data?: LogData | Error): void;
+  /** Writes an Information line. */
   info(message: string, data?: LogData | Error): void;
+  /** Writes a Warning line. */
   warn(message: string, data?: LogData | Error): void;
+  /** Writes an Error line; an Error as `data` adds its type and stack. */
   error(message: string, data?: LogData | Error): void;
 }
 
 /** A JobLogger that the runtime (retry notices, redelivery warnings) can also write to with its own category. */
 export interface RuntimeLogger extends JobLogger {
+  /** Writes a line at `level` under `category` (the runtime's own: Execution, Retry…; default UserCode). */
   write(level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void;
 }
 
@@ -134,6 +139,7 @@ export interface JobDefinition<TData = unknown, TResult = unknown, TInput = unkn
   readonly result?: GenericSchema<TResult, unknown> | undefined;
   readonly defaults: JobDefaults;
   readonly retryIf: RetryPredicate | undefined;
+  /** The job itself: returns its result or throws. */
   readonly run: (data: TData, ctx: JobContext) => TResult | Promise<TResult>;
 }
 
@@ -143,9 +149,13 @@ export type AnyJobDefinition = JobDefinition<any, any, any>;
 
 /** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
 export interface TechnicalLogger {
+  /** Logs at debug level. */
   debug(message: string, ...args: unknown[]): void;
+  /** Logs at info level. */
   info(message: string, ...args: unknown[]): void;
+  /** Logs at warn level. */
   warn(message: string, ...args: unknown[]): void;
+  /** Logs at error level. */
   error(message: string, ...args: unknown[]): void;
 }
 

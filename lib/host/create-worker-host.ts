@@ -29,6 +29,7 @@ export interface WorkerHost {
   report(): HealthReport;
   /** The HTTP probe server's port, once started (when `Worker:HealthCheck:HttpPort` is set). */
   readonly httpPort: number | undefined;
+  /** Starts the probe server, then every logical worker; rejects with a StartupError when one cannot start. */
   start(): Promise<void>;
   /**
    * Graceful stop within `Worker:ShutdownTimeoutSeconds` + 5 s: no new jobs, running ones get the timeout, then

@@ -5,7 +5,7 @@ export type { WorkerConfig, WorkerSectionConfig, JobConsumerConfig, RabbitMqConf
 export { discoverModules, listModules, type DiscoveredModules } from './cli/discover-modules.js';
 export { createWorkerHost, groupJobsByWorker, matchJobsToConfig, consumerEntry, STOP_MARGIN_MS, type WorkerHost, type WorkerHostOptions } from './create-worker-host.js';
 export { toHealthReport, type HealthReport, type HealthCheck, type HealthStatus } from './health/to-health-report.js';
-export { createHealthServer, type HealthServer } from './health/create-health-server.js';
-export { createHealthFiles, type HealthFiles } from './health/create-health-files.js';
+export { createHealthServer, type HealthServer, type HealthServerOptions } from './health/create-health-server.js';
+export { createHealthFiles, type HealthFiles, type HealthFilesOptions } from './health/create-health-files.js';
 export { createMetrics, DURATION_BUCKETS, type Metrics } from './health/create-metrics.js';
 export { main, ExitCode } from './cli/cli.js';

@@ -7,6 +7,7 @@ import { trimFrames } from './trim-stack.js';
 
 /** Where a reporter writes: one `write` per record (process.stdout, a file stream, a spec's collector). */
 export interface LineStream {
+  /** Writes one record's text (a line, with its newline). */
   write(chunk: string): unknown;
 }
 

@@ -11,7 +11,9 @@ export type FilterDecision = void | undefined | { readonly skip: string };
 
 /** The hooks of a filter (the .NET `OnExecutingAsync` / `OnExecutedAsync`). */
 export interface JobFilter {
+  /** Runs before the job; return `{ skip: reason }` to skip it, nothing to let it run. */
   before?(ctx: ExecutionContext): FilterDecision | Promise<FilterDecision>;
+  /** Runs after the job with its outcome; what it throws is logged and changes nothing. */
   after?(ctx: ExecutionContext, outcome: Outcome): void | Promise<void>;
 }
 
@@ -19,7 +21,9 @@ const Hook = v.optional(v.custom<(...args: never[]) => unknown>((x) => typeof x 
 
 /** Options of {@link filter}: the hooks, and optionally the job names it applies to. */
 export const FilterOptions = v.strictObject({
+  /** Runs before the job; may return `{ skip: reason }`. */
   before: Hook,
+  /** Runs after the job with its outcome. */
   after: Hook,
   jobs: v.optional(v.array(v.string())),
 });

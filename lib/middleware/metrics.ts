@@ -17,7 +17,7 @@ export const UNKNOWN_JOB_LABEL = '(unknown)';
 export interface JobMetricsRecorder {
   /** An execution entered the pipeline at this layer. */
   jobStarted(): void;
-  /** It left with `outcome` after `seconds`; `job` is a registered job name or {@link UNKNOWN_JOB_LABEL}. */
+  /** It left with `outcome` after `seconds`; `job` is a registered job name or `(unknown)` (`UNKNOWN_JOB_LABEL`). */
   jobFinished(job: string, outcome: OutcomeLabel, seconds: number): void;
   /** It left by throwing (a middleware bug): only the running count goes down. */
   jobAborted(): void;

@@ -45,11 +45,13 @@ export interface OutboxRelayOptions {
 
 /** The running relay. */
 export interface OutboxRelay {
+  /** Starts sending stored entries in the background. */
   start(): void;
   /** Wakes the relay: call it once new entries are committed. */
   notify(): void;
   /** Resolves when the outbox is empty, or after `timeoutMs`; returns whether it is empty. */
   drain(timeoutMs: number): Promise<boolean>;
+  /** Stops sending and waits for the round in progress; the entries left stay stored. */
   stop(): Promise<void>;
   /** The last round failed (the broker is away or refusing): entries wait in the outbox. */
   readonly failing: boolean;

@@ -45,9 +45,11 @@ export interface Outbox extends Sink {
   readonly finished: FinishedOccurrences;
   readonly store: OutboxStore;
   readonly relay: OutboxRelay;
+  /** What waits in the outbox and whether it is full, for health checks. */
   health(): OutboxHealth;
   /** Called with true when the outbox becomes full, false when it has room again. */
   onPressure(listener: (full: boolean) => void): void;
+  /** Starts the relay that sends stored entries to the broker. */
   start(): void;
   /** Drains for up to `drainMs`, then closes the store; resolves with the entries kept (sent on the next start). */
   close(options?: { drainMs?: number }): Promise<{ kept: number }>;

@@ -37,12 +37,15 @@ export interface OutboxStore {
   readonly nextSeq: number;
   /** Creation time of the oldest pending entry, or undefined when empty. */
   oldestCreatedAt(): number | undefined;
+  /** Whether the occurrence's final status was stored (a redelivery of it is acked without running). */
   isFinished(occurrenceId: string): boolean;
+  /** Records that the occurrence finished here. */
   markFinished(occurrenceId: string): void;
   /** LMDB transactions committed since the store opened (the bench reports commits per job). */
   readonly commits: number;
   /** Deletes finished-occurrence records older than `olderThan`; returns how many. */
   pruneFinished(olderThan: number): Promise<number>;
+  /** Flushes and closes the store and releases its folder; the entries stay on disk for the next start. */
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export interface OutboxStoreOptions {
   readonly directory: string;
   /** What to do with a store that is corrupt: move it aside and start empty (default), or fail. */
   readonly onCorrupt?: 'quarantine' | 'fail';
+  /** Told when a corrupt store was moved aside and replaced by an empty one. */
   readonly report?: (message: string) => void;
   /** LMDB map size in bytes (default 2 GiB; the file grows as needed up to it). */
   readonly mapSize?: number;

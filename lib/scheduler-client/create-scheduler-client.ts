@@ -73,10 +73,15 @@ export interface SchedulerClient {
   dispatch(job: DispatchOptions): Promise<DispatchedJob>;
   /** Publishes any bytes with any properties (confirmed), for malformed-message tests. */
   publishRaw(message: RawPublish): Promise<void>;
+  /** The status messages collected so far, of one occurrence or all. */
   statuses(occurrenceId?: string): CollectedMessage<StatusBody>[];
+  /** The log messages collected so far, of one occurrence or all. */
   logs(occurrenceId?: string): CollectedMessage<LogBody>[];
+  /** The worker registrations collected so far, of one worker or all. */
   registrations(workerId?: string): CollectedMessage<RegistrationBody>[];
+  /** The worker heartbeats collected so far, of one worker or all. */
   heartbeats(workerId?: string): CollectedMessage<HeartbeatBody>[];
+  /** The messages collected from the failed-jobs queue, of one occurrence or all. */
   deadLetters(occurrenceId?: string): CollectedMessage<Json>[];
   /** `ExternalJobRegistrationMessage`s (Milvaion 10.1), of one ExternalJobId or all. */
   externalRegistrations(externalJobId?: string): CollectedMessage<Json>[];

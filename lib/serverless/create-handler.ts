@@ -25,6 +25,7 @@ export interface HandlerOptions {
   readonly middleware?: readonly Middleware[];
   readonly container?: AwilixContainer | undefined;
   readonly logger?: TechnicalLogger;
+  /** Per-job configuration (the `JobConsumers` section), merged over defineJob() defaults. */
   readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
   /**
    * Reports every run to Milvaion, as a worker does: the Running, the log lines and the final status go to the

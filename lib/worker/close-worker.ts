@@ -10,7 +10,7 @@ const STEP_MS = 2000;
 /** How long job functions aborted at the end of the grace period get to return. */
 const ABORT_SETTLE_MS = 1000;
 
-/** Options of {@link closeWorker}. */
+/** Options of a worker's `close()`. */
 export interface CloseOptions {
   /** For running jobs (default Worker:ShutdownTimeoutSeconds). */
   readonly graceMs?: number;

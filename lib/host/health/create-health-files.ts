@@ -12,6 +12,7 @@ export interface HealthFilesOptions {
   readonly liveFilePath: string;
   readonly readyFilePath: string;
   readonly intervalMs: number;
+  /** The health report each interval writes the files from. */
   readonly report: () => HealthReport;
   readonly logger: TechnicalLogger;
 }

@@ -13,6 +13,7 @@ export interface HealthServerOptions {
   readonly host: string;
   /** 0 picks a free port (specs). */
   readonly port: number;
+  /** The health report each probe request answers from. */
   readonly report: () => HealthReport;
   /** The Prometheus text exposition (prom-client renders it asynchronously). */
   readonly metrics: () => string | Promise<string>;

@@ -48,6 +48,7 @@ export interface AmqpPublisher extends Sink {
   publishJson(queue: string, message: unknown, options?: { durable?: boolean }): Promise<void>;
   /** The wire message of a record (for the outbox, which stores what it will publish). */
   toWire(record: SinkRecord): { queue: string; message: Record<string, unknown> };
+  /** Sends the buffered log lines, then closes the publisher. */
   close(): Promise<void>;
 }
 

@@ -49,6 +49,7 @@ export interface AmqpSourceOptions {
 
 /** The running consumers. */
 export interface AmqpSource {
+  /** Starts the consumers in the background (see `ready()`). */
   start(): void;
   /** Stops taking deliveries and waits for the ones in progress. */
   close(): Promise<void>;
@@ -60,6 +61,7 @@ export interface AmqpSource {
   readonly consuming: boolean;
   /** Stops taking new deliveries (running jobs go on) until `resume()`. */
   pause(reason: string): Promise<void>;
+  /** Takes deliveries again after `pause()`. */
   resume(): void;
 }
 

@@ -20,6 +20,7 @@ export interface JobConsumerOptions {
   readonly bindings: readonly { exchange: string; routingKey: string }[];
   /** Prefetch and local concurrency. */
   readonly concurrency: number;
+  /** Handles one delivery and says what becomes of it: ack, drop or requeue. */
   readonly handler: (message: AsyncMessage) => Promise<Disposition>;
   readonly logger: TechnicalLogger;
   /** Told of each failed subscription attempt (a worker's start fails on a permission refusal). */
@@ -28,9 +29,11 @@ export interface JobConsumerOptions {
 
 /** A running consumer of one job queue. */
 export interface JobConsumer {
+  /** Subscribes to the queue in the background. */
   start(): void;
   /** Stops taking deliveries (running ones go on; ones not started go back to the queue) until `resume()`. */
   pause(): Promise<void>;
+  /** Takes deliveries again after `pause()`. */
   resume(): void;
   /** Cancels the subscription, returns deliveries not started to the queue, waits for running handlers. */
   close(): Promise<void>;

@@ -20,6 +20,7 @@ export interface WorkerPresenceOptions {
   readonly heartbeatIntervalMs: number;
   /** Re-register every this many heartbeats (0: only on start and reconnect). */
   readonly reregisterEvery?: number;
+  /** The number of jobs running now, for each heartbeat. */
   readonly currentJobs: () => number;
   readonly logger: TechnicalLogger;
   readonly version: string;
@@ -29,6 +30,7 @@ export interface WorkerPresenceOptions {
 
 /** Registration and heartbeats of one logical worker. */
 export interface WorkerPresence {
+  /** Sends the registration and a first heartbeat, then heartbeats on an interval. */
   start(): Promise<void>;
   /** Call when a job starts or ends: sends a heartbeat at most once a second. */
   jobsChanged(): void;

@@ -33,6 +33,7 @@ export interface EmbeddedWorkerOptions<TJobs extends readonly AnyJobDefinition[]
   readonly middleware?: (parts: PipelineParts) => readonly Middleware[];
   readonly container?: AwilixContainer | undefined;
   readonly logger?: TechnicalLogger;
+  /** Per-job configuration (the `JobConsumers` section), merged over defineJob() defaults. */
   readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
   readonly sink?: MemorySink;
   readonly clock?: Clock;

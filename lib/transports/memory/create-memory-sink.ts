@@ -4,7 +4,9 @@ import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/ports
 /** A sink that stores records in memory and lets you observe them as they arrive. */
 export interface MemorySink extends Sink {
   readonly records: readonly SinkRecord[];
+  /** The status records so far, of one occurrence or all, in arrival order. */
   statuses(occurrenceId?: string): StatusRecord[];
+  /** The user log lines so far, of one occurrence or all, in arrival order. */
   logs(occurrenceId?: string): LogRecord[];
   /** The final status of an occurrence, if it has one. */
   finalStatus(occurrenceId: string): StatusRecord | undefined;
