@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { createHandler, defineJob, JobStatus, PermanentJobError, type AmazonMqEvent, type AmazonMqResult, type HandlerResult } from '../../lib/index.ts';
+import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const JOB_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -170,5 +173,28 @@ describe('createHandler: Amazon MQ for RabbitMQ events', () => {
     await assert.rejects(handle({ eventSource: 'aws:rmq' } as unknown as AmazonMqEvent), /it needs rmqMessagesByQueue, an object of "<queue>::<vhost>" keys each with a list of messages; got nothing/);
     await assert.rejects(handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'no-vhost': [] } }), /the key "no-vhost" of rmqMessagesByQueue is not "<queue>::<vhost>"/);
     await assert.rejects(handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'q::/': {} } } as unknown as AmazonMqEvent), /rmqMessagesByQueue\["q::\/"\] must be a list of messages; got an object with no fields/);
+  });
+});
+
+describe('createHandler: the main entry', () => {
+  it('runs an Amazon MQ event without loading a broker, store or Redis client (the reporter is milvaion-worker/amqp\'s)', () => {
+    const lib = fileURLToPath(new URL('../../lib/', import.meta.url));
+    const script = `
+import { createRequire } from 'node:module';
+const has = (name) => Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/node_modules/' + name + '/'));
+const { createHandler, defineJob } = await import(${JSON.stringify(`${lib}index.ts`)});
+const handle = createHandler({ jobs: [defineJob({ name: 'EchoJob', run: () => 'ok' })] });
+const data = Buffer.from(JSON.stringify({ id: '${JOB_ID}', jobNameInWorker: 'EchoJob' })).toString('base64');
+const [result] = await handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'q::/': [{ basicProperties: { correlationId: '${OCC}' }, data }] } });
+console.log(JSON.stringify({ status: result.statusName, 'rabbitmq-client': has('rabbitmq-client'), lmdb: has('lmdb'), redis: has('redis') }));
+await import(${JSON.stringify(`${lib}amqp.ts`)});
+console.log(JSON.stringify({ 'rabbitmq-client': has('rabbitmq-client') }));
+`;
+    const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
+    const run = spawnSync(process.execPath, [...TSX_IMPORT, '--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const [main, amqp] = run.stdout.trim().split('\n');
+    assert.deepEqual(JSON.parse(main!), { status: 'Completed', 'rabbitmq-client': false, lmdb: false, redis: false });
+    assert.deepEqual(JSON.parse(amqp!), { 'rabbitmq-client': true }, 'milvaion-worker/amqp (the reporter) loads it, so the check above can see it');
   });
 });
