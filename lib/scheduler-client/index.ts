@@ -1,4 +1,7 @@
-// milvaion-worker/testing: helpers for integration tests against a real broker, with no scheduler running.
+/**
+ * milvaion-worker/testing: helpers for integration tests against a real broker, with no scheduler running.
+ * @module milvaion-worker/testing
+ */
 export {
   createSchedulerClient,
   newOccurrenceId,
@@ -16,6 +19,11 @@ export {
   type RegistrationBody,
   type HeartbeatBody,
   type WaitOptions,
+  type FinalStatusWaitOptions,
+  type JobDispatch,
+  type DefinitionDispatchOptions,
+  type PublishedCancellation,
 } from './create-scheduler-client.js';
+export { createCancellationPublisher, type CancellationPublisher, type CancellationToPublish } from './create-cancellation-publisher.js';
 export { countQueueConsumers } from './count-queue-consumers.js';
 export { JobStatus } from '../core/types.js';

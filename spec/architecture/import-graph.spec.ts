@@ -21,7 +21,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'control/redis': ['core'],
   serverless: ['core', 'middleware', 'transports/memory'],
   worker: ['core', 'middleware', 'transports/amqp', 'outbox', 'control/redis'],
-  'scheduler-client': ['core', 'transports/amqp'],
+  'scheduler-client': ['core', 'transports/amqp', 'control/redis'],
   external: ['core', 'outbox', 'transports/amqp', 'worker'],
   'host/config': ['core', 'control/redis', 'transports/amqp'],
   'host/health': ['core', 'middleware', 'worker', 'outbox', 'control/redis', 'host/config'],
