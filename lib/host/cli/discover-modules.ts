@@ -7,7 +7,7 @@ import type { AnyJobDefinition } from '../../core/types.js';
 import { isJobDefinition } from '../../define-job.js';
 import { isWorkerSetup, type WorkerSetup } from '../../define-setup.js';
 import { loadModule, TypeScriptLoaderMissingError } from './load-module.js';
-import { errorMessage } from '../../core/error-message.js';
+import { toLoadProblem } from './to-load-problem.js';
 
 /** What the modules export. */
 export interface DiscoveredModules {
@@ -17,8 +17,9 @@ export interface DiscoveredModules {
   readonly files: readonly string[];
 }
 
-const MODULE = /\.(ts|mts|js|mjs)$/;
-const SKIP = /(\.d\.ts|\.spec\.[mc]?[jt]s|\.test\.[mc]?[jt]s)$/;
+const MODULE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+const TYPESCRIPT = /\.[mc]?ts$/;
+const SKIP = /(\.d\.[mc]?ts|\.spec\.[mc]?[jt]s|\.test\.[mc]?[jt]s)$/;
 
 /** Lists the module files of a path: the file itself, or every module under a folder (no node_modules, specs or dot-folders). */
 export function listModules(target: string): string[] {
@@ -48,7 +49,10 @@ export async function discoverModules(targets: readonly string[], cwd = process.
   }
   const jobs = new Set<AnyJobDefinition>();
   const setups = new Set<WorkerSetup>();
-  for (const file of files) {
+  // JavaScript first: it loads before a TypeScript module registers tsx, so tsx's hooks cannot change how
+  // Node loads it (with them, a typeless ES-syntax .js fails as a require(esm) cycle on Node 20).
+  const ordered = [...files.filter((f) => !TYPESCRIPT.test(f)), ...files.filter((f) => TYPESCRIPT.test(f))];
+  for (const file of ordered) {
     try {
       const exports = await loadModule(file, cwd);
       for (const value of Object.values(exports)) {
@@ -58,7 +62,7 @@ export async function discoverModules(targets: readonly string[], cwd = process.
       }
     } catch (error) {
       if (error instanceof TypeScriptLoaderMissingError) problems.push(error.message.replace(file, path.relative(cwd, file)));
-      else problems.push(`${path.relative(cwd, file)}: cannot be loaded: ${errorMessage(error)}`);
+      else problems.push(toLoadProblem(error, file, cwd));
     }
   }
   const byName = new Map<string, AnyJobDefinition>();

@@ -27,6 +27,9 @@ export function scaffoldFiles(o: ScaffoldOptions): Record<string, string> {
   };
 }
 
+// "type": "module": the jobs are ES modules (top-level await works, and they share the CLI's copy of
+// milvaion-worker); tsx, a devDependency, is what lets `npm start` and `npm run check` load them as TypeScript.
+// The loader also takes them without a type (npm's default), as CommonJS compiled by tsx.
 function packageJson(o: ScaffoldOptions): unknown {
   return {
     name: o.name,

@@ -78,6 +78,48 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
     assert.match(d.lines.join('\n'), /no such file or folder/);
   });
 
+  // Module loading from the installed tarball, in fresh npm init -y projects, is spec/package/first-hour.spec.ts.
+  it('check loads .ts, .mts, .cts, .js, .mjs and .cjs job modules in a CommonJS project', async () => {
+    const project = path.join(dir, 'commonjs-project');
+    mkdirSync(path.join(project, 'jobs'), { recursive: true });
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'commonjs-project', type: 'commonjs' }));
+    const lib = JSON.stringify(path.join(ROOT, 'lib/index.ts'));
+    const esm = (name: string) => `import { defineJob } from ${lib};\nexport const job = defineJob({ name: '${name}', async run() { return 1; } });\n`;
+    const cjs = (name: string) => `const { defineJob } = require(${lib});\nexports.job = defineJob({ name: '${name}', async run() { return 1; } });\n`;
+    writeFileSync(path.join(project, 'jobs/helper.ts'), "export const name: string = 'TsJob';\n");
+    writeFileSync(path.join(project, 'jobs/ts-job.ts'), `import { defineJob } from ${lib};\nimport { name } from './helper.js';\nexport const job = defineJob({ name, async run() { return 1; } });\n`);
+    writeFileSync(path.join(project, 'jobs/mts-job.mts'), esm('MtsJob'));
+    writeFileSync(path.join(project, 'jobs/cts-job.cts'), esm('CtsJob'));
+    writeFileSync(path.join(project, 'jobs/js-job.js'), cjs('JsJob'));
+    writeFileSync(path.join(project, 'jobs/mjs-job.mjs'), esm('MjsJob'));
+    writeFileSync(path.join(project, 'jobs/cjs-job.cjs'), cjs('CjsJob'));
+    const config = writeConfig('modules.json', { Worker: { WorkerId: 'cli-modules' } });
+    const c = capture();
+    assert.equal(await main(['check', '--config', config, path.join(project, 'jobs')], c.out), ExitCode.ok, c.lines.join('\n'));
+    const text = c.lines.join('\n');
+    for (const job of ['TsJob', 'MtsJob', 'CtsJob', 'JsJob', 'MjsJob', 'CjsJob']) assert.match(text, new RegExp(`^ {4}${job}$`, 'm'), text);
+    assert.match(text, /OK: 6 job\(s\) from 7 module\(s\)/);
+  });
+
+  it('check reports a module that fails to load with its own error, file and line first; exit 78', async () => {
+    const bad = path.join(dir, 'bad-modules');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(path.join(bad, 'package.json'), JSON.stringify({ name: 'bad-modules', type: 'commonjs' }));
+    writeFileSync(path.join(bad, 'broken.ts'), 'export const a = 1;\n\nexport const b = { c: 2 ;\n');
+    writeFileSync(path.join(bad, 'throws.mts'), "function connect(): never {\n  throw new RangeError('no database');\n}\nconnect();\n");
+    writeFileSync(path.join(bad, 'broken.cjs'), 'module.exports = (;\n');
+    const config = writeConfig('bad-modules.json', { Worker: { WorkerId: 'cli-bad-modules' } });
+    const c = capture();
+    assert.equal(await main(['check', '--config', config, bad], c.out), ExitCode.config);
+    const text = c.lines.join('\n');
+    const rel = bad; // outside the working folder, so named by its absolute path
+    assert.ok(text.startsWith('Job modules:\n'), text);
+    assert.ok(text.includes(`  - ${rel}/broken.ts:3:24: Expected "}" but found ";"`), text);
+    assert.ok(text.includes(`  - ${rel}/broken.cjs:1:19: SyntaxError: Unexpected token ';'`), text);
+    assert.ok(text.includes(`  - ${rel}/throws.mts: threw while loading: RangeError: no database\n      at connect (${rel}/throws.mts:2:9)`), text);
+    assert.doesNotMatch(text, /cycle|require\(esm\)|node:internal|node_modules/);
+  });
+
   describe('run, dispatch and SIGTERM against the broker', needs('rabbitmq'), () => {
     const vhost = `spec-cli-${process.pid}`;
     before(() => void createVhost(vhost));
