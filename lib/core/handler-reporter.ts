@@ -11,6 +11,8 @@ export interface HandlerRun {
   readonly outcome: Outcome;
   /** The job queue the message came from (an Amazon MQ event names it); a retry goes back to it. */
   readonly queue: string | undefined;
+  /** The virtual host of that queue: a retry can go back to it only through a connection to the same one. */
+  readonly virtualHost?: string | undefined;
   /** The job's MaxRetries, for the dead letter's headers. */
   readonly maxRetries: number;
 }

@@ -102,16 +102,16 @@ export function createHandler(options: HandlerOptions): Handler {
   const logger = options.logger ?? silentLogger;
   const { reporter } = options;
 
-  /** Runs one message; `queue` is set for a message consumed from a broker queue (an Amazon MQ event). */
-  async function run(message: RawJobMessage, queue: string | undefined, signal: AbortSignal | undefined): Promise<HandlerResult> {
+  /** Runs one message; `from` is set for a message consumed from a broker queue (an Amazon MQ event). */
+  async function run(message: RawJobMessage, from: { readonly queue: string; readonly virtualHost: string } | undefined, signal: AbortSignal | undefined): Promise<HandlerResult> {
     const started = performance.now();
     const parsed = parseJobMessage(message);
-    if (parsed.isErr()) return refuse(parsed.error, queue === undefined ? undefined : { ...message, queue });
+    if (parsed.isErr()) return refuse(parsed.error, from === undefined ? undefined : { ...message, queue: from.queue });
     const envelope = parsed.value;
     const memory = createMemorySink();
     const sink: Sink = reporter === undefined ? memory : { write: (record) => Promise.all([memory.write(record), reporter.sink.write(record)]).then(() => undefined) };
     // Retries wait in a broker delay queue when there is one to go back to; otherwise in-process.
-    const retryMode = reporter !== undefined && queue !== undefined ? 'scheduled' : 'in-process';
+    const retryMode = reporter !== undefined && from !== undefined ? 'scheduled' : 'in-process';
     const middleware = options.middleware ?? defaultMiddleware({ retryMode, shutdownSignal: signal, use: options.use ?? [] });
     // One executor per message is cheap (no I/O) and keeps concurrent invocations from sharing records.
     const executor = createExecutor({ jobs: options.jobs, middleware, sink, logger, container: options.container, jobConfig: options.jobConfig });
@@ -119,7 +119,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const outcome = await executor.execute(envelope).catch((error: unknown) => {
       throw new Error(`Reporting ${what} to Milvaion failed: ${errorMessage(error)}; the message was not handled`, { cause: error });
     });
-    const published = await reporter?.settle({ envelope, outcome, queue, maxRetries: executor.settings(envelope.jobName).maxRetries });
+    const published = await reporter?.settle({ envelope, outcome, queue: from?.queue, virtualHost: from?.virtualHost, maxRetries: executor.settings(envelope.jobName).maxRetries });
     const fields = toFinalFields(outcome, envelope.jobName);
     const durationMs = Math.round(performance.now() - started);
     const logs = memory.logs();
@@ -153,7 +153,7 @@ export function createHandler(options: HandlerOptions): Handler {
 
   async function runDelivery(delivery: AmazonMqDelivery, signal: AbortSignal | undefined): Promise<HandlerResult> {
     const message: RawJobMessage = { body: delivery.body, headers: delivery.headers, correlationId: delivery.correlationId, redelivered: delivery.redelivered };
-    return delivery.problem === undefined ? run(message, delivery.queue, signal) : refuse(delivery.problem, { ...message, queue: delivery.queue });
+    return delivery.problem === undefined ? run(message, delivery, signal) : refuse(delivery.problem, { ...message, queue: delivery.queue });
   }
 
   async function handle(event: HandlerEvent, invocation: HandlerInvocation = {}): Promise<HandlerResult | AmazonMqResult[]> {

@@ -169,6 +169,16 @@ describe('createHandler with createHandlerReporter (RabbitMQ)', { ...needs('rabb
     assert.equal(notices[1]!.body?.Log?.['Message'], 'Job moved to the dead-letter queue: MaxRetriesExceeded');
   });
 
+  it('refuses to publish a retry that could not go back: the event\'s virtual host is not the reporter\'s', async () => {
+    const handle = createHandler({ jobs, reporter });
+    const data = Buffer.from(JSON.stringify({ id: randomUUID(), jobNameInWorker: 'FlakyJob' })).toString('base64');
+    const occurrenceId = randomUUID();
+    await assert.rejects(
+      handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'scheduled_jobs_queue.spec-lambda.flaky.wildcard::elsewhere': [{ basicProperties: { correlationId: occurrenceId }, data }] } }),
+      new RegExp(`^Error: The retry of FlakyJob ${occurrenceId} cannot be published: its message came from scheduled_jobs_queue\\.spec-lambda\\.flaky\\.wildcard in virtual host "elsewhere", but the reporter's URL points at "${vhostName}"; give createHandlerReporter the event source's virtual host$`),
+    );
+  });
+
   it('dead-letters a message of the event that is not a job message, with the reason, and runs the rest', async () => {
     const queue = await declareJobQueue(vhost.admin(), 'ReportJob');
     const { occurrenceId } = await scheduler.dispatch({ jobName: 'ReportJob', workerId: WORKER_ID, data: { month: '2026-06' } });

@@ -9,10 +9,13 @@ import { silentLogger } from '../../create-logger.js';
 import { amqpErrorText } from './amqp-error-text.js';
 import { createAmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { createRepublisher } from './create-republisher.js';
-import { redactUrl } from './to-amqp-url.js';
+import { describeAmqpUrl, redactUrl } from './to-amqp-url.js';
 import { toAmqpAction } from './to-milvaion-messages.js';
 
-/** Who reports, and how (the broker itself comes from `url` or `connection`). */
+/**
+ * Who reports, and how (the broker itself comes from `url` or `connection`).
+ * @inline
+ */
 interface ReporterIdentity {
   /** The worker group id the dashboard shows for these runs (no `:`), e.g. the function's name. */
   readonly workerId: string;
@@ -48,6 +51,8 @@ export function createHandlerReporter(options: HandlerReporterOptions): AmqpHand
   const instanceId = options.instanceId ?? `${workerId}-${randomBytes(4).toString('hex')}`;
   const queueType = options.queueType ?? 'Classic';
   const connection = options.connection ?? openConnection(options.url, instanceId, logger);
+  // The virtual host it publishes to, when the reporter has the URL (a caller's connection does not say).
+  const ownVirtualHost = options.url === undefined ? undefined : describeAmqpUrl(options.url).vhost;
   const publisher = createAmqpPublisher({ connection, identity: { workerId, instanceId }, queueType, logger });
   // Why a publish failed is the connection's last error (ECONNREFUSED, ACCESS_REFUSED), not the client's wait running out.
   let lastError: unknown;
@@ -57,7 +62,7 @@ export function createHandlerReporter(options: HandlerReporterOptions): AmqpHand
     new Error(`${amqpErrorText(error)}${lastError === undefined || lastError === error ? '' : ` (last connection error: ${amqpErrorText(lastError)})`}`, { cause: error });
   const republisher = createRepublisher({ publisher, publishConnection: connection, sink: publisher, logger, queueType });
 
-  async function settle({ envelope, outcome, queue, maxRetries }: HandlerRun): Promise<HandlerSettlement> {
+  async function settle({ envelope, outcome, queue, virtualHost, maxRetries }: HandlerRun): Promise<HandlerSettlement> {
     const action = toAmqpAction(outcome, envelope, maxRetries);
     const what = `${envelope.jobName} ${envelope.occurrenceId}`;
     switch (action.kind) {
@@ -67,6 +72,12 @@ export function createHandlerReporter(options: HandlerReporterOptions): AmqpHand
       case 'retry':
         // A retry decided without a queue to return to (a pipeline of the caller's own) is left to the caller.
         if (queue === undefined) return 'none';
+        // The delay queue hands the copy back by name in its own virtual host: elsewhere the broker would drop it.
+        if (virtualHost !== undefined && ownVirtualHost !== undefined && virtualHost !== ownVirtualHost) {
+          throw new Error(
+            `The retry of ${what} cannot be published: its message came from ${queue} in virtual host "${virtualHost}", but the reporter's URL points at "${ownVirtualHost}"; give createHandlerReporter the event source's virtual host`,
+          );
+        }
         if ((await republisher.retryLater(queue, maxRetries, envelope, action)) !== 'ack') {
           throw new Error(`Publishing retry ${action.retryCount} of ${what} to its delay queue failed; the message was not handled`);
         }
