@@ -1,4 +1,7 @@
-// milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
+/**
+ * milvaion-worker/amqp: the RabbitMQ transport (kept out of the main entry so serverless bundles skip it).
+ * @module milvaion-worker/amqp
+ */
 export { createAmqpWorker, newInstanceId, type AmqpWorker, type AmqpWorkerOptions, type WorkerHealth } from './worker/create-amqp-worker.js';
 export { StartupError } from './worker/startup-error.js';
 export type { CloseOptions } from './worker/close-worker.js';

@@ -1,5 +1,8 @@
-// milvaion-worker/external: jobs that another scheduler runs, in Milvaion's dashboard (Milvaion 10.1's
-// external-scheduler messages, as its Hangfire and Quartz packages send them).
+/**
+ * milvaion-worker/external: jobs that another scheduler runs, in Milvaion's dashboard (Milvaion 10.1's
+ * external-scheduler messages, as its Hangfire and Quartz packages send them).
+ * @module milvaion-worker/external
+ */
 export { createExternalReporter } from './external/create-external-reporter.js';
 export { externalCorrelationId } from './external/external-correlation-id.js';
 export { toSixFieldCron, ExternalEventType } from './external/to-external-messages.js';

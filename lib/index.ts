@@ -1,5 +1,8 @@
-// milvaion-worker's public entry: defineJob, the pipeline and its middleware, the embedded transport and
-// the serverless handler. It loads no broker, store or Redis client (those live in subpath exports).
+/**
+ * milvaion-worker's public entry: defineJob, the pipeline and its middleware, the embedded transport and
+ * the serverless handler. It loads no broker, store or Redis client (those live in subpath exports).
+ * @module milvaion-worker
+ */
 export { defineJob, isJobDefinition, type DefineJobOptions } from './define-job.js';
 export { defineSetup, isWorkerSetup, type WorkerSetup } from './define-setup.js';
 export { PermanentJobError, isPermanentError } from './core/permanent-job-error.js';
@@ -47,4 +50,5 @@ export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContex
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
 export type { CancellationRegistry, Clock, DeadLetterReason, FinishedOccurrences, LogRecord, MessageChannel, OutgoingMessage, Sink, SinkRecord, StatusRecord, ToWireMessage, WorkerTelemetry } from './core/ports.js';
 export type { Completed, Completion, DeferredRetry, JobFailure, NotCompleted, Outcome, Skipped } from './core/outcome.js';
+export type { DataArgs, JobInput, JobInputByName, JobName } from './core/job-input.js';
 export { completed, skipped, failed, type FailedOptions } from './core/outcomes.js';

@@ -1,4 +1,7 @@
-// milvaion-worker/host: configuration, discovery, the worker host, probes, metrics and the CLI's entry.
+/**
+ * milvaion-worker/host: configuration, discovery, the worker host, probes, metrics and the CLI's entry.
+ * @module milvaion-worker/host
+ */
 export { loadConfig, describeConfig, redactConfig, ConfigError, type ConfigProblem, type LoadConfigOptions } from './config/load-config.js';
 /** The validated configuration types. */
 export type { WorkerConfig, WorkerSectionConfig, JobConsumerConfig, RabbitMqConfig, RedisConfig, HeartbeatConfig, OfflineResilienceConfig, HealthCheckConfig } from './config/worker-config.js';

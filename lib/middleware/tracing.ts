@@ -1,6 +1,9 @@
-// tracing(): one OpenTelemetry CONSUMER span per execution, continuing a W3C `traceparent` from the message
-// headers. `@opentelemetry/api` is an optional peer: it is loaded only when tracing() is called, and without it
-// the middleware passes every execution through unchanged.
+/**
+ * tracing(): one OpenTelemetry CONSUMER span per execution, continuing a W3C `traceparent` from the message
+ * headers. `@opentelemetry/api` is an optional peer: it is loaded only when tracing() is called, and without it
+ * the middleware passes every execution through unchanged.
+ * @module milvaion-worker/tracing
+ */
 import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import type * as OtelApi from '@opentelemetry/api';
