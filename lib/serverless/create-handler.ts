@@ -161,7 +161,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const deliveries = toAmazonMqDeliveries(event);
     if (deliveries.isErr()) throw new TypeError(deliveries.error);
     const results: AmazonMqResult[] = [];
-    // One after another, in the event's order (an Amazon MQ event source runs one function per queue at a time).
+    // One after another, in the event's order (a RabbitMQ event source mapping runs one function at a time by default).
     for (const delivery of deliveries.value) results.push({ ...(await runDelivery(delivery, invocation.signal)), queue: delivery.queue, virtualHost: delivery.virtualHost });
     return results;
   }
