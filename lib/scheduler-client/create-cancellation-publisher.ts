@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { createClient as CreateClient } from 'redis';
 import { WorkerDefaults } from '../core/defaults.js';
 import { errorMessage } from '../core/error-message.js';
+import type { Result } from 'neverthrow';
 import { parseCancellation, toRedisTarget, type RedisSettings } from '../control/redis/parse-cancellation.js';
 import { toCancellationMessage } from '../control/redis/to-cancellation-message.js';
 
@@ -38,7 +39,14 @@ export interface CancellationPublisher {
   readonly channel: string;
   /** Publishes the cancel; rejects when the occurrence id is not a UUID or Redis cannot be reached. */
   publish(cancel: CancellationToPublish): Promise<PublishedCancellation>;
+  /** Closes the Redis connection, if one was opened. */
   close(): Promise<void>;
+}
+
+/** The occurrence id as workers will match it (lower case), or why they would ignore a cancel for it (not a UUID). */
+export function toOccurrenceId(text: string): Result<string, string> {
+  // The workers' own parser decides what a valid message is: a cancel they would ignore is refused here.
+  return parseCancellation(toCancellationMessage({ occurrenceId: text, jobId: undefined, reason: '' })).map((request) => request.occurrenceId).mapErr(() => `Cannot cancel "${text}": the occurrence id must be a UUID`);
 }
 
 /** Creates a publisher for a Redis given as the worker's `Worker:Redis` settings (or a connection string); throws when they make no address. */
@@ -78,12 +86,11 @@ export function createCancellationPublisher(settings: RedisSettings | string, op
     address,
     channel,
     async publish(cancel) {
+      const occurrenceId = toOccurrenceId(cancel.occurrenceId);
+      if (occurrenceId.isErr()) throw new Error(occurrenceId.error);
       const message = toCancellationMessage({ occurrenceId: cancel.occurrenceId, jobId: cancel.jobId, reason: cancel.reason ?? 'Cancelled by milvaion-worker' });
-      // The workers' own parser decides what a valid message is: a cancel they would ignore is refused here.
-      const parsed = parseCancellation(message);
-      if (parsed.isErr()) throw new Error(`Cannot cancel "${cancel.occurrenceId}": the occurrence id must be a UUID`);
       const receivers = await (await connect()).publish(channel, message);
-      return { occurrenceId: parsed.value.occurrenceId, receivers, channel, address };
+      return { occurrenceId: occurrenceId.value, receivers, channel, address };
     },
     async close() {
       const open = client;

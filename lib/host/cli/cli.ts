@@ -1,4 +1,4 @@
-// The milvaion-worker command line: run, check, init, dispatch. Exit codes: 0 done (a clean stop); 1 a failure
+// The milvaion-worker command line: run, check, init, dispatch, cancel. Exit codes: 0 done (a clean stop); 1 a failure
 // at run time, a start refused by the broker or not connected within Worker:StartupConnectionTimeoutSeconds, or
 // a stop that left something behind (the last line says what); 2 bad arguments, or dispatch refusing a broker
 // where something consumes the scheduler's queues; 3 a dispatched job did not complete; 4 it did not finish in
@@ -14,6 +14,7 @@ import { describeConfig, loadConfig } from '../config/load-config.js';
 import { initProject } from './init-project.js';
 import { runWorker } from './run-worker.js';
 import { dispatchJob } from './dispatch-job.js';
+import { cancelJob } from './cancel-job.js';
 import type { WorkerConfig } from '../config/worker-config.js';
 
 /** Exit codes of the CLI. */
@@ -27,6 +28,7 @@ Commands:
   check [--config file] [--env name] <module-or-dir>... validate config and jobs, print what would run; no connection
   init <dir> [--template console|api] [--from path]     scaffold a new worker project
   dispatch <JobName> [--data json] [--worker-id id]     publish a job as the scheduler would, print its statuses and logs
+  cancel <occurrenceId> [--reason text]                  cancel a running occurrence as the scheduler would (on Redis)
 
 Run 'milvaion-worker <command> --help' for the options of a command.
 Exit codes: 0 ok or a clean stop, 1 failure (at start: broker or Redis refused or unreachable; at stop: something\nleft behind), 2 bad arguments or dispatch refused (a scheduler consumes there), 3 dispatched job not Completed,\n4 dispatch timed out, 78 bad config or modules.`,
@@ -52,6 +54,13 @@ Publishes the job to RabbitMQ exactly as the Milvaion scheduler does and prints 
 sends back until the final status. It needs a target: --config, $MILVAION_CONFIG, ./appsettings.json or --url;
 it prints the broker, vhost and WorkerId before it connects. When something already consumes the scheduler's
 queues there (a real scheduler), it sends nothing and exits 2; --force then dispatches without reading back.`,
+  cancel: `milvaion-worker cancel <occurrenceId> [--reason text] [--config file] [--env name]
+
+Publishes the occurrence's cancellation exactly as the Milvaion scheduler does: {CorrelationId, JobId, OccurrenceId,
+Reason} as JSON on the Redis channel of Worker:Redis (ConnectionString, Password, CancellationChannel) of the
+configuration (--config, else $MILVAION_CONFIG, else ./appsettings.json). A worker running the occurrence ends it
+Cancelled; the others ignore it. Prints how many subscribers received it. Exit 0 published, 1 Redis unreachable,
+2 not an occurrence UUID, 78 no Worker:Redis in the configuration.`,
 };
 
 type Out = { log(line: string): void; error(line: string): void };
@@ -83,6 +92,8 @@ export async function main(argv: readonly string[], out: Out = { log: (l) => con
       return runInit(parsed, out);
     case 'dispatch':
       return runDispatch(parsed, out);
+    case 'cancel':
+      return runCancel(parsed, out);
     case 'check':
     case 'run':
       return runCheckOrRun(command, parsed, out);
@@ -105,6 +116,7 @@ function parseCommandLine(args: string[]) {
       timeout: { type: 'string' },
       url: { type: 'string' },
       force: { type: 'boolean' },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -166,6 +178,25 @@ async function runDispatch(parsed: CommandLine, out: Out): Promise<number> {
     out.error(`dispatch failed on ${redactUrl(url)}: ${amqpErrorText(error)}`);
     return ExitCode.failure;
   }
+}
+
+async function runCancel(parsed: CommandLine, out: Out): Promise<number> {
+  const occurrenceId = parsed.positionals[0];
+  if (occurrenceId === undefined || parsed.positionals.length > 1) {
+    out.error(HELP['cancel']!);
+    return ExitCode.usage;
+  }
+  const config = load(parsed);
+  if (config.isErr()) {
+    out.error(config.error.format());
+    return ExitCode.config;
+  }
+  const redis = config.value.worker.redis;
+  if (redis === undefined) {
+    out.error('cancel needs Worker:Redis:ConnectionString in the configuration: the Redis the workers listen on for cancellations (give --config <file>, set $MILVAION_CONFIG, or run it where appsettings.json is).');
+    return ExitCode.config;
+  }
+  return cancelJob({ redis, occurrenceId, reason: parsed.values.reason, out });
 }
 
 /** --data as JSON; an error shows the parser's message and a caret under the position. */
