@@ -2,7 +2,10 @@
 // the executor maps to the expected final status, and two example middleware written as a user would write
 // them, with nothing but the package's exports (no neverthrow import).
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   JobStatus,
   completed,
@@ -17,6 +20,15 @@ import {
   type Outcome,
 } from '../../lib/index.ts';
 import { createHarness } from '../support/pipeline-harness.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The files under `dir` (relative to the root) whose names match `pattern`. */
+function filesUnder(dir: string, pattern: RegExp): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && pattern.test(e.name))
+    .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+}
 
 /** Example: skips a job while its feature flag is off; the occurrence ends Cancelled with the reason. */
 function featureFlag(isOn: (jobName: string) => boolean): Middleware {
@@ -197,5 +209,14 @@ describe('example middleware written with the package alone', () => {
     const line = h.sink.logs(envelope.occurrenceId).find((l) => l.message.startsWith('Attempt'));
     assert.match(line?.message ?? '', /^Attempt 0 ended failed after \d+ ms$/);
     assert.equal(h.sink.finalStatus(envelope.occurrenceId)?.status, JobStatus.Failed);
+  });
+});
+
+describe('user code', () => {
+  it('imports nothing from neverthrow: the samples and the code of README.md and docs/ use the package alone', () => {
+    const files = ['README.md', ...filesUnder('docs', /\.md$/), ...filesUnder('samples', /\.(ts|mts|cts|js|mjs)$/)];
+    assert.ok(files.length > 20, `${files.length} files`);
+    const importing = files.filter((file) => /from\s+['"]neverthrow['"]|import\(\s*['"]neverthrow['"]/.test(readFileSync(path.join(ROOT, file), 'utf8')));
+    assert.deepEqual(importing, []);
   });
 });
