@@ -15,7 +15,8 @@ describe('my jobs against RabbitMQ', { timeout: 60_000 }, () => {
   let scheduler: SchedulerClient;
   let worker: AmqpWorker;
   before(async () => {
-    scheduler = await createSchedulerClient({ url });
+    // With `jobs`, dispatches are typed: a misspelt job name or wrong data fails to compile.
+    scheduler = await createSchedulerClient({ url, workerId, jobs: [generateReport, chargeInvoice] });
     worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [generateReport, chargeInvoice], outbox: false, redis: false });
     await worker.start();
   });
@@ -25,15 +26,17 @@ describe('my jobs against RabbitMQ', { timeout: 60_000 }, () => {
   });
 
   it('reports Completed with the result and the user logs', async () => {
-    const { occurrenceId } = await scheduler.dispatch({ jobName: 'GenerateReportJob', workerId, data: { month: '2026-02', format: 'csv' } });
+    const { occurrenceId } = await scheduler.dispatch(generateReport, { month: '2026-02', format: 'csv' });
     const final = await scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
     assert.equal(final.body?.Status, JobStatus.Completed);
     assert.equal(JSON.parse(final.body?.Result ?? 'null').rows, 28);
-    await scheduler.waitUntil(() => scheduler.logs(occurrenceId).length > 0);
+    // waitForFinalStatus() also waited for the logs sent before the final: they are all here.
+    const messages = scheduler.logs(occurrenceId).map((m) => (m.body?.Log as { Message?: string } | undefined)?.Message);
+    assert.ok(messages.includes('Generating the csv report for 2026-02'), messages.join('\n'));
   });
 
   it('dead-letters a permanent failure without retrying', async () => {
-    const { occurrenceId } = await scheduler.dispatch({ jobName: 'ChargeInvoiceJob', workerId, data: { invoiceId: 'void-7' } });
+    const { occurrenceId } = await scheduler.dispatch({ jobName: 'ChargeInvoiceJob', data: { invoiceId: 'void-7' } });
     const final = await scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
     assert.equal(final.body?.Status, JobStatus.Failed);
     assert.match(final.body?.Exception ?? '', /voided/);

@@ -13,7 +13,8 @@ describe('my jobs on the embedded transport', () => {
   after(() => worker.close());
 
   it('sends the email and returns the message id', async () => {
-    const id = worker.enqueue('SendEmailJob', { to: 'ada@example.com', subject: 'Hi' });
+    // By definition (or by name): the name and the data are checked at compile time against the worker's jobs.
+    const id = worker.enqueue(sendEmail, { to: 'ada@example.com', subject: 'Hi' });
     const final = await worker.wait(id);
     assert.equal(final.status, JobStatus.Completed);
     assert.equal(final.result, '{"messageId":"test-id"}');
