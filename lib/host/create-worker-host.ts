@@ -88,11 +88,28 @@ function toJobDefaults(entry: JobConsumerConfig | undefined): JobDefaults | unde
   return d as JobDefaults;
 }
 
+/**
+ * The info lines a host says at start about accepted keys it does not read: the configuration's notes (keys only
+ * the .NET SDK or the scheduler reads), and `Worker:ExternalScheduler`, which is for an external reporter.
+ */
+export function hostNotes(config: WorkerConfig): string[] {
+  const source = config.worker.externalScheduler?.source;
+  return [
+    ...(config.notes ?? []),
+    ...(source === undefined
+      ? []
+      : [
+          `Worker:ExternalScheduler:Source ${JSON.stringify(source)} is for an external reporter (createExternalReporter(toExternalReporterOptions(config)) from milvaion-worker/external, or the BullMQ bridge); the jobs this worker runs register as Milvaion's own`,
+        ]),
+  ];
+}
+
 /** Creates the host; fails with every mismatch between configuration and jobs. */
 export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost, string[]> {
   const { config, logger } = options;
   const matched = matchJobsToConfig(config, options.jobs);
   if (matched.isErr()) return err(matched.error);
+  for (const note of hostNotes(config)) logger.info(note);
   if (matched.value.unconfigured.length > 0) logger.info(`No JobConsumers entry for ${matched.value.unconfigured.join(', ')}: using their defineJob() defaults`);
   const setups = options.setups ?? [];
   const container = createServiceContainer((c) => {

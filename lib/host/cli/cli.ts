@@ -9,7 +9,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { amqpErrorText } from '../../transports/amqp/amqp-error-text.js';
 import { redactUrl, toAmqpHosts, toAmqpUrl } from '../../transports/amqp/to-amqp-url.js';
 import { discoverModules } from './discover-modules.js';
-import { groupJobsByWorker, matchJobsToConfig } from '../create-worker-host.js';
+import { groupJobsByWorker, hostNotes, matchJobsToConfig } from '../create-worker-host.js';
 import { describeConfig, loadConfig } from '../config/load-config.js';
 import { initProject } from './init-project.js';
 import { runWorker } from './run-worker.js';
@@ -232,6 +232,8 @@ async function runCheckOrRun(command: 'check' | 'run', parsed: CommandLine, out:
     out.log(describeConfig(config.value));
     out.log(describeJobs(config.value, modules.value.jobs));
     if (matched.value.unconfigured.length > 0) out.log(`\nNo JobConsumers entry (defineJob() defaults apply): ${matched.value.unconfigured.join(', ')}`);
+    const notes = hostNotes(config.value);
+    if (notes.length > 0) out.log(`\n${notes.map((note) => `Note: ${note}`).join('\n')}`);
     out.log(`\nOK: ${modules.value.jobs.length} job(s) from ${modules.value.files.length} module(s).`);
     return ExitCode.ok;
   }

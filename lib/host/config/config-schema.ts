@@ -110,6 +110,8 @@ export const RabbitMqSection = section('RabbitMQ', {
   PersistentStatusMessages: flag(),
   ConsumerTimeoutSeconds: wholeNumber(1),
   LogBatching: flag(),
+  // The .NET SDK binds it but replaces it with each JobConsumers:<Job>:RoutingPattern; accepted, and noted.
+  RoutingKeyPattern: freeText(),
 });
 
 /** `Worker:Redis`: a StackExchange connection string (`host:port,password=…`) or a `redis://` URL. */
@@ -161,6 +163,12 @@ export const HealthCheckSection = section('HealthCheck', {
   HttpPort: port(),
 });
 
+/** `Worker:ExternalScheduler` (the .NET SDK's MilvaionExternalSchedulerOptions): jobs another scheduler runs. */
+export const ExternalSchedulerSection = section('ExternalScheduler', {
+  // Hangfire, Quartz, BullMQ…: the name the dashboard shows; blank means unset, as in .NET.
+  Source: freeText(),
+});
+
 /** The `Worker` section. */
 export const WorkerSection = section('Worker', {
   // The scheduler builds Redis keys as `workers:{WorkerId}:…` and splits them on ':'.
@@ -184,6 +192,7 @@ export const WorkerSection = section('Worker', {
   Heartbeat: v.optional(HeartbeatSection),
   OfflineResilience: v.optional(OfflineResilienceSection),
   HealthCheck: v.optional(HealthCheckSection),
+  ExternalScheduler: v.optional(ExternalSchedulerSection),
 });
 
 /** One `JobConsumers:{JobName}` entry. */
@@ -199,6 +208,8 @@ export const JobConsumerSection = section('job consumer', {
   MaxRetries: wholeNumber(0),
   BaseRetryDelaySeconds: wholeNumber(0),
   LogUserFriendlyLogsViaLogger: flag(),
+  // Upstream's samples carry it, but neither the .NET SDK nor the scheduler reads it: accepted, and noted.
+  MaxParallelJobsPerWorker: v.optional(v.unknown()),
 });
 
 /** The parts of an appsettings.json this runtime reads; every other top-level section is stripped. */

@@ -2,6 +2,7 @@
 // filled in. The defaults are core/defaults.ts's WorkerDefaults, which follow the .NET code (protocol §4.8–§4.11).
 import { WorkerDefaults as D } from '../../core/defaults.js';
 import type { AppSettings } from './config-schema.js';
+import { toConfigNotes } from './to-config-notes.js';
 import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
 
 /** What the machine-dependent defaults are computed from. */
@@ -24,6 +25,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
   const connectionString = w.Redis ? (w.Redis.ConnectionString ?? D.redis.connectionString).trim() : '';
   const maxParallelJobs = w.MaxParallelJobs ?? Math.max(1, machine.parallelism) * 2;
   // Hosts wins; a Host with commas is the same list.
+  const source = w.ExternalScheduler?.Source?.trim();
+  const notes = toConfigNotes(settings);
   const hostsKey = rabbit.Hosts !== undefined ? 'Hosts' : rabbit.Host !== undefined && rabbit.Host.length > 1 ? 'Host' : undefined;
   return {
     worker: {
@@ -85,8 +88,10 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
         httpHost: health.HttpHost ?? D.healthCheck.httpHost,
         httpPort: health.HttpPort,
       },
+      ...(source ? { externalScheduler: { source } } : {}),
     },
     jobConsumers: Object.fromEntries(Object.entries(settings.JobConsumers ?? {}).map(([name, c]) => [name, toJobConsumerConfig(c, maxParallelJobs)])),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 

@@ -78,6 +78,12 @@ export interface HealthCheckConfig {
   readonly httpPort: number | undefined;
 }
 
+/** `Worker:ExternalScheduler` (the .NET SDK's MilvaionExternalSchedulerOptions); absent when `Source` is unset or blank. */
+export interface ExternalSchedulerConfig {
+  /** The external scheduler's name (`Hangfire`, `Quartz`, `BullMQ`…), as the dashboard shows it. */
+  readonly source: string;
+}
+
 /** The whole `Worker` section. */
 export interface WorkerSectionConfig {
   readonly workerId: string; // default: the host name
@@ -97,6 +103,8 @@ export interface WorkerSectionConfig {
   readonly heartbeat: HeartbeatConfig;
   readonly offlineResilience: OfflineResilienceConfig;
   readonly healthCheck: HealthCheckConfig;
+  /** For an external reporter (toExternalReporterOptions()); a worker host does not read it. */
+  readonly externalScheduler?: ExternalSchedulerConfig | undefined;
 }
 
 /** The validated configuration of a worker process. */
@@ -104,4 +112,9 @@ export interface WorkerConfig {
   readonly worker: WorkerSectionConfig;
   /** Keyed by job name, exactly as in appsettings.json. */
   readonly jobConsumers: Readonly<Record<string, JobConsumerConfig>>;
+  /**
+   * One info line per accepted key that means nothing here (read only by the .NET SDK or the scheduler, or by
+   * neither), for the host to log at start; absent when there is none.
+   */
+  readonly notes?: readonly string[] | undefined;
 }

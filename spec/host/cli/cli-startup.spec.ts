@@ -192,13 +192,16 @@ describe('CLI start: the consumer_timeout warning', { timeout: 60_000, ...needs(
     assert.doesNotMatch(cli.output(), warning);
   });
 
-  it('is given once, naming the job, when the user sets a longer ExecutionTimeoutSeconds', async () => {
-    const cli = await runUntilStarted('ct-set', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost } }, { JobConsumers: { EchoJob: { ExecutionTimeoutSeconds: 2400 } } });
+  it('is given once, naming the job, when the user sets a longer ExecutionTimeoutSeconds (and a .NET-only key gets one info line)', async () => {
+    const cli = await runUntilStarted('ct-set', { RabbitMQ: { Host: '127.0.0.1', VirtualHost: vhost } }, { JobConsumers: { EchoJob: { ExecutionTimeoutSeconds: 2400, MaxParallelJobsPerWorker: 8 } } });
     cli.child.kill('SIGTERM');
     await cli.exited;
     const lines = cli.output().split('\n').filter((l) => warning.test(l));
     assert.equal(lines.length, 1, cli.output());
     assert.match(lines[0]!, /WARN .*EchoJob \(2400 s timeout\).*consumer_timeout \(1800 s\)/);
+    const notes = cli.output().split('\n').filter((l) => l.includes('MaxParallelJobsPerWorker'));
+    assert.equal(notes.length, 1, cli.output());
+    assert.match(notes[0]!, /INFO .*JobConsumers:EchoJob:MaxParallelJobsPerWorker is ignored/);
   });
 
   it('is given when the user says the broker\'s consumer_timeout is shorter than a timeout they set in defineJob()', async () => {

@@ -70,8 +70,8 @@ describe('config schema', () => {
 
   it('names an unknown key with the known keys, and the nearest one when it looks like a typo', () => {
     assert.deepEqual(messages(RabbitMqSection, { Hots: 'x', Completely: 1 }), [
-      'Hots: unknown key "Hots" (did you mean "Hosts"?); known keys: Host, Hosts, Port, Username, Password, VirtualHost, Url, Ssl, QueueType, PersistentStatusMessages, ConsumerTimeoutSeconds, LogBatching',
-      'Completely: unknown key "Completely"; known keys: Host, Hosts, Port, Username, Password, VirtualHost, Url, Ssl, QueueType, PersistentStatusMessages, ConsumerTimeoutSeconds, LogBatching',
+      'Hots: unknown key "Hots" (did you mean "Hosts"?); known keys: Host, Hosts, Port, Username, Password, VirtualHost, Url, Ssl, QueueType, PersistentStatusMessages, ConsumerTimeoutSeconds, LogBatching, RoutingKeyPattern',
+      'Completely: unknown key "Completely"; known keys: Host, Hosts, Port, Username, Password, VirtualHost, Url, Ssl, QueueType, PersistentStatusMessages, ConsumerTimeoutSeconds, LogBatching, RoutingKeyPattern',
     ]);
     assert.deepEqual(messages(WorkerSection, { RabbitMQ: 'amqp://x' }), ['RabbitMQ: expected the RabbitMQ section (an object), found "amqp://x"']);
   });
