@@ -26,7 +26,8 @@ import { writeCodeBlocks, type WrittenBlock } from './write-code-blocks.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_TIMEOUT_MS = 60_000;
-// A block that talks to the broker reads its URL from AMQP_URL (the spec gives it a vhost of its own).
+// A block that talks to the broker reads its URL from AMQP_URL (the spec gives it a vhost of its own); such a
+// block may also use Redis on 127.0.0.1:6379 (cancellation), so it runs when both answer.
 const usesBroker = (w: WrittenBlock) => w.block.code.includes('AMQP_URL');
 
 describe('the TypeScript blocks of README.md and docs/', { timeout: 900_000 }, () => {
@@ -59,7 +60,7 @@ describe('the TypeScript blocks of README.md and docs/', { timeout: 900_000 }, (
     assert.deepEqual((await runCodeBlocks(local, { timeoutMs: RUN_TIMEOUT_MS })).map(toProblemText), []);
   });
 
-  it('marked runnable and against the broker exit 0 (AMQP_URL is a vhost of their own on 127.0.0.1)', needs('rabbitmq'), async () => {
+  it('marked runnable and against the broker exit 0 (AMQP_URL is a vhost of their own on 127.0.0.1)', needs('rabbitmq', 'redis'), async () => {
     const remote = written.filter((w) => w.block.runnable && usesBroker(w));
     const vhost = createVhost(`spec-docs-${process.pid}`);
     try {
