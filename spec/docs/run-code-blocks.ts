@@ -31,7 +31,7 @@ function runOne(w: WrittenBlock, options: RunOptions): Promise<string | undefine
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [TSX_CLI, path.relative(w.folder, w.file)], {
       cwd: w.folder,
-      env: { ...process.env, ...options.env },
+      env: toBlockEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -57,4 +57,13 @@ function runOne(w: WrittenBlock, options: RunOptions): Promise<string | undefine
       else resolve(undefined);
     });
   });
+}
+
+/** The environment a user's shell would give: this one plus `extra`, without the test runner's own markers. */
+function toBlockEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  // Under `tsx --test` this says "report to a parent runner": a block's own node:test output would come in the
+  // runner's binary protocol, not the text a user sees (and the problem reports).
+  delete env['NODE_TEST_CONTEXT'];
+  return env;
 }
