@@ -14,10 +14,11 @@ const MAX_FRAMES = 8;
 export function toLoadProblem(error: unknown, file: string, cwd: string): string {
   const name = relative(file, cwd);
   const message = errorMessage(error);
-  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:82: ERROR: Expected "}" but found ";""
+  // esbuild (through tsx): "Transform failed with 1 error:\n/abs/file.ts:3:82: ERROR: Expected "}" but found ";"",
+  // its column counted from 0: printed from 1, as Node and tsc print theirs.
   const compiled = [...message.matchAll(/^(.+?):(\d+):(\d+): ERROR: (.+)$/gm)];
   if (compiled.length > 0) {
-    return compiled.map(([, where, line, column, text]) => `${relative(where!, cwd)}:${line}:${column}: ${text!}${hint(text!)}`).join('\n    ');
+    return compiled.map(([, where, line, column, text]) => `${relative(compiledFile(where!, file), cwd)}:${line}:${Number(column) + 1}: ${text!}${hint(text!)}`).join('\n    ');
   }
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_REQUIRE_CYCLE_MODULE' || /Cannot require\(\) ES Module .* in a cycle/.test(message)) {
@@ -31,6 +32,12 @@ export function toLoadProblem(error: unknown, file: string, cwd: string): string
   const frames = userFrames(error, cwd);
   const title = error instanceof Error ? `${error.name}: ${message}` : message;
   return [`${name}: threw while loading: ${title}`, ...frames.map((f) => `      at ${f}`)].join('\n');
+}
+
+/** tsx hands esbuild a .mts or .cts file under its .ts name (and .mjs as .js): name the file that was loaded. */
+function compiledFile(where: string, file: string): string {
+  const named = clean(where);
+  return named === file.replace(/\.[mc]([jt]s)$/, '.$1') ? file : named;
 }
 
 function hint(text: string): string {

@@ -108,14 +108,16 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
     writeFileSync(path.join(bad, 'broken.ts'), 'export const a = 1;\n\nexport const b = { c: 2 ;\n');
     writeFileSync(path.join(bad, 'throws.mts'), "function connect(): never {\n  throw new RangeError('no database');\n}\nconnect();\n");
     writeFileSync(path.join(bad, 'broken.cjs'), 'module.exports = (;\n');
+    writeFileSync(path.join(bad, 'broken-too.cts'), 'export const a: number = ;\n');
     const config = writeConfig('bad-modules.json', { Worker: { WorkerId: 'cli-bad-modules' } });
     const c = capture();
     assert.equal(await main(['check', '--config', config, bad], c.out), ExitCode.config);
     const text = c.lines.join('\n');
     const rel = bad; // outside the working folder, so named by its absolute path
     assert.ok(text.startsWith('Job modules:\n'), text);
-    assert.ok(text.includes(`  - ${rel}/broken.ts:3:24: Expected "}" but found ";"`), text);
+    assert.ok(text.includes(`  - ${rel}/broken.ts:3:25: Expected "}" but found ";"`), text);
     assert.ok(text.includes(`  - ${rel}/broken.cjs:1:19: SyntaxError: Unexpected token ';'`), text);
+    assert.ok(text.includes(`  - ${rel}/broken-too.cts:1:26: Unexpected ";"`), text);
     assert.ok(text.includes(`  - ${rel}/throws.mts: threw while loading: RangeError: no database\n      at connect (${rel}/throws.mts:2:9)`), text);
     assert.doesNotMatch(text, /cycle|require\(esm\)|node:internal|node_modules/);
   });

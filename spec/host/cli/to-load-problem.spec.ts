@@ -12,14 +12,21 @@ function withStack<T extends Error>(error: T, stack: string): T {
 }
 
 describe('toLoadProblem', () => {
-  it("names each of esbuild's compile errors by file:line:column, relative to the working folder", () => {
+  it("names each of esbuild's compile errors by file:line:column (from 1; esbuild counts columns from 0), relative to the working folder", () => {
     const error = new Error('Transform failed with 2 errors:\n/home/ada/app/jobs/a.ts:3:82: ERROR: Expected "}" but found ";"\n/home/ada/app/jobs/a.ts:9:1: ERROR: Unexpected end of file');
-    assert.equal(toLoadProblem(error, '/home/ada/app/jobs/a.ts', CWD), 'jobs/a.ts:3:82: Expected "}" but found ";"\n    jobs/a.ts:9:1: Unexpected end of file');
+    assert.equal(toLoadProblem(error, '/home/ada/app/jobs/a.ts', CWD), 'jobs/a.ts:3:83: Expected "}" but found ";"\n    jobs/a.ts:9:2: Unexpected end of file');
+  });
+
+  it('names a .mts or .cts file by its own name, not the .ts name tsx compiles it under', () => {
+    const error = new Error('Transform failed with 1 error:\n/home/ada/app/jobs/a.ts:2:5: ERROR: Unexpected "="');
+    assert.equal(toLoadProblem(error, '/home/ada/app/jobs/a.mts', CWD), 'jobs/a.mts:2:6: Unexpected "="');
+    assert.equal(toLoadProblem(error, '/home/ada/app/jobs/a.cts', CWD), 'jobs/a.cts:2:6: Unexpected "="');
+    assert.equal(toLoadProblem(error, '/home/ada/app/jobs/b.mts', CWD), 'jobs/a.ts:2:6: Unexpected "="', 'an error in another file keeps its name');
   });
 
   it('explains top-level await in a CommonJS TypeScript file', () => {
     const error = new Error('Transform failed with 1 error:\n/home/ada/app/jobs/a.ts:1:10: ERROR: Top-level await is currently not supported with the "cjs" output format');
-    assert.match(toLoadProblem(error, '/home/ada/app/jobs/a.ts', CWD), /^jobs\/a\.ts:1:10: Top-level await .* use the \.mts extension, or set "type": "module" in package\.json\)$/);
+    assert.match(toLoadProblem(error, '/home/ada/app/jobs/a.ts', CWD), /^jobs\/a\.ts:1:11: Top-level await .* use the \.mts extension, or set "type": "module" in package\.json\)$/);
   });
 
   it("places a CommonJS SyntaxError by the line and caret Node puts first in its stack", () => {
