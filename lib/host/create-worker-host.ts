@@ -3,6 +3,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
 import { createServiceContainer } from '../core/create-service-container.js';
+import { WorkerDefaults } from '../core/defaults.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
 import type { WorkerSetup } from '../define-setup.js';
 import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../worker/create-amqp-worker.js';
@@ -81,8 +82,17 @@ export function matchJobsToConfig(config: WorkerConfig, jobs: readonly AnyJobDef
   return ok({ unconfigured: jobs.filter((j) => consumerEntry(config, j.name) === undefined).map((j) => j.name) });
 }
 
-function toJobDefaults(entry: JobConsumerConfig | undefined): JobDefaults | undefined {
-  if (entry === undefined) return undefined;
+/**
+ * The configuration layer of a job's settings: its JobConsumers entry. A job without one takes
+ * `Worker:ExecutionTimeoutSeconds` as its timeout unless its defineJob() sets one, as the .NET SDK's executor falls
+ * back to the worker's timeout for a job without a consumer entry. The built-in 3600 s is not passed on: a timeout
+ * nobody set must not count as one the user chose (the consumer_timeout warning is for those).
+ */
+function toJobDefaults(entry: JobConsumerConfig | undefined, job: AnyJobDefinition | undefined, workerTimeoutSeconds: number): JobDefaults | undefined {
+  if (entry === undefined) {
+    const own = job?.defaults.executionTimeoutSeconds !== undefined || workerTimeoutSeconds === WorkerDefaults.executionTimeoutSeconds;
+    return own ? undefined : { executionTimeoutSeconds: workerTimeoutSeconds };
+  }
   const d: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) if (value !== undefined && key !== 'workerId') d[key] = value;
   return d as JobDefaults;
@@ -177,7 +187,7 @@ function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefi
       // The validated config's sections have the worker options' names: they go in as they are.
       rabbitmq: w.rabbitMq,
       jobs,
-      jobConfig: (name) => toJobDefaults(consumerEntry(config, name)),
+      jobConfig: (name) => toJobDefaults(consumerEntry(config, name), jobs.find((job) => job.name === name), w.executionTimeoutSeconds),
       maxParallelJobs: w.maxParallelJobs,
       heartbeatIntervalSeconds: w.heartbeat.intervalSeconds,
       jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,

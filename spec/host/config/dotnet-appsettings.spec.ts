@@ -9,7 +9,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createExternalReporter } from '../../../lib/external/create-external-reporter.ts';
 import type { ExternalReporterOptions } from '../../../lib/external/external-types.ts';
-import { hostNotes } from '../../../lib/host/create-worker-host.ts';
+import { createWorkerHost, hostNotes } from '../../../lib/host/create-worker-host.ts';
+import { silentLogger } from '../../../lib/create-logger.ts';
+import { defineJob } from '../../../lib/define-job.ts';
 import { loadConfig } from '../../../lib/host/config/load-config.ts';
 import { toExternalReporterOptions } from '../../../lib/host/config/to-external-reporter-options.ts';
 import type { WorkerConfig } from '../../../lib/host/config/worker-config.ts';
@@ -140,6 +142,31 @@ describe('a .NET appsettings.json as upstream writes it', () => {
     assert.equal(notes.length, 2);
     assert.match(notes[0]!, /^JobConsumers:SendEmailJob:MaxParallelJobsPerWorker is ignored/);
     assert.match(notes[1]!, /^Worker:ExternalScheduler:Source "Hangfire" is for an external reporter .*toExternalReporterOptions/);
+  });
+
+  it('gives a job without a JobConsumers entry or a defineJob() timeout Worker:ExecutionTimeoutSeconds, as the .NET executor does', async () => {
+    const config = load({
+      Worker: { ...WORKER, ExecutionTimeoutSeconds: 300, RabbitMQ: { Host: '127.0.0.1', Port: 1 }, Redis: undefined, HealthCheck: { Enabled: false }, OfflineResilience: { Enabled: false } },
+      JobConsumers: { ConfiguredJob: { ConsumerId: 'configured', ExecutionTimeoutSeconds: 120 }, EntryWithoutTimeoutJob: { ConsumerId: 'entry' } },
+    });
+    const run = async () => 'ok';
+    const jobs = [
+      defineJob({ name: 'ConfiguredJob', run }),
+      defineJob({ name: 'EntryWithoutTimeoutJob', run }),
+      defineJob({ name: 'BareJob', run }),
+      defineJob({ name: 'OwnTimeoutJob', executionTimeoutSeconds: 50, run }),
+    ];
+    const host = createWorkerHost({ config, jobs, logger: silentLogger });
+    if (host.isErr()) assert.fail(host.error.join('\n'));
+    try {
+      const { executor } = host.value.workers[0]!;
+      assert.equal(executor.settings('ConfiguredJob').timeoutMs, 120_000);
+      assert.equal(executor.settings('EntryWithoutTimeoutJob').timeoutMs, 3_600_000); // .NET's JobConsumerConfig default
+      assert.equal(executor.settings('BareJob').timeoutMs, 300_000);
+      assert.equal(executor.settings('OwnTimeoutJob').timeoutMs, 50_000);
+    } finally {
+      await host.value.stop();
+    }
   });
 
   it('accepts Worker:RabbitMQ:RoutingKeyPattern, which the .NET SDK binds, with a note that it means nothing (there either)', () => {
