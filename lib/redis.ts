@@ -4,3 +4,4 @@
  */
 export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisCancellationOptions, type RedisHealth } from './control/redis/create-redis-cancellation.js';
 export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from './control/redis/parse-cancellation.js';
+export { toCancellationMessage } from './control/redis/to-cancellation-message.js';
