@@ -43,7 +43,7 @@ export async function loadModule(file: string, cwd = process.cwd()): Promise<Exp
 }
 
 /** 'module' when Node treats the file as an ES module (by its extension, else the nearest package.json's type). */
-export function moduleFormat(file: string): 'module' | 'commonjs' {
+function moduleFormat(file: string): 'module' | 'commonjs' {
   if (/\.m[jt]s$/.test(file)) return 'module';
   if (/\.c[jt]s$/.test(file)) return 'commonjs';
   for (let dir = path.dirname(path.resolve(file)); ; dir = path.dirname(dir)) {
