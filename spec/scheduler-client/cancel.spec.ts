@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/amqp.ts';
-import { parseCancellation } from '../../lib/redis.ts';
+import { parseCancellation, toCancellationMessage } from '../../lib/redis.ts';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { createCancellationPublisher, createSchedulerClient, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
@@ -24,6 +24,15 @@ const longRunning = defineJob({
         reject(ctx.signal.reason);
       });
     }),
+});
+
+describe('toCancellationMessage()', () => {
+  it("writes the scheduler's JSON: PascalCase keys in its order, JobId null when unknown, and parseCancellation() reads it back", () => {
+    const occurrenceId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const text = toCancellationMessage({ occurrenceId, jobId: undefined, reason: 'wrong month' });
+    assert.equal(text, `{"CorrelationId":"${occurrenceId}","JobId":null,"OccurrenceId":"${occurrenceId}","Reason":"wrong month"}`);
+    assert.deepEqual(parseCancellation(text)._unsafeUnwrap(), { occurrenceId, jobId: undefined, reason: 'wrong month' });
+  });
 });
 
 describe('scheduler.cancel()', { ...needs('rabbitmq', 'redis'), timeout: 60_000 }, () => {
