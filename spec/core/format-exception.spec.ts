@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { copyPackage } from '../support/copy-package.ts';
 import { formatException, isPermanentError, PermanentJobError } from '../../lib/index.ts';
 
 describe('formatException', () => {
@@ -26,5 +27,17 @@ describe('PermanentJobError', () => {
     const cyclic = new Error('c');
     (cyclic as { cause?: unknown }).cause = cyclic;
     assert.equal(isPermanentError(cyclic), false);
+  });
+
+  it('is recognised when it comes from another copy of the package (a CommonJS TypeScript job compiled by tsx has one)', async () => {
+    const copy = copyPackage('0.0.0-copy');
+    try {
+      const other = (await import(copy.url('lib/core/permanent-job-error.ts'))) as { PermanentJobError: typeof PermanentJobError };
+      assert.notEqual(other.PermanentJobError, PermanentJobError);
+      assert.equal(isPermanentError(new other.PermanentJobError('from the copy')), true);
+      assert.equal(isPermanentError(new Error('wrap', { cause: new other.PermanentJobError('root') })), true);
+    } finally {
+      copy.remove();
+    }
   });
 });
