@@ -77,18 +77,25 @@ async function follow(scheduler: SchedulerClient, occurrenceId: string, options:
   let shownStatuses = 0;
   let shownLogs = 0;
   // Statuses and logs arrive on two queues: each poll shows the new Running first, then the logs, then a final.
-  for (;;) {
-    const statuses = scheduler.statuses(occurrenceId).slice(shownStatuses).map((m) => toStatusLine(m.body ?? {}));
+  const showLogs = () => {
     const logs = scheduler.logs(occurrenceId);
-    const running = statuses.filter((s) => s.exitCode === undefined);
-    for (const { line } of running) out.log(line);
     for (const log of logs.slice(shownLogs)) {
       const l = (log.body?.Log ?? {}) as Record<string, unknown>;
       out.log(`  log ${String(l['Level']).padEnd(11)} ${String(l['Message'])}`);
     }
     shownLogs = logs.length;
+  };
+  for (;;) {
+    const statuses = scheduler.statuses(occurrenceId).slice(shownStatuses).map((m) => toStatusLine(m.body ?? {}));
+    const running = statuses.filter((s) => s.exitCode === undefined);
+    for (const { line } of running) out.log(line);
+    showLogs();
     const final = statuses.find((s) => s.exitCode !== undefined);
     if (final?.exitCode !== undefined) {
+      // The logs queue may still hold lines sent before the final: collect them, so the final is the last line.
+      // A timeout here costs only late log lines, never the final's exit code.
+      await scheduler.waitForLogs({ timeoutMs: Math.max(deadline - Date.now(), 1_000) }).catch(() => undefined);
+      showLogs();
       out.log(final.line);
       return final.exitCode;
     }

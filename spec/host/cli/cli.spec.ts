@@ -150,6 +150,8 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
         assert.equal(dispatched.status, 0, dispatched.stdout + dispatched.stderr);
         assert.match(dispatched.stdout, /Completed \{"reportId":"report-2026-11","rowCount":42\}/);
         assert.match(dispatched.stdout, /log Information +Building the report for 2026-11/);
+        const lines = dispatched.stdout.trimEnd().split('\n');
+        assert.match(lines.at(-1) ?? '', /Completed/, 'the final is the last line: every log sent before it is shown first');
         child.kill('SIGTERM');
         assert.equal(await exited, 0, output);
         assert.match(output, /SIGTERM: stopping/);
