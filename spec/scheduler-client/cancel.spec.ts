@@ -5,26 +5,15 @@ import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/amqp.ts';
 import { parseCancellation, toCancellationMessage } from '../../lib/redis.ts';
-import { defineJob, JobStatus } from '../../lib/index.ts';
+import { JobStatus } from '../../lib/index.ts';
 import { createCancellationPublisher, createSchedulerClient, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { captureLogger } from '../support/loggers.ts';
+import { longRunningJob } from '../support/long-running-job.ts';
 import { needs } from '../support/services.ts';
 
 const REDIS = '127.0.0.1:6379';
 
-/** Runs until its signal aborts (a cancel), or fails after 30 s so a lost cancel cannot hang the spec. */
-const longRunning = defineJob({
-  name: 'LongRunningJob',
-  run: (_data, ctx) =>
-    new Promise((_resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('not cancelled within 30 s')), 30_000);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      });
-    }),
-});
 
 describe('toCancellationMessage()', () => {
   it("writes the scheduler's JSON: PascalCase keys in its order, JobId null when unknown, and parseCancellation() reads it back", () => {
@@ -46,7 +35,7 @@ describe('scheduler.cancel()', { ...needs('rabbitmq', 'redis'), timeout: 60_000 
   before(async () => {
     createVhost(vhost);
     scheduler = await createSchedulerClient({ url, workerId, redis: { connectionString: REDIS, cancellationChannel: channel } });
-    worker = createAmqpWorker({ workerId, logger: captureLogger(), rabbitmq: { url }, jobs: [longRunning], outbox: false, redis: { connectionString: REDIS, cancellationChannel: channel } });
+    worker = createAmqpWorker({ workerId, logger: captureLogger(), rabbitmq: { url }, jobs: [longRunningJob], outbox: false, redis: { connectionString: REDIS, cancellationChannel: channel } });
     await worker.start();
   });
   after(async () => {
@@ -56,7 +45,7 @@ describe('scheduler.cancel()', { ...needs('rabbitmq', 'redis'), timeout: 60_000 
   });
 
   it('ends a running job Cancelled, with the reason, and says how many subscribers received it', async () => {
-    const { occurrenceId } = await scheduler.dispatch(longRunning);
+    const { occurrenceId } = await scheduler.dispatch(longRunningJob);
     await scheduler.waitFor(() => scheduler.statuses(occurrenceId).some((m) => m.body?.Status === JobStatus.Running), { what: 'Running' });
     const published = await scheduler.cancel(occurrenceId, 'stopped by the spec');
     assert.deepEqual(published, { occurrenceId, receivers: 1, channel, address: 'redis://127.0.0.1:6379/0' });

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createAmqpWorker, type AmqpWorker } from '../../../lib/amqp.ts';
-import { defineJob, JobStatus } from '../../../lib/index.ts';
+import { JobStatus } from '../../../lib/index.ts';
 import { createSchedulerClient, newOccurrenceId, type SchedulerClient } from '../../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';
 import { captureLogger } from '../../support/loggers.ts';
+import { longRunningJob } from '../../support/long-running-job.ts';
 import { needs } from '../../support/services.ts';
 import { ENV_WITHOUT_CONFIG, runCli } from '../../support/start-cli.ts';
 
@@ -25,18 +26,6 @@ function writeConfig(name: string, redis: Record<string, unknown> | undefined): 
   return file;
 }
 
-/** Runs until its signal aborts (a cancel), or fails after 30 s so a lost cancel cannot hang the spec. */
-const longRunning = defineJob({
-  name: 'LongRunningJob',
-  run: (_data, ctx) =>
-    new Promise((_resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('not cancelled within 30 s')), 30_000);
-      ctx.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      });
-    }),
-});
 
 describe('cancel: arguments and configuration, before anything is published', () => {
   it('refuses an occurrence id that is not a UUID with exit 2, naming it', async () => {
@@ -76,7 +65,7 @@ describe('cancel against a running worker', { ...needs('rabbitmq', 'redis'), tim
     createVhost(vhost);
     config = writeConfig('appsettings.json', { ConnectionString: '127.0.0.1:6379', CancellationChannel: CHANNEL });
     scheduler = await createSchedulerClient({ url, workerId });
-    worker = createAmqpWorker({ workerId, logger: captureLogger(), rabbitmq: { url }, jobs: [longRunning], outbox: false, redis: { connectionString: '127.0.0.1:6379', cancellationChannel: CHANNEL } });
+    worker = createAmqpWorker({ workerId, logger: captureLogger(), rabbitmq: { url }, jobs: [longRunningJob], outbox: false, redis: { connectionString: '127.0.0.1:6379', cancellationChannel: CHANNEL } });
     await worker.start();
   });
   after(async () => {
@@ -86,7 +75,7 @@ describe('cancel against a running worker', { ...needs('rabbitmq', 'redis'), tim
   });
 
   it('publishes the cancel, prints one line with the receivers, and the job ends Cancelled with the reason', async () => {
-    const { occurrenceId } = await scheduler.dispatch(longRunning);
+    const { occurrenceId } = await scheduler.dispatch(longRunningJob);
     await scheduler.waitFor(() => scheduler.statuses(occurrenceId).some((m) => m.body?.Status === JobStatus.Running), { what: 'Running' });
     const run = await runCli(['cancel', occurrenceId.toUpperCase(), '--reason', 'stopped from the CLI', '--config', config], dir, ENV_WITHOUT_CONFIG);
     assert.equal(run.code, 0, run.stdout + run.stderr);

@@ -8,21 +8,13 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ExitCode, main } from '../../../lib/host/cli/cli.ts';
 import { writeJobModule } from '../../support/cli-fixtures.ts';
+import { UPSTREAM_LOGGING, UPSTREAM_WORKER } from '../../support/upstream-worker-settings.ts';
+
+const SQL_WORKER = { ...UPSTREAM_WORKER, WorkerId: 'sql-worker-01', MaxParallelJobs: 64, ExecutionTimeoutSeconds: 600 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-check-dotnet-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const WORKER = {
-  WorkerId: 'sql-worker-01',
-  MaxParallelJobs: 64,
-  ExecutionTimeoutSeconds: 600,
-  HealthCheck: { Enabled: true, LiveFilePath: '/tmp/live', ReadyFilePath: '/tmp/ready', IntervalSeconds: 30 },
-  RabbitMQ: { Host: 'rabbitmq', Port: 5672, Username: 'guest', Password: 'guest', VirtualHost: '/' },
-  Redis: { ConnectionString: 'redis:6379', Password: '', Database: 0, CancellationChannel: 'Milvaion:JobScheduler:cancellation_channel' },
-  Heartbeat: { Enabled: true, IntervalSeconds: 5, JobHeartbeatIntervalSeconds: 60 },
-  OfflineResilience: { Enabled: true, LocalStoragePath: './worker_data', SyncIntervalSeconds: 30, MaxSyncRetries: 3, CleanupIntervalHours: 1, RecordRetentionDays: 1 },
-};
-const LOGGING = { LogLevel: { Default: 'Information', Microsoft: 'Information', System: 'Information' }, Seq: { Enabled: true, Uri: 'http://seq:5341' } };
 
 async function check(name: string, settings: unknown, jobs: string): Promise<{ code: number; text: string }> {
   const config = path.join(dir, `${name}.json`);
@@ -36,9 +28,9 @@ describe('milvaion-worker check with a .NET appsettings.json', () => {
   it('accepts the SqlWorker shape (MaxParallelJobsPerWorker, the app\'s own section with a password) with one note', async () => {
     const jobs = writeJobModule(dir, 'sql-jobs.ts', "export const sql = defineJob({ name: 'SqlExecutionJob', run: async () => 'ok' });\n");
     const { code, text } = await check('sql', {
-      Logging: LOGGING,
+      Logging: UPSTREAM_LOGGING,
       SqlExecutorConfig: { Connections: { MilvaionDatabase: { ConnectionString: 'Host=postgres;Password=db-sekret', Provider: 'PostgreSql' } } },
-      Worker: WORKER,
+      Worker: SQL_WORKER,
       JobConsumers: {
         SqlExecutionJob: { ConsumerId: 'sql-execution-consumer', MaxParallelJobs: 16, MaxParallelJobsPerWorker: 32, ExecutionTimeoutSeconds: 600, MaxRetries: 3, BaseRetryDelaySeconds: 5, LogUserFriendlyLogsViaLogger: true },
       },
@@ -53,14 +45,14 @@ describe('milvaion-worker check with a .NET appsettings.json', () => {
 
   it('accepts the Hangfire sample\'s Worker:ExternalScheduler, saying it is for an external reporter', async () => {
     const jobs = writeJobModule(dir, 'hangfire-jobs.ts', "export const log = defineJob({ name: 'SampleLogJob', run: async () => 'ok' });\n");
-    const { code, text } = await check('hangfire', { Logging: LOGGING, Worker: { ...WORKER, WorkerId: 'hangfire-worker', ExternalScheduler: { Source: 'Hangfire' } } }, jobs);
+    const { code, text } = await check('hangfire', { Logging: UPSTREAM_LOGGING, Worker: { ...SQL_WORKER, WorkerId: 'hangfire-worker', ExternalScheduler: { Source: 'Hangfire' } } }, jobs);
     assert.equal(code, ExitCode.ok, text);
     assert.match(text, /^Note: Worker:ExternalScheduler:Source "Hangfire" is for an external reporter/m);
   });
 
   it('still refuses a typo with exit 78 and the did-you-mean', async () => {
     const jobs = writeJobModule(dir, 'typo-jobs.ts', "export const sql = defineJob({ name: 'SqlExecutionJob', run: async () => 'ok' });\n");
-    const { code, text } = await check('typo', { Worker: WORKER, JobConsumers: { SqlExecutionJob: { MaxParallelJobsPerWorkr: 32 } } }, jobs);
+    const { code, text } = await check('typo', { Worker: SQL_WORKER, JobConsumers: { SqlExecutionJob: { MaxParallelJobsPerWorkr: 32 } } }, jobs);
     assert.equal(code, ExitCode.config, text);
     assert.match(text, /JobConsumers:SqlExecutionJob:MaxParallelJobsPerWorkr: unknown key "MaxParallelJobsPerWorkr" \(did you mean "MaxParallelJobsPerWorker"\?\)/);
   });

@@ -15,18 +15,8 @@ import { defineJob } from '../../../lib/define-job.ts';
 import { loadConfig } from '../../../lib/host/config/load-config.ts';
 import { toExternalReporterOptions } from '../../../lib/host/config/to-external-reporter-options.ts';
 import type { WorkerConfig } from '../../../lib/host/config/worker-config.ts';
+import { UPSTREAM_LOGGING, UPSTREAM_WORKER } from '../../support/upstream-worker-settings.ts';
 
-/** The Worker section every upstream sample has, as it has it. */
-const WORKER = {
-  WorkerId: 'email-worker-01',
-  MaxParallelJobs: 128,
-  ExecutionTimeoutSeconds: 300,
-  HealthCheck: { Enabled: true, LiveFilePath: '/tmp/live', ReadyFilePath: '/tmp/ready', IntervalSeconds: 30 },
-  RabbitMQ: { Host: 'rabbitmq', Port: 5672, Username: 'guest', Password: 'guest', VirtualHost: '/' },
-  Redis: { ConnectionString: 'redis:6379', Password: '', Database: 0, CancellationChannel: 'Milvaion:JobScheduler:cancellation_channel' },
-  Heartbeat: { Enabled: true, IntervalSeconds: 5, JobHeartbeatIntervalSeconds: 60 },
-  OfflineResilience: { Enabled: true, LocalStoragePath: './worker_data', SyncIntervalSeconds: 30, MaxSyncRetries: 3, CleanupIntervalHours: 1, RecordRetentionDays: 1 },
-};
 
 /** One JobConsumers entry as the samples write it. */
 function consumer(consumerId: string, perWorker: number | null | undefined): Record<string, unknown> {
@@ -43,9 +33,9 @@ function consumer(consumerId: string, perWorker: number | null | undefined): Rec
 
 /** The EmailWorker's shape: Logging with Seq, the app's EmailConfig (passwords in it), one job with MaxParallelJobsPerWorker. */
 const EMAIL_WORKER = {
-  Logging: { LogLevel: { Default: 'Information', Microsoft: 'Information', System: 'Information' }, Seq: { Enabled: true, Uri: 'http://seq:5341' } },
+  Logging: UPSTREAM_LOGGING,
   EmailConfig: { DefaultConfigName: 'Default', SmtpConfigs: { Default: { Host: 'smtp.example.com', Port: 587, Password: 'app-password', UseSsl: true } } },
-  Worker: WORKER,
+  Worker: UPSTREAM_WORKER,
   JobConsumers: { SendEmailJob: consumer('email-consumer', 128) },
 };
 
@@ -99,16 +89,16 @@ describe('a .NET appsettings.json as upstream writes it', () => {
   });
 
   it('reads Worker:ExternalScheduler:Source (the Hangfire and Quartz samples), from the file or a Worker__ExternalScheduler__Source variable', () => {
-    const hangfire = load({ Logging: EMAIL_WORKER.Logging, Worker: { ...WORKER, WorkerId: 'hangfire-worker', ExternalScheduler: { Source: 'Hangfire' } } });
+    const hangfire = load({ Logging: EMAIL_WORKER.Logging, Worker: { ...UPSTREAM_WORKER, WorkerId: 'hangfire-worker', ExternalScheduler: { Source: 'Hangfire' } } });
     assert.deepEqual(hangfire.worker.externalScheduler, { source: 'Hangfire' });
     assert.equal(hangfire.notes, undefined);
-    assert.deepEqual(load({ Worker: WORKER }, { Worker__ExternalScheduler__Source: 'Quartz' }).worker.externalScheduler, { source: 'Quartz' });
+    assert.deepEqual(load({ Worker: UPSTREAM_WORKER }, { Worker__ExternalScheduler__Source: 'Quartz' }).worker.externalScheduler, { source: 'Quartz' });
     // Blank is unset, as in .NET.
-    assert.equal(load({ Worker: { ...WORKER, ExternalScheduler: { Source: ' ' } } }).worker.externalScheduler, undefined);
+    assert.equal(load({ Worker: { ...UPSTREAM_WORKER, ExternalScheduler: { Source: ' ' } } }).worker.externalScheduler, undefined);
   });
 
   it('makes createExternalReporter()\'s options from it: WorkerId, RabbitMQ, Heartbeat, OfflineResilience and Source', () => {
-    const config = load({ Worker: { ...WORKER, WorkerId: 'quartz-worker', ExternalScheduler: { Source: 'Quartz' } } });
+    const config = load({ Worker: { ...UPSTREAM_WORKER, WorkerId: 'quartz-worker', ExternalScheduler: { Source: 'Quartz' } } });
     const options: ExternalReporterOptions = toExternalReporterOptions(config);
     assert.equal(options.workerId, 'quartz-worker');
     assert.equal(options.source, 'Quartz');
@@ -120,7 +110,7 @@ describe('a .NET appsettings.json as upstream writes it', () => {
   it('createExternalReporter() takes those options as they are', async () => {
     const outbox = mkdtempSync(path.join(tmpdir(), 'external-from-config-'));
     try {
-      const config = load({ Worker: { ...WORKER, WorkerId: 'quartz-worker', ExternalScheduler: { Source: 'Quartz' }, OfflineResilience: { LocalStoragePath: outbox } } });
+      const config = load({ Worker: { ...UPSTREAM_WORKER, WorkerId: 'quartz-worker', ExternalScheduler: { Source: 'Quartz' }, OfflineResilience: { LocalStoragePath: outbox } } });
       const reporter = createExternalReporter(toExternalReporterOptions(config)); // nothing connects before start()
       assert.equal(reporter.source, 'Quartz');
       assert.equal(reporter.workerId, 'quartz-worker');
@@ -131,13 +121,13 @@ describe('a .NET appsettings.json as upstream writes it', () => {
   });
 
   it('toExternalReporterOptions() takes a source when the file has none, and names the key when neither has one', () => {
-    const config = load({ Worker: WORKER });
+    const config = load({ Worker: UPSTREAM_WORKER });
     assert.equal(toExternalReporterOptions(config, { source: 'BullMQ' }).source, 'BullMQ');
     assert.throws(() => toExternalReporterOptions(config), /Worker:ExternalScheduler:Source is not set/);
   });
 
   it('a host says what it does not read, once each: the notes, and that ExternalScheduler is for an external reporter', () => {
-    const config = load({ ...EMAIL_WORKER, Worker: { ...WORKER, ExternalScheduler: { Source: 'Hangfire' } } });
+    const config = load({ ...EMAIL_WORKER, Worker: { ...UPSTREAM_WORKER, ExternalScheduler: { Source: 'Hangfire' } } });
     const notes = hostNotes(config);
     assert.equal(notes.length, 2);
     assert.match(notes[0]!, /^JobConsumers:SendEmailJob:MaxParallelJobsPerWorker is ignored/);
@@ -146,7 +136,7 @@ describe('a .NET appsettings.json as upstream writes it', () => {
 
   it('gives a job without a JobConsumers entry or a defineJob() timeout Worker:ExecutionTimeoutSeconds, as the .NET executor does', async () => {
     const config = load({
-      Worker: { ...WORKER, ExecutionTimeoutSeconds: 300, RabbitMQ: { Host: '127.0.0.1', Port: 1 }, Redis: undefined, HealthCheck: { Enabled: false }, OfflineResilience: { Enabled: false } },
+      Worker: { ...UPSTREAM_WORKER, ExecutionTimeoutSeconds: 300, RabbitMQ: { Host: '127.0.0.1', Port: 1 }, Redis: undefined, HealthCheck: { Enabled: false }, OfflineResilience: { Enabled: false } },
       JobConsumers: { ConfiguredJob: { ConsumerId: 'configured', ExecutionTimeoutSeconds: 120 }, EntryWithoutTimeoutJob: { ConsumerId: 'entry' } },
     });
     const run = async () => 'ok';
@@ -170,7 +160,7 @@ describe('a .NET appsettings.json as upstream writes it', () => {
   });
 
   it('accepts Worker:RabbitMQ:RoutingKeyPattern, which the .NET SDK binds, with a note that it means nothing (there either)', () => {
-    const config = load({ Worker: { ...WORKER, RabbitMQ: { ...WORKER.RabbitMQ, RoutingKeyPattern: 'email-worker-01.*' } } });
+    const config = load({ Worker: { ...UPSTREAM_WORKER, RabbitMQ: { ...UPSTREAM_WORKER.RabbitMQ, RoutingKeyPattern: 'email-worker-01.*' } } });
     assert.deepEqual(config.notes, [
       "Worker:RabbitMQ:RoutingKeyPattern is ignored, as the .NET SDK ignores it too (it replaces it with each job's RoutingPattern): set JobConsumers:<Job>:RoutingPattern instead",
     ]);
@@ -178,7 +168,7 @@ describe('a .NET appsettings.json as upstream writes it', () => {
 
   it('keeps a typo of a known key an error, with the did-you-mean', () => {
     const found = problems({
-      Worker: { ...WORKER, ExternalSchedular: { Source: 'Hangfire' }, RabbitMQ: { ...WORKER.RabbitMQ, RoutingKeyPatern: 'x' } },
+      Worker: { ...UPSTREAM_WORKER, ExternalSchedular: { Source: 'Hangfire' }, RabbitMQ: { ...UPSTREAM_WORKER.RabbitMQ, RoutingKeyPatern: 'x' } },
       JobConsumers: { SendEmailJob: { ...consumer('email-consumer', 4), MaxParallelJobsPerWorkr: 4, MaxParalelJobs: 2 } },
     });
     assert.equal(found.length, 4, found.join('\n'));
