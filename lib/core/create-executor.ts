@@ -48,7 +48,8 @@ export interface Executor {
   readonly running: number;
   /**
    * Resolves once every job function that outlived its execution (it ignored its abort: timeout, cancel,
-   * shutdown) has returned; `false` when `timeoutMs` passed first.
+   * shutdown) has returned and every record it wrote after its execution ended counts as sent (or failed);
+   * `false` when `timeoutMs` passed first.
    */
   settled(timeoutMs: number): Promise<boolean>;
 }
@@ -63,6 +64,9 @@ export function createExecutor(options: ExecutorOptions): Executor {
   // Job functions still running after their execution ended (they ignored their abort): a worker closes its
   // sink only after them. Running executions are awaited by the transport itself.
   const attempts = new Set<Promise<unknown>>();
+  // The writes of those late records (a log line after the final status): a stop drains the sink only after them,
+  // so a line written just before the function returned is in the sink's count, not still on its way.
+  const lateWrites = new Set<Promise<unknown>>();
   const terminal = (ctx: ExecutionContext): Promise<Outcome> => runUntilAborted(ctx, logger, attempts);
   const pipeline = compose(options.middleware, terminal);
   const heartbeatMs = options.jobHeartbeatMs ?? 0;
@@ -78,7 +82,7 @@ export function createExecutor(options: ExecutorOptions): Executor {
     const state = { ended: false };
     const startTime = clock.now();
     writes.push(sink.write(runningRecord(envelope, 'start', startTime)));
-    const log = createJobLogger(envelope, (record) => writeLogRecord(sink, record, writes, state, logger), {
+    const log = createJobLogger(envelope, (record) => writeLogRecord(sink, record, writes, lateWrites, state, logger), {
       mirror: settings.logUserFriendlyLogsViaLogger ? logger : undefined,
       now: clock.now,
     });
@@ -132,15 +136,17 @@ export function createExecutor(options: ExecutorOptions): Executor {
     get running() {
       return running;
     },
-    settled: (timeoutMs) => waitForAttempts(attempts, timeoutMs),
+    settled: (timeoutMs) => waitForAttempts([attempts, lateWrites], timeoutMs),
   };
 }
 
-async function waitForAttempts(attempts: ReadonlySet<Promise<unknown>>, timeoutMs: number): Promise<boolean> {
+/** Waits until every set is empty (each promise removes itself when it settles; a settling one may add more). */
+async function waitForAttempts(sets: readonly ReadonlySet<Promise<unknown>>[], timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const left = () => sets.flatMap((set) => [...set]);
   try {
-    while (attempts.size > 0) if ((await Promise.race([Promise.allSettled([...attempts]).then(() => true), timedOut])) === false) return false;
+    for (let waiting = left(); waiting.length > 0; waiting = left()) if ((await Promise.race([Promise.allSettled(waiting).then(() => true), timedOut])) === false) return false;
     return true;
   } finally {
     clearTimeout(timer);
@@ -239,10 +245,15 @@ function noteRedelivery(envelope: JobEnvelope, log: RuntimeLogger, logger: Techn
 
 /**
  * Hands a user log line to the sink. During the execution the write is awaited with the others; a line written
- * after the execution ended (a job that ignored its abort) is awaited by no one, so its failure is noted here.
+ * after the execution ended (a job that ignored its abort) is awaited by `settled()` only, so its failure is noted here.
  */
-function writeLogRecord(sink: Sink, record: LogRecord, writes: Promise<void>[], state: { ended: boolean }, logger: TechnicalLogger): void {
+function writeLogRecord(sink: Sink, record: LogRecord, writes: Promise<void>[], lateWrites: Set<Promise<unknown>>, state: { ended: boolean }, logger: TechnicalLogger): void {
   const written = sink.write(record);
-  if (!state.ended) writes.push(written);
-  else written.catch((error: unknown) => logWith(logger, 'debug', `A late log line of ${record.jobName} ${record.occurrenceId} was not recorded: ${errorMessage(error)}`, jobFields(record)));
+  if (!state.ended) {
+    writes.push(written);
+    return;
+  }
+  const late = written.catch((error: unknown) => logWith(logger, 'debug', `A late log line of ${record.jobName} ${record.occurrenceId} was not recorded: ${errorMessage(error)}`, jobFields(record)));
+  lateWrites.add(late);
+  void late.finally(() => lateWrites.delete(late));
 }

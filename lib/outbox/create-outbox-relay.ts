@@ -49,7 +49,7 @@ export interface OutboxRelay {
   start(): void;
   /** Wakes the relay: call it once new entries are committed. */
   notify(): void;
-  /** Resolves when the outbox is empty, or after `timeoutMs`; returns whether it is empty. */
+  /** Resolves when the outbox is empty (every appended entry sent, committed or not when called), or after `timeoutMs`; returns whether it is empty. */
   drain(timeoutMs: number): Promise<boolean>;
   /** Stops sending and waits for the round in progress; the entries left stay stored. */
   stop(): Promise<void>;
@@ -104,8 +104,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (state.failures > 0) logger.info(`Outbox relay: RabbitMQ is back, ${store.pending} entries still pending`);
         state.failures = 0;
         if (!worked) {
-          for (const resolve of drainWaiters) resolve();
-          drainWaiters.clear();
+          // A round reads committed entries only: with appends still committing (`pending` counts them at once,
+          // e.g. the late log line of a job that returned just before the stop) the outbox is not drained yet.
+          // Their commit wakes the loop (notify).
+          if (store.pending === 0) {
+            for (const resolve of drainWaiters) resolve();
+            drainWaiters.clear();
+          }
           await sleepUntilWoken(state);
         }
       } catch (error) {

@@ -100,7 +100,14 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       const seq = nextSeq++;
       pending++;
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
-      return entries.put(seq, encodeOutboxEntry(entry)).then(() => undefined);
+      // `pending` counts the entry from here (a drain waits for its commit); a put that fails stored nothing.
+      return entries.put(seq, encodeOutboxEntry(entry)).then(
+        () => undefined,
+        (error: unknown) => {
+          pending--;
+          throw error;
+        },
+      );
     },
     read: readEntries,
     async remove(seqs) {

@@ -8,12 +8,16 @@ import {
   createServiceContainer,
   defaultMiddleware,
   defineJob,
+  JobAbortError,
   JobStatus,
   PermanentJobError,
   type JobEnvelope,
+  type Middleware,
+  type Sink,
 } from '../../lib/index.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger, silentLogger } from '../support/loggers.ts';
+import { flush, track } from '../support/pipeline-harness.ts';
 
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 /** Every envelope here is the same occurrence, so the sink's records are looked up by OCC. */
@@ -217,6 +221,41 @@ describe('createExecutor', () => {
     const f = outcome._unsafeUnwrapErr();
     assert.ok(f.kind === 'cancelled' && f.source === 'shutdown');
     assert.equal(sink.finalStatus(OCC), undefined);
+  });
+
+  it('settled() waits for the records a job that ignored its abort wrote before it returned, not only for its return', async () => {
+    // A cancelled job goes on, logs one late line and returns; the worker's stop drains its outbox after settled().
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const job = defineJob({
+      name: 'LateLogJob',
+      async run(_d, ctx) {
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        await released;
+        ctx.log.info('late line after the abort');
+        return 'ignored';
+      },
+    });
+    const cancelAtOnce: Middleware = async function cancelAtOnce(ctx, next) {
+      const outcome = next(ctx);
+      ctx.abort.abort(new JobAbortError('user', 'cancelled by the spec'));
+      return outcome;
+    };
+    // The late line's write is held, as an LMDB commit still on its way would be.
+    const memory = createMemorySink();
+    let commitLate!: () => void;
+    const lateCommitted = new Promise<void>((resolve) => (commitLate = resolve));
+    const sink: Sink = { write: (r) => memory.write(r).then(() => (r.type === 'log' ? lateCommitted : undefined)) };
+    const executor = createExecutor({ jobs: [job], middleware: [cancelAtOnce], sink, logger: silentLogger });
+    const outcome = await executor.execute(envelope('LateLogJob'));
+    assert.equal(outcome._unsafeUnwrapErr().kind, 'cancelled');
+    const settled = track(executor.settled(60_000));
+    release();
+    await flush();
+    assert.equal(memory.logs(OCC).length, 1, 'the job wrote its late line');
+    assert.equal(settled.settled, false, 'the late line is not written yet');
+    commitLate();
+    assert.equal(await settled.promise, true);
   });
 
   it('refuses two jobs with the same name', () => {

@@ -245,6 +245,20 @@ describe('createOutboxRelay', () => {
     assert.equal(store.pending, 0);
   });
 
+  it('drain does not report an empty outbox while an appended entry has not committed yet', async (t) => {
+    // The late log line of a job that ignored its abort: appended (counted pending) right before the stop's drain,
+    // its LMDB commit still on its way. The round the drain wakes reads nothing committed; that is not "drained".
+    const { store, channel, relay } = setup(t);
+    relay.start();
+    await flush();
+    const written = store.append({ queue: 'worker_logs_queue', body: Buffer.from(JSON.stringify('a:log:late')), occurrenceId: 'a', kind: 'log', createdAt: Date.now() });
+    void written.then(() => relay.notify()); // as the outbox wakes its relay on each commit
+    assert.equal(store.read(0, 10).length, 0, 'the append has not committed yet');
+    const drained = await relay.drain(60_000);
+    assert.deepEqual({ drained, pending: store.pending, sent: channel.confirmed.map(labelOf) }, { drained: true, pending: 0, sent: ['a:log:late'] });
+    await written;
+  });
+
   it('drain resolves false after its timeout when the entries cannot be sent', async (t) => {
     const { store, channel, relay } = setup(t);
     await append(store, 'a:log:1', 'a:log:2');

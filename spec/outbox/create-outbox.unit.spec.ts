@@ -82,6 +82,18 @@ describe('createOutbox', () => {
     assert.ok(logger.messages('warn').some((m) => m.startsWith('Outbox: 1 entries not sent before shutdown')));
   });
 
+  it('close right after a write sends it: the drain waits for an entry whose commit is still on its way', async (t) => {
+    // The stop of a worker whose aborted job logged just before it returned: the line is written, then close().
+    const { outbox, channel, logger, close } = setup(t, { coalesceStatuses: false });
+    outbox.start();
+    await flush();
+    const written = outbox.write(logRecord(newOccurrence(), 'late line after the abort'));
+    await close(10_000);
+    await written;
+    assert.equal(outbox.store.pending, 0, `nothing kept for the next start ${logger.messages('warn').join('; ')}`);
+    assert.deepEqual(channel.confirmed.map((m) => (bodyOf(m.body)['Log'] as Record<string, unknown>)['Message']), ['late line after the abort']);
+  });
+
   it('a write after close is dropped with a debug line (a late log of a job that ignored its abort); the store refuses appends', async (t) => {
     const { outbox, logger, close } = setup(t);
     await close();
