@@ -90,9 +90,11 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
     return send('heartbeat', message, MilvaionNames.workerHeartbeatQueue);
   };
 
-  // Registration is an idempotent overwrite; release 10.0.11 resets currentJobs with it, so a heartbeat follows.
+  // Registration is an idempotent overwrite; release 10.0.11 resets currentJobs with it, so a heartbeat follows,
+  // unless the stop came while the registration was on its way: nothing may follow the IsStopping heartbeat.
+  const registerAndBeat = () => register().then(() => (stopped ? undefined : heartbeat()));
   const onConnection = () => {
-    if (!stopped) void register().then(() => heartbeat());
+    if (!stopped) void registerAndBeat();
   };
 
   return {
@@ -101,7 +103,7 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
       await register();
       await heartbeat();
       timer = setInterval(() => {
-        if (reregisterEvery > 0 && ++beats % reregisterEvery === 0) void register().then(() => heartbeat());
+        if (reregisterEvery > 0 && ++beats % reregisterEvery === 0) void registerAndBeat();
         else void heartbeat();
       }, options.heartbeatIntervalMs);
       timer.unref();

@@ -32,4 +32,40 @@ describe('createWorkerPresence heartbeats', () => {
       assert.ok(typeof beat['CpuUsagePercent'] === 'number' && beat['CpuUsagePercent'] >= 0, JSON.stringify(beat));
     }
   });
+
+  it('sends no heartbeat after the IsStopping one, even when a registration was in flight at stop', async () => {
+    const publisher = fakePublisher();
+    const publish = publisher.publish.bind(publisher);
+    let release: () => void = () => undefined;
+    let holdNext = false;
+    // The registration sent on a reconnect is held until the stop is under way (a slow confirm).
+    publisher.publish = (envelope, body) => {
+      if (!holdNext || envelope.routingKey !== MilvaionNames.workerRegistrationQueue) return publish(envelope, body);
+      holdNext = false;
+      return new Promise<void>((resolve) => (release = () => void publish(envelope, body).then(resolve)));
+    };
+    const connection = new FakeConnection();
+    const presence = createWorkerPresence({
+      connection: connection.asConnection(),
+      publisher,
+      identity: { workerId: 'spec-worker', instanceId: 'spec-worker-0000abcd' },
+      jobs: [],
+      maxParallelJobs: 1,
+      heartbeatIntervalMs: 60_000,
+      currentJobs: () => 1,
+      logger: silentLogger,
+      version: '0.0.0',
+    });
+    await presence.start();
+    holdNext = true;
+    connection.emit('connection'); // a reconnect: registration, then a heartbeat once it is confirmed
+    const stopping = presence.stop();
+    release();
+    await stopping;
+    await new Promise((resolve) => setImmediate(resolve));
+    const beats = publisher.published
+      .filter((p) => p.envelope.routingKey === MilvaionNames.workerHeartbeatQueue)
+      .map((p) => (JSON.parse(p.body.toString()) as Record<string, unknown>)['IsStopping']);
+    assert.equal(beats.at(-1), true, `heartbeats in publish order (IsStopping): ${JSON.stringify(beats)}`);
+  });
 });
