@@ -15,6 +15,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { needs } from '../support/services.ts';
 import { killAllWorkers, spawnWorker } from '../support/spawn-worker.ts';
 import { createTcpProxy } from '../support/tcp-proxy.ts';
@@ -212,7 +213,9 @@ describe('Running → logs → final in publish order, through a broker cut and 
     });
     const worker = await h.startWorker({ jobs: [stepJob], outbox: { localStoragePath: path.join(root, 'cut'), syncIntervalSeconds: 1 } });
     const ids = await dispatchSteps(30, h.workerId);
-    await sleep(100);
+    // Cut once the broker has taken a first log line (not after a fixed time: on a loaded machine the first jobs may
+    // not have started yet): the jobs then running still have steps to log, on the other side of the cut.
+    await eventually(() => firehose.events.some((e) => e.kind === 'log'), 'a first log line through the broker', 15_000);
     h.proxy.cut();
     await sleep(800);
     assert.ok(worker.outbox!.health().pending > 0, 'statuses and logs wait in the outbox during the cut');
