@@ -5,6 +5,8 @@
 // of the broker (beam.smp) over the processing only, the prefill left out. Ratios are per round, then their
 // median. COMPARE_JOBS (10,000), COMPARE_ROUNDS (3), COMPARE_CONCURRENCY (100); COMPARE_OUTBOX a JSON object
 // of outbox settings per label ({"HEAD":{…}}) runs a variant; the label `HEAD+<name>` adds this checkout again.
+// After each throughput round the same worker runs a latency round (compare-latency.ts): dispatch→Running p99
+// at a light paced load; COMPARE_LATENCY=0 leaves it out.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Connection } from 'rabbitmq-client';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { cpuNow } from './cpu-now.ts';
+import { LATENCY_JOBS, LATENCY_RATE, latencyRound, type LatencyFigures } from './compare-latency.ts';
 import { prefillJobQueue } from './declare-job-queue.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,6 +23,7 @@ const num = (name: string, fallback: number) => Math.max(1, Number(process.env[n
 const N = num('COMPARE_JOBS', 10_000);
 const ROUNDS = num('COMPARE_ROUNDS', 3);
 const C = num('COMPARE_CONCURRENCY', 100);
+const WITH_LATENCY = process.env['COMPARE_LATENCY'] !== '0';
 const variants = JSON.parse(process.env['COMPARE_OUTBOX'] ?? '{}') as Record<string, Record<string, unknown>>;
 const refs = process.argv.slice(2).filter((a) => a !== '--');
 if (refs.length === 0 && !Object.keys(variants).some((v) => v.startsWith('HEAD+'))) {
@@ -86,6 +90,7 @@ async function round(label: string, root: string, k: number) {
 
 const labels = [...trees.keys()];
 const results = new Map(labels.map((l) => [l, [] as { rate: number; broker: number; worker: number }[]]));
+const latencies = new Map(labels.map((l) => [l, [] as LatencyFigures[]]));
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 let k = 0;
 try {
@@ -96,6 +101,11 @@ try {
       const x = await round(label, trees.get(label)!, ++k);
       results.get(label)!.push(x);
       console.log(`round ${r + 1} ${label.padEnd(20)} ${String(Math.round(x.rate)).padStart(6)} jobs/s; CPU per job: worker ${x.worker} µs, broker ${x.broker} µs`);
+      if (WITH_LATENCY && !label.startsWith('HEAD+')) {
+        const l = await latencyRound(trees.get(label)!, ++k);
+        latencies.get(label)!.push(l);
+        console.log(`round ${r + 1} ${label.padEnd(20)} at ${LATENCY_RATE} jobs/s: Running p50 ${l.runningP50} ms, p99 ${l.runningP99} ms; final p99 ${l.finalP99} ms (${l.seen}/${LATENCY_JOBS} Running seen)`);
+      }
     }
   }
   const head = results.get('HEAD')!;
@@ -106,6 +116,8 @@ try {
       `${label.padEnd(20)} ${String(Math.round(median(xs.map((x) => x.rate)))).padStart(6)} jobs/s (${xs.map((x) => Math.round(x.rate)).join(', ')}); ` +
         `worker ${median(xs.map((x) => x.worker))} µs/job, broker ${median(xs.map((x) => x.broker))} µs/job; HEAD / this ×${ratio.toFixed(2)}`,
     );
+    const ls = latencies.get(label)!;
+    if (ls.length > 0) console.log(`${label.padEnd(20)} Running p99 ${median(ls.map((l) => l.runningP99))} ms (${ls.map((l) => l.runningP99).join(', ')}), p50 ${median(ls.map((l) => l.runningP50))} ms, final p99 ${median(ls.map((l) => l.finalP99))} ms`);
   }
 } finally {
   for (const dir of worktrees) execFileSync('git', ['-C', REPO, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
