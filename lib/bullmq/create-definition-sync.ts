@@ -6,9 +6,7 @@ import type { JobSchedulerJson, Queue } from 'bullmq';
 import type { TechnicalLogger } from '../core/types.js';
 import { errorMessage } from '../core/error-message.js';
 import type { ExternalJob, ExternalReporter } from '../external/external-types.js';
-import { toExternalJob } from './to-external-job.js';
-import { toExternalJobId } from './to-external-job-id.js';
-import type { JobView } from './to-job-view.js';
+import { toExternalJob, toExternalJobId, type JobView } from './to-external.js';
 
 /** Options of createDefinitionSync(). */
 export interface DefinitionSyncOptions {

@@ -6,10 +6,7 @@ import { errorMessage } from '../core/error-message.js';
 import type { TechnicalLogger } from '../core/types.js';
 import type { ExternalReporter } from '../external/external-types.js';
 import type { DefinitionSync } from './create-definition-sync.js';
-import { isFirstAttempt } from './is-first-attempt.js';
-import { toExternalEnd, type JobEnd } from './to-external-end.js';
-import type { JobView } from './to-job-view.js';
-import { toOccurrenceRef } from './to-occurrence-ref.js';
+import { isFirstAttempt, toExternalEnd, toOccurrenceRef, type JobEnd, type JobView } from './to-external.js';
 
 /** Options of createOccurrenceTracker(). */
 export interface OccurrenceTrackerOptions {

@@ -8,8 +8,7 @@ import type { TechnicalLogger } from '../core/types.js';
 import type { ExternalReporter } from '../external/external-types.js';
 import { createDefinitionSync } from './create-definition-sync.js';
 import { createOccurrenceTracker } from './create-occurrence-tracker.js';
-import { listenQueueEvents } from './listen-queue-events.js';
-import { listenWorker } from './listen-worker.js';
+import { listenQueueEvents, listenWorker } from './listen-events.js';
 
 /** Options of reportBullmq(). */
 export interface ReportBullmqOptions {

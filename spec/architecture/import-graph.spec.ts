@@ -1,9 +1,8 @@
 // The import graph of lib/, read from the source: rooms (folders) import only in the directions that
 // ARCHITECTURE.md allows, and no two rooms import each other. The public entry files (the package's
-// subpaths: index.ts, amqp.ts, outbox.ts, redis.ts, bullmq.ts, host/index.ts, scheduler-client/index.ts) may import
-// any room; no room imports them.
+// subpaths, read from package.json's exports) may import any room; no room imports them.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
@@ -31,8 +30,16 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 };
 /** Files at lib/'s top that rooms may import: the user-facing helpers, which depend on core (and logging) only. */
 const SHARED_TOP = new Set(['define-job.ts', 'define-setup.ts', 'create-logger.ts']);
-/** The public entry points: they re-export rooms; nothing inside lib/ imports them. */
-const ENTRIES = new Set(['index.ts', 'amqp.ts', 'outbox.ts', 'redis.ts', 'external.ts', 'bullmq.ts', 'host/index.ts', 'scheduler-client/index.ts']);
+/** package.json's exports: a subpath → its target, or its conditions (`import`, `default`, `types`) → targets. */
+const EXPORTS = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, string | Record<string, string>> }).exports;
+/** The public entry points, the source of each `./dist/x.js` that package.json exports: they re-export rooms; nothing inside lib/ imports them. */
+const ENTRIES = new Set(Object.values(EXPORTS).flatMap(entryFile));
+
+/** `./dist/x.js` (a subpath's `import` target) → `x.ts`; nothing for a target outside dist/ (`./package.json`). */
+function entryFile(target: string | Record<string, string>): string[] {
+  const m = /^\.\/dist\/(.+)\.js$/.exec(typeof target === 'string' ? target : (target.import ?? target.default ?? ''));
+  return m === null ? [] : [`${m[1]!}.ts`];
+}
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [path.join(dir, e.name)] : []));
@@ -70,6 +77,12 @@ function edges(): Edge[] {
 
 describe('the import graph of lib/', () => {
   const all = edges();
+
+  it('reads an entry file in lib/ for every subpath of package.json but ./package.json', () => {
+    assert.equal(ENTRIES.size, Object.keys(EXPORTS).length - 1, [...ENTRIES].join(', '));
+    assert.ok(ENTRIES.has('middleware/tracing.ts') && ENTRIES.has('index.ts'), [...ENTRIES].join(', '));
+    assert.deepEqual([...ENTRIES].filter((file) => !existsSync(path.join(LIB, file))), []);
+  });
 
   it('reads a graph of the expected size', () => {
     assert.ok(all.length > 200, `${all.length} relative imports`);

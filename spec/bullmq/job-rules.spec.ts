@@ -2,12 +2,7 @@
 // failure ends a job, the error rebuilt from what BullMQ keeps, and the end of an occurrence.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFinalFailure } from '../../lib/bullmq/is-final-failure.ts';
-import { isFirstAttempt } from '../../lib/bullmq/is-first-attempt.ts';
-import { toExternalEnd } from '../../lib/bullmq/to-external-end.ts';
-import { MAX_EXTERNAL_JOB_ID, toExternalJobId } from '../../lib/bullmq/to-external-job-id.ts';
-import { toJobError } from '../../lib/bullmq/to-job-error.ts';
-import type { JobView } from '../../lib/bullmq/to-job-view.ts';
+import { isFinalFailure, isFirstAttempt, MAX_EXTERNAL_JOB_ID, toExternalEnd, toExternalJobId, toJobError, type JobView } from '../../lib/bullmq/to-external.ts';
 
 const job = (fields: Partial<JobView> = {}): JobView => ({ id: '7', name: 'sync', timestamp: 1000, attemptsMade: 0, attemptsStarted: 1, opts: { attempts: 3 }, stacktrace: [], ...fields });
 const ref = { externalJobId: 'q:sync', externalOccurrenceId: '7', jobTypeName: 'sync' };

@@ -1,6 +1,7 @@
 // The RabbitMQ source: one consumer per job type (prefetch = concurrency = its MaxParallelJobs). Each
 // delivery is parsed, checked against finished occurrences, executed, then acked, retried through a
-// broker-side delay queue, or dead-lettered with a reason (protocol §1.5, improved as §4 asks).
+// broker-side delay queue, or dead-lettered with a reason (protocol §1.5; unlike the .NET worker, a retry
+// waits in the broker, not in the process: §4.2).
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/create-executor.js';
 import { parseJobMessage } from '../../core/parse-job-message.js';
