@@ -46,6 +46,8 @@ export interface Verdict {
   /** The `milvaion.outcome` span attribute (the outcome's kind) and the span's error, null when the job did not fail. */
   readonly trace: { readonly outcome: Completion['kind'] | NotCompleted['kind']; readonly error: SpanError | null };
   readonly log: VerdictLog;
+  /** The Warning line of the occurrence's own log for a cancel (the cancellation middleware writes it); null otherwise. */
+  readonly notice: string | null;
 }
 
 const ACK: VerdictFate = Object.freeze({ kind: 'ack' });
@@ -101,6 +103,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
         label: 'completed',
         trace: { outcome: 'completed', error: null },
         log: log('info', (who, took) => `Job completed: ${who} ${took}`),
+        notice: null,
       };
     }
     return {
@@ -113,6 +116,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
       label: 'skipped',
       trace: { outcome: 'skipped', error: null },
       log: log('info', (who) => `Job skipped (${c.reason}): ${who}`),
+      notice: null,
     };
   }
   const f = outcome.error;
@@ -146,6 +150,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           (who, took) => `Job failed${f.permanent ? ' permanently' : ''}${exhausted !== undefined ? ` after ${exhausted} retries` : ''}: ${who} ${took}`,
           [f.error],
         ),
+        notice: null,
       };
     }
     case 'timed-out':
@@ -164,6 +169,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           },
         },
         log: log('warn', (who) => `Job timed out after ${f.timeoutMs} ms: ${who}`),
+        notice: null,
       };
     case 'cancelled':
       return {
@@ -179,6 +185,9 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
         // Not an error of the job: the span's status stays UNSET.
         trace: { outcome: 'cancelled', error: null },
         log: log('warn', (who, took) => `Job cancelled (${f.source}: ${f.reason}): ${who} ${took}`),
+        get notice() {
+          return `Job execution was cancelled: ${f.reason}`;
+        },
       };
     case 'invalid-data': {
       const error = () => toInvalidJobDataError(jobName, f.issues);
@@ -197,6 +206,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           },
         },
         log: log('error', (who) => `Job data invalid: ${who}: ${f.issues.join('; ')}`),
+        notice: null,
       };
     }
     case 'unknown-job': {
@@ -218,6 +228,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           },
         },
         log: log('error', (who) => `${unregistered()}: ${who}`),
+        notice: null,
       };
     }
     case 'retry-scheduled':
@@ -234,6 +245,7 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           },
         },
         log: log('warn', (who) => `Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${who}`),
+        notice: null,
       };
     default:
       return f satisfies never;

@@ -102,6 +102,7 @@ describe('toVerdict: a timeout, a cancel', () => {
     assert.equal(verdict.label, 'cancelled');
     assert.deepEqual(verdict.trace, { outcome: 'cancelled', error: null });
     assert.deepEqual(lineOf(verdict), { level: 'warn', text: `Job cancelled (user: Cancelled from the dashboard): ${WHO} ${TOOK}`, args: [] });
+    assert.equal(verdict.notice, 'Job execution was cancelled: Cancelled from the dashboard');
   });
 
   it('acks a cancel by timeout, and gives a job interrupted by shutdown back to the queue', () => {
@@ -164,6 +165,22 @@ describe('toVerdict: a scheduled retry', () => {
       failed({ kind: 'unknown-job', jobName: 'X' }),
     ];
     for (const outcome of outcomes) assert.notEqual(verdictOf(outcome).status, null);
+  });
+});
+
+describe('toVerdict: the cancel notice', () => {
+  it('is written for a cancel only, whatever stopped the job', () => {
+    assert.equal(verdictOf(failed({ kind: 'cancelled', reason: 'The worker is shutting down', source: 'shutdown' })).notice, 'Job execution was cancelled: The worker is shutting down');
+    const others: Outcome[] = [
+      ok({ kind: 'completed', result: 1 }),
+      ok({ kind: 'skipped', reason: 'r' }),
+      failed({ kind: 'failed', error: new Error('x'), permanent: false }),
+      failed({ kind: 'timed-out', timeoutMs: 1, elapsedMs: 1 }),
+      failed({ kind: 'invalid-data', issues: [] }),
+      failed({ kind: 'unknown-job', jobName: 'X' }),
+      failed({ kind: 'retry-scheduled', delayMs: 1, nextRetryCount: 1, error: null }),
+    ];
+    for (const outcome of others) assert.equal(verdictOf(outcome).notice, null);
   });
 });
 
