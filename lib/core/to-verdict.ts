@@ -210,9 +210,9 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
       };
     }
     case 'unknown-job': {
-      const exception = () => `No job registered for type: ${f.jobName}`;
-      // The log line and the span say it without the colon after "type", as they always have.
-      const unregistered = () => `No job registered for type ${f.jobName}`;
+      // The status and the dead letter say `type: <name>`; the log line and the span, as they always have, `type <name>`.
+      const unregistered = (colon: '' | ':') => `No job registered for type${colon} ${f.jobName}`;
+      const exception = () => unregistered(':');
       return {
         status: JobStatus.Failed,
         result: null,
@@ -224,10 +224,10 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
         trace: {
           outcome: 'unknown-job',
           get error() {
-            return { message: unregistered() };
+            return { message: unregistered('') };
           },
         },
-        log: log('error', (who) => `${unregistered()}: ${who}`),
+        log: log('error', (who) => `${unregistered('')}: ${who}`),
         notice: null,
       };
     }
