@@ -1,6 +1,5 @@
-// What an outcome means, decided once: Milvaion's status with its result and exception texts (protocol §2.2),
-// what becomes of the delivery (§1.5, §2.7), the metric label, the span's outcome and the technical log line.
-// Every reader (status record, sources, republisher, serverless handler, logging, tracing, metrics) takes it from here.
+// What an outcome means, decided once: Milvaion's status and texts (protocol §2.2), the delivery's fate (§1.5, §2.7),
+// the metric label, the span, the log lines. The executor, sources, handler and middleware all read it here.
 import type { DeadLetterReason } from './ports.js';
 import type { DeliveryFate, DlqFailureType } from './delivery-fate.js';
 import { errorMessage } from './error-message.js';
