@@ -11,7 +11,7 @@ export { createAmqpSource, jobQueueArguments, type AmqpSource, type AmqpSourceOp
 export { createWorkerPresence, hostFacts, type WorkerPresence, type WorkerPresenceOptions } from './transports/amqp/create-worker-presence.js';
 export { int32, installInt32Headers, type Int32Header } from './transports/amqp/int32-headers.js';
 export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from './transports/amqp/milvaion-names.js';
-export { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type AmqpAction, type DlqFailureType, type WorkerIdentity } from './transports/amqp/to-milvaion-messages.js';
+export { toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type WorkerIdentity } from './transports/amqp/to-milvaion-messages.js';
 export { toHeartbeatMessage, toJobDataDefinition, toJobResultDefinition, toRegistrationMessage, type HostFacts, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
 export { createJobConsumer, type Disposition, type JobConsumer, type JobConsumerOptions } from './transports/amqp/create-job-consumer.js';

@@ -7,6 +7,7 @@ import { LogCategory, createJobLogger } from './create-job-logger.js';
 import { resolveSettings } from './resolve-settings.js';
 import { abortedOutcome, runJob } from './run-job.js';
 import { toStatusRecord } from './to-status-record.js';
+import { toVerdict } from './to-verdict.js';
 import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from './types.js';
 import { type Clock, type LogRecord, type Sink, type StatusRecord } from './ports.js';
 import { type Outcome } from './outcome.js';
@@ -119,9 +120,14 @@ export function createExecutor(options: ExecutorOptions): Executor {
       if (scope !== undefined) await disposeScope(scope, logger, envelope);
       running--;
     }
-    const interrupted = options.requeueOnShutdown === true && isShutdownAbort(outcome);
-    const final = interrupted ? null : toStatusRecord(outcome, envelope, { startTime, endTime: clock.now() });
-    if (final !== null) writes.push(sink.write(final));
+    const verdict = toVerdict(outcome, envelope, settings.maxRetries);
+    // A job aborted by the worker's own shutdown goes back to the queue: with requeueOnShutdown it gets no final status.
+    const interrupted = options.requeueOnShutdown === true && verdict.fate.kind === 'requeue';
+    const endTime = interrupted ? null : clock.now();
+    const { status } = verdict;
+    if (endTime !== null && status !== null) {
+      writes.push(sink.write(toStatusRecord(envelope, { status, phase: 'final', startTime, endTime, timestamp: endTime, result: verdict.result, exception: verdict.exception })));
+    }
     state.ended = true;
     // Resolves only when every record of this execution counts as sent; a sink failure rejects, so the
     // transport must not acknowledge the delivery.
@@ -153,27 +159,8 @@ async function waitForAttempts(sets: readonly ReadonlySet<Promise<unknown>>[], t
   }
 }
 
-/** Whether an outcome is a job aborted by the worker's own shutdown (not by a user, not a timeout). */
-export function isShutdownAbort(outcome: Outcome): boolean {
-  return outcome.isErr() && outcome.error.kind === 'cancelled' && outcome.error.source === 'shutdown';
-}
-
 function runningRecord(envelope: JobEnvelope, phase: 'start' | 'heartbeat', now: number): StatusRecord {
-  return {
-    type: 'status',
-    occurrenceId: envelope.occurrenceId,
-    correlationId: envelope.correlationId,
-    jobId: envelope.jobId,
-    jobName: envelope.jobName,
-    status: JobStatus.Running,
-    phase,
-    startTime: phase === 'start' ? now : null,
-    endTime: null,
-    durationMs: null,
-    result: null,
-    exception: null,
-    timestamp: now,
-  };
+  return toStatusRecord(envelope, { status: JobStatus.Running, phase, startTime: phase === 'start' ? now : null, endTime: null, timestamp: now });
 }
 
 async function disposeScope(scope: AwilixContainer, logger: TechnicalLogger, envelope: JobEnvelope): Promise<void> {

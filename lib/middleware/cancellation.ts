@@ -3,6 +3,7 @@
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
 import { cancelled } from '../core/outcomes.js';
+import { toVerdict } from '../core/to-verdict.js';
 import { JobAbortError, type AbortHandle } from '../core/job-abort-error.js';
 import { type CancellationRegistry } from '../core/ports.js';
 import { type Middleware } from '../core/types.js';
@@ -43,14 +44,11 @@ export function cancellation(options: v.InferInput<typeof CancellationOptions> =
     active.add(ctx.abort);
     try {
       const outcome = await next();
-      if (outcome.isErr() && outcome.error.kind === 'cancelled') {
-        ctx.log.write('Warning', `Job execution was cancelled: ${outcome.error.reason}`, null, 'Execution');
-      }
+      const { notice, fate } = toVerdict(outcome, ctx.envelope, ctx.settings.maxRetries);
+      if (notice !== null) ctx.log.write('Warning', notice, null, 'Execution');
       // Marked before this execution unregisters (synchronously, in the same turn), so no cancel can fall
       // between "running here" and "waiting for its retry".
-      if (outcome.isErr() && outcome.error.kind === 'retry-scheduled') {
-        registry?.awaitRetry(occurrenceId, ctx.clock.now() + outcome.error.delayMs);
-      }
+      if (fate.kind === 'retry') registry?.awaitRetry(occurrenceId, ctx.clock.now() + fate.delayMs);
       return outcome;
     } finally {
       active.delete(ctx.abort);

@@ -6,6 +6,7 @@ import { jobFields, logWith, type LogFields } from '../core/log-fields.js';
 import { parseOptions } from '../core/parse-options.js';
 import type { ExecutionContext, LogData, LogLevel, Middleware, RuntimeLogger, TechnicalLogger } from '../core/types.js';
 import type { Outcome } from '../core/outcome.js';
+import { toVerdict } from '../core/to-verdict.js';
 
 /** Options of {@link logging}. */
 export const LoggingOptions = v.strictObject({
@@ -30,34 +31,15 @@ export function logging(options: v.InferInput<typeof LoggingOptions> = {}): Midd
     const derived: ExecutionContext = opts.mirrorUserLogs && !alreadyMirrored ? { ...ctx, log: mirrored(ctx.log, logger, label) } : ctx;
     const outcome = await next(derived);
     const ms = performance.now() - started;
-    report(logger, label, outcome, ms, { ...fields, durationMs: Math.round(ms * 10) / 10 });
+    report(logger, ctx, label, outcome, ms, { ...fields, durationMs: Math.round(ms * 10) / 10 });
     return outcome;
   };
 }
 
-function report(logger: TechnicalLogger, label: string, outcome: Outcome, ms: number, fields: LogFields): void {
-  const took = `in ${ms.toFixed(1)} ms`;
-  if (outcome.isOk()) {
-    const c = outcome.value;
-    return logWith(logger, 'info', c.kind === 'completed' ? `Job completed: ${label} ${took}` : `Job skipped (${c.reason}): ${label}`, fields);
-  }
-  const f = outcome.error;
-  switch (f.kind) {
-    case 'failed':
-      return logWith(logger, 'error', `Job failed${f.permanent ? ' permanently' : ''}${f.retriesExhausted !== undefined ? ` after ${f.retriesExhausted} retries` : ''}: ${label} ${took}`, fields, f.error);
-    case 'timed-out':
-      return logWith(logger, 'warn', `Job timed out after ${f.timeoutMs} ms: ${label}`, fields);
-    case 'cancelled':
-      return logWith(logger, 'warn', `Job cancelled (${f.source}: ${f.reason}): ${label} ${took}`, fields);
-    case 'invalid-data':
-      return logWith(logger, 'error', `Job data invalid: ${label}: ${f.issues.join('; ')}`, fields);
-    case 'unknown-job':
-      return logWith(logger, 'error', `No job registered for type ${f.jobName}: ${label}`, fields);
-    case 'retry-scheduled':
-      return logWith(logger, 'warn', `Job failed, retry ${f.nextRetryCount} scheduled in ${f.delayMs} ms: ${label}`, fields);
-    default:
-      return f satisfies never;
-  }
+/** Writes the execution's end line: its level, text and error are the outcome's verdict. */
+function report(logger: TechnicalLogger, ctx: ExecutionContext, label: string, outcome: Outcome, ms: number, fields: LogFields): void {
+  const { log } = toVerdict(outcome, ctx.envelope, ctx.settings.maxRetries);
+  logWith(logger, log.level, log.text(label, `in ${ms.toFixed(1)} ms`), fields, ...log.args);
 }
 
 function mirrored(log: RuntimeLogger, logger: TechnicalLogger, label: string): RuntimeLogger {

@@ -2,13 +2,9 @@
 // that createMetrics() implements). It never changes an outcome and allocates no strings per job.
 import * as v from 'valibot';
 import { parseOptions } from '../core/parse-options.js';
-import type { NotCompleted, Outcome } from '../core/outcome.js';
+import type { Outcome } from '../core/outcome.js';
+import { toVerdict, type OutcomeLabel } from '../core/to-verdict.js';
 import type { Middleware } from '../core/types.js';
-
-/** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
-export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;
-/** One of {@link OUTCOME_LABELS}. */
-export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];
 
 /** The `job` label of executions whose job name matches no registered job (bounded: message names are not). */
 export const UNKNOWN_JOB_LABEL = '(unknown)';
@@ -32,28 +28,6 @@ export const MetricsOptions = v.strictObject({
   ),
 });
 
-/** Maps an outcome to its `outcome` label value. */
-function toOutcomeLabel(outcome: Outcome): OutcomeLabel {
-  if (outcome.isOk()) return outcome.value.kind;
-  const kind: NotCompleted['kind'] = outcome.error.kind;
-  switch (kind) {
-    case 'failed':
-      return 'failed';
-    case 'cancelled':
-      return 'cancelled';
-    case 'timed-out':
-      return 'timed_out';
-    case 'invalid-data':
-      return 'invalid_data';
-    case 'unknown-job':
-      return 'unknown_job';
-    case 'retry-scheduled':
-      return 'retry_scheduled';
-    default:
-      return kind satisfies never;
-  }
-}
-
 /**
  * Creates the metrics middleware. Place it outermost (next to logging) to see one outcome per delivery,
  * in-process retries included; the duration is measured with the context's clock.
@@ -70,7 +44,7 @@ export function metrics(options: v.InferInput<typeof MetricsOptions>): Middlewar
       registry.jobAborted();
       throw error;
     }
-    registry.jobFinished(ctx.definition?.name ?? UNKNOWN_JOB_LABEL, toOutcomeLabel(outcome), (ctx.clock.now() - started) / 1000);
+    registry.jobFinished(ctx.definition?.name ?? UNKNOWN_JOB_LABEL, toVerdict(outcome, ctx.envelope, ctx.settings.maxRetries).label, (ctx.clock.now() - started) / 1000);
     return outcome;
   };
 }

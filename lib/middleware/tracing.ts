@@ -11,6 +11,7 @@ import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { parseOptions } from '../core/parse-options.js';
 import type { ExecutionContext, Middleware } from '../core/types.js';
 import type { Outcome } from '../core/outcome.js';
+import { toVerdict, type Verdict } from '../core/to-verdict.js';
 import { errorMessage } from '../core/error-message.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */
@@ -98,42 +99,20 @@ export function tracingWith(api: OpenTelemetryApi | undefined, options: v.InferI
       throw error;
     }
     span.setAttribute(TracingAttributes.durationMs, ctx.clock.now() - started);
-    record(api, span, outcome);
+    record(api, span, toVerdict(outcome, envelope, ctx.settings.maxRetries));
     span.end();
     return outcome;
   };
 }
 
-/** Sets the outcome attribute and, for outcomes that are errors, the span status. */
-function record(api: OpenTelemetryApi, span: Span, outcome: Outcome): void {
-  // Completed and skipped are not errors of the job: the status stays UNSET.
-  if (outcome.isOk()) {
-    span.setAttribute(TracingAttributes.outcome, outcome.value.kind);
-    return;
-  }
-  const f = outcome.error;
-  span.setAttribute(TracingAttributes.outcome, f.kind);
-  const error = (message: string, cause?: unknown) => {
-    span.setStatus({ code: api.SpanStatusCode.ERROR, message });
-    if (cause instanceof Error) span.recordException(cause);
-  };
-  switch (f.kind) {
-    case 'failed':
-      return error(messageOf(f.error), f.error);
-    case 'retry-scheduled':
-      return error(messageOf(f.error), f.error);
-    case 'timed-out':
-      return error(`Timed out after ${f.timeoutMs} ms`);
-    case 'invalid-data':
-      return error(`Invalid job data: ${f.issues.join('; ')}`);
-    case 'unknown-job':
-      return error(`No job registered for type ${f.jobName}`);
-    // Not an error of the job: the status stays UNSET.
-    case 'cancelled':
-      return;
-    default:
-      return f satisfies never;
-  }
+/** Sets the outcome attribute and, for outcomes that are errors of the job, the span status. */
+function record(api: OpenTelemetryApi, span: Span, { trace }: Verdict): void {
+  span.setAttribute(TracingAttributes.outcome, trace.outcome);
+  // Completed, skipped and cancelled are not errors of the job: the status stays UNSET.
+  const { error } = trace;
+  if (error === null) return;
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message: error.message });
+  if (error.cause instanceof Error) span.recordException(error.cause);
 }
 
 function messageOf(error: unknown): string {

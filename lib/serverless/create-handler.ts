@@ -8,7 +8,7 @@ import { errorMessage } from '../core/error-message.js';
 import type { HandlerReporter, HandlerSettlement } from '../core/handler-reporter.js';
 import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.js';
 import type { LogRecord, Sink } from '../core/ports.js';
-import { toFinalFields } from '../core/to-final-fields.js';
+import { toVerdict } from '../core/to-verdict.js';
 import { JobStatus, type AnyJobDefinition, type JobDefaults, type Middleware, type TechnicalLogger } from '../core/types.js';
 import { silentLogger } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
@@ -119,12 +119,13 @@ export function createHandler(options: HandlerOptions): Handler {
     const outcome = await executor.execute(envelope).catch((error: unknown) => {
       throw new Error(`Reporting ${what} to Milvaion failed: ${errorMessage(error)}; the message was not handled`, { cause: error });
     });
-    const published = await reporter?.settle({ envelope, outcome, queue: from?.queue, virtualHost: from?.virtualHost, maxRetries: executor.settings(envelope.jobName).maxRetries });
-    const fields = toFinalFields(outcome, envelope.jobName);
+    const { maxRetries } = executor.settings(envelope.jobName);
+    const published = await reporter?.settle({ envelope, outcome, queue: from?.queue, virtualHost: from?.virtualHost, maxRetries });
+    const verdict = toVerdict(outcome, envelope, maxRetries);
     const durationMs = Math.round(performance.now() - started);
     const logs = memory.logs();
-    if (fields === null) {
-      const decision = outcome.isErr() && outcome.error.kind === 'retry-scheduled' ? outcome.error : undefined;
+    const { status, fate } = verdict;
+    if (status === null) {
       return {
         occurrenceId: envelope.occurrenceId,
         status: JobStatus.Running,
@@ -132,12 +133,12 @@ export function createHandler(options: HandlerOptions): Handler {
         result: null,
         exception: null,
         durationMs,
-        retry: decision && { delayMs: decision.delayMs, retryCount: decision.nextRetryCount },
+        retry: fate.kind === 'retry' ? { delayMs: fate.delayMs, retryCount: fate.retryCount } : undefined,
         logs,
         published,
       };
     }
-    return { occurrenceId: envelope.occurrenceId, ...fields, statusName: STATUS_NAMES[fields.status] ?? 'Unknown', durationMs, logs, published };
+    return { occurrenceId: envelope.occurrenceId, status, result: verdict.result, exception: verdict.exception, statusName: STATUS_NAMES[status] ?? 'Unknown', durationMs, logs, published };
   }
 
   /** The result of a message that could not be read; one consumed from a queue is dead-lettered with the reason. */

@@ -5,7 +5,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerTelemetry } from '../../core/ports.js';
 import type { Middleware } from '../../core/types.js';
-import { metrics, OUTCOME_LABELS, type JobMetricsRecorder, type OutcomeLabel } from '../../middleware/metrics.js';
+import { OUTCOME_LABELS, type OutcomeLabel } from '../../core/to-verdict.js';
+import { metrics, type JobMetricsRecorder } from '../../middleware/metrics.js';
 import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
 import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
 import { packageVersion } from '../../worker/package-version.js';

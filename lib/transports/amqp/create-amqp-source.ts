@@ -8,12 +8,13 @@ import { parseJobMessage } from '../../core/parse-job-message.js';
 import type { DeadLetterReason, FinishedOccurrences, Sink, WorkerTelemetry } from '../../core/ports.js';
 import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
 import type { Outcome } from '../../core/outcome.js';
+import type { Settlement } from '../../core/delivery-fate.js';
+import { toVerdict } from '../../core/to-verdict.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { createHeldDeliveries, type HeldDeliveries } from './create-held-deliveries.js';
 import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { createRepublisher } from './create-republisher.js';
-import { DEAD_LETTER_REASONS, toAmqpAction } from './to-milvaion-messages.js';
 import type { RegisteredJob } from './to-presence-messages.js';
 import { WorkerDefaults } from '../../core/defaults.js';
 
@@ -94,7 +95,7 @@ interface Handling {
   readonly options: AmqpSourceOptions;
   readonly maxMessageBytes: number;
   /** The attempt of each occurrence being handled here, and what its delivery will be told. */
-  readonly inProgress: Map<string, { readonly retryCount: number; readonly disposition: Promise<Disposition> }>;
+  readonly inProgress: Map<string, { readonly retryCount: number; readonly settlement: Promise<Settlement> }>;
   readonly held: HeldDeliveries;
   readonly republisher: ReturnType<typeof createRepublisher>;
   readonly telemetry: WorkerTelemetry;
@@ -126,7 +127,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
           bindings: [{ exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern }],
           concurrency: job.settings.maxParallelJobs,
-          handler: (msg) => handle(handling, job, msg),
+          handler: (msg) => handle(handling, job, msg).then(toDisposition),
           logger,
           onSetupError: options.onSetupError,
         });
@@ -158,7 +159,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
 }
 
 /** Checks a delivery (size, format, finished, already running here), then runs it once. */
-async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): Promise<Disposition> {
+async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): Promise<Settlement> {
   const { options, maxMessageBytes, inProgress } = handling;
   const { deadLetterRaw } = handling.republisher;
   const { finished, logger } = options;
@@ -177,17 +178,17 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
     if (envelope.retryCount <= current.retryCount) {
       // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
       logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was redelivered while it still runs here; this copy follows that run`);
-      return current.disposition;
+      return current.settlement;
     }
     // The next attempt came back from its delay queue before the current attempt had the broker's confirm
     // of publishing it (and so before its ack): it is a new attempt, and runs once the current one is done.
-    await current.disposition.then(
+    await current.settlement.then(
       () => undefined,
       () => undefined,
     );
   }
   const running = execute(handling, job, msg, envelope);
-  inProgress.set(envelope.occurrenceId, { retryCount: envelope.retryCount, disposition: running });
+  inProgress.set(envelope.occurrenceId, { retryCount: envelope.retryCount, settlement: running });
   try {
     return await running;
   } finally {
@@ -195,8 +196,8 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
   }
 }
 
-/** Runs an occurrence, then does what its outcome asks of the delivery (ack, requeue, retry, dead-letter). */
-async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Disposition> {
+/** Runs an occurrence, then carries out its verdict's fate (ack, requeue, retry, dead-letter). */
+async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Settlement> {
   const { options, held } = handling;
   const { retryLater, deadLetterJob } = handling.republisher;
   const { executor, finished, logger } = options;
@@ -213,10 +214,10 @@ async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, 
     held.release(msg);
     options.onJobsChanged?.();
   }
-  const action = toAmqpAction(outcome, envelope, job.settings.maxRetries);
+  const { fate } = toVerdict(outcome, envelope, job.settings.maxRetries);
   // An occurrence counts as finished here only once everything its delivery owes is done: a crash
   // before the dead letter is confirmed must lead to a redelivery that publishes it, not to "already finished".
-  switch (action.kind) {
+  switch (fate.kind) {
     case 'ack':
       finished.add(envelope.occurrenceId);
       return 'ack';
@@ -224,26 +225,31 @@ async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, 
       logger.warn(`${envelope.jobName} ${envelope.occurrenceId} was interrupted by shutdown; it goes back to the queue`);
       return 'requeue';
     case 'retry': {
-      const disposition = await retryLater(job.queue, job.settings.maxRetries, envelope, action);
-      if (disposition === 'ack') handling.telemetry.retryScheduled?.(job.definition.name);
-      return disposition;
+      const settlement = await retryLater(job.queue, job.settings.maxRetries, envelope, fate);
+      if (settlement === 'ack') handling.telemetry.retryScheduled?.(job.definition.name);
+      return settlement;
     }
     case 'dead-letter': {
-      const disposition = await counted(handling, job, DEAD_LETTER_REASONS[action.failureType], deadLetterJob(envelope, action));
-      if (disposition === 'ack') finished.add(envelope.occurrenceId);
-      return disposition;
+      const settlement = await counted(handling, job, fate.reason, deadLetterJob(envelope, fate));
+      if (settlement === 'ack') finished.add(envelope.occurrenceId);
+      return settlement;
     }
     default:
-      return action satisfies never;
+      return fate satisfies never;
   }
 }
 
 /**
- * Counts a dead letter once the republisher is done with it: confirmed ('ack'), or rejected ('drop') so the
- * job queue's own dead-letter exchange takes it. The label is the consumer's job, never the message's name.
+ * Counts a dead letter once the republisher is done with it: confirmed ('ack'), or rejected so the job
+ * queue's own dead-letter exchange takes it. The label is the consumer's job, never the message's name.
  */
-async function counted(handling: Handling, job: ConsumedJob, reason: DeadLetterReason, deadLettering: Promise<Disposition>): Promise<Disposition> {
-  const disposition = await deadLettering;
-  if (disposition !== 'requeue') handling.telemetry.deadLettered?.(job.definition.name, reason);
-  return disposition;
+async function counted(handling: Handling, job: ConsumedJob, reason: DeadLetterReason, deadLettering: Promise<Settlement>): Promise<Settlement> {
+  const settlement = await deadLettering;
+  if (settlement !== 'requeue') handling.telemetry.deadLettered?.(job.definition.name, reason);
+  return settlement;
+}
+
+/** The consumer's word for a settlement (it still says 'drop' for a reject). */
+function toDisposition(settlement: Settlement): Disposition {
+  return settlement === 'reject' ? 'drop' : settlement;
 }

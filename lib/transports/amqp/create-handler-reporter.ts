@@ -4,13 +4,13 @@
 import { randomBytes } from 'node:crypto';
 import { Connection, type AsyncMessage } from 'rabbitmq-client';
 import type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from '../../core/handler-reporter.js';
+import { toVerdict } from '../../core/to-verdict.js';
 import type { TechnicalLogger } from '../../core/types.js';
 import { silentLogger } from '../../create-logger.js';
 import { amqpErrorText } from './amqp-error-text.js';
 import { createAmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { createRepublisher } from './create-republisher.js';
 import { describeAmqpUrl, redactUrl } from './to-amqp-url.js';
-import { toAmqpAction } from './to-milvaion-messages.js';
 
 /**
  * Who reports, and how (the broker itself comes from `url` or `connection`).
@@ -63,9 +63,9 @@ export function createHandlerReporter(options: HandlerReporterOptions): AmqpHand
   const republisher = createRepublisher({ publisher, publishConnection: connection, sink: publisher, logger, queueType });
 
   async function settle({ envelope, outcome, queue, virtualHost, maxRetries }: HandlerRun): Promise<HandlerSettlement> {
-    const action = toAmqpAction(outcome, envelope, maxRetries);
+    const { fate } = toVerdict(outcome, envelope, maxRetries);
     const what = `${envelope.jobName} ${envelope.occurrenceId}`;
-    switch (action.kind) {
+    switch (fate.kind) {
       case 'ack':
       case 'requeue': // stopped by the invocation's signal: reported Cancelled, nothing to give back
         return 'none';
@@ -78,15 +78,15 @@ export function createHandlerReporter(options: HandlerReporterOptions): AmqpHand
             `The retry of ${what} cannot be published: its message came from ${queue} in virtual host "${virtualHost}", but the reporter's URL points at "${ownVirtualHost}"; give createHandlerReporter the event source's virtual host`,
           );
         }
-        if ((await republisher.retryLater(queue, maxRetries, envelope, action)) !== 'ack') {
-          throw new Error(`Publishing retry ${action.retryCount} of ${what} to its delay queue failed; the message was not handled`);
+        if ((await republisher.retryLater(queue, maxRetries, envelope, fate)) !== 'ack') {
+          throw new Error(`Publishing retry ${fate.retryCount} of ${what} to its delay queue failed; the message was not handled`);
         }
         return 'retry';
       case 'dead-letter':
-        if ((await republisher.deadLetterJob(envelope, action)) !== 'ack') throw new Error(`Publishing the dead letter of ${what} failed; the message was not handled`);
+        if ((await republisher.deadLetterJob(envelope, fate)) !== 'ack') throw new Error(`Publishing the dead letter of ${what} failed; the message was not handled`);
         return 'dead-letter';
       default:
-        return action satisfies never;
+        return fate satisfies never;
     }
   }
 

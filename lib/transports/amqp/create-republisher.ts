@@ -3,11 +3,11 @@
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
 import { createJobLogger, LogCategory } from '../../core/create-job-logger.js';
 import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
+import type { DeliveryFate, Settlement } from '../../core/delivery-fate.js';
 import type { Sink } from '../../core/ports.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
-import type { Disposition } from './create-job-consumer.js';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.js';
-import { toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.js';
+import { toDlqMessage, toRepublishHeaders } from './to-milvaion-messages.js';
 
 /** What the republisher needs: the confirmed publisher, its connection (for delay queues) and the sink for notices. */
 export interface RepublisherOptions {
@@ -24,13 +24,13 @@ export function createRepublisher(options: RepublisherOptions) {
   const declaredDelayQueues = new Set<string>();
   publishConnection.on('connection', () => declaredDelayQueues.clear());
 
-  async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
+  async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, fate: Extract<DeliveryFate, { kind: 'retry' }>): Promise<Settlement> {
     // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
     // slot is held while it waits. The original is acked only after the copy is confirmed.
-    const delayQueue = toRetryQueueName(jobQueue, action.delayMs, queueType);
+    const delayQueue = toRetryQueueName(jobQueue, fate.delayMs, queueType);
     try {
       if (!declaredDelayQueues.has(delayQueue)) {
-        await declareDelayQueue(publishConnection, delayQueue, jobQueue, action.delayMs, queueType);
+        await declareDelayQueue(publishConnection, delayQueue, jobQueue, fate.delayMs, queueType);
         declaredDelayQueues.add(delayQueue);
       }
       await publisher.publish(
@@ -40,23 +40,23 @@ export function createRepublisher(options: RepublisherOptions) {
           durable: true,
           correlationId: envelope.correlationId,
           contentType: 'application/json',
-          headers: toRepublishHeaders(envelope, action.retryCount, maxRetries) as Record<string, unknown>,
+          headers: toRepublishHeaders(envelope, fate.retryCount, maxRetries) as Record<string, unknown>,
         },
         Buffer.from(JSON.stringify(envelope.body ?? {})),
       );
       return 'ack';
     } catch (error) {
       // The broker redelivers the original (same retry count): slower, but nothing is lost.
-      logger.error(`Scheduling retry ${action.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
+      logger.error(`Scheduling retry ${fate.retryCount} of ${envelope.jobName} ${envelope.occurrenceId} failed; requeueing`, error);
       return 'requeue';
     }
   }
 
   return {
-    deadLetterRaw: (msg: AsyncMessage, reason: string): Promise<Disposition> => deadLetterRaw(options, msg, reason),
+    deadLetterRaw: (msg: AsyncMessage, reason: string): Promise<Settlement> => deadLetterRaw(options, msg, reason),
     retryLater,
-    deadLetterJob: (envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> =>
-      deadLetterJob(options, envelope, action),
+    deadLetterJob: (envelope: JobEnvelope, fate: Extract<DeliveryFate, { kind: 'dead-letter' }>): Promise<Settlement> =>
+      deadLetterJob(options, envelope, fate),
   };
 }
 
@@ -80,7 +80,7 @@ async function declareDelayQueue(publishConnection: Connection, delayQueue: stri
 }
 
 /** Dead-letters an unreadable message as received, with the reason in a header. */
-async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: AsyncMessage, reason: string): Promise<Disposition> {
+async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: AsyncMessage, reason: string): Promise<Settlement> {
   logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
   const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
   try {
@@ -99,20 +99,20 @@ async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: Asy
   } catch (error) {
     // The broker's own dead-lettering still keeps the message, without our reason.
     logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
-    return 'drop';
+    return 'reject';
   }
 }
 
 /** Writes the dead-letter notice of an occurrence to the sink, then publishes its DlqJobMessage. */
-async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
+async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, fate: Extract<DeliveryFate, { kind: 'dead-letter' }>): Promise<Settlement> {
   // The notice is a user log of the occurrence: built by the same logger the executor uses.
   let written: Promise<void> = Promise.resolve();
   createJobLogger(envelope, (record) => {
     written = sink.write(record);
   }).write(
     'Error',
-    `Job moved to the dead-letter queue: ${action.failureType}`,
-    { TotalRetries: action.retryCountHeader, FailureType: action.failureType, FinalStatus: 'MovedToDLQ' },
+    `Job moved to the dead-letter queue: ${fate.failureType}`,
+    { TotalRetries: fate.retryCountHeader, FailureType: fate.failureType, FinalStatus: 'MovedToDLQ' },
     LogCategory.Retry,
   );
   await written;
@@ -124,13 +124,13 @@ async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, en
         durable: true,
         correlationId: envelope.correlationId,
         contentType: 'application/json',
-        headers: toRepublishHeaders(envelope, action.retryCountHeader, action.maxRetriesHeader) as Record<string, unknown>,
+        headers: toRepublishHeaders(envelope, fate.retryCountHeader, fate.maxRetriesHeader) as Record<string, unknown>,
       },
-      Buffer.from(JSON.stringify(toDlqMessage(envelope, action.exception))),
+      Buffer.from(JSON.stringify(toDlqMessage(envelope, fate.exception))),
     );
     return 'ack';
   } catch (error) {
     logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
-    return 'drop';
+    return 'reject';
   }
 }

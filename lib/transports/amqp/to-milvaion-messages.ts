@@ -1,9 +1,7 @@
 // Pure mappings between the runtime's records and Milvaion's wire messages (protocol §2.2–§2.7, §8).
 // PascalCase keys, numeric enums, ISO-8601 UTC times; nothing here does I/O.
-import { formatException } from '../../core/format-exception.js';
 import { JobStatus, type JobEnvelope } from '../../core/types.js';
-import { type DeadLetterReason, type LogRecord, type StatusRecord } from '../../core/ports.js';
-import { type Outcome } from '../../core/outcome.js';
+import { type LogRecord, type StatusRecord } from '../../core/ports.js';
 import { int32, type Int32Header } from './int32-headers.js';
 import { isoTime } from '../../core/iso-time.js';
 
@@ -55,99 +53,6 @@ export function toLogMessage(record: LogRecord, who: WorkerIdentity): Record<str
     },
     MessageTimestamp: iso(record.timestamp),
   };
-}
-
-/** The `FailureType` of a dead-lettered occurrence (its log notice), as the .NET SDK names them. */
-export type DlqFailureType = 'MaxRetriesExceeded' | 'PermanentFailure' | 'UnhandledException' | 'InvalidJobData' | 'UnknownJob';
-
-/** The reason code (a metric label) of each failure type. */
-export const DEAD_LETTER_REASONS: Readonly<Record<DlqFailureType, DeadLetterReason>> = {
-  MaxRetriesExceeded: 'retries-exhausted',
-  PermanentFailure: 'permanent-failure',
-  UnhandledException: 'unhandled-failure',
-  InvalidJobData: 'invalid-data',
-  UnknownJob: 'unknown-job',
-};
-
-/** What the source does with a delivery once the executor returned. */
-export type AmqpAction =
-  | { readonly kind: 'ack' }
-  /** Give the delivery back to the broker: the job was interrupted by this worker's shutdown. */
-  | { readonly kind: 'requeue' }
-  | { readonly kind: 'retry'; readonly delayMs: number; readonly retryCount: number }
-  | {
-      readonly kind: 'dead-letter';
-      /** The DlqJobMessage's Exception text. */
-      readonly exception: string;
-      /** `x-retry-count` and `MaxRetries` headers, as the .NET SDK sets them per case. */
-      readonly retryCountHeader: number;
-      readonly maxRetriesHeader: number;
-      readonly failureType: DlqFailureType;
-    };
-
-/**
- * Maps an outcome to the transport action (protocol §1.5, §2.7): completed, cancelled, timed out and skipped
- * are acked; a scheduled retry is republished with a delay; exhausted retries, permanent errors, invalid
- * data and unknown jobs go to the dead-letter exchange.
- */
-export function toAmqpAction(outcome: Outcome, envelope: JobEnvelope, maxRetries: number): AmqpAction {
-  if (outcome.isOk()) return { kind: 'ack' };
-  const f = outcome.error;
-  switch (f.kind) {
-    case 'retry-scheduled':
-      return { kind: 'retry', delayMs: f.delayMs, retryCount: f.nextRetryCount };
-    case 'failed':
-      if (f.retriesExhausted !== undefined) {
-        return {
-          kind: 'dead-letter',
-          exception: `Max retries (${f.retriesExhausted}) exceeded. Original exception: ${formatException(f.error)}`,
-          retryCountHeader: f.retriesExhausted,
-          maxRetriesHeader: f.retriesExhausted,
-          failureType: 'MaxRetriesExceeded',
-        };
-      }
-      if (f.permanent) {
-        return {
-          kind: 'dead-letter',
-          exception: `[PERMANENT FAILURE] ${formatException(f.error)}`,
-          retryCountHeader: envelope.retryCount,
-          maxRetriesHeader: 0,
-          failureType: 'PermanentFailure',
-        };
-      }
-      // A transient failure that no retry middleware handled: dead-letter it rather than loop.
-      return {
-        kind: 'dead-letter',
-        exception: formatException(f.error),
-        retryCountHeader: envelope.retryCount,
-        maxRetriesHeader: maxRetries,
-        failureType: 'UnhandledException',
-      };
-    case 'invalid-data':
-      return {
-        kind: 'dead-letter',
-        exception: `[PERMANENT FAILURE] Invalid job data for ${envelope.jobName}: ${f.issues.join('; ')}`,
-        retryCountHeader: envelope.retryCount,
-        maxRetriesHeader: 0,
-        failureType: 'InvalidJobData',
-      };
-    case 'unknown-job':
-      return {
-        kind: 'dead-letter',
-        exception: `No job registered for type: ${f.jobName}`,
-        retryCountHeader: envelope.retryCount,
-        maxRetriesHeader: 0,
-        failureType: 'UnknownJob',
-      };
-    case 'cancelled':
-      // Shutdown is not a cancel: the job did not run to its end, so another worker (or this one after a
-      // restart) takes it again. A user's cancel is final.
-      return f.source === 'shutdown' ? { kind: 'requeue' } : { kind: 'ack' };
-    case 'timed-out':
-      return { kind: 'ack' };
-    default:
-      return f satisfies never;
-  }
 }
 
 /** The `DlqJobMessage` body (PascalCase, Status always Failed) for a dead-lettered occurrence. */

@@ -6,11 +6,14 @@ import type { AwilixContainer } from 'awilix';
 import { createCancellationRegistry } from '../../core/create-cancellation-registry.js';
 import { createExecutor, type Executor } from '../../core/create-executor.js';
 import { parseJobMessage, type RawJobMessage } from '../../core/parse-job-message.js';
-import { JobStatus, type AnyJobDefinition, type JobDefaults, type JobEnvelope, type Middleware, type TechnicalLogger } from '../../core/types.js';
+import { type AnyJobDefinition, type JobDefaults, type JobEnvelope, type Middleware, type TechnicalLogger } from '../../core/types.js';
 import type { DataArgs, JobInput, JobInputByName, JobName } from '../../core/job-input.js';
 import { isJobDefinition } from '../../define-job.js';
 import { type CancellationRegistry, type Clock, type StatusRecord } from '../../core/ports.js';
 import { type Outcome } from '../../core/outcome.js';
+import { cancelled } from '../../core/outcomes.js';
+import { toStatusRecord } from '../../core/to-status-record.js';
+import { toVerdict } from '../../core/to-verdict.js';
 import type { Fifo } from '../../core/fifo.js';
 import { silentLogger } from '../../create-logger.js';
 import { defaultMiddleware } from '../../middleware/default-middleware.js';
@@ -103,14 +106,15 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
       logger.error(`Embedded worker: the sink rejected a record of ${envelope.occurrenceId}`, error);
       return;
     }
-    if (outcome.isErr() && outcome.error.kind === 'retry-scheduled') {
-      const { delayMs, nextRetryCount } = outcome.error;
+    const { fate } = toVerdict(outcome, envelope, executor.settings(envelope.jobName).maxRetries);
+    if (fate.kind === 'retry') {
+      const { delayMs, retryCount } = fate;
       inFlight.add();
       // The waiting retry holds no concurrency slot: it is only a timer until it is queued again.
       const timer = setTimeout(() => {
         retryTimers.delete(timer);
         inFlight.done();
-        if (!closed) push({ ...envelope, retryCount: nextRetryCount, redelivered: false });
+        if (!closed) push({ ...envelope, retryCount, redelivered: false });
       }, delayMs);
       retryTimers.set(timer, envelope);
     }
@@ -229,21 +233,9 @@ async function waitForRunning(inFlight: InFlight, graceMs: number, shutdown: Abo
   if (inFlight.count > 0) await inFlight.idle();
 }
 
-/** The final Cancelled status of a job that never ran. */
+/** The final Cancelled status of a job that never ran: what a cancel means, with no start time. */
 function toCancelledRecord(envelope: JobEnvelope, reason: string, now: number): StatusRecord {
-  return {
-    type: 'status',
-    occurrenceId: envelope.occurrenceId,
-    correlationId: envelope.correlationId,
-    jobId: envelope.jobId,
-    jobName: envelope.jobName,
-    status: JobStatus.Cancelled,
-    phase: 'final',
-    startTime: null,
-    endTime: now,
-    durationMs: null,
-    result: `Job cancelled by user or system: ${reason}`,
-    exception: null,
-    timestamp: now,
-  };
+  const verdict = toVerdict(cancelled(reason, 'user'), envelope, 0);
+  // Only a scheduled retry has no status; a cancel's is Cancelled.
+  return toStatusRecord(envelope, { status: verdict.status!, phase: 'final', startTime: null, endTime: now, timestamp: now, result: verdict.result, exception: verdict.exception });
 }

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
-import { defineJob, JobStatus, PermanentJobError, resolveSettings, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
+import { defineJob, JobStatus, resolveSettings, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
 import {
-  toAmqpAction,
   toDlqMessage,
   toHeartbeatMessage,
   toLogMessage,
@@ -44,49 +42,6 @@ describe('status and log messages', () => {
     assert.deepEqual(message['Log'], { Timestamp: '1970-01-01T00:00:00.000Z', Level: 'Warning', Message: 'm', Data: { a: 1 }, Category: 'UserCode', ExceptionType: null });
     assert.equal(message['CorrelationId'], OCC);
     assert.equal(message['WorkerId'], who.instanceId);
-  });
-});
-
-describe('toAmqpAction', () => {
-  it('acks completed, cancelled, timed-out and skipped outcomes', () => {
-    for (const outcome of [
-      ok({ kind: 'completed' as const, result: 1 }),
-      err({ kind: 'cancelled' as const, reason: 'r', source: 'user' as const }),
-      err({ kind: 'cancelled' as const, reason: 'r', source: 'timeout' as const }),
-      err({ kind: 'timed-out' as const, timeoutMs: 1, elapsedMs: 1 }),
-      ok({ kind: 'skipped' as const, reason: 'r' }),
-    ]) assert.deepEqual(toAmqpAction(outcome, envelope, 3), { kind: 'ack' });
-  });
-
-  it('gives a job interrupted by shutdown back to the queue', () => {
-    assert.deepEqual(toAmqpAction(err({ kind: 'cancelled', reason: 'The worker is shutting down', source: 'shutdown' }), envelope, 3), { kind: 'requeue' });
-  });
-
-  it('turns a scheduled retry into a delayed republish', () => {
-    assert.deepEqual(toAmqpAction(err({ kind: 'retry-scheduled', delayMs: 20_000, nextRetryCount: 3, error: new Error('x') }), envelope, 3), { kind: 'retry', delayMs: 20_000, retryCount: 3 });
-  });
-
-  it('dead-letters exhausted retries with x-retry-count = MaxRetries = N, as the .NET SDK does', () => {
-    const action = toAmqpAction(err({ kind: 'failed', error: new Error('boom'), permanent: false, retriesExhausted: 3 }), envelope, 3);
-    assert.ok(action.kind === 'dead-letter');
-    assert.equal(action.retryCountHeader, 3);
-    assert.equal(action.maxRetriesHeader, 3);
-    assert.match(action.exception, /^Max retries \(3\) exceeded\. Original exception: Type: Error\nMessage: boom/);
-  });
-
-  it('dead-letters permanent failures with MaxRetries 0 and the [PERMANENT FAILURE] prefix', () => {
-    const action = toAmqpAction(err({ kind: 'failed', error: new PermanentJobError('no'), permanent: true }), envelope, 3);
-    assert.ok(action.kind === 'dead-letter');
-    assert.equal(action.retryCountHeader, 2);
-    assert.equal(action.maxRetriesHeader, 0);
-    assert.match(action.exception, /^\[PERMANENT FAILURE\] Type: PermanentJobError/);
-  });
-
-  it('dead-letters invalid data and unknown jobs with their reason', () => {
-    const invalid = toAmqpAction(err({ kind: 'invalid-data', issues: ['to: bad'] }), envelope, 3);
-    assert.ok(invalid.kind === 'dead-letter' && /to: bad/.test(invalid.exception));
-    const unknown = toAmqpAction(err({ kind: 'unknown-job', jobName: 'Nope' }), envelope, 3);
-    assert.ok(unknown.kind === 'dead-letter' && unknown.exception === 'No job registered for type: Nope');
   });
 });
 
