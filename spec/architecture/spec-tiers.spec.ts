@@ -80,7 +80,7 @@ describe('spec tiers', () => {
       .filter((file) => TIER_NAME.exec(path.basename(file))?.[1] === undefined)
       .flatMap((file) => {
         const chain = forbiddenChain(file);
-        return chain === undefined ? [] : [`${chain.join(' → ')}: rename ${file.replace(/\.spec\.ts$/, '')}.int.spec.ts or .slow.spec.ts`];
+        return chain === undefined ? [] : [`${chain.join(' → ')}: rename it ${file.replace(/\.spec\.ts$/, '')}.int.spec.ts or .slow.spec.ts`];
       });
     assert.deepEqual(wrong, []);
   });
