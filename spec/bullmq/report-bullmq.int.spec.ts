@@ -102,7 +102,7 @@ for (const via of ['worker', 'queueEvents'] as const) {
       assert.ok(error instanceof Error);
       assert.equal(error.message, 'broken for good (attempt 2)');
       assert.equal(error.name, 'TypeError');
-      assert.match(error.stack ?? '', /^TypeError: broken for good \(attempt 2\)\n\s+at .*report-bullmq\.spec\.ts/);
+      assert.match(error.stack ?? '', /^TypeError: broken for good \(attempt 2\)\n\s+at .*report-bullmq\.int\.spec\.ts/);
       assert.equal(end.result, undefined);
     });
   });

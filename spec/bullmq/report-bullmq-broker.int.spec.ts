@@ -68,7 +68,7 @@ describe('reportBullmq() through the external reporter and RabbitMQ', { timeout:
     assert.equal(charged[0]!['ExternalOccurrenceId'], charge.id);
     const failed = bodies(exported.id!, 'export');
     assert.deepEqual(failed.map((b) => [b['EventType'], b['Status']]), [[ExternalEventType.Starting, JobStatus.Running], [ExternalEventType.Completed, JobStatus.Failed]]);
-    assert.match(String(failed[1]!['Exception']), /^Type: TypeError\nMessage: no such report: q4\nStackTrace: +at .*report-bullmq\.broker\.spec\.ts/);
+    assert.match(String(failed[1]!['Exception']), /^Type: TypeError\nMessage: no such report: q4\nStackTrace: +at .*report-bullmq-broker\.int\.spec\.ts/);
     const done = (await queue.getJob(exported.id!))!;
     assert.equal(failed[1]!['DurationMs'], done.finishedOn! - done.processedOn!);
 
