@@ -5,7 +5,7 @@ import { createJobLogger, LogCategory } from '../../core/create-job-logger.js';
 import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
 import type { Sink } from '../../core/ports.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
-import type { Disposition } from './create-job-consumer.js';
+import type { Settlement } from '../../core/delivery-fate.js';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.js';
 import { toDlqMessage, toRepublishHeaders, type AmqpAction } from './to-milvaion-messages.js';
 
@@ -24,7 +24,7 @@ export function createRepublisher(options: RepublisherOptions) {
   const declaredDelayQueues = new Set<string>();
   publishConnection.on('connection', () => declaredDelayQueues.clear());
 
-  async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Disposition> {
+  async function retryLater(jobQueue: string, maxRetries: number, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'retry' }>): Promise<Settlement> {
     // The waiting retry is a message in a TTL queue that dead-letters back to the job queue: no prefetch
     // slot is held while it waits. The original is acked only after the copy is confirmed.
     const delayQueue = toRetryQueueName(jobQueue, action.delayMs, queueType);
@@ -53,9 +53,9 @@ export function createRepublisher(options: RepublisherOptions) {
   }
 
   return {
-    deadLetterRaw: (msg: AsyncMessage, reason: string): Promise<Disposition> => deadLetterRaw(options, msg, reason),
+    deadLetterRaw: (msg: AsyncMessage, reason: string): Promise<Settlement> => deadLetterRaw(options, msg, reason),
     retryLater,
-    deadLetterJob: (envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> =>
+    deadLetterJob: (envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Settlement> =>
       deadLetterJob(options, envelope, action),
   };
 }
@@ -80,7 +80,7 @@ async function declareDelayQueue(publishConnection: Connection, delayQueue: stri
 }
 
 /** Dead-letters an unreadable message as received, with the reason in a header. */
-async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: AsyncMessage, reason: string): Promise<Disposition> {
+async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: AsyncMessage, reason: string): Promise<Settlement> {
   logger.warn(`Dead-lettering a message from ${msg.routingKey ?? '?'}: ${reason}`);
   const body = Buffer.isBuffer(msg.body) ? msg.body : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null));
   try {
@@ -99,12 +99,12 @@ async function deadLetterRaw({ publisher, logger }: RepublisherOptions, msg: Asy
   } catch (error) {
     // The broker's own dead-lettering still keeps the message, without our reason.
     logger.error('Publishing to the dead-letter exchange failed; rejecting the message instead', error);
-    return 'drop';
+    return 'reject';
   }
 }
 
 /** Writes the dead-letter notice of an occurrence to the sink, then publishes its DlqJobMessage. */
-async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Disposition> {
+async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, envelope: JobEnvelope, action: Extract<AmqpAction, { kind: 'dead-letter' }>): Promise<Settlement> {
   // The notice is a user log of the occurrence: built by the same logger the executor uses.
   let written: Promise<void> = Promise.resolve();
   createJobLogger(envelope, (record) => {
@@ -131,6 +131,6 @@ async function deadLetterJob({ publisher, sink, logger }: RepublisherOptions, en
     return 'ack';
   } catch (error) {
     logger.error(`Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`, error);
-    return 'drop';
+    return 'reject';
   }
 }

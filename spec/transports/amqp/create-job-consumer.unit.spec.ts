@@ -1,21 +1,28 @@
 // Unit specs of createJobConsumer() over a fake rabbitmq-client connection: topology and prefetch, acks and
-// nacks, the concurrency limit, channel loss and re-subscription, backoff, pause / resume and close.
+// nacks, the concurrency limit, the count of running jobs and the claims of occurrences, the consumer_timeout
+// watchdog, channel loss and re-subscription, backoff, pause / resume and close.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import { createJobConsumer, type Disposition, type JobConsumerOptions } from '../../../lib/transports/amqp/create-job-consumer.ts';
+import type { Settlement } from '../../../lib/core/delivery-fate.ts';
+import { createJobConsumer, type Flight, type JobConsumerOptions } from '../../../lib/transports/amqp/create-job-consumer.ts';
 import { deferred, FakeConnection, flush, until, type Deferred } from '../../support/fake-amqp.ts';
 import { captureLogger } from '../../support/loggers.ts';
 import { track } from '../../support/pipeline-harness.ts';
 
 const QUEUE = 'scheduled_jobs_queue.spec.echo.wildcard';
 
-/** A consumer over a fake connection whose handler waits for the test to settle each delivery. */
+/**
+ * A consumer over a fake connection whose handler holds each delivery for a job named by its body, and waits
+ * for the test to settle it.
+ */
 function setup(overrides: Partial<JobConsumerOptions> = {}) {
   const connection = new FakeConnection();
   const logger = captureLogger();
   const handled: AsyncMessage[] = [];
-  const pending = new Map<AsyncMessage, Deferred<Disposition>>();
+  const flights = new Map<AsyncMessage, Flight>();
+  const pending = new Map<AsyncMessage, Deferred<Settlement>>();
+  let jobsChanged = 0;
   const consumer = createJobConsumer({
     connection: connection.asConnection(),
     queue: QUEUE,
@@ -23,24 +30,27 @@ function setup(overrides: Partial<JobConsumerOptions> = {}) {
     exchanges: [{ exchange: 'jobs.topic', type: 'topic', durable: true }],
     bindings: [{ exchange: 'jobs.topic', routingKey: 'spec.echo.*' }],
     concurrency: 2,
-    handler: (message) => {
+    handler: (message, flight) => {
       handled.push(message);
-      const d = deferred<Disposition>();
+      flights.set(message, flight);
+      flight.hold(`Job ${String(message.body)}`);
+      const d = deferred<Settlement>();
       pending.set(message, d);
       return d.promise;
     },
     logger,
+    onJobsChanged: () => void jobsChanged++,
     ...overrides,
   });
   /** Settles the handler of a delivery. */
-  const settle = async (message: AsyncMessage, disposition: Disposition) => {
+  const settle = async (message: AsyncMessage, settlement: Settlement) => {
     const d = pending.get(message);
     assert.ok(d, `delivery ${message.deliveryTag} is not being handled`);
-    d.resolve(disposition);
+    d.resolve(settlement);
     await flush();
     await flush();
   };
-  return { connection, logger, handled, pending, consumer, settle };
+  return { connection, logger, handled, flights, pending, consumer, settle, changes: () => jobsChanged };
 }
 
 describe('createJobConsumer', () => {
@@ -80,7 +90,7 @@ describe('createJobConsumer', () => {
     assert.equal(handled.length, 2);
   });
 
-  it('acks, drops (nack without requeue) or requeues (nack with requeue) as the handler says', async () => {
+  it('acks, rejects (nack without requeue) or requeues (nack with requeue) as the handler says', async () => {
     const { connection, consumer, settle } = setup({ concurrency: 3 });
     consumer.start();
     await consumer.ready;
@@ -88,7 +98,7 @@ describe('createJobConsumer', () => {
     const [a, b, c] = [ch.deliver('a'), ch.deliver('b'), ch.deliver('c')];
     await flush();
     await settle(a, 'ack');
-    await settle(b, 'drop');
+    await settle(b, 'reject');
     await settle(c, 'requeue');
     assert.deepEqual(ch.acks, [a.deliveryTag]);
     assert.deepEqual(ch.nacks, [
@@ -123,15 +133,15 @@ describe('createJobConsumer', () => {
     const msgs = ['a', 'b', 'c', 'd'].map((body) => ch.deliver(body));
     await flush();
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b']);
-    assert.equal(consumer.active, 2);
+    assert.equal(consumer.running, 2);
     await settle(msgs[1]!, 'ack');
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b', 'c']);
-    assert.equal(consumer.active, 2);
+    assert.equal(consumer.running, 2);
     await settle(msgs[0]!, 'ack');
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b', 'c', 'd']);
     await settle(msgs[2]!, 'ack');
     await settle(msgs[3]!, 'ack');
-    assert.equal(consumer.active, 0);
+    assert.equal(consumer.running, 0);
     assert.deepEqual(ch.acks, [msgs[1]!.deliveryTag, msgs[0]!.deliveryTag, msgs[2]!.deliveryTag, msgs[3]!.deliveryTag]);
   });
 
@@ -150,7 +160,7 @@ describe('createJobConsumer', () => {
     const fresh = connection.channel;
     assert.deepEqual(fresh.methods(), ['queueDeclare', 'exchangeDeclare', 'queueBind', 'basicQos', 'basicConsume']);
     assert.equal(consumer.subscribed, true);
-    assert.equal(consumer.active, 2, 'the jobs of the lost channel still run');
+    assert.equal(consumer.running, 2, 'the jobs of the lost channel still run');
     // Deliveries on the new channel wait for a slot, like any other.
     const d = fresh.deliver('d');
     await flush();

@@ -82,10 +82,10 @@ describe('createRepublisher: deadLetterRaw', () => {
     assert.equal((publisher.published[0]!.envelope.headers!['x-dead-letter-reason'] as string).length, 4000);
   });
 
-  it('drops the delivery (the broker dead-letters it without a reason) when the publish fails', async () => {
+  it('rejects the delivery (the broker dead-letters it without a reason) when the publish fails', async () => {
     const { publisher, logger, deadLetterRaw } = setup();
     publisher.fail = () => true;
-    assert.equal(await deadLetterRaw(delivery({ body: Buffer.from('x') }), 'bad'), 'drop');
+    assert.equal(await deadLetterRaw(delivery({ body: Buffer.from('x') }), 'bad'), 'reject');
     assert.match(logger.messages('error')[0]!, /Publishing to the dead-letter exchange failed/);
   });
 });
@@ -226,11 +226,11 @@ describe('createRepublisher: deadLetterJob', () => {
     assert.equal(publisher.published.length, 0);
   });
 
-  it('drops the delivery when the DLQ message is not confirmed', async () => {
+  it('rejects the delivery when the DLQ message is not confirmed', async () => {
     const { publisher, logger, deadLetterJob } = setup();
     publisher.fail = () => true;
     const envelope = makeEnvelope('EchoJob');
-    assert.equal(await deadLetterJob(envelope, action), 'drop');
+    assert.equal(await deadLetterJob(envelope, action), 'reject');
     assert.equal(logger.messages('error')[0], `Publishing the DLQ message of ${envelope.occurrenceId} failed; rejecting the delivery instead`);
   });
 });
