@@ -1,10 +1,8 @@
-// One job queue's consumer, and the one home of its deliveries in flight: it runs at most `concurrency`
-// handlers and buffers the other deliveries in arrival order, counts the jobs that run, warns before a job holds
-// its delivery past the broker's consumer_timeout, and settles each delivery (ack, requeue or reject) on the
-// channel that delivered it, acks batched per turn (create-ack-batcher.ts). It keeps consuming while jobs run
-// across reconnects (subscribe-job-queue.ts): rabbitmq-client's Consumer waits for every in-flight handler
-// before it subscribes again, so one long job would stop a worker from taking new work after any network blip.
-// When the delivering channel is gone, the settlement is skipped and the broker redelivers.
+// One job queue's consumer, the one home of its deliveries in flight: it runs at most `concurrency` handlers
+// (the rest wait in arrival order), counts the jobs that run, warns before one holds its delivery past the
+// broker's consumer_timeout, and settles each delivery on the channel that delivered it (acks batched per turn by
+// create-ack-batcher.ts; with that channel gone, the broker redelivers). It keeps consuming across reconnects while
+// jobs run (subscribe-job-queue.ts), which rabbitmq-client's Consumer does not: it waits for every handler first.
 import type { AsyncMessage, Channel } from 'rabbitmq-client';
 import type { Settlement } from '../../core/delivery-fate.js';
 import { WorkerDefaults } from '../../core/defaults.js';
@@ -60,9 +58,7 @@ export interface JobConsumer {
 }
 
 /** A delivery whose handler runs; it leaves the set when it is settled. */
-interface InFlight {
-  readonly channel: Channel;
-  readonly message: AsyncMessage;
+interface InFlight extends Delivery {
   /** Resolves once the delivery is settled and has left the set. */
   readonly settlement: Promise<Settlement>;
   claimed: { readonly occurrenceId: string; readonly retryCount: number } | undefined;
@@ -238,10 +234,7 @@ function channelAckers({ queue, logger }: JobConsumerOptions) {
   return { ackerOf, warnLost, ackers };
 }
 
-/**
- * A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so before it
- * happens, once per job, so an operator can raise the broker's timeout or shorten the job's.
- */
+/** A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so before, once per job. */
 function watchHeldJobs(flights: ReadonlySet<InFlight>, consumerTimeoutMs: number, { logger }: JobConsumerOptions): NodeJS.Timeout {
   const watchdog = setInterval(() => {
     const now = Date.now();
