@@ -14,7 +14,8 @@ export { MilvaionNames, RETRY_QUEUE_PREFIX, toDispatchRoutingKey, toJobQueueName
 export { toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage, type WorkerIdentity } from './transports/amqp/to-milvaion-messages.js';
 export { toHeartbeatMessage, toJobDataDefinition, toJobResultDefinition, toRegistrationMessage, type HostFacts, type RegisteredJob } from './transports/amqp/to-presence-messages.js';
 export { redactUrl, toAmqpUrl, type RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
-export { createJobConsumer, type Disposition, type JobConsumer, type JobConsumerOptions } from './transports/amqp/create-job-consumer.js';
+export { createJobConsumer, type ClaimedOccurrence, type Flight, type JobConsumer, type JobConsumerOptions } from './transports/amqp/create-job-consumer.js';
+export type { Settlement } from './core/delivery-fate.js';
 export { createHandlerReporter, type AmqpHandlerReporter, type HandlerReporterOptions } from './transports/amqp/create-handler-reporter.js';
 export { createRedisCancellation, DEFAULT_CANCELLATION_CHANNEL, type RedisCancellation, type RedisCancellationOptions, type RedisHealth } from './control/redis/create-redis-cancellation.js';
 export { parseCancellation, toRedisTarget, type CancellationRequest, type RedisSettings, type RedisTarget } from './control/redis/parse-cancellation.js';

@@ -3,11 +3,8 @@
 import type { AbortHandle } from './job-abort-error.js';
 import type { JobStatus, LogData, LogLevel } from './types.js';
 
-/** Time, so specs can fake it. */
-export interface Clock {
-  /** The current time in epoch milliseconds. */
-  now(): number;
-}
+/** Time, so specs can fake it (declared with the context that carries it). */
+export type { Clock } from './types.js';
 
 /** A status change of one occurrence, transport-neutral (the AMQP mapping adds worker identity). */
 export interface StatusRecord {

@@ -4,7 +4,6 @@ import type { AwilixContainer } from 'awilix';
 import type { GenericSchema } from 'valibot';
 import type { AbortHandle } from './job-abort-error.js';
 import type { Outcome } from './outcome.js';
-import type { Clock } from './ports.js';
 
 /**
  * Milvaion's `JobOccurrenceStatus` values as sent on the wire (numbers, never strings). Only the scheduler
@@ -175,6 +174,12 @@ export interface ExecutionContext {
   readonly logger: TechnicalLogger;
   readonly scope: AwilixContainer | undefined;
   readonly clock: Clock;
+}
+
+/** Time, so specs can fake it. */
+export interface Clock {
+  /** The current time in epoch milliseconds. */
+  now(): number;
 }
 
 /** Continues the pipeline; may be called more than once (retry), never concurrently. */

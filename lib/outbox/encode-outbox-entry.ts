@@ -1,5 +1,21 @@
-// The outbox store's own binary layout of an entry, and the msgpack values an earlier version wrote.
-import type { OutboxEntry, StoredEntry } from './open-outbox-store.js';
+// An outbox entry, the store's own binary layout of it, and the msgpack values an earlier version wrote.
+
+/** One pending message: what to publish, where, and how to recognise it. */
+export interface OutboxEntry {
+  /** Stable across restarts and republishes: consumers can drop duplicates by it. */
+  readonly messageId: string;
+  readonly queue: string;
+  /** The message body exactly as it is published (UTF-8 JSON), encoded once when the entry is written. */
+  readonly body: Buffer;
+  readonly occurrenceId: string;
+  readonly kind: 'start' | 'heartbeat' | 'final' | 'log';
+  readonly createdAt: number;
+}
+
+/** A pending entry with its sequence number (its place in the outbox order). */
+export interface StoredEntry extends OutboxEntry {
+  readonly seq: number;
+}
 
 /**
  * Entries written before the binary layout: msgpack objects holding the message object and its id.

@@ -2,26 +2,11 @@
 // occurrences this worker finalised (for idempotency), and a little metadata. All LMDB I/O lives here.
 import { randomBytes } from 'node:crypto';
 import type { Database, RootDatabase } from 'lmdb';
-import { decodeOutboxEntry, encodeOutboxEntry, fromLegacyEntry, type LegacyValue } from './encode-outbox-entry.js';
+import { decodeOutboxEntry, encodeOutboxEntry, fromLegacyEntry, type LegacyValue, type OutboxEntry, type StoredEntry } from './encode-outbox-entry.js';
 import { openStoreFiles } from './open-store-files.js';
 import { createFinishedRecords } from './create-finished-records.js';
 
-/** One pending message: what to publish, where, and how to recognise it. */
-export interface OutboxEntry {
-  /** Stable across restarts and republishes: consumers can drop duplicates by it. */
-  readonly messageId: string;
-  readonly queue: string;
-  /** The message body exactly as it is published (UTF-8 JSON), encoded once when the entry is written. */
-  readonly body: Buffer;
-  readonly occurrenceId: string;
-  readonly kind: 'start' | 'heartbeat' | 'final' | 'log';
-  readonly createdAt: number;
-}
-
-/** A pending entry with its sequence number (its place in the outbox order). */
-export interface StoredEntry extends OutboxEntry {
-  readonly seq: number;
-}
+export type { OutboxEntry, StoredEntry };
 
 /** The LMDB store of the outbox. */
 export interface OutboxStore {

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Lmdb from 'lmdb';
 import type { RootDatabase } from 'lmdb';
-import type { OutboxStoreOptions } from './open-outbox-store.js';
 import { OutboxStoreError } from './outbox-store-error.js';
 
 let lmdb: typeof Lmdb | undefined;
@@ -17,8 +16,16 @@ const open = ((...args: [never]) => (lmdb ??= createRequire(import.meta.url)('lm
 
 const FILE = 'outbox.mdb';
 
+/** What opening the files needs of the store's options (OutboxStoreOptions in open-outbox-store.ts). */
+export interface StoreFilesOptions {
+  readonly directory: string;
+  readonly onCorrupt?: 'quarantine' | 'fail';
+  readonly report?: (message: string) => void;
+  readonly mapSize?: number;
+}
+
 /** Creates or opens the store's folder and LMDB file, locked to this process; quarantines a corrupt store. */
-export function openStoreFiles(options: OutboxStoreOptions): { file: string; root: RootDatabase; releaseLock: () => void } {
+export function openStoreFiles(options: StoreFilesOptions): { file: string; root: RootDatabase; releaseLock: () => void } {
   const directory = path.resolve(options.directory);
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
@@ -39,7 +46,7 @@ export function openStoreFiles(options: OutboxStoreOptions): { file: string; roo
 }
 
 /** Opens the LMDB root; a corrupt file is moved aside (or fails, with `onCorrupt: 'fail'`) and a new one made. */
-function openOrQuarantine(directory: string, file: string, options: OutboxStoreOptions): RootDatabase {
+function openOrQuarantine(directory: string, file: string, options: StoreFilesOptions): RootDatabase {
   try {
     const problem = existsSync(file) ? probe(file) : undefined;
     if (problem !== undefined) throw new Error(problem);

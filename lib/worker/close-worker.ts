@@ -33,7 +33,7 @@ export async function closeWorker(p: WorkerParts, opts: CloseOptions): Promise<C
   // Consumer.close() stops new deliveries and waits for running handlers; abort them after the grace.
   const drained = p.source.close();
   const timer = setTimeout(() => {
-    abortedJobs = p.executor.running;
+    abortedJobs = p.source.inFlight;
     p.shutdown.abort();
   }, graceMs);
   await drained;

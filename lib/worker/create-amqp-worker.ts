@@ -143,7 +143,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     jobs,
     maxParallelJobs: options.maxParallelJobs ?? 2 * availableParallelism(),
     heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? WorkerDefaults.heartbeat.intervalSeconds) * 1000,
-    currentJobs: () => executor.running,
+    currentJobs: () => source.inFlight,
     logger,
     version: options.version ?? packageVersion(),
   });
@@ -175,7 +175,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     registry,
     connection,
     outbox: reporting.outbox,
-    health: () => toWorkerHealth(parts, executor.running, closed !== undefined),
+    health: () => toWorkerHealth(parts, source.inFlight, closed !== undefined),
     async start() {
       if (started) return;
       started = true;

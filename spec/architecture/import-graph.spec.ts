@@ -1,6 +1,7 @@
 // The import graph of lib/, read from the source: rooms (folders) import only in the directions that
-// ARCHITECTURE.md allows, and no two rooms import each other. The public entry files (the package's
-// subpaths, read from package.json's exports) may import any room; no room imports them.
+// ARCHITECTURE.md allows, no two rooms import each other, and no two files import each other (around a loop).
+// The public entry files (the package's subpaths, read from package.json's exports) may import any room; no
+// room imports them.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,6 +76,61 @@ function edges(): Edge[] {
   return out;
 }
 
+/**
+ * One cycle for each group of files that import each other around a loop (a strongly connected component, by
+ * Tarjan's algorithm), written `a.ts → b.ts → a.ts`: the shortest way back to the group's first file, with the
+ * whole group named when it holds more files than that loop.
+ */
+function fileCycles(edges: readonly Edge[]): string[] {
+  const graph = new Map<string, string[]>();
+  for (const e of edges) (graph.get(e.from) ?? graph.set(e.from, []).get(e.from)!).push(e.to);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const groups: string[][] = [];
+  const connect = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!index.has(next)) {
+        connect(next);
+        low.set(file, Math.min(low.get(file)!, low.get(next)!));
+      } else if (stack.includes(next)) low.set(file, Math.min(low.get(file)!, index.get(next)!));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const group = stack.splice(stack.indexOf(file));
+    if (group.length > 1 || (graph.get(file) ?? []).includes(file)) groups.push(group.sort());
+  };
+  for (const file of [...graph.keys()].sort()) if (!index.has(file)) connect(file);
+  return groups.map((group) => {
+    const loop = shortestLoop(group[0]!, new Set(group), graph);
+    return loop.length - 1 < group.length ? `${loop.join(' → ')} (one loop among ${group.join(', ')})` : loop.join(' → ');
+  });
+}
+
+/** The shortest path from `start` back to itself inside its group, breadth first. */
+function shortestLoop(start: string, group: ReadonlySet<string>, graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const next of graph.get(file) ?? []) {
+      if (!group.has(next)) continue;
+      if (next === start) {
+        const path = [file];
+        while (path[0] !== start) path.unshift(cameFrom.get(path[0]!)!);
+        return [...path, start];
+      }
+      if (!cameFrom.has(next)) {
+        cameFrom.set(next, file);
+        queue.push(next);
+      }
+    }
+  }
+  return [start, start];
+}
+
 describe('the import graph of lib/', () => {
   const all = edges();
 
@@ -118,6 +174,11 @@ describe('the import graph of lib/', () => {
     };
     for (const room of graph.keys()) visit(room, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it('has no cycle between files (type-only imports included: a reader still goes round)', () => {
+    const cycles = fileCycles(all);
+    assert.deepEqual(cycles, [], `import cycles between files of lib/ (break each by moving what both need to one side):\n  ${cycles.join('\n  ')}`);
   });
 
   it('imports the bullmq package (an optional peer) for its types only', () => {

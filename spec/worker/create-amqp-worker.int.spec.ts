@@ -274,12 +274,17 @@ describe('AMQP worker against the real broker', needs('rabbitmq'), () => {
     await sleep(200);
     h.proxy.restore();
     await h.scheduler.waitUntil(() => h.logger.texts().some((l) => l.includes(`${occurrenceId} was redelivered while it still runs here`)), { what: 'the redelivered copy', timeoutMs: 15_000 });
+    // One count of work in flight: the copy that follows the run is not a second job, in the health or the heartbeat.
+    assert.equal(worker.health().runningJobs, 1);
+    const since = Date.now();
+    await h.scheduler.waitUntil(() => h.scheduler.heartbeats(h.workerId).some((m) => m.receivedAt > since && m.body!.CurrentJobs === 1), { what: 'a heartbeat counting the long job once', timeoutMs: 5000 });
     const other = await h.scheduler.dispatch({ jobName: 'EchoJob', workerId: h.workerId, data: { text: 'during the long job' } });
     assert.equal((await h.scheduler.waitForFinalStatus(other.occurrenceId, { timeoutMs: 10_000 })).body!.Status, JobStatus.Completed);
     release?.();
     const final = await h.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 10_000 });
     assert.equal(final.body!.Result, 'released');
     assert.equal(runs.get(occurrenceId), 1);
+    await h.scheduler.waitUntil(() => worker.health().runningJobs === 0, { what: 'the count back to 0' });
   });
 
   it('an instance that never saw an occurrence runs its redelivery again, with a Redelivery warning log', async () => {

@@ -11,8 +11,7 @@ import type { Outcome } from '../../core/outcome.js';
 import type { Settlement } from '../../core/delivery-fate.js';
 import { toVerdict } from '../../core/to-verdict.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
-import { createHeldDeliveries, type HeldDeliveries } from './create-held-deliveries.js';
-import { createJobConsumer, type Disposition, type JobConsumer } from './create-job-consumer.js';
+import { createJobConsumer, type ClaimedOccurrence, type Flight, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { createRepublisher } from './create-republisher.js';
 import type { RegisteredJob } from './to-presence-messages.js';
@@ -55,7 +54,7 @@ export interface AmqpSource {
   start(): void;
   /** Stops taking deliveries and waits for the ones in progress. */
   close(): Promise<void>;
-  /** Deliveries currently being handled, across job types. */
+  /** Jobs running on its deliveries, across job types: the worker's one count of work in flight. */
   readonly inFlight: number;
   /** Resolves when every consumer is subscribed. */
   ready(): Promise<void>;
@@ -94,9 +93,8 @@ function messageSize(body: unknown): number {
 interface Handling {
   readonly options: AmqpSourceOptions;
   readonly maxMessageBytes: number;
-  /** The attempt of each occurrence being handled here, and what its delivery will be told. */
-  readonly inProgress: Map<string, { readonly retryCount: number; readonly settlement: Promise<Settlement> }>;
-  readonly held: HeldDeliveries;
+  /** The delivery in flight (on any consumer) that runs an attempt of an occurrence, and what it will be told. */
+  readonly claimed: (occurrenceId: string) => ClaimedOccurrence | undefined;
   readonly republisher: ReturnType<typeof createRepublisher>;
   readonly telemetry: WorkerTelemetry;
 }
@@ -106,13 +104,18 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   const { connection, publishConnection, publisher, logger } = options;
   const queueType = options.queueType ?? WorkerDefaults.rabbitMq.queueType;
   const consumers: JobConsumer[] = [];
-  const held = createHeldDeliveries({ consumerTimeoutMs: options.consumerTimeoutMs ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds * 1000, logger });
+  const consumerTimeoutMs = options.consumerTimeoutMs ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds * 1000;
   const handling: Handling = {
     options,
     maxMessageBytes: options.maxMessageBytes ?? WorkerDefaults.maxMessageBytes,
     // Occurrences being handled here, so a redelivered copy waits for the run instead of running twice.
-    inProgress: new Map(),
-    held,
+    claimed: (occurrenceId) => {
+      for (const consumer of consumers) {
+        const claim = consumer.occurrence(occurrenceId);
+        if (claim !== undefined) return claim;
+      }
+      return undefined;
+    },
     republisher: createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType }),
     telemetry: options.telemetry ?? {},
   };
@@ -127,21 +130,21 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           exchanges: [{ exchange: MilvaionNames.jobsExchange, type: 'topic', durable: true }],
           bindings: [{ exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern }],
           concurrency: job.settings.maxParallelJobs,
-          handler: (msg) => handle(handling, job, msg).then(toDisposition),
+          handler: (msg, flight) => handle(handling, job, msg, flight),
           logger,
+          consumerTimeoutMs,
+          onJobsChanged: options.onJobsChanged,
           onSetupError: options.onSetupError,
         });
         consumer.start();
         consumers.push(consumer);
       }
-      held.start();
     },
     async close() {
-      held.close();
       await Promise.all(consumers.map((c) => c.close()));
     },
     get inFlight() {
-      return held.size;
+      return consumers.reduce((jobs, c) => jobs + c.running, 0);
     },
     get consuming() {
       return consumers.length > 0 && consumers.every((c) => c.subscribed);
@@ -159,8 +162,8 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
 }
 
 /** Checks a delivery (size, format, finished, already running here), then runs it once. */
-async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): Promise<Settlement> {
-  const { options, maxMessageBytes, inProgress } = handling;
+async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage, flight: Flight): Promise<Settlement> {
+  const { options, maxMessageBytes, claimed } = handling;
   const { deadLetterRaw } = handling.republisher;
   const { finished, logger } = options;
   const size = messageSize(msg.body);
@@ -173,7 +176,7 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
       logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished on this worker; acking the redelivery without running it`);
       return 'ack';
     }
-    const current = inProgress.get(envelope.occurrenceId);
+    const current = claimed(envelope.occurrenceId);
     if (current === undefined) break;
     if (envelope.retryCount <= current.retryCount) {
       // A connection blip requeued a delivery whose job still runs here: the running one decides for both.
@@ -182,27 +185,18 @@ async function handle(handling: Handling, job: ConsumedJob, msg: AsyncMessage): 
     }
     // The next attempt came back from its delay queue before the current attempt had the broker's confirm
     // of publishing it (and so before its ack): it is a new attempt, and runs once the current one is done.
-    await current.settlement.then(
-      () => undefined,
-      () => undefined,
-    );
+    await current.settlement;
   }
-  const running = execute(handling, job, msg, envelope);
-  inProgress.set(envelope.occurrenceId, { retryCount: envelope.retryCount, settlement: running });
-  try {
-    return await running;
-  } finally {
-    inProgress.delete(envelope.occurrenceId);
-  }
+  flight.claim(envelope.occurrenceId, envelope.retryCount);
+  return execute(handling, job, flight, envelope);
 }
 
 /** Runs an occurrence, then carries out its verdict's fate (ack, requeue, retry, dead-letter). */
-async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, envelope: JobEnvelope): Promise<Settlement> {
-  const { options, held } = handling;
+async function execute(handling: Handling, job: ConsumedJob, flight: Flight, envelope: JobEnvelope): Promise<Settlement> {
+  const { options } = handling;
   const { retryLater, deadLetterJob } = handling.republisher;
   const { executor, finished, logger } = options;
-  held.hold(msg, `${envelope.jobName} ${envelope.occurrenceId}`);
-  options.onJobsChanged?.();
+  flight.hold(`${envelope.jobName} ${envelope.occurrenceId}`);
   let outcome: Outcome;
   try {
     outcome = await executor.execute(envelope);
@@ -211,8 +205,7 @@ async function execute(handling: Handling, job: ConsumedJob, msg: AsyncMessage, 
     logger.error(`The status of ${envelope.jobName} ${envelope.occurrenceId} could not be recorded; requeueing the delivery`, error);
     return 'requeue';
   } finally {
-    held.release(msg);
-    options.onJobsChanged?.();
+    flight.release();
   }
   const { fate } = toVerdict(outcome, envelope, job.settings.maxRetries);
   // An occurrence counts as finished here only once everything its delivery owes is done: a crash
@@ -247,9 +240,4 @@ async function counted(handling: Handling, job: ConsumedJob, reason: DeadLetterR
   const settlement = await deadLettering;
   if (settlement !== 'requeue') handling.telemetry.deadLettered?.(job.definition.name, reason);
   return settlement;
-}
-
-/** The consumer's word for a settlement (it still says 'drop' for a reject). */
-function toDisposition(settlement: Settlement): Disposition {
-  return settlement === 'reject' ? 'drop' : settlement;
 }

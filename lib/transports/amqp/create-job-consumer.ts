@@ -1,35 +1,45 @@
-// A consumer on a raw channel that keeps consuming while jobs run across reconnects. rabbitmq-client's
-// Consumer waits for every in-flight handler before it subscribes again after a reconnect, so one long
-// job would stop a worker from taking new work after any network blip; this one does not. Acks go to the
-// channel that delivered; when that channel is gone, the ack is skipped and the broker redelivers.
-import type { AsyncMessage, Channel, Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../../core/types.js';
-import { createDeliveryPool, type DeliveryPool } from './create-delivery-pool.js';
-import { errorMessage } from '../../core/error-message.js';
-import { retryDelay } from '../../core/retry-delay.js';
-
-/** What to do with a delivery once handled. */
-export type Disposition = 'ack' | 'drop' | 'requeue';
+// One job queue's consumer, the one home of its deliveries in flight: it runs at most `concurrency` handlers
+// (the rest wait in arrival order), counts the jobs that run, warns before one holds its delivery past the
+// broker's consumer_timeout, and settles each delivery on the channel that delivered it (acks batched per turn by
+// create-ack-batcher.ts; with that channel gone, the broker redelivers). It keeps consuming across reconnects while
+// jobs run (subscribe-job-queue.ts), which rabbitmq-client's Consumer does not: it waits for every handler first.
+import type { AsyncMessage, Channel } from 'rabbitmq-client';
+import type { Settlement } from '../../core/delivery-fate.js';
+import { WorkerDefaults } from '../../core/defaults.js';
+import { createAckBatcher, type AckBatcher } from './create-ack-batcher.js';
+import { cancelConsume, consumeOn, readyLatch, subscribeJobQueue, type JobQueueTopology, type Subscription } from './subscribe-job-queue.js';
 
 /** Options of {@link createJobConsumer}. */
-export interface JobConsumerOptions {
-  readonly connection: Connection;
-  readonly queue: string;
-  readonly queueArguments: Record<string, unknown>;
-  readonly exchanges: readonly { exchange: string; type: string; durable: boolean }[];
-  readonly bindings: readonly { exchange: string; routingKey: string }[];
+export interface JobConsumerOptions extends JobQueueTopology {
   /** Prefetch and local concurrency. */
   readonly concurrency: number;
-  /** Handles one delivery and says what becomes of it: ack, drop or requeue. */
-  readonly handler: (message: AsyncMessage) => Promise<Disposition>;
-  readonly logger: TechnicalLogger;
-  /** Told of each failed subscription attempt (a worker's start fails on a permission refusal). */
-  readonly onSetupError?: ((error: unknown) => void) | undefined;
+  /** Handles one delivery and says what becomes of it: ack, requeue or reject. */
+  readonly handler: (message: AsyncMessage, flight: Flight) => Promise<Settlement>;
+  /** The broker's consumer_timeout (default RabbitMq:ConsumerTimeoutSeconds): a job holding its delivery past 80 % of it is warned about, once. */
+  readonly consumerTimeoutMs?: number | undefined;
+  /** Called when a job starts or ends (the count of running jobs changed). */
+  readonly onJobsChanged?: (() => void) | undefined;
+}
+
+/** A delivery in flight, as its handler sees it. */
+export interface Flight {
+  /** Claims the delivery for an attempt of an occurrence: `occurrence()` finds it until the delivery is settled. */
+  claim(occurrenceId: string, retryCount: number): void;
+  /** Its job starts: from now it counts as running, and the watchdog names it `label`. */
+  hold(label: string): void;
+  /** Its job ended (what its delivery will be told may still be on its way). */
+  release(): void;
+}
+
+/** The attempt of an occurrence that a delivery in flight runs, and what that delivery will be told. */
+export interface ClaimedOccurrence {
+  readonly retryCount: number;
+  readonly settlement: Promise<Settlement>;
 }
 
 /** A running consumer of one job queue. */
 export interface JobConsumer {
-  /** Subscribes to the queue in the background. */
+  /** Subscribes to the queue in the background, and starts the watchdog. */
   start(): void;
   /** Stops taking deliveries (running ones go on; ones not started go back to the queue) until `resume()`. */
   pause(): Promise<void>;
@@ -37,43 +47,52 @@ export interface JobConsumer {
   resume(): void;
   /** Cancels the subscription, returns deliveries not started to the queue, waits for running handlers. */
   close(): Promise<void>;
-  readonly active: number;
+  /** Jobs running on this consumer's deliveries (held from their start to their end): the count of work in flight. */
+  readonly running: number;
+  /** The delivery in flight that runs an attempt of this occurrence, if any. */
+  occurrence(occurrenceId: string): ClaimedOccurrence | undefined;
   /** Subscribed right now (not paused, channel open). */
   readonly subscribed: boolean;
   /** Resolves when the subscription is (re)established. */
   readonly ready: Promise<void>;
 }
 
-/** What the subscription functions below share with the consumer's methods. */
-interface ConsumerState {
-  readonly options: JobConsumerOptions;
-  readonly limit: number;
-  readonly pool: DeliveryPool;
-  channel: Channel | undefined;
-  consumerTag: string | undefined;
-  closing: boolean;
-  paused: boolean;
-  failures: number;
-  ready: Promise<void>;
-  markReady: () => void;
+/** A delivery whose handler runs; it leaves the set when it is settled. */
+interface InFlight extends Delivery {
+  /** Resolves once the delivery is settled and has left the set. */
+  readonly settlement: Promise<Settlement>;
+  claimed: { readonly occurrenceId: string; readonly retryCount: number } | undefined;
+  /** Set while its job runs: the count and the watchdog read it. */
+  job: { readonly label: string; readonly since: number; warned: boolean } | undefined;
 }
 
-/** A fresh `ready` promise and the function that resolves it. */
-function readyLatch(): Pick<ConsumerState, 'ready' | 'markReady'> {
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  return { ready, markReady };
+/** A delivery waiting for a free slot, and the channel that delivered it (the only one that can settle it). */
+interface Delivery {
+  readonly channel: Channel;
+  readonly message: AsyncMessage;
 }
 
 /** Creates a consumer; it subscribes on `start()` and re-subscribes after every reconnect by itself. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const { queue, logger } = options;
+  const consumerTimeoutMs = options.consumerTimeoutMs ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds * 1000;
   const limit = Math.max(1, options.concurrency);
-  const pool = createDeliveryPool({ queue, limit, handler: options.handler, logger });
-  const state: ConsumerState = {
-    options,
-    limit,
-    pool,
+  const flights = new Set<InFlight>();
+  const waiting: Delivery[] = [];
+  const acks = channelAckers(options);
+  let watchdog: NodeJS.Timeout | undefined;
+  const sub: Subscription = {
+    topology: options,
+    prefetch: limit,
+    receive: (channel, message) => {
+      acks.ackerOf(channel).delivered(message.deliveryTag);
+      if (flights.size < limit) run({ channel, message });
+      else waiting.push({ channel, message });
+    },
+    forget: (channel) => {
+      acks.ackers.delete(channel);
+      for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.channel === channel) waiting.splice(i, 1);
+    },
     channel: undefined,
     consumerTag: undefined,
     closing: false,
@@ -82,99 +101,150 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     ...readyLatch(),
   };
 
+  function run({ channel, message }: Delivery): void {
+    let tell!: (settlement: Settlement) => void;
+    const settlement = new Promise<Settlement>((resolve) => (tell = resolve));
+    const flight: InFlight = { channel, message, settlement, claimed: undefined, job: undefined };
+    flights.add(flight);
+    const handle: Flight = {
+      claim: (occurrenceId, retryCount) => void (flight.claimed = { occurrenceId, retryCount }),
+      hold(label) {
+        flight.job = { label, since: Date.now(), warned: false };
+        options.onJobsChanged?.();
+      },
+      release() {
+        if (flight.job === undefined) return;
+        flight.job = undefined;
+        options.onJobsChanged?.();
+      },
+    };
+    void options
+      .handler(message, handle)
+      .catch((error: unknown) => {
+        logger.error(`Handling a delivery of ${queue} failed; requeueing it`, error);
+        return 'requeue' as const;
+      })
+      .then((answer) => {
+        // Settled and gone before any copy waiting on this settlement resumes: the next attempt finds no claim.
+        settle(flight, answer);
+        flights.delete(flight);
+        handle.release();
+        tell(answer);
+        pump();
+      });
+  }
+
+  function pump(): void {
+    while (flights.size < limit && waiting.length > 0) {
+      const next = waiting.shift()!;
+      if (next.channel.active) run(next);
+    }
+  }
+
+  function settle({ channel: ch, message }: Delivery, settlement: Settlement): void {
+    if (!ch.active) return acks.warnLost(ch);
+    try {
+      if (settlement === 'ack') acks.ackerOf(ch).ack(message.deliveryTag);
+      else acks.ackerOf(ch).nack(message.deliveryTag, settlement === 'requeue');
+    } catch (error) {
+      logger.warn(`Could not ${VERB[settlement]} a message of ${queue}; the broker redelivers it`, error);
+    }
+  }
+
+  function requeueWaiting(): void {
+    for (const delivery of waiting.splice(0)) settle(delivery, 'requeue');
+  }
+
   return {
     start() {
-      void subscribe(state);
+      void subscribeJobQueue(sub);
+      watchdog = watchHeldJobs(flights, consumerTimeoutMs, options);
     },
     async pause() {
-      if (state.paused || state.closing) return;
-      state.paused = true;
-      const ch = state.channel;
-      if (ch?.active && state.consumerTag !== undefined) await ch.basicCancel(state.consumerTag).catch(() => undefined);
-      state.consumerTag = undefined;
-      pool.requeueWaiting();
+      if (sub.paused || sub.closing) return;
+      sub.paused = true;
+      await cancelConsume(sub);
+      requeueWaiting();
     },
     resume() {
-      if (!state.paused || state.closing) return;
-      state.paused = false;
-      const ch = state.channel;
+      if (!sub.paused || sub.closing) return;
+      sub.paused = false;
+      const ch = sub.channel;
       if (ch?.active) {
-        void consume(state, ch)
-          .then((ok) => (state.consumerTag = ok.consumerTag))
+        void consumeOn(sub, ch)
+          .then((ok) => (sub.consumerTag = ok.consumerTag))
           .catch((error: unknown) => logger.warn(`Resuming ${queue} failed; re-subscribing`, error));
       } else {
-        void subscribe(state);
+        void subscribeJobQueue(sub);
       }
     },
     async close() {
-      state.closing = true;
-      const ch = state.channel;
-      if (ch?.active && state.consumerTag !== undefined) await ch.basicCancel(state.consumerTag).catch(() => undefined);
-      await pool.close();
+      sub.closing = true;
+      clearInterval(watchdog);
+      const ch = sub.channel;
+      await cancelConsume(sub);
+      requeueWaiting();
+      while (flights.size > 0) await Promise.all([...flights].map((f) => f.settlement));
+      // The last acks would otherwise go out on the next turn, after the channel closed.
+      for (const acker of acks.ackers.values()) acker.flush();
       if (ch?.active) await ch.close().catch(() => undefined);
     },
-    get active() {
-      return pool.active;
+    get running() {
+      let jobs = 0;
+      for (const flight of flights) if (flight.job !== undefined) jobs++;
+      return jobs;
+    },
+    occurrence(occurrenceId) {
+      for (const { claimed, settlement } of flights) if (claimed?.occurrenceId === occurrenceId) return { retryCount: claimed.retryCount, settlement };
+      return undefined;
     },
     get subscribed() {
-      return !state.paused && !state.closing && state.consumerTag !== undefined && state.channel?.active === true;
+      return !sub.paused && !sub.closing && sub.consumerTag !== undefined && sub.channel?.active === true;
     },
     get ready() {
-      return state.ready;
+      return sub.ready;
     },
   };
 }
 
-/** Subscribes on a new channel, trying again with a growing pause until it succeeds or the consumer pauses or closes. */
-async function subscribe(state: ConsumerState): Promise<void> {
-  const { queue, logger } = state.options;
-  while (!state.closing && !state.paused) {
-    try {
-      const ch = await openChannel(state.options, state.limit, (closed) => onClose(state, closed));
-      if (state.closing || state.paused) return void ch.close().catch(() => undefined);
-      state.channel = ch;
-      const ok = await consume(state, ch);
-      state.consumerTag = ok.consumerTag;
-      if (state.failures > 0) logger.info(`Consuming ${queue} again`);
-      state.failures = 0;
-      state.markReady();
-      return;
-    } catch (error) {
-      state.options.onSetupError?.(error);
-      // Logged once per outage, not per attempt; acquire() itself waits for the connection to return.
-      if (state.failures++ === 0 && !state.closing) logger.warn(`Cannot consume ${queue} yet: ${errorMessage(error)}`);
-      await new Promise((resolve) => setTimeout(resolve, retryDelay(Math.min(state.failures, 5), 200, { maxDelayMs: 5000 })).unref());
+/** The verb of a settlement in a log line ('drop' is what a reject without requeue has always been called there). */
+const VERB = { ack: 'ack', requeue: 'requeue', reject: 'drop' } as const satisfies Record<Settlement, string>;
+
+/** The ack batcher of each channel, and one warning per channel that closed with deliveries unsettled. */
+function channelAckers({ queue, logger }: JobConsumerOptions) {
+  const warnedChannels = new WeakSet<Channel>();
+  const ackers = new Map<Channel, AckBatcher>();
+  const warnLost = (ch: Channel) => {
+    // One line per lost channel, not one per delivery.
+    if (warnedChannels.has(ch)) return;
+    warnedChannels.add(ch);
+    logger.warn(`The channel of ${queue} closed before some deliveries were settled; the broker redelivers them and the worker notices the redeliveries`);
+  };
+  const ackerOf = (ch: Channel) => {
+    let acker = ackers.get(ch);
+    if (acker === undefined) {
+      acker = createAckBatcher(ch, {
+        onLost: (lost) => lost > 0 && warnLost(ch),
+        onError: (error) => logger.warn(`Could not ack a message of ${queue}; the broker redelivers it`, error),
+      });
+      ackers.set(ch, acker);
     }
-  }
+    return acker;
+  };
+  return { ackerOf, warnLost, ackers };
 }
 
-/** Acquires a channel and declares the queue, its exchanges and bindings, and the prefetch on it. */
-async function openChannel(options: JobConsumerOptions, limit: number, onClose: (ch: Channel) => void): Promise<Channel> {
-  const { connection, queue, logger } = options;
-  const ch = await connection.acquire({ emitErrorsFromChannel: true });
-  ch.on('error', (error: unknown) => logger.warn(`Channel of ${queue}: ${errorMessage(error)}`));
-  ch.once('close', () => onClose(ch));
-  await ch.queueDeclare({ queue, durable: true, exclusive: false, autoDelete: false, arguments: options.queueArguments });
-  for (const exchange of options.exchanges) await ch.exchangeDeclare(exchange);
-  for (const binding of options.bindings) await ch.queueBind({ queue, ...binding });
-  await ch.basicQos({ prefetchCount: limit });
-  return ch;
-}
-
-/** Starts consuming the queue on a channel, with manual acks. */
-function consume(state: ConsumerState, ch: Channel): ReturnType<Channel['basicConsume']> {
-  return ch.basicConsume({ queue: state.options.queue, noAck: false }, (message) => state.pool.receive({ channel: ch, message }));
-}
-
-/** Forgets a channel that closed under the consumer and, unless it pauses or closes, subscribes again. */
-function onClose(state: ConsumerState, ch: Channel): void {
-  if (ch !== state.channel) return;
-  state.channel = undefined;
-  state.consumerTag = undefined;
-  // Deliveries buffered on the dead channel cannot be acked; the broker has already requeued them.
-  state.pool.forget(ch);
-  if (!state.closing && !state.paused) {
-    Object.assign(state, readyLatch());
-    void subscribe(state);
-  }
+/** A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so before, once per job. */
+function watchHeldJobs(flights: ReadonlySet<InFlight>, consumerTimeoutMs: number, { logger }: JobConsumerOptions): NodeJS.Timeout {
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    for (const { job } of flights) {
+      if (job !== undefined && !job.warned && now - job.since > consumerTimeoutMs * 0.8) {
+        job.warned = true;
+        logger.warn(`${job.label} has held its delivery for ${Math.round((now - job.since) / 60_000)} min; RabbitMQ's consumer_timeout (${Math.round(consumerTimeoutMs / 60_000)} min) will close the channel and redeliver it`);
+      }
+    }
+  }, Math.min(60_000, consumerTimeoutMs / 10));
+  watchdog.unref();
+  return watchdog;
 }

@@ -149,7 +149,7 @@ describe('createAmqpSource', () => {
     await source.close();
   });
 
-  it('rejects (drops) an unreadable message when its dead letter is not confirmed', async () => {
+  it('rejects an unreadable message when its dead letter is not confirmed', async () => {
     const { ch, publisher, source } = await started();
     publisher.fail = () => true;
     const m = ch.deliver(Buffer.from('nope'));
@@ -302,7 +302,7 @@ describe('createAmqpSource', () => {
     await source.close();
   });
 
-  it('drops a dead-lettered occurrence whose DLQ message is not confirmed, and does not count it finished', async () => {
+  it('rejects a dead-lettered occurrence whose DLQ message is not confirmed, and does not count it finished', async () => {
     const { ch, calls, finish, finished, publisher, source } = await started();
     publisher.fail = () => true;
     const s = dispatch(ch);

@@ -1,21 +1,28 @@
 // Unit specs of createJobConsumer() over a fake rabbitmq-client connection: topology and prefetch, acks and
-// nacks, the concurrency limit, channel loss and re-subscription, backoff, pause / resume and close.
+// nacks, the concurrency limit, the count of running jobs and the claims of occurrences, the consumer_timeout
+// watchdog, channel loss and re-subscription, backoff, pause / resume and close.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import { createJobConsumer, type Disposition, type JobConsumerOptions } from '../../../lib/transports/amqp/create-job-consumer.ts';
+import type { Settlement } from '../../../lib/core/delivery-fate.ts';
+import { createJobConsumer, type Flight, type JobConsumerOptions } from '../../../lib/transports/amqp/create-job-consumer.ts';
 import { deferred, FakeConnection, flush, until, type Deferred } from '../../support/fake-amqp.ts';
 import { captureLogger } from '../../support/loggers.ts';
 import { track } from '../../support/pipeline-harness.ts';
 
 const QUEUE = 'scheduled_jobs_queue.spec.echo.wildcard';
 
-/** A consumer over a fake connection whose handler waits for the test to settle each delivery. */
+/**
+ * A consumer over a fake connection whose handler holds each delivery for a job named by its body, and waits
+ * for the test to settle it.
+ */
 function setup(overrides: Partial<JobConsumerOptions> = {}) {
   const connection = new FakeConnection();
   const logger = captureLogger();
   const handled: AsyncMessage[] = [];
-  const pending = new Map<AsyncMessage, Deferred<Disposition>>();
+  const flights = new Map<AsyncMessage, Flight>();
+  const pending = new Map<AsyncMessage, Deferred<Settlement>>();
+  let jobsChanged = 0;
   const consumer = createJobConsumer({
     connection: connection.asConnection(),
     queue: QUEUE,
@@ -23,24 +30,27 @@ function setup(overrides: Partial<JobConsumerOptions> = {}) {
     exchanges: [{ exchange: 'jobs.topic', type: 'topic', durable: true }],
     bindings: [{ exchange: 'jobs.topic', routingKey: 'spec.echo.*' }],
     concurrency: 2,
-    handler: (message) => {
+    handler: (message, flight) => {
       handled.push(message);
-      const d = deferred<Disposition>();
+      flights.set(message, flight);
+      flight.hold(`Job ${String(message.body)}`);
+      const d = deferred<Settlement>();
       pending.set(message, d);
       return d.promise;
     },
     logger,
+    onJobsChanged: () => void jobsChanged++,
     ...overrides,
   });
   /** Settles the handler of a delivery. */
-  const settle = async (message: AsyncMessage, disposition: Disposition) => {
+  const settle = async (message: AsyncMessage, settlement: Settlement) => {
     const d = pending.get(message);
     assert.ok(d, `delivery ${message.deliveryTag} is not being handled`);
-    d.resolve(disposition);
+    d.resolve(settlement);
     await flush();
     await flush();
   };
-  return { connection, logger, handled, pending, consumer, settle };
+  return { connection, logger, handled, flights, pending, consumer, settle, changes: () => jobsChanged };
 }
 
 describe('createJobConsumer', () => {
@@ -80,7 +90,7 @@ describe('createJobConsumer', () => {
     assert.equal(handled.length, 2);
   });
 
-  it('acks, drops (nack without requeue) or requeues (nack with requeue) as the handler says', async () => {
+  it('acks, rejects (nack without requeue) or requeues (nack with requeue) as the handler says', async () => {
     const { connection, consumer, settle } = setup({ concurrency: 3 });
     consumer.start();
     await consumer.ready;
@@ -88,7 +98,7 @@ describe('createJobConsumer', () => {
     const [a, b, c] = [ch.deliver('a'), ch.deliver('b'), ch.deliver('c')];
     await flush();
     await settle(a, 'ack');
-    await settle(b, 'drop');
+    await settle(b, 'reject');
     await settle(c, 'requeue');
     assert.deepEqual(ch.acks, [a.deliveryTag]);
     assert.deepEqual(ch.nacks, [
@@ -123,16 +133,127 @@ describe('createJobConsumer', () => {
     const msgs = ['a', 'b', 'c', 'd'].map((body) => ch.deliver(body));
     await flush();
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b']);
-    assert.equal(consumer.active, 2);
+    assert.equal(consumer.running, 2);
     await settle(msgs[1]!, 'ack');
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b', 'c']);
-    assert.equal(consumer.active, 2);
+    assert.equal(consumer.running, 2);
     await settle(msgs[0]!, 'ack');
     assert.deepEqual(handled.map((m) => m.body), ['a', 'b', 'c', 'd']);
     await settle(msgs[2]!, 'ack');
     await settle(msgs[3]!, 'ack');
-    assert.equal(consumer.active, 0);
+    assert.equal(consumer.running, 0);
     assert.deepEqual(ch.acks, [msgs[1]!.deliveryTag, msgs[0]!.deliveryTag, msgs[2]!.deliveryTag, msgs[3]!.deliveryTag]);
+  });
+
+  it('counts the jobs that run: held from hold() to release() or the settlement, each change told', async () => {
+    const { connection, consumer, flights, settle, changes } = setup({ concurrency: 3 });
+    consumer.start();
+    await consumer.ready;
+    const ch = connection.channel;
+    const [a, b] = [ch.deliver('a'), ch.deliver('b')];
+    await flush();
+    assert.equal(consumer.running, 2);
+    assert.equal(changes(), 2, 'told at each start');
+    flights.get(a)!.release();
+    assert.equal(consumer.running, 1, 'a job that ended no longer counts while its delivery waits to be settled');
+    assert.equal(changes(), 3);
+    flights.get(a)!.release();
+    assert.equal(changes(), 3, 'a second release changes nothing');
+    await settle(a, 'ack');
+    assert.equal(changes(), 3, 'a settlement after the release is no change');
+    await settle(b, 'ack');
+    assert.equal(consumer.running, 0, 'a settled delivery leaves the count even if its handler never released it');
+    assert.equal(changes(), 4);
+    await consumer.close();
+  });
+
+  it('does not count a delivery whose handler holds no job (an unreadable message, a copy following a run)', async () => {
+    const answer = deferred<Settlement>();
+    let handled = 0;
+    const { connection, consumer } = setup({
+      handler: () => {
+        handled++;
+        return answer.promise;
+      },
+    });
+    consumer.start();
+    await consumer.ready;
+    connection.channel.deliver('a');
+    await flush();
+    assert.equal(handled, 1);
+    assert.equal(consumer.running, 0);
+    answer.resolve('ack');
+    await consumer.close();
+  });
+
+  it('finds the claim of an occurrence until its delivery is settled; a copy waiting on it resumes after the claim is gone', async () => {
+    const { connection, consumer, flights, settle } = setup();
+    consumer.start();
+    await consumer.ready;
+    const ch = connection.channel;
+    const a = ch.deliver('a');
+    await flush();
+    assert.equal(consumer.occurrence('occ-1'), undefined);
+    flights.get(a)!.claim('occ-1', 2);
+    const claim = consumer.occurrence('occ-1');
+    assert.equal(claim?.retryCount, 2);
+    assert.equal(consumer.occurrence('occ-2'), undefined);
+    const seenAfter: unknown[] = [];
+    void claim!.settlement.then((settlement) => seenAfter.push(settlement, consumer.occurrence('occ-1'), [...ch.nacks]));
+    await settle(a, 'requeue');
+    assert.deepEqual(seenAfter, ['requeue', undefined, [{ deliveryTag: a.deliveryTag, requeue: true }]], 'the settlement resolves once the delivery is settled and unclaimed');
+    await consumer.close();
+  });
+
+  it('warns once per job held past 80 % of the consumer timeout, checking every tenth of it, until close', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'] });
+    const { connection, consumer, logger, handled, settle } = setup({ consumerTimeoutMs: 100_000 });
+    consumer.start();
+    await consumer.ready;
+    const ch = connection.channel;
+    const a = ch.deliver('a');
+    await flush();
+    assert.equal(handled.length, 1);
+    const warnings = () => logger.messages('warn').filter((m) => m.includes('has held its delivery'));
+    t.mock.timers.tick(80_000);
+    assert.equal(warnings().length, 0, 'not at 80 % exactly');
+    t.mock.timers.tick(9_999);
+    assert.equal(warnings().length, 0, 'checked every 10 s');
+    t.mock.timers.tick(1);
+    assert.deepEqual(warnings(), [
+      "Job a has held its delivery for 2 min; RabbitMQ's consumer_timeout (2 min) will close the channel and redeliver it",
+    ]);
+    const b = ch.deliver('b');
+    await flush();
+    t.mock.timers.tick(60_000);
+    assert.equal(warnings().length, 1, 'warned once per delivery, and b is not yet due');
+    t.mock.timers.tick(30_000);
+    assert.equal(warnings().length, 2);
+    assert.match(warnings()[1]!, /^Job b has held its delivery for 2 min/);
+    const c = ch.deliver('c'); // buffered behind a and b (concurrency 2): not held, not watched
+    await flush();
+    const closing = consumer.close();
+    await flush();
+    assert.deepEqual(ch.nacks, [{ deliveryTag: c.deliveryTag, requeue: true }], 'the buffered delivery goes back at close');
+    t.mock.timers.tick(1_000_000);
+    assert.equal(warnings().length, 2, 'the watchdog stops at close');
+    await settle(a, 'ack');
+    await settle(b, 'ack');
+    await closing;
+  });
+
+  it('checks at most every minute when the consumer timeout is long', async (t) => {
+    t.mock.timers.enable({ apis: ['setInterval', 'Date'] });
+    const { connection, consumer, logger } = setup({ consumerTimeoutMs: 3_600_000 });
+    consumer.start();
+    await consumer.ready;
+    connection.channel.deliver('a');
+    await flush();
+    const warnings = () => logger.messages('warn').filter((m) => m.includes('has held its delivery'));
+    t.mock.timers.tick(2_880_000); // 80 % of an hour: the check at 48 min is not past it
+    assert.equal(warnings().length, 0);
+    t.mock.timers.tick(60_000);
+    assert.deepEqual(warnings(), ["Job a has held its delivery for 49 min; RabbitMQ's consumer_timeout (60 min) will close the channel and redeliver it"]);
   });
 
   it('when the channel closes: running handlers go on, their acks are skipped (one warning), buffered deliveries are forgotten, and it consumes on a new channel', async () => {
@@ -150,7 +271,7 @@ describe('createJobConsumer', () => {
     const fresh = connection.channel;
     assert.deepEqual(fresh.methods(), ['queueDeclare', 'exchangeDeclare', 'queueBind', 'basicQos', 'basicConsume']);
     assert.equal(consumer.subscribed, true);
-    assert.equal(consumer.active, 2, 'the jobs of the lost channel still run');
+    assert.equal(consumer.running, 2, 'the jobs of the lost channel still run');
     // Deliveries on the new channel wait for a slot, like any other.
     const d = fresh.deliver('d');
     await flush();
@@ -218,6 +339,24 @@ describe('createJobConsumer', () => {
     // b's ack is a multiple-ack (a was handled too), so the broker settles a with it.
     assert.deepEqual(ch.acks, [a.deliveryTag, b.deliveryTag]);
     assert.deepEqual(ch.calls.filter((c) => c.method === 'basicAck').at(-1)?.args, [{ deliveryTag: b.deliveryTag, multiple: true }]);
+    await consumer.close();
+  });
+
+  it('logs a requeue or a reject that throws with its verb (a reject is a "drop" there)', async () => {
+    const { connection, consumer, settle, logger } = setup();
+    consumer.start();
+    await consumer.ready;
+    const ch = connection.channel;
+    const [a, b] = [ch.deliver('a'), ch.deliver('b')];
+    await flush();
+    ch.failSettle = true;
+    await settle(a, 'reject');
+    await settle(b, 'requeue');
+    assert.deepEqual(
+      logger.messages('warn').map((m) => m.split(';')[0]),
+      [`Could not drop a message of ${QUEUE}`, `Could not requeue a message of ${QUEUE}`],
+    );
+    ch.failSettle = false;
     await consumer.close();
   });
 
