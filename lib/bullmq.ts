@@ -4,5 +4,3 @@
  * @module milvaion-worker/bullmq
  */
 export { reportBullmq, type BullmqReport, type ReportBullmqOptions } from './bullmq/report-bullmq.js';
-export { toExternalJob, type DefinitionSource } from './bullmq/to-external-job.js';
-export { toExternalJobId } from './bullmq/to-external-job-id.js';

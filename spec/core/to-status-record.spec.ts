@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
-import { formatException, InvalidJobDataError, isFinal, JobStatus, toFinalFields, toResultString, toStatusRecord, type NotCompleted, type Outcome } from '../../lib/index.ts';
+import { InvalidJobDataError, JobStatus, type NotCompleted, type Outcome } from '../../lib/index.ts';
+import { formatException } from '../../lib/core/format-exception.ts';
+import { isFinal } from '../../lib/core/is-final.ts';
+import { toFinalFields } from '../../lib/core/to-final-fields.ts';
+import { toResultString } from '../../lib/core/to-result-string.ts';
+import { toStatusRecord } from '../../lib/core/to-status-record.ts';
 import { seconds } from '../../lib/core/seconds.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 

@@ -1,6 +1,7 @@
 // Loggers for specs: a technical logger that keeps every call for assertions, one that drops everything,
 // and a runtime (job-facing) logger that keeps its lines in memory.
-import type { LogData, LogLevel, RuntimeLogger, TechnicalLogger } from '../../lib/index.ts';
+import type { LogData, LogLevel } from '../../lib/index.ts';
+import type { RuntimeLogger, TechnicalLogger } from '../../lib/core/types.ts';
 
 /** One call made to a {@link CapturingLogger}. */
 export interface LoggedLine {

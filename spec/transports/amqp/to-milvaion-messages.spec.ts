@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
-import { defineJob, JobStatus, PermanentJobError, resolveSettings, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
-import {
-  toAmqpAction,
-  toDlqMessage,
-  toHeartbeatMessage,
-  toLogMessage,
-  toRegistrationMessage,
-  toRepublishHeaders,
-  toStatusMessage,
-} from '../../../lib/amqp.ts';
+import { defineJob, JobStatus, PermanentJobError, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
+import { resolveSettings } from '../../../lib/core/resolve-settings.ts';
+import { toAmqpAction, toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage } from '../../../lib/transports/amqp/to-milvaion-messages.ts';
+import { toHeartbeatMessage, toRegistrationMessage } from '../../../lib/transports/amqp/to-presence-messages.ts';
 import { makeEnvelope } from '../../support/envelopes.ts';
 
 const who = { workerId: 'email-worker', instanceId: 'email-worker-1a2b3c4d' };
