@@ -17,12 +17,12 @@ export type LogFormat = 'text' | 'json';
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** A level name (`silent`, `error`, `warn`, `info`, `debug`, `trace`) or consola's number; default info. */
-  readonly level?: keyof typeof LOG_LEVELS | number;
+  readonly level?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | number;
   readonly tag?: string;
   /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
   readonly format?: LogFormat;
   /** Where every record goes, warnings and errors included (one stream keeps the order); default process.stdout. */
-  readonly stream?: LineStream;
+  readonly stream?: { write(chunk: string): unknown };
 }
 
 /**

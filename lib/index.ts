@@ -4,11 +4,10 @@
  * client (those live in subpath exports).
  * @module milvaion-worker
  */
-export { defineJob, type DefineJobOptions } from './define-job.js';
+export { defineJob, type DataOf, type DefineJobOptions, type InputOf, type ReturnOf } from './define-job.js';
 export { defineSetup, type WorkerSetup } from './define-setup.js';
 export { createLogger, type CreateLoggerOptions, type LogFormat } from './create-logger.js';
 export { PermanentJobError } from './core/permanent-job-error.js';
-export { InvalidJobDataError } from './core/invalid-job-data-error.js';
 export { InvalidJobResultError } from './core/invalid-job-result-error.js';
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
 export { createServiceContainer } from './core/create-service-container.js';
@@ -19,11 +18,14 @@ export { cancellation, CancellationOptions } from './middleware/cancellation.js'
 export { retry, RetryOptions } from './middleware/retry.js';
 export { timeout, TimeoutOptions } from './middleware/timeout.js';
 export { defaultMiddleware, type DefaultMiddlewareOptions } from './middleware/default-middleware.js';
-export { createEmbeddedWorker, type EmbeddedWorker, type EmbeddedWorkerOptions, type EnqueueOptions } from './transports/memory/create-embedded-worker.js';
-export { createHandler, type Handler, type HandlerOptions, type HandlerResult } from './serverless/create-handler.js';
-export type { AmazonMqEvent, HandlerEvent } from './serverless/handler-event.js';
-export type { HandlerReporter } from './core/handler-reporter.js';
-export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefinition, type JobEnvelope, type JobSettings, type Logger, type LogData, type LogLevel, type Middleware, type Next, type RetryPredicate, type Services } from './core/types.js';
-export type { SinkRecord, StatusRecord, LogRecord, Sink } from './core/ports.js';
+export { createEmbeddedWorker, type EmbeddedWorker, type EmbeddedWorkerOptions, type EnqueueOptions, type PipelineParts } from './transports/memory/create-embedded-worker.js';
+export type { MemorySink } from './transports/memory/create-memory-sink.js';
+export { createHandler, type Handler, type AmazonMqResult, type HandlerInvocation, type HandlerOptions, type HandlerOutput, type HandlerResult } from './serverless/create-handler.js';
+export type { AmazonMqBasicProperties, AmazonMqEvent, AmazonMqMessage, HandlerEvent, JobMessageEvent } from './serverless/handler-event.js';
+export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobSettings, type Logger, type LogData, type LogLevel, type Middleware, type Next, type RetryPredicate, type Services } from './core/types.js';
+export type { CancellationRegistry, Clock, Sink, SinkRecord, StatusRecord, LogRecord } from './core/ports.js';
+export type { Executor } from './core/create-executor.js';
+export type { RawJobMessage } from './core/parse-job-message.js';
 export type { Completed, Completion, DeferredRetry, JobFailure, NotCompleted, Outcome, Skipped } from './core/outcome.js';
 export { completed, skipped, failed, type FailedOptions } from './core/outcomes.js';
+export type { DataArgs, JobInput, JobInputByName, JobName } from './core/job-input.js';

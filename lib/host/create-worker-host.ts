@@ -2,6 +2,7 @@
 // logical workers (one per WorkerId), probes; start and a graceful stop for the CLI or an embedding app.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
+import type { Registry } from 'prom-client';
 import { createServiceContainer } from '../core/create-service-container.js';
 import { WorkerDefaults } from '../core/defaults.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
@@ -25,7 +26,15 @@ export interface WorkerHostOptions {
 /** A process's workers. */
 export interface WorkerHost {
   readonly workers: readonly AmqpWorker[];
-  readonly metrics: Metrics;
+  /** The Prometheus metrics the probes serve; an application may register metrics of its own in `registry`. */
+  readonly metrics: {
+    /** The prom-client registry behind `/metrics`. */
+    readonly registry: Registry;
+    /** The Content-Type of `render()`'s text. */
+    readonly contentType: string;
+    /** The Prometheus text exposition of every family, the default process metrics included. */
+    render(): Promise<string>;
+  };
   /** Liveness, readiness and the checks behind them, across the logical workers. */
   report(): HealthReport;
   /** The HTTP probe server's port, once started (when `Worker:HealthCheck:HttpPort` is set). */

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
-import { InvalidJobDataError, JobStatus, type NotCompleted, type Outcome } from '../../lib/index.ts';
+import { JobStatus, type NotCompleted, type Outcome } from '../../lib/index.ts';
+import { InvalidJobDataError } from '../../lib/core/invalid-job-data-error.ts';
 import { formatException } from '../../lib/core/format-exception.ts';
 import { isFinal } from '../../lib/core/is-final.ts';
 import { toFinalFields } from '../../lib/core/to-final-fields.ts';

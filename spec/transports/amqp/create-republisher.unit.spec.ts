@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import { JobStatus, type Sink, type SinkRecord } from '../../../lib/index.ts';
+import { JobStatus, type SinkRecord } from '../../../lib/index.ts';
+import { type Sink } from '../../../lib/core/ports.ts';
 import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
 import { LogCategory } from '../../../lib/core/create-job-logger.ts';
 import { MilvaionNames } from '../../../lib/amqp.ts';
