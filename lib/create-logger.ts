@@ -3,7 +3,6 @@
 import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } from 'consola/core';
 import { createJsonReporter } from './logging/json-reporter.js';
 import { createTextReporter } from './logging/text-reporter.js';
-import type { LineStream } from './logging/to-log-entry.js';
 
 export { jobFields, logWith, withLogFields, type LogFields } from './core/log-fields.js';
 export type { LineStream } from './logging/to-log-entry.js';
