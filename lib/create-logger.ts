@@ -4,11 +4,10 @@ import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } fr
 import { createJsonReporter } from './logging/json-reporter.js';
 import { createTextReporter } from './logging/text-reporter.js';
 
-export { jobFields, logWith, withLogFields, type LogFields } from './core/log-fields.js';
-export type { LineStream } from './logging/to-log-entry.js';
+export { withLogFields } from './core/log-fields.js';
 
 /** Log levels by name, as in config files. */
-export const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
+const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 
 /** `json`: one JSON object per line; `text`: `<ISO time> <LEVEL> [tag] message` lines. */
 export type LogFormat = 'text' | 'json';

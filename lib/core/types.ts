@@ -99,10 +99,7 @@ export interface Logger<TData = unknown> {
   error(message: string, ...data: TData[]): void;
 }
 
-/** The user-friendly logger handed to jobs; lines reach the dashboard through the sink. */
-export type JobLogger = Logger<LogData | Error>;
-
-/** A JobLogger that the runtime (retry notices, redelivery warnings) can also write to with its own category. */
+/** A job's logger that the runtime (retry notices, redelivery warnings) can also write to with its own category. */
 export type RuntimeLogger = ExecutionContext['log'];
 
 /** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */

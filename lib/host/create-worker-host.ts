@@ -73,7 +73,7 @@ export function groupJobsByWorker(config: WorkerConfig, jobs: readonly AnyJobDef
 }
 
 /** The JobConsumers entry of a job (matched case-insensitively, as .NET configuration keys are). */
-export function consumerEntry(config: WorkerConfig, jobName: string): JobConsumerConfig | undefined {
+function consumerEntry(config: WorkerConfig, jobName: string): JobConsumerConfig | undefined {
   const key = Object.keys(config.jobConsumers).find((k) => k.toLowerCase() === jobName.toLowerCase());
   return key === undefined ? undefined : config.jobConsumers[key];
 }

@@ -108,7 +108,6 @@ export interface WorkerHealth {
   readonly stopping: boolean;
 }
 
-export { newInstanceId } from './new-instance-id.js';
 import { newInstanceId } from './new-instance-id.js';
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */

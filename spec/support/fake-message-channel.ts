@@ -3,7 +3,7 @@
 import type { MessageChannel, OutgoingMessage } from '../../lib/core/ports.ts';
 
 /** How a {@link FakeMessageChannel} answers a publish. */
-export type PublishMode = 'confirm' | 'fail' | 'hold';
+type PublishMode = 'confirm' | 'fail' | 'hold';
 
 /** The fake channel and its controls. */
 export interface FakeMessageChannel extends MessageChannel {

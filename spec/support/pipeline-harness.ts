@@ -53,10 +53,10 @@ export function makeContext(definition: AnyJobDefinition | undefined, options: C
 }
 
 /** The abort handle type of an execution context. */
-export type AbortHandle = ExecutionContext['abort'];
+type AbortHandle = ExecutionContext['abort'];
 
 /** A plain abort handle for hand-built contexts: the first reason wins, listeners are called once. */
-export function createTestAbortHandle(): AbortHandle {
+function createTestAbortHandle(): AbortHandle {
   const controller = new AbortController();
   let reason: JobAbortError | undefined;
   let listeners: ((reason: JobAbortError) => void)[] = [];
@@ -160,11 +160,6 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   };
 }
 
-/** The failure (or deferred retry) of an outcome; fails the test when the outcome is a completion. */
-export function failureOf(outcome: Outcome): NotCompleted {
-  if (outcome.isOk()) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error;
-}
 
 type AnyOutcomeKind = Completion | NotCompleted;
 
