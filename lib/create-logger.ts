@@ -20,7 +20,10 @@ export interface CreateLoggerOptions {
   /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
   readonly format?: LogFormat;
   /** Where every record goes, warnings and errors included (one stream keeps the order); default process.stdout. */
-  readonly stream?: { write(chunk: string): unknown };
+  readonly stream?: {
+    /** Writes one record's text (a line, with its newline). */
+    write(chunk: string): unknown;
+  };
 }
 
 /**

@@ -165,6 +165,7 @@ export interface ExecutionContext {
   readonly abort: AbortHandle;
   /** The job's dashboard log; `write` adds a level and a category (the runtime's own: Execution, Retry…; default UserCode). */
   readonly log: Logger<LogData | Error> & {
+    /** Writes a line at `level` under `category` (default UserCode). */
     write(level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void;
   };
   /** The operator's console. */
