@@ -4,7 +4,7 @@
 // API Extractor takes one entry per run, so the configuration is built here (one object per entry) instead of
 // nine api-extractor.json files. A warning (an unexported type in a public signature: ae-forgotten-export) fails too.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,13 @@ try {
   }
 } finally {
   rmSync(folder, { recursive: true, force: true });
+}
+// A report whose entry is gone from package.json's exports: removed by api:update, a difference otherwise.
+const reports = new Set(entries().map((entry) => `${entry.report}.api.md`));
+for (const file of existsSync(REPORTS) ? readdirSync(REPORTS) : []) {
+  if (reports.has(file)) continue;
+  if (update) rmSync(path.join(REPORTS, file));
+  else changed.push(`.ci/api/${file}: no entry of package.json's exports has this report; run npm run api:update`);
 }
 for (const { symbol, text } of forgotten) if (!owners.has(symbol) && !KNOWN_FORGOTTEN.has(symbol)) problems.push(text);
 for (const [name, subpaths] of owners) if (subpaths.length > 1) problems.push(`${name} is exported by ${subpaths.join(' and ')}: a name belongs to one subpath`);
