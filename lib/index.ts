@@ -8,7 +8,6 @@ export { defineJob, type DataOf, type DefineJobOptions, type InputOf, type Retur
 export { defineSetup, type WorkerSetup } from './define-setup.js';
 export { createLogger, type CreateLoggerOptions, type LogFormat } from './create-logger.js';
 export { PermanentJobError } from './core/permanent-job-error.js';
-export { InvalidJobResultError } from './core/invalid-job-result-error.js';
 export { JobAbortError, type AbortHandle, type AbortSource } from './core/job-abort-error.js';
 export { createServiceContainer } from './core/create-service-container.js';
 export { asClass, asValue } from 'awilix';
