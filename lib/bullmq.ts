@@ -4,4 +4,3 @@
  * @module milvaion-worker/bullmq
  */
 export { reportBullmq, type BullmqReport, type ReportBullmqOptions } from './bullmq/report-bullmq.js';
-export { toExternalJob, toExternalJobId, type DefinitionSource } from './bullmq/to-external.js';

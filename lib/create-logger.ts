@@ -3,13 +3,11 @@
 import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } from 'consola/core';
 import { createJsonReporter } from './logging/json-reporter.js';
 import { createTextReporter } from './logging/text-reporter.js';
-import type { LineStream } from './logging/to-log-entry.js';
 
-export { jobFields, logWith, withLogFields, type LogFields } from './core/log-fields.js';
-export type { LineStream } from './logging/to-log-entry.js';
+export { withLogFields } from './core/log-fields.js';
 
 /** Log levels by name, as in config files. */
-export const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
+const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 
 /** `json`: one JSON object per line; `text`: `<ISO time> <LEVEL> [tag] message` lines. */
 export type LogFormat = 'text' | 'json';
@@ -17,12 +15,15 @@ export type LogFormat = 'text' | 'json';
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** A level name (`silent`, `error`, `warn`, `info`, `debug`, `trace`) or consola's number; default info. */
-  readonly level?: keyof typeof LOG_LEVELS | number;
+  readonly level?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | number;
   readonly tag?: string;
   /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
   readonly format?: LogFormat;
   /** Where every record goes, warnings and errors included (one stream keeps the order); default process.stdout. */
-  readonly stream?: LineStream;
+  readonly stream?: {
+    /** Writes one record's text (a line, with its newline). */
+    write(chunk: string): unknown;
+  };
 }
 
 /**

@@ -3,11 +3,11 @@ import type { GenericSchema, InferInput, InferOutput } from 'valibot';
 import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/types.js';
 
 /** The data type `run` receives: the data schema's output, or `unknown` without one. */
-type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
+export type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
 /** What a dispatch of the job must send: the data schema's input, or `unknown` without one. */
-type InputOf<TSchema> = TSchema extends GenericSchema ? InferInput<TSchema> : unknown;
+export type InputOf<TSchema> = TSchema extends GenericSchema ? InferInput<TSchema> : unknown;
 /** What `run` must return: the result schema's input, or whatever it returns without one. */
-type ReturnOf<TResultSchema, TResult> = TResultSchema extends GenericSchema ? InferInput<TResultSchema> : TResult;
+export type ReturnOf<TResultSchema, TResult> = TResultSchema extends GenericSchema ? InferInput<TResultSchema> : TResult;
 
 /** What defineJob() takes: the scheduler's job name, optional valibot schemas, defaults and the function. */
 export interface DefineJobOptions<

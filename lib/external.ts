@@ -4,6 +4,4 @@
  * @module milvaion-worker/external
  */
 export { createExternalReporter } from './external/create-external-reporter.js';
-export { externalCorrelationId } from './external/external-correlation-id.js';
-export { toSixFieldCron, ExternalEventType } from './external/to-external-messages.js';
 export type { ExternalEnd, ExternalJob, ExternalOccurrenceRef, ExternalOutcome, ExternalReporter, ExternalReporterOptions, ExternalStart, TimeLike } from './external/external-types.js';

@@ -2,7 +2,7 @@
 import type { AnyJobDefinition, JobDefaults, JobEnvelope, JobSettings } from './types.js';
 
 /** The defaults the Milvaion .NET code really uses for a job consumer (protocol §4.11). */
-export const JOB_SETTING_DEFAULTS = {
+const JOB_SETTING_DEFAULTS = {
   maxParallelJobs: 10,
   executionTimeoutSeconds: 3600,
   maxRetries: 3,

@@ -82,23 +82,27 @@ export interface JobDefaults {
 /** Structured data attached to a user log line. */
 export type LogData = Readonly<Record<string, unknown>>;
 
-/** The user-friendly logger handed to jobs; lines reach the dashboard through the sink. */
-export interface JobLogger {
+/**
+ * The one logger interface: the operator's console (createLogger(), a worker's `logger` option; consola-compatible,
+ * any arguments) and a job's dashboard log (`ctx.log`: `Logger<LogData | Error>`, where an Error adds its type and
+ * stack).
+ */
+export interface Logger<TData = unknown> {
   /** Writes a Debug line. */
-  debug(message: string, data?: LogData | Error): void;
+  debug(message: string, ...data: TData[]): void;
   /** Writes an Information line. */
-  info(message: string, data?: LogData | Error): void;
+  info(message: string, ...data: TData[]): void;
   /** Writes a Warning line. */
-  warn(message: string, data?: LogData | Error): void;
-  /** Writes an Error line; an Error as `data` adds its type and stack. */
-  error(message: string, data?: LogData | Error): void;
+  warn(message: string, ...data: TData[]): void;
+  /** Writes an Error line. */
+  error(message: string, ...data: TData[]): void;
 }
 
-/** A JobLogger that the runtime (retry notices, redelivery warnings) can also write to with its own category. */
-export interface RuntimeLogger extends JobLogger {
-  /** Writes a line at `level` under `category` (the runtime's own: Execution, Retry…; default UserCode). */
-  write(level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void;
-}
+/** A job's logger that the runtime (retry notices, redelivery warnings) can also write to with its own category. */
+export type RuntimeLogger = ExecutionContext['log'];
+
+/** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
+export type { Logger as TechnicalLogger };
 
 /** What a job function receives besides its data. */
 export interface JobContext {
@@ -118,7 +122,7 @@ export interface JobContext {
   };
   /** Fires on cancellation, timeout or shutdown; `signal.reason` is a {@link JobAbortError}. */
   readonly signal: AbortSignal;
-  readonly log: JobLogger;
+  readonly log: Logger<LogData | Error>;
   /** This execution's DI scope (awilix cradle): scoped services are fresh per execution. */
   readonly services: Services;
 }
@@ -146,18 +150,6 @@ export interface JobDefinition<TData = unknown, TResult = unknown, TInput = unkn
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyJobDefinition = JobDefinition<any, any, any>;
 
-/** A technical logger (consola-compatible subset) for the operator's console, not the dashboard. */
-export interface TechnicalLogger {
-  /** Logs at debug level. */
-  debug(message: string, ...args: unknown[]): void;
-  /** Logs at info level. */
-  info(message: string, ...args: unknown[]): void;
-  /** Logs at warn level. */
-  warn(message: string, ...args: unknown[]): void;
-  /** Logs at error level. */
-  error(message: string, ...args: unknown[]): void;
-}
-
 /** The context every middleware sees; read-only: pass a derived copy to `next` to change it. */
 export interface ExecutionContext {
   readonly envelope: JobEnvelope;
@@ -170,8 +162,13 @@ export interface ExecutionContext {
   readonly signal: AbortSignal;
   /** Aborts the execution: what cancellation, shutdown and timeout use. */
   readonly abort: AbortHandle;
-  readonly log: RuntimeLogger;
-  readonly logger: TechnicalLogger;
+  /** The job's dashboard log; `write` adds a level and a category (the runtime's own: Execution, Retry…; default UserCode). */
+  readonly log: Logger<LogData | Error> & {
+    /** Writes a line at `level` under `category` (default UserCode). */
+    write(level: LogLevel, message: string, data?: LogData | Error | null, category?: string): void;
+  };
+  /** The operator's console. */
+  readonly logger: Logger;
   readonly scope: AwilixContainer | undefined;
   readonly clock: Clock;
 }

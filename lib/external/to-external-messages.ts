@@ -17,7 +17,7 @@ export interface ExternalSender {
 const iso = (t: TimeLike | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
 
 /** A 5-field cron gets a leading seconds field: the scheduler parses cron with seconds (6 fields). */
-export function toSixFieldCron(cron: string | undefined): string | null {
+function toSixFieldCron(cron: string | undefined): string | null {
   if (cron === undefined || cron.trim() === '') return null;
   const fields = cron.trim().split(/\s+/);
   return fields.length === 5 ? `0 ${fields.join(' ')}` : fields.join(' ');
@@ -43,7 +43,7 @@ export function toRegistrationMessage(job: ExternalJob, who: ExternalSender, now
 }
 
 /** An execution's end as `EventType` and `Status`: Cancelled and Skipped (a veto) have event types of their own. */
-export function toEventAndStatus(outcome: ExternalOutcome): { eventType: number; status: number } {
+function toEventAndStatus(outcome: ExternalOutcome): { eventType: number; status: number } {
   switch (outcome) {
     case 'Completed':
       return { eventType: ExternalEventType.Completed, status: JobStatus.Completed };

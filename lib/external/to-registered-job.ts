@@ -4,7 +4,7 @@ import type { AnyJobDefinition, JobSettings } from '../core/types.js';
 import type { RegisteredJob } from '../transports/amqp/to-presence-messages.js';
 
 /** The routing pattern the .NET packages give external jobs (nothing is ever published to it). */
-export const EXTERNAL_ROUTING_PATTERN = 'external.job.*';
+const EXTERNAL_ROUTING_PATTERN = 'external.job.*';
 
 /** A registration entry for an external job id: one at a time, an hour's timeout, no data or result schema. */
 export function toRegisteredJob(externalJobId: string): RegisteredJob {

@@ -2,6 +2,7 @@
 // logical workers (one per WorkerId), probes; start and a graceful stop for the CLI or an embedding app.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
+import type { Registry } from 'prom-client';
 import { createServiceContainer } from '../core/create-service-container.js';
 import { WorkerDefaults } from '../core/defaults.js';
 import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
@@ -25,7 +26,15 @@ export interface WorkerHostOptions {
 /** A process's workers. */
 export interface WorkerHost {
   readonly workers: readonly AmqpWorker[];
-  readonly metrics: Metrics;
+  /** The Prometheus metrics the probes serve; an application may register metrics of its own in `registry`. */
+  readonly metrics: {
+    /** The prom-client registry behind `/metrics`. */
+    readonly registry: Registry;
+    /** The Content-Type of `render()`'s text. */
+    readonly contentType: string;
+    /** The Prometheus text exposition of every family, the default process metrics included. */
+    render(): Promise<string>;
+  };
   /** Liveness, readiness and the checks behind them, across the logical workers. */
   report(): HealthReport;
   /** The HTTP probe server's port, once started (when `Worker:HealthCheck:HttpPort` is set). */
@@ -64,7 +73,7 @@ export function groupJobsByWorker(config: WorkerConfig, jobs: readonly AnyJobDef
 }
 
 /** The JobConsumers entry of a job (matched case-insensitively, as .NET configuration keys are). */
-export function consumerEntry(config: WorkerConfig, jobName: string): JobConsumerConfig | undefined {
+function consumerEntry(config: WorkerConfig, jobName: string): JobConsumerConfig | undefined {
   const key = Object.keys(config.jobConsumers).find((k) => k.toLowerCase() === jobName.toLowerCase());
   return key === undefined ? undefined : config.jobConsumers[key];
 }

@@ -14,7 +14,7 @@ export function createJsonReporter(stream: LineStream): ConsolaReporter {
 }
 
 /** One record as a line of JSON (without the line break). */
-export function toJsonLine(entry: LogEntry): string {
+function toJsonLine(entry: LogEntry): string {
   const record: Record<string, unknown> = { time: entry.time, level: entry.level };
   if (entry.tag !== '') record['tag'] = entry.tag;
   record['msg'] = entry.msg;

@@ -14,7 +14,7 @@ export function createTextReporter(stream: LineStream): ConsolaReporter {
 }
 
 /** One record as text lines: the head line, continuation lines of a multi-line message, then the error. */
-export function toTextLines(entry: LogEntry): string[] {
+function toTextLines(entry: LogEntry): string[] {
   const message = [entry.msg, ...entry.data.map(inline)].filter((part) => part !== '').join(' ');
   const [first = '', ...rest] = nonBlankLines(message);
   const head = `${entry.time} ${entry.level.toUpperCase().padEnd(5)}${entry.tag === '' ? '' : ` [${entry.tag}]`} ${first}`.trimEnd();

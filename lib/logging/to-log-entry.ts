@@ -12,7 +12,7 @@ export interface LineStream {
 }
 
 /** Level names as in config files. */
-export type LevelName = 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LevelName = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** An Error as logged: its type, message and trimmed frames (one per line), and its cause. */
 export interface ErrorEntry {
@@ -66,7 +66,7 @@ export function toLogEntry(logObj: LogObject): LogEntry {
 }
 
 /** An Error's type, message, trimmed frames and (a few levels of) its cause. */
-export function toErrorEntry(error: Error, depth = 0): ErrorEntry {
+function toErrorEntry(error: Error, depth = 0): ErrorEntry {
   const { type, message, stack } = describe(error);
   const frames = trimFrames(stack === '' ? [] : stack.split('\n')).join('\n');
   const cause = error.cause instanceof Error && depth < MAX_CAUSES ? toErrorEntry(error.cause, depth + 1) : undefined;

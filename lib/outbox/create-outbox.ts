@@ -42,8 +42,11 @@ export interface OutboxHealth {
 
 /** The outbox. */
 export interface Outbox extends Sink {
+  /** @internal */
   readonly finished: FinishedOccurrences;
+  /** @internal */
   readonly store: OutboxStore;
+  /** @internal */
   readonly relay: OutboxRelay;
   /** What waits in the outbox and whether it is full, for health checks. */
   health(): OutboxHealth;

@@ -14,7 +14,7 @@ let redis: { createClient: typeof CreateClient } | undefined;
 const loadRedis = () => (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient });
 
 /** One cancel to publish: the occurrence, and optionally its job id and a reason. */
-export interface CancellationToPublish {
+interface CancellationToPublish {
   readonly occurrenceId: string;
   /** Sent as `JobId` (null when absent: workers cancel by occurrence). */
   readonly jobId?: string | undefined;

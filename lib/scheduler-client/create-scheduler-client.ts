@@ -61,15 +61,14 @@ export interface RawPublish {
   readonly properties?: Omit<Envelope, 'exchange' | 'routingKey'>;
 }
 
-type Json = Readonly<Record<string, unknown>>;
 /** A JobStatusUpdateMessage as a worker sends it. */
-export type StatusBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly JobId?: string; readonly WorkerId?: string; readonly Status?: number; readonly Result?: string | null; readonly Exception?: string | null };
+export type StatusBody = Readonly<Record<string, unknown>> & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly JobId?: string; readonly WorkerId?: string; readonly Status?: number; readonly Result?: string | null; readonly Exception?: string | null };
 /** A WorkerLogMessage as a worker sends it; each log of a WorkerLogBatchMessage is collected as one (with `batch` set). */
-export type LogBody = Json & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly WorkerId?: string; readonly Log?: Json };
+export type LogBody = Readonly<Record<string, unknown>> & { readonly CorrelationId?: string; readonly OccurrenceId?: string; readonly WorkerId?: string; readonly Log?: Readonly<Record<string, unknown>> };
 /** A worker registration (WorkerDiscoveryRequest). */
-export type RegistrationBody = Json & { readonly WorkerId?: string; readonly InstanceId?: string; readonly RoutingPatterns?: Readonly<Record<string, string>>; readonly JobTypes?: readonly string[] };
+export type RegistrationBody = Readonly<Record<string, unknown>> & { readonly WorkerId?: string; readonly InstanceId?: string; readonly RoutingPatterns?: Readonly<Record<string, string>>; readonly JobTypes?: readonly string[] };
 /** A worker heartbeat. */
-export type HeartbeatBody = Json & { readonly WorkerId?: string; readonly InstanceId?: string; readonly CurrentJobs?: number };
+export type HeartbeatBody = Readonly<Record<string, unknown>> & { readonly WorkerId?: string; readonly InstanceId?: string; readonly CurrentJobs?: number };
 
 /** How long to wait, and what for (named in the timeout error). */
 export interface WaitOptions {
@@ -89,7 +88,7 @@ export interface FinalStatusWaitOptions {
 
 /** The scheduler-side client: dispatches jobs and collects what workers send back. */
 export interface SchedulerClient<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
-  /** The collected queue names in use (prefixed when `queuePrefix` is set). */
+  /** @internal The collected queue names in use (prefixed when `queuePrefix` is set). */
   readonly names: Readonly<ReturnType<typeof toQueueNames>>;
   /** Connection and consumer errors seen so far. */
   readonly errors: readonly unknown[];
@@ -116,11 +115,11 @@ export interface SchedulerClient<TJobs extends readonly AnyJobDefinition[] = rea
   /** The worker heartbeats collected so far, of one worker or all. */
   heartbeats(workerId?: string): CollectedMessage<HeartbeatBody>[];
   /** The messages collected from the failed-jobs queue, of one occurrence or all. */
-  deadLetters(occurrenceId?: string): CollectedMessage<Json>[];
+  deadLetters(occurrenceId?: string): CollectedMessage<Readonly<Record<string, unknown>>>[];
   /** `ExternalJobRegistrationMessage`s (Milvaion 10.1), of one ExternalJobId or all. */
-  externalRegistrations(externalJobId?: string): CollectedMessage<Json>[];
+  externalRegistrations(externalJobId?: string): CollectedMessage<Readonly<Record<string, unknown>>>[];
   /** `ExternalJobOccurrenceMessage`s, of one CorrelationId or all. */
-  externalOccurrences(correlationId?: string): CollectedMessage<Json>[];
+  externalOccurrences(correlationId?: string): CollectedMessage<Readonly<Record<string, unknown>>>[];
   /** Dispatches the broker returned because no queue was bound to their routing key. */
   returned(): ReturnedMessage[];
   /** Resolves with the first truthy value of `find`, re-checked on every collected message and every 25 ms. */
@@ -195,9 +194,9 @@ export async function createSchedulerClient<const TJobs extends readonly AnyJobD
     logs: (occurrenceId) => byOccurrence<LogBody>(c, names.logs, occurrenceId),
     registrations: (workerId) => byWorker<RegistrationBody>(c, names.registrations, workerId),
     heartbeats: (workerId) => byWorker<HeartbeatBody>(c, names.heartbeats, workerId),
-    deadLetters: (occurrenceId) => byOccurrence<Json>(c, names.deadLetters, occurrenceId),
-    externalRegistrations: (id) => list<Json>(c, names.externalRegistrations).filter((m) => id === undefined || m.body?.['ExternalJobId'] === id),
-    externalOccurrences: (correlationId) => byOccurrence<Json>(c, names.externalOccurrences, correlationId),
+    deadLetters: (occurrenceId) => byOccurrence<Readonly<Record<string, unknown>>>(c, names.deadLetters, occurrenceId),
+    externalRegistrations: (id) => list<Readonly<Record<string, unknown>>>(c, names.externalRegistrations).filter((m) => id === undefined || m.body?.['ExternalJobId'] === id),
+    externalOccurrences: (correlationId) => byOccurrence<Readonly<Record<string, unknown>>>(c, names.externalOccurrences, correlationId),
     returned: () => [...c.returns],
     waitFor: (find, waitOptions) => waitFor(c, find, waitOptions),
     async waitUntil(check, waitOptions) {
@@ -242,7 +241,7 @@ type QueueNames = SchedulerClient['names'];
 interface Collector {
   readonly names: QueueNames;
   readonly errors: unknown[];
-  readonly collected: Map<string, CollectedMessage<Json>[]>;
+  readonly collected: Map<string, CollectedMessage<Readonly<Record<string, unknown>>>[]>;
   readonly returns: ReturnedMessage[];
   readonly waiters: Set<() => void>;
   /** Markers sent through the logs queue by waitForLogs() and not back yet. */
@@ -260,7 +259,7 @@ function onMessage(c: Collector, queue: string, msg: AsyncMessage): void {
   for (const wake of c.waiters) wake();
 }
 
-function collect(c: Collector, queue: string, message: CollectedMessage<Json>): void {
+function collect(c: Collector, queue: string, message: CollectedMessage<Readonly<Record<string, unknown>>>): void {
   c.collected.get(queue)?.push(message);
   for (const wake of c.waiters) wake();
 }
@@ -274,15 +273,15 @@ async function dispatch(publisher: Publisher, job: DispatchOptions): Promise<Dis
   return message;
 }
 
-function list<B extends Json>(c: Collector, queue: string): CollectedMessage<B>[] {
+function list<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string): CollectedMessage<B>[] {
   return (c.collected.get(queue) ?? []) as CollectedMessage<B>[];
 }
 
-function byOccurrence<B extends Json>(c: Collector, queue: string, occurrenceId: string | undefined): CollectedMessage<B>[] {
+function byOccurrence<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string, occurrenceId: string | undefined): CollectedMessage<B>[] {
   return list<B>(c, queue).filter((m) => occurrenceId === undefined || mentions(m, occurrenceId));
 }
 
-function byWorker<B extends Json>(c: Collector, queue: string, workerId: string | undefined): CollectedMessage<B>[] {
+function byWorker<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string, workerId: string | undefined): CollectedMessage<B>[] {
   return list<B>(c, queue).filter((m) => workerId === undefined || m.body?.['WorkerId'] === workerId);
 }
 
@@ -321,7 +320,7 @@ function summary(c: Collector): string {
 }
 
 /** True when the message names the occurrence in its body, headers or correlation_id property (case-insensitive). */
-function mentions(message: CollectedMessage<Json>, occurrenceId: string): boolean {
+function mentions(message: CollectedMessage<Readonly<Record<string, unknown>>>, occurrenceId: string): boolean {
   const wanted = occurrenceId.toLowerCase();
   const candidates = [message.body?.['CorrelationId'], message.body?.['OccurrenceId'], message.headers['CorrelationId'], message.headers['OccurrenceId'], message.properties.correlationId];
   return candidates.some((c) => (Buffer.isBuffer(c) ? c.toString() : typeof c === 'string' ? c : '').toLowerCase() === wanted);

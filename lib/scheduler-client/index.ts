@@ -1,13 +1,12 @@
 /**
- * milvaion-worker/testing: helpers for integration tests against a real broker, with no scheduler running.
+ * milvaion-worker/testing: the scheduler stand-in for integration tests against a real broker, with no scheduler
+ * running (dispatch, collect statuses and logs, cancel).
  * @module milvaion-worker/testing
  */
 export {
   createSchedulerClient,
   newOccurrenceId,
-  toDispatchMessage,
   FINAL_STATUSES,
-  toDispatchEnvelope,
   type SchedulerClient,
   type SchedulerClientOptions,
   type DispatchOptions,
@@ -24,6 +23,3 @@ export {
   type DefinitionDispatchOptions,
   type PublishedCancellation,
 } from './create-scheduler-client.js';
-export { createCancellationPublisher, type CancellationPublisher, type CancellationToPublish } from './create-cancellation-publisher.js';
-export { countQueueConsumers } from './count-queue-consumers.js';
-export { JobStatus } from '../core/types.js';

@@ -18,7 +18,7 @@ export interface CollectedMessage<B> {
 type Json = Readonly<Record<string, unknown>>;
 
 /** Turns a consumed message into a collected one; a body that is not a JSON object becomes undefined. */
-export function toCollectedMessage(queue: string, msg: AsyncMessage): CollectedMessage<Json> {
+function toCollectedMessage(queue: string, msg: AsyncMessage): CollectedMessage<Json> {
   const { body: raw, ...properties } = msg;
   let text: string;
   let value: unknown;

@@ -46,7 +46,9 @@ export interface AmqpWorkerOptions {
   readonly logger?: TechnicalLogger;
   /** Extra middleware inside the default pipeline. */
   readonly use?: readonly Middleware[];
+  /** @internal The cancellation registry the executor and Redis share (the host passes its own). */
   readonly registry?: CancellationRegistry;
+  /** @internal Occurrences already finished here (a redelivery of one is acked unrun). */
   readonly finished?: FinishedOccurrences;
   /**
    * The LMDB outbox (`Worker:OfflineResilience`): statuses and logs are durable before a delivery is acked.
@@ -55,13 +57,13 @@ export interface AmqpWorkerOptions {
   readonly outbox?: OutboxSettings | false;
   /** The `Worker:Redis` section: cancellation from the dashboard. Absent or `false`: no cancellation. */
   readonly redis?: RedisSettings | false;
-  /** Puts another sink between the executor and the publisher (ignored when the outbox is on). */
+  /** @internal Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
   /** @deprecated Use `rabbitmq.consumerTimeoutSeconds` (the config's name); this one is read when that is unset. */
   readonly consumerTimeoutSeconds?: number;
   /** Job messages above this size are dead-lettered unread (default 4 MiB). */
   readonly maxMessageBytes?: number;
-  /** Told of dead letters, scheduled retries and outbox confirms (the host passes its metrics). */
+  /** @internal Told of dead letters, scheduled retries and outbox confirms (the host passes its metrics). */
   readonly telemetry?: WorkerTelemetry;
   /** RabbitMQ (and Redis, when set) must connect within this at start (default 30); 0 waits forever. */
   readonly startupTimeoutSeconds?: number;
@@ -72,7 +74,9 @@ export interface AmqpWorkerOptions {
 /** A running worker attached to RabbitMQ. */
 export interface AmqpWorker {
   readonly identity: { readonly workerId: string; readonly instanceId: string };
+  /** @internal */
   readonly executor: Executor;
+  /** @internal */
   readonly registry: CancellationRegistry;
   /** The consuming connection (publishing has its own). */
   readonly connection: Connection;
@@ -104,7 +108,6 @@ export interface WorkerHealth {
   readonly stopping: boolean;
 }
 
-export { newInstanceId } from './new-instance-id.js';
 import { newInstanceId } from './new-instance-id.js';
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Queue, Worker, type Job } from 'bullmq';
 import { reportBullmq } from '../../lib/bullmq.ts';
 import { createExternalReporter } from '../../lib/external.ts';
-import { createLogger, type TechnicalLogger } from '../../lib/index.ts';
+import { createLogger, type Logger } from '../../lib/index.ts';
 
 /** What the bridge connects to and how long it runs. */
 export interface BridgeOptions {
@@ -24,7 +24,7 @@ export interface BridgeOptions {
   readonly runForMs?: number;
   /** Where the reporter's outbox keeps what the broker has not taken yet. */
   readonly outboxPath?: string;
-  readonly logger?: TechnicalLogger;
+  readonly logger?: Logger;
 }
 
 /** The job the scheduler makes: a digest of what happened since the last one. */

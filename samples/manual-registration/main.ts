@@ -1,6 +1,6 @@
 // Custom registration without discovery (the .NET AddJob<T>()): the host is built in code from an explicit job list.
 import { fileURLToPath } from 'node:url';
-import { createLogger, type TechnicalLogger } from '../../lib/index.ts';
+import { createLogger, type Logger } from '../../lib/index.ts';
 import { createWorkerHost, loadConfig, type WorkerHost } from '../../lib/host/index.ts';
 import { emailSetup, sendEmail } from '../email/send-email-job.ts';
 import { generateReport } from '../reports/generate-report-job.ts';
@@ -9,7 +9,7 @@ import { generateReport } from '../reports/generate-report-job.ts';
 export const jobs = [sendEmail, generateReport];
 
 /** Builds the host from appsettings.json next to this file, plus optional in-code overrides. */
-export function buildHost(options: { overrides?: unknown; logger?: TechnicalLogger } = {}): WorkerHost {
+export function buildHost(options: { overrides?: unknown; logger?: Logger } = {}): WorkerHost {
   const config = loadConfig({ configPath: fileURLToPath(new URL('appsettings.json', import.meta.url)), overrides: options.overrides });
   if (config.isErr()) throw new Error(config.error.format());
   const logger = options.logger ?? createLogger({ tag: 'manual-registration' });

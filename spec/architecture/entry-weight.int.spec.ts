@@ -26,13 +26,13 @@ const has = (name) => loaded().some((file) => file.includes('/node_modules/' + n
 describe('entry points load only what they need', { timeout: 120_000 }, () => {
   it('milvaion-worker/amqp loads neither lmdb nor redis until they are used', () => {
     const [before, afterStore, afterRedis] = child(`${LOADED}
-const amqp = await import(${JSON.stringify(`${LIB}amqp.ts`)});
+await import(${JSON.stringify(`${LIB}amqp.ts`)});
 console.log(JSON.stringify({ lmdb: has('lmdb'), redis: has('redis') }));
 const { mkdtempSync } = await import('node:fs');
-const store = (await import(${JSON.stringify(`${LIB}outbox.ts`)})).openOutboxStore({ directory: mkdtempSync('/tmp/entry-weight-') });
+const store = (await import(${JSON.stringify(`${LIB}outbox/open-outbox-store.ts`)})).openOutboxStore({ directory: mkdtempSync('/tmp/entry-weight-') });
 await store.close();
 console.log(JSON.stringify({ lmdb: has('lmdb') }));
-const redis = amqp.createRedisCancellation({ settings: { connectionString: '127.0.0.1:1' }, registry: { cancel: () => false }, logger: { debug() {}, info() {}, warn() {}, error() {} } });
+const redis = (await import(${JSON.stringify(`${LIB}control/redis/create-redis-cancellation.ts`)})).createRedisCancellation({ settings: { connectionString: '127.0.0.1:1' }, registry: { cancel: () => false }, logger: { debug() {}, info() {}, warn() {}, error() {} } });
 console.log(JSON.stringify({ redis: has('redis') }));
 process.exit(0);
 `);

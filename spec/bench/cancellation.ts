@@ -1,8 +1,10 @@
 // `npm run bench:cancellation`: latency from a cancel published on Redis to the job's signal being aborted,
 // over 1,000 cancels, next to a plain Redis PUBLISH→message round trip measured in the same run.
 import { createClient } from 'redis';
-import { createAbortHandle, createCancellationRegistry, silentLogger } from '../../lib/index.ts';
-import { createRedisCancellation } from '../../lib/amqp.ts';
+import { createAbortHandle } from '../../lib/core/create-abort-handle.ts';
+import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
+import { silentLogger } from '../../lib/create-logger.ts';
+import { createRedisCancellation } from '../../lib/control/redis/create-redis-cancellation.ts';
 
 const N = Number(process.env['BENCH_CANCELS'] ?? 1000);
 const channel = `bench:${process.pid}:cancellation_channel`;

@@ -1,7 +1,7 @@
 // declareJobQueue() / prefillJobQueue(): the benchmarks' job queue, declared exactly as the worker declares it
 // (the jobs exchange, the queue with its dead-letter arguments, the binding), and filled before a worker starts.
 import type { Connection } from 'rabbitmq-client';
-import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
+import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import type { QueueType } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { jobQueueArguments } from '../../lib/transports/amqp/create-amqp-source.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';

@@ -2,17 +2,11 @@
 // Prints jobs/s and µs per job (median of several rounds), plus the bare executor without middleware as
 // a baseline measured in the same run.
 import { availableParallelism } from 'node:os';
-import {
-  createCancellationRegistry,
-  createEmbeddedWorker,
-  createExecutor,
-  createMemorySink,
-  defaultMiddleware,
-  defineJob,
-  silentLogger,
-  type JobEnvelope,
-  type Middleware,
-} from '../../lib/index.ts';
+import { createEmbeddedWorker, defaultMiddleware, defineJob, type JobEnvelope, type Middleware } from '../../lib/index.ts';
+import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
+import { createExecutor } from '../../lib/core/create-executor.ts';
+import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
+import { silentLogger } from '../../lib/create-logger.ts';
 
 const JOBS = Number(process.env['BENCH_JOBS'] ?? 200_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);

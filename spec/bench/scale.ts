@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Connection, type AsyncMessage } from 'rabbitmq-client';
 import { JobStatus } from '../../lib/index.ts';
-import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
+import { toDispatchEnvelope, toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import { publisherTopology, queueTypeArguments, type QueueType } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
-import { compose, defineJob, type ExecutionContext, type Middleware, type Outcome, type Terminal } from '../../lib/index.ts';
+import { defineJob, type ExecutionContext, type Middleware, type Outcome } from '../../lib/index.ts';
+import { compose, type Terminal } from '../../lib/core/compose.ts';
 import { outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 const job = defineJob({ name: 'ComposeJob', run: () => 'done' });

@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import {
-  asFunction,
-  createExecutor,
-  createMemorySink,
-  createServiceContainer,
-  defaultMiddleware,
-  defineJob,
-  JobAbortError,
-  JobStatus,
-  PermanentJobError,
-  type JobEnvelope,
-  type Middleware,
-  type Sink,
-} from '../../lib/index.ts';
+import { createServiceContainer, defaultMiddleware, defineJob, JobAbortError, JobStatus, PermanentJobError, type JobEnvelope, type Middleware } from '../../lib/index.ts';
+import { type Sink } from '../../lib/core/ports.ts';
+import { asFunction } from 'awilix';
+import { createExecutor } from '../../lib/core/create-executor.ts';
+import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger, silentLogger } from '../support/loggers.ts';
 import { flush, track } from '../support/pipeline-harness.ts';

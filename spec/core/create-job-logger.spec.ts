@@ -2,7 +2,8 @@
 // captured as the .NET SDK does, categories, timestamps, and the optional mirror to the technical logger.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LogCategory, type LogRecord } from '../../lib/index.ts';
+import { type LogRecord } from '../../lib/index.ts';
+import { LogCategory } from '../../lib/core/create-job-logger.ts';
 import { createJobLogger, mirrorTo } from '../../lib/core/create-job-logger.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger } from '../support/loggers.ts';

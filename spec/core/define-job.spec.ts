@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, isJobDefinition } from '../../lib/index.ts';
+import { defineJob } from '../../lib/index.ts';
+import { isJobDefinition } from '../../lib/define-job.ts';
 
 describe('defineJob', () => {
   it('keeps the name, schema, defaults and function', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyPackage } from '../support/copy-package.ts';
-import { formatException, isPermanentError, PermanentJobError } from '../../lib/index.ts';
+import { PermanentJobError } from '../../lib/index.ts';
+import { formatException } from '../../lib/core/format-exception.ts';
+import { isPermanentError } from '../../lib/core/permanent-job-error.ts';
 
 describe('formatException', () => {
   it('uses the .NET layout with inner exceptions from the cause chain', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, parseJobData, parseJsonSafely } from '../../lib/index.ts';
+import { defineJob } from '../../lib/index.ts';
+import { parseJobData, parseJsonSafely } from '../../lib/core/parse-job-data.ts';
 
 const typed = defineJob({
   name: 'TypedJob',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJobMessage } from '../../lib/index.ts';
+import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
 import { readOccurrenceId, toRetryCount } from '../../lib/core/parse-job-message.ts';
 
 const JOB_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';

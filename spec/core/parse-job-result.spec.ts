@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, formatException, InvalidJobResultError, isPermanentError, parseJobResult, toResultString } from '../../lib/index.ts';
+import { defineJob } from '../../lib/index.ts';
+import { InvalidJobResultError } from '../../lib/core/invalid-job-result-error.ts';
+import { formatException } from '../../lib/core/format-exception.ts';
+import { isPermanentError } from '../../lib/core/permanent-job-error.ts';
+import { parseJobResult } from '../../lib/core/parse-job-result.ts';
+import { toResultString } from '../../lib/core/to-result-string.ts';
 
 describe('parseJobResult', () => {
   it('passes any value through when the job declares no result schema', () => {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { asValue, createServiceContainer, defineJob, JobAbortError, PermanentJobError, runJob, type ExecutionContext, type JobContext } from '../../lib/index.ts';
+import { asValue, createServiceContainer, defineJob, JobAbortError, PermanentJobError, type ExecutionContext, type JobContext } from '../../lib/index.ts';
+import { runJob } from '../../lib/core/run-job.ts';
 import { abortedOutcome, toJobContext } from '../../lib/core/run-job.ts';
 import { makeContext, outcomeOfKind, resultOf } from '../support/pipeline-harness.ts';
 

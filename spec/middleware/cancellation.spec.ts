@@ -2,15 +2,8 @@
 // readable JobAbortError, end the occurrence Cancelled at once, and stop in-process retries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  JobAbortError,
-  JobStatus,
-  cancellation,
-  createCancellationRegistry,
-  defineJob,
-  retry,
-  type JobContext,
-} from '../../lib/index.ts';
+import { JobAbortError, JobStatus, cancellation, defineJob, retry, type JobContext } from '../../lib/index.ts';
+import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
 import { advance, createHarness, outcomeOfKind, flush, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;

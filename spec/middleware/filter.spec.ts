@@ -3,15 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ok } from 'neverthrow';
-import {
-  JobStatus,
-  compose,
-  defineJob,
-  filter,
-  retry,
-  type ExecutionContext,
-  type Outcome,
-} from '../../lib/index.ts';
+import { JobStatus, defineJob, filter, retry, type ExecutionContext, type Outcome } from '../../lib/index.ts';
+import { compose } from '../../lib/core/compose.ts';
 import { createHarness, outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 /** A job that counts its runs and returns `result`. */

@@ -3,15 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
-import {
-  compose,
-  defineJob,
-  logging,
-  retry,
-  type NotCompleted,
-  type Skipped,
-  type Outcome,
-} from '../../lib/index.ts';
+import { defineJob, logging, retry, type NotCompleted, type Skipped, type Outcome } from '../../lib/index.ts';
+import { compose } from '../../lib/core/compose.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { createHarness, makeContext } from '../support/pipeline-harness.ts';
 

@@ -5,22 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ok } from 'neverthrow';
 import * as v from 'valibot';
-import {
-  compose,
-  createExecutor,
-  createMemorySink,
-  defaultMiddleware,
-  defineJob,
-  filter,
-  JobAbortError,
-  PermanentJobError,
-  retry,
-  timeout,
-  type AnyJobDefinition,
-  type JobEnvelope,
-  type Middleware,
-  type Outcome,
-} from '../../lib/index.ts';
+import { defaultMiddleware, defineJob, filter, JobAbortError, PermanentJobError, retry, timeout, type AnyJobDefinition, type JobEnvelope, type Middleware, type Outcome } from '../../lib/index.ts';
+import { compose } from '../../lib/core/compose.ts';
+import { createExecutor } from '../../lib/core/create-executor.ts';
+import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
 import { createMetrics, type Metrics } from '../../lib/host/health/create-metrics.ts';
 import { metrics, UNKNOWN_JOB_LABEL } from '../../lib/middleware/metrics.ts';
 import { makeEnvelope } from '../support/envelopes.ts';

@@ -18,8 +18,10 @@ import {
   type EmbeddedWorkerOptions,
 } from '../../lib/index.ts';
 import { main, ExitCode } from '../../lib/host/cli/cli.ts';
-import { createSchedulerClient, toDispatchMessage } from '../../lib/scheduler-client/index.ts';
-import { ExternalEventType, externalCorrelationId } from '../../lib/external.ts';
+import { createSchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';
+import { ExternalEventType } from '../../lib/external/to-external-messages.ts';
+import { externalCorrelationId } from '../../lib/external/external-correlation-id.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { silentLogger } from '../support/loggers.ts';
 import { available, needs } from '../support/services.ts';

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { Connection, type SyncMessage } from 'rabbitmq-client';
 import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
 import { MilvaionNames, toJobQueueName } from '../../lib/transports/amqp/milvaion-names.ts';
-import { createSchedulerClient, newOccurrenceId, toDispatchMessage, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { createSchedulerClient, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import { createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { available, needs } from '../support/services.ts';
 

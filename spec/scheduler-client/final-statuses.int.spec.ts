@@ -2,7 +2,8 @@
 // Skipped (7) included, and do not stop at Running. The wait runs against the real RabbitMQ, in a vhost of its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSchedulerClient, FINAL_STATUSES, JobStatus, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { createSchedulerClient, FINAL_STATUSES, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
+import { JobStatus } from '../../lib/core/types.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { available, needs } from '../support/services.ts';
 

@@ -3,7 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { createHandler, defineJob, JobStatus, PermanentJobError, type AmazonMqEvent, type AmazonMqResult, type HandlerResult } from '../../lib/index.ts';
+import { createHandler, defineJob, JobStatus, PermanentJobError, type HandlerResult } from '../../lib/index.ts';
+import { type AmazonMqEvent } from '../../lib/serverless/handler-event.ts';
+import { type AmazonMqResult } from '../../lib/serverless/create-handler.ts';
 import { TSX_IMPORT } from '../support/tsx-loader.ts';
 
 const JOB_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';

@@ -3,7 +3,7 @@
 import type { Connection, SyncMessage } from 'rabbitmq-client';
 
 /** One message taken from a queue. */
-export interface ReadMessage {
+interface ReadMessage {
   readonly queue: string;
   readonly messageId: string | undefined;
   /** The JSON body (parsed here when the client handed bytes). */

@@ -4,7 +4,7 @@ import { Queue, QueueEvents, Worker, type Processor, type WorkerOptions } from '
 import { reportBullmq, type BullmqReport, type ReportBullmqOptions } from '../../lib/bullmq.ts';
 
 /** The local Redis (never anything outside 127.0.0.0/8). */
-export const REDIS = { host: '127.0.0.1', port: 6379 } as const;
+const REDIS = { host: '127.0.0.1', port: 6379 } as const;
 
 /** The BullMQ objects a spec made, closed and removed by `cleanup()`. */
 export interface BullmqHarness {

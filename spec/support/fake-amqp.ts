@@ -183,7 +183,7 @@ export function deferred<T>(): Deferred<T> {
 }
 
 /** One publish a {@link FakePublisher} received. */
-export interface FakePublish {
+interface FakePublish {
   readonly envelope: Envelope;
   readonly body: Buffer;
 }

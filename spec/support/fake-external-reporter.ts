@@ -4,7 +4,7 @@ import { externalCorrelationId } from '../../lib/external/external-correlation-i
 import type { ExternalEnd, ExternalJob, ExternalReporter, ExternalStart } from '../../lib/external/external-types.ts';
 
 /** One recorded call, in the order the calls were made. */
-export type ReporterCall =
+type ReporterCall =
   | { readonly kind: 'registerJob'; readonly job: ExternalJob; readonly at: number }
   | { readonly kind: 'starting'; readonly event: ExternalStart; readonly at: number }
   | { readonly kind: 'finished'; readonly event: ExternalEnd; readonly at: number };

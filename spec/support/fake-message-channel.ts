@@ -1,9 +1,9 @@
 // A fake of the outbox relay's MessageChannel port: records every publish, and confirms, fails or holds
 // them as a spec says; the connection state and `whenConnected` are scripted too.
-import type { MessageChannel, OutgoingMessage } from '../../lib/index.ts';
+import type { MessageChannel, OutgoingMessage } from '../../lib/core/ports.ts';
 
 /** How a {@link FakeMessageChannel} answers a publish. */
-export type PublishMode = 'confirm' | 'fail' | 'hold';
+type PublishMode = 'confirm' | 'fail' | 'hold';
 
 /** The fake channel and its controls. */
 export interface FakeMessageChannel extends MessageChannel {

@@ -14,7 +14,7 @@ import { freePort } from './free-port.ts';
 import { captureLogger } from './loggers.ts';
 
 /** What the overrides may use: the host's temp folder, its HTTP port and its virtual host. */
-export interface HostPlace {
+interface HostPlace {
   readonly dir: string;
   readonly port: number;
   readonly vhost: string;

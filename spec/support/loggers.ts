@@ -1,9 +1,10 @@
 // Loggers for specs: a technical logger that keeps every call for assertions, one that drops everything,
 // and a runtime (job-facing) logger that keeps its lines in memory.
-import type { LogData, LogLevel, RuntimeLogger, TechnicalLogger } from '../../lib/index.ts';
+import type { LogData, LogLevel } from '../../lib/index.ts';
+import type { RuntimeLogger, TechnicalLogger } from '../../lib/core/types.ts';
 
 /** One call made to a {@link CapturingLogger}. */
-export interface LoggedLine {
+interface LoggedLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   readonly message: string;
   readonly args: readonly unknown[];
@@ -19,7 +20,7 @@ export interface CapturingLogger extends TechnicalLogger {
 }
 
 /** One line as `level message args…`, for substring checks that cover the arguments too. */
-export function toText(line: LoggedLine): string {
+function toText(line: LoggedLine): string {
   const args = line.args.map((a) => (a instanceof Error ? a.message : JSON.stringify(a)));
   return [line.level, line.message, ...args].join(' ');
 }
@@ -50,7 +51,7 @@ export const silentLogger: TechnicalLogger = {
 };
 
 /** One line written to a {@link CapturingRuntimeLog}. */
-export interface WrittenLine {
+interface WrittenLine {
   readonly level: LogLevel;
   readonly message: string;
   readonly data: LogData | Error | null | undefined;

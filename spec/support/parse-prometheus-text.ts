@@ -5,10 +5,10 @@
 // to that last bucket. Any violation throws, naming the line.
 
 /** The metric types of the format. */
-export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
 
 /** One sample line. */
-export interface ParsedSample {
+interface ParsedSample {
   /** The sample's own name: the family's, or with `_bucket`, `_sum`, `_count`. */
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
@@ -16,7 +16,7 @@ export interface ParsedSample {
 }
 
 /** One metric family: its TYPE, HELP and samples in order. */
-export interface ParsedFamily {
+interface ParsedFamily {
   readonly name: string;
   type: MetricType;
   help: string | undefined;
@@ -47,7 +47,7 @@ const SUFFIXES: Readonly<Record<MetricType, readonly string[]>> = {
 };
 
 /** Parses a float as the format allows it (`+Inf`, `-Inf`, `NaN` included); throws on anything else. */
-export function parseFloatStrict(text: string, where: string): number {
+function parseFloatStrict(text: string, where: string): number {
   if (!FLOAT.test(text)) throw new Error(`${where}: invalid value ${JSON.stringify(text)}`);
   const lower = text.toLowerCase();
   if (lower.endsWith('nan')) return NaN;

@@ -1,23 +1,12 @@
 // Shared harness for the pipeline and middleware specs: hand-built execution contexts for compose(), an
 // executor over a memory sink, and helpers that drive t.mock.timers (loggers and envelopes: loggers.ts, envelopes.ts).
 import assert from 'node:assert/strict';
-import {
-  createExecutor,
-  createMemorySink,
-  resolveSettings,
-  type AnyJobDefinition,
-  type Clock,
-  type ExecutionContext,
-  type Executor,
-  type JobDefaults,
-  type JobEnvelope,
-  type JobAbortError,
-  type Completion,
-  type NotCompleted,
-  type MemorySink,
-  type Middleware,
-  type Outcome,
-} from '../../lib/index.ts';
+import { type AnyJobDefinition, type ExecutionContext, type JobEnvelope, type JobAbortError, type Completion, type NotCompleted, type Middleware, type Outcome } from '../../lib/index.ts';
+import { createExecutor, type Executor } from '../../lib/core/create-executor.ts';
+import { createMemorySink, type MemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
+import { resolveSettings } from '../../lib/core/resolve-settings.ts';
+import { type Clock } from '../../lib/core/ports.ts';
+import { type JobDefaults } from '../../lib/core/types.ts';
 import { makeEnvelope } from './envelopes.ts';
 import { captureLogger, captureRuntimeLog, type CapturingLogger, type CapturingRuntimeLog } from './loggers.ts';
 
@@ -64,10 +53,10 @@ export function makeContext(definition: AnyJobDefinition | undefined, options: C
 }
 
 /** The abort handle type of an execution context. */
-export type AbortHandle = ExecutionContext['abort'];
+type AbortHandle = ExecutionContext['abort'];
 
 /** A plain abort handle for hand-built contexts: the first reason wins, listeners are called once. */
-export function createTestAbortHandle(): AbortHandle {
+function createTestAbortHandle(): AbortHandle {
   const controller = new AbortController();
   let reason: JobAbortError | undefined;
   let listeners: ((reason: JobAbortError) => void)[] = [];
@@ -171,11 +160,6 @@ export function track<T>(promise: Promise<T>): Tracked<T> {
   };
 }
 
-/** The failure (or deferred retry) of an outcome; fails the test when the outcome is a completion. */
-export function failureOf(outcome: Outcome): NotCompleted {
-  if (outcome.isOk()) assert.fail(`expected a failure, got ${JSON.stringify(outcome.value)}`);
-  return outcome.error;
-}
 
 type AnyOutcomeKind = Completion | NotCompleted;
 

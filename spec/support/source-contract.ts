@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { defineJob, JobStatus, PermanentJobError, type AnyJobDefinition } from '../../lib/index.ts';
 
 /** The final status of an occurrence, as the scheduler sees it. */
-export interface SeenStatus {
+interface SeenStatus {
   readonly status: number;
   readonly result: string | null;
   readonly exception: string | null;
@@ -26,13 +26,13 @@ export interface SourceSubject {
 }
 
 /** The contract's jobs: their names, and how often each occurrence ran. */
-export interface ContractJobs {
+interface ContractJobs {
   readonly jobs: readonly AnyJobDefinition[];
   runs(occurrenceId: string): number;
 }
 
 /** Job names used by the contract. */
-export const ContractJob = { echo: 'ContractEchoJob', flaky: 'ContractFlakyJob', permanent: 'ContractPermanentJob' } as const;
+const ContractJob = { echo: 'ContractEchoJob', flaky: 'ContractFlakyJob', permanent: 'ContractPermanentJob' } as const;
 
 function contractJobs(): ContractJobs {
   const runs = new Map<string, number>();

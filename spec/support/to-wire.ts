@@ -1,5 +1,6 @@
 // The AMQP wire mapping of sink records, as a worker passes it to its outbox (statuses and logs to their queues).
-import { MilvaionNames, toLogMessage, toStatusMessage } from '../../lib/amqp.ts';
+import { MilvaionNames } from '../../lib/amqp.ts';
+import { toLogMessage, toStatusMessage } from '../../lib/transports/amqp/to-milvaion-messages.ts';
 import type { SinkRecord } from '../../lib/index.ts';
 
 /** The wire mapping of a worker with this identity. */

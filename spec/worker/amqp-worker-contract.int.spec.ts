@@ -1,6 +1,7 @@
 // The shared source contract run against the AMQP worker (createAmqpWorker) on the real RabbitMQ through
 // spec/support/amqp-harness.ts: its own vhost, the scheduler client dispatching and collecting.
-import { MilvaionNames, toDispatchRoutingKey, toRoutingPattern } from '../../lib/amqp.ts';
+import { MilvaionNames, toRoutingPattern } from '../../lib/amqp.ts';
+import { toDispatchRoutingKey } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createAmqpHarness } from '../support/amqp-harness.ts';
 import { sourceContract } from '../support/source-contract.ts';
 import { needs } from '../support/services.ts';

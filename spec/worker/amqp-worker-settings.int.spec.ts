@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from 'rabbitmq-client';
 import { defineJob, JobStatus } from '../../lib/index.ts';
-import { toDispatchMessage } from '../../lib/scheduler-client/index.ts';
+import { toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import { createAmqpWorker, jobQueueArguments, MilvaionNames, toJobQueueName, toRoutingPattern } from '../../lib/amqp.ts';
 import { AMQP_URL, createAmqpHarness, createVhost, deleteVhost, type AmqpHarness } from '../support/amqp-harness.ts';
 import { captureLogger } from '../support/loggers.ts';

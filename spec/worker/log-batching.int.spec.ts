@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { defineJob, JobStatus } from '../../lib/index.ts';
-import type { OutboxSettings } from '../../lib/outbox.ts';
+import type { OutboxSettings } from '../../lib/outbox/create-outbox.ts';
 import { createAmqpHarness, type AmqpHarness } from '../support/amqp-harness.ts';
 import { needs } from '../support/services.ts';
 

@@ -17,7 +17,7 @@ const createClient: typeof CreateClient = ((...args: Parameters<typeof CreateCli
   (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient }).createClient(...args)) as typeof CreateClient;
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
-export const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
+const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
 
 /** Redis as the worker sees it: `degraded` means cancellation is unavailable, not that the worker is down. */
 export interface RedisHealth {

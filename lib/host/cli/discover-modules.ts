@@ -22,7 +22,7 @@ const TYPESCRIPT = /\.[mc]?ts$/;
 const SKIP = /(\.d\.[mc]?ts|\.spec\.[mc]?[jt]s|\.test\.[mc]?[jt]s)$/;
 
 /** Lists the module files of a path: the file itself, or every module under a folder (no node_modules, specs or dot-folders). */
-export function listModules(target: string): string[] {
+function listModules(target: string): string[] {
   const stat = statSync(target);
   if (stat.isFile()) return [target];
   const out: string[] = [];

@@ -52,7 +52,7 @@ export async function runWorker(config: WorkerConfig, jobs: WorkerHostOptions['j
 }
 
 /** What a stop left behind, in words, or undefined after a clean stop. */
-export function describeLeft(report: CloseReport, config: WorkerConfig): string | undefined {
+function describeLeft(report: CloseReport, config: WorkerConfig): string | undefined {
   const parts: string[] = [];
   if (report.outboxKept > 0) parts.push(`${report.outboxKept} outbox entries kept in ${config.worker.offlineResilience.localStoragePath} for the next start`);
   if (report.abortedJobs > 0) parts.push(`${report.abortedJobs} running job(s) aborted at the end of the ${config.worker.shutdownTimeoutSeconds} s grace period; their messages go back to the queue`);

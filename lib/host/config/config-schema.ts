@@ -133,7 +133,7 @@ export const RedisSection = section('Redis', {
 });
 
 /** `Worker:Heartbeat`. */
-export const HeartbeatSection = section('Heartbeat', {
+const HeartbeatSection = section('Heartbeat', {
   Enabled: flag(),
   // The scheduler forgets an instance whose key has not been refreshed for 120 s (protocol §5).
   IntervalSeconds: wholeNumber(1, 119, ' (the scheduler forgets a worker after 120 s without a heartbeat)'),
@@ -141,7 +141,7 @@ export const HeartbeatSection = section('Heartbeat', {
 });
 
 /** `Worker:OfflineResilience` (the outbox), with this runtime's bounds. */
-export const OfflineResilienceSection = section('OfflineResilience', {
+const OfflineResilienceSection = section('OfflineResilience', {
   Enabled: flag(),
   LocalStoragePath: nonBlankText('a directory path'),
   SyncIntervalSeconds: wholeNumber(1),
@@ -154,7 +154,7 @@ export const OfflineResilienceSection = section('OfflineResilience', {
 });
 
 /** `Worker:HealthCheck`: probe files and an optional HTTP endpoint. */
-export const HealthCheckSection = section('HealthCheck', {
+const HealthCheckSection = section('HealthCheck', {
   Enabled: flag(),
   LiveFilePath: nonBlankText('a file path'),
   ReadyFilePath: nonBlankText('a file path'),
@@ -164,7 +164,7 @@ export const HealthCheckSection = section('HealthCheck', {
 });
 
 /** `Worker:ExternalScheduler` (the .NET SDK's MilvaionExternalSchedulerOptions): jobs another scheduler runs. */
-export const ExternalSchedulerSection = section('ExternalScheduler', {
+const ExternalSchedulerSection = section('ExternalScheduler', {
   // Hangfire, Quartz, BullMQ…: the name the dashboard shows; blank means unset, as in .NET.
   Source: freeText(),
 });

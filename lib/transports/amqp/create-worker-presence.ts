@@ -41,7 +41,7 @@ export interface WorkerPresence {
 }
 
 /** The host facts of this process. */
-export function hostFacts(version: string): HostFacts {
+function hostFacts(version: string): HostFacts {
   const ipv4 = Object.values(os.networkInterfaces())
     .flat()
     .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal);

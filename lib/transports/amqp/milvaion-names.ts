@@ -18,7 +18,7 @@ export const MilvaionNames = {
 } as const;
 
 /** Our own retry-delay queues start with this prefix, which no Milvaion name uses. */
-export const RETRY_QUEUE_PREFIX = 'milvaion-worker.retry-delay';
+const RETRY_QUEUE_PREFIX = 'milvaion-worker.retry-delay';
 
 /** The .NET routing-pattern convention: `{workerid lower}.{job name without trailing "Job", lower}.*`. */
 export function toRoutingPattern(workerId: string, jobName: string): string {

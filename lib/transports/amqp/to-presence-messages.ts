@@ -21,7 +21,7 @@ export interface HostFacts {
 }
 
 /** The JSON Schema string of a job's data schema, for the dashboard's data form; undefined without a schema. */
-export function toJobDataDefinition(definition: AnyJobDefinition): string | undefined {
+function toJobDataDefinition(definition: AnyJobDefinition): string | undefined {
   if (definition.schema === undefined) return undefined;
   return toSchemaString(definition.schema, `${definition.name}Data`, {});
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCancellation, toRedisTarget } from '../../../lib/amqp.ts';
+import { parseCancellation, toRedisTarget } from '../../../lib/control/redis/parse-cancellation.ts';
 
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const OTHER = '0f8fad5b-d9cb-469f-a165-70867728950e';

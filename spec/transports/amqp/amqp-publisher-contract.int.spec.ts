@@ -1,7 +1,8 @@
 // The shared Sink contract run against the AMQP publisher (createAmqpPublisher) on the real RabbitMQ, in a
 // throwaway vhost; what arrived is read back from the status and log queues.
 import { Connection } from 'rabbitmq-client';
-import { createAmqpPublisher, MilvaionNames } from '../../../lib/amqp.ts';
+import { MilvaionNames } from '../../../lib/amqp.ts';
+import { createAmqpPublisher } from '../../../lib/transports/amqp/create-amqp-publisher.ts';
 import { useAdminVhost } from '../../support/amqp-harness.ts';
 import { createQueueReader } from '../../support/amqp-queue-reader.ts';
 import { silentLogger } from '../../support/loggers.ts';

@@ -3,8 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import { createMemorySink, JobStatus, LogCategory, type Sink, type SinkRecord } from '../../../lib/index.ts';
-import { int32, MilvaionNames, toRetryQueueName } from '../../../lib/amqp.ts';
+import { JobStatus, type SinkRecord } from '../../../lib/index.ts';
+import { type Sink } from '../../../lib/core/ports.ts';
+import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
+import { LogCategory } from '../../../lib/core/create-job-logger.ts';
+import { MilvaionNames } from '../../../lib/amqp.ts';
+import { int32 } from '../../../lib/transports/amqp/int32-headers.ts';
+import { toRetryQueueName } from '../../../lib/transports/amqp/milvaion-names.ts';
 import { createRepublisher } from '../../../lib/transports/amqp/create-republisher.ts';
 import type { QueueType } from '../../../lib/transports/amqp/create-amqp-publisher.ts';
 import { deferred, FakeConnection, fakePublisher, flush } from '../../support/fake-amqp.ts';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactUrl, toAmqpUrl, toDispatchRoutingKey, toJobQueueName, toRetryQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
+import { toJobQueueName, toRoutingPattern } from '../../../lib/amqp.ts';
+import { redactUrl, toAmqpUrl } from '../../../lib/transports/amqp/to-amqp-url.ts';
+import { toDispatchRoutingKey, toRetryQueueName } from '../../../lib/transports/amqp/milvaion-names.ts';
 
 describe('Milvaion names', () => {
   it('follows the .NET routing-pattern convention', () => {

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, JobStatus, resolveSettings, type JobEnvelope, type StatusRecord } from '../../../lib/index.ts';
-import {
-  toDlqMessage,
-  toHeartbeatMessage,
-  toLogMessage,
-  toRegistrationMessage,
-  toRepublishHeaders,
-  toStatusMessage,
-} from '../../../lib/amqp.ts';
+import { defineJob } from '../../../lib/define-job.ts';
+import { JobStatus, type JobEnvelope } from '../../../lib/core/types.ts';
+import type { StatusRecord } from '../../../lib/core/ports.ts';
+import { resolveSettings } from '../../../lib/core/resolve-settings.ts';
+import { toDlqMessage, toLogMessage, toRepublishHeaders, toStatusMessage } from '../../../lib/transports/amqp/to-milvaion-messages.ts';
+import { toHeartbeatMessage, toRegistrationMessage } from '../../../lib/transports/amqp/to-presence-messages.ts';
 import { makeEnvelope } from '../../support/envelopes.ts';
 
 const who = { workerId: 'email-worker', instanceId: 'email-worker-1a2b3c4d' };

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { defineJob, resolveSettings, type AnyJobDefinition } from '../../../lib/index.ts';
-import { toJobResultDefinition, toRegistrationMessage } from '../../../lib/amqp.ts';
+import { defineJob, type AnyJobDefinition } from '../../../lib/index.ts';
+import { resolveSettings } from '../../../lib/core/resolve-settings.ts';
+import { toJobResultDefinition, toRegistrationMessage } from '../../../lib/transports/amqp/to-presence-messages.ts';
 
 const who = { workerId: 'billing-worker', instanceId: 'billing-worker-1a2b3c4d' };
 const facts = { hostName: 'h', ipAddress: '10.0.0.1', processorCount: 2, osVersion: 'Linux', runtimeVersion: 'Node.js v20', version: '0.1.0' };

@@ -1,6 +1,6 @@
 // The shared Sink contract run against the in-memory sink (createMemorySink): the reference implementation,
 // where records arrive the moment write is called and the order across statuses and logs holds too.
-import { createMemorySink } from '../../../lib/index.ts';
+import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
 import { sinkContract, toDelivered } from '../../support/sink-contract.ts';
 
 sinkContract('memory sink', async () => {
