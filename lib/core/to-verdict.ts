@@ -16,10 +16,10 @@ export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 
 export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];
 
 /** A verdict's fate: never `reject`, which only a failed dead-letter publish leads to. */
-export type VerdictFate = Exclude<DeliveryFate, { readonly kind: 'reject' }>;
+type VerdictFate = Exclude<DeliveryFate, { readonly kind: 'reject' }>;
 
 /** The technical log line of an execution's end. */
-export interface VerdictLog {
+interface VerdictLog {
   readonly level: 'info' | 'warn' | 'error';
   /** The line, given who ran (`<job> <occurrence>`) and how long it took (`in 12.3 ms`). */
   text(who: string, took: string): string;
@@ -28,7 +28,7 @@ export interface VerdictLog {
 }
 
 /** A span's error status: its message, and the exception to record when there is one. */
-export interface SpanError {
+interface SpanError {
   readonly message: string;
   readonly cause?: unknown;
 }
