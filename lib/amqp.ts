@@ -11,7 +11,7 @@ export { jobQueueArguments } from './transports/amqp/create-amqp-source.js';
 export type { QueueType } from './transports/amqp/create-amqp-publisher.js';
 export { MilvaionNames, toJobQueueName, toRoutingPattern } from './transports/amqp/milvaion-names.js';
 export { createHandlerReporter, type AmqpHandlerReporter, type HandlerReporterOptions } from './transports/amqp/create-handler-reporter.js';
-export type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from './core/handler-reporter.js';
+export type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from './core/vocabulary/handler-reporter.js';
 export type { RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
 export type { Outbox, OutboxHealth, OutboxSettings } from './outbox/create-outbox.js';
 export type { RedisSettings } from './control/redis/parse-cancellation.js';

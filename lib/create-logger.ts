@@ -4,7 +4,7 @@ import { createConsola, type ConsolaInstance, type LogLevel as ConsolaLevel } fr
 import { createJsonReporter } from './logging/json-reporter.js';
 import { createTextReporter } from './logging/text-reporter.js';
 
-export { withLogFields } from './core/log-fields.js';
+export { withLogFields } from './core/vocabulary/log-fields.js';
 
 /** Log levels by name, as in config files. */
 const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;

@@ -1,6 +1,6 @@
 // defineJob(): a job is a plain (async or sync) function with a name, optional data and result schemas and defaults.
 import type { GenericSchema, InferInput, InferOutput } from 'valibot';
-import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/types.js';
+import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/vocabulary/types.js';
 
 /** The data type `run` receives: the data schema's output, or `unknown` without one. */
 export type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;

@@ -1,6 +1,6 @@
 // defineSetup(): what a worker module may export besides jobs: its DI registrations and its own middleware.
 import type { AwilixContainer } from 'awilix';
-import type { Middleware, Services } from './core/types.js';
+import type { Middleware, Services } from './core/vocabulary/types.js';
 
 /** A module's contribution to the worker: services to register and middleware to add to the pipeline. */
 export interface WorkerSetup {

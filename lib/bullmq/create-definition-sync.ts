@@ -3,8 +3,8 @@
 // (registered the first time a job of that name is seen). A definition is registered before any Starting of
 // its jobs, as Milvaion drops the events of a job it does not know.
 import type { JobSchedulerJson, Queue } from 'bullmq';
-import type { TechnicalLogger } from '../core/types.js';
-import { errorMessage } from '../core/error-message.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { ExternalJob, ExternalReporter } from '../external/external-types.js';
 import { toExternalJob, toExternalJobId, type JobView } from './to-external.js';
 

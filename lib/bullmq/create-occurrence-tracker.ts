@@ -1,9 +1,9 @@
 // The attempts of a BullMQ job as one Milvaion occurrence (externalOccurrenceId = the job id): a Starting for
 // the first attempt only, nothing for a failed attempt with attempts left, one end for the last attempt. The
 // events of one job are reported in the order they happened; those of different jobs do not wait for each other.
-import { createFinishedOccurrences } from '../core/create-finished-occurrences.js';
-import { errorMessage } from '../core/error-message.js';
-import type { TechnicalLogger } from '../core/types.js';
+import { createFinishedOccurrences } from '../core/engine/create-finished-occurrences.js';
+import { errorMessage } from '../core/util/error-message.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import type { ExternalReporter } from '../external/external-types.js';
 import type { DefinitionSync } from './create-definition-sync.js';
 import { isFirstAttempt, toExternalEnd, toOccurrenceRef, type JobEnd, type JobView } from './to-external.js';

@@ -3,8 +3,8 @@
 import * as v from 'valibot';
 import type { Queue, QueueEvents, Worker } from 'bullmq';
 import { silentLogger } from '../create-logger.js';
-import { parseOptions } from '../core/parse-options.js';
-import type { TechnicalLogger } from '../core/types.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import type { ExternalReporter } from '../external/external-types.js';
 import { createDefinitionSync } from './create-definition-sync.js';
 import { createOccurrenceTracker } from './create-occurrence-tracker.js';

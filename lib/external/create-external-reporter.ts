@@ -4,9 +4,9 @@
 // same LMDB outbox and confirmed relay as a worker's statuses, so nothing is lost while the broker is away, and in
 // order: a Starting always reaches the scheduler before its end (its tracker drops an end it cannot match). The
 // process registers as a worker with Metadata.IsExternal and sends heartbeats.
-import { WorkerDefaults } from '../core/defaults.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import { silentLogger } from '../create-logger.js';
-import type { TechnicalLogger } from '../core/types.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import { openOutboxStore } from '../outbox/open-outbox-store.js';
 import { createOutboxRelay } from '../outbox/create-outbox-relay.js';
 import { createAmqpPublisher } from '../transports/amqp/create-amqp-publisher.js';
@@ -15,9 +15,9 @@ import { MilvaionNames } from '../transports/amqp/milvaion-names.js';
 import { toAmqpUrl } from '../transports/amqp/to-amqp-url.js';
 import { toMessageChannel } from '../transports/amqp/to-message-channel.js';
 import type { RegisteredJob } from '../transports/amqp/to-presence-messages.js';
-import { connectAmqp } from '../worker/connect-amqp.js';
-import { newInstanceId } from '../worker/new-instance-id.js';
-import { packageVersion } from '../worker/package-version.js';
+import { connectAmqp } from '../transports/amqp/connect-amqp.js';
+import { newInstanceId } from '../process/new-instance-id.js';
+import { packageVersion } from '../process/package-version.js';
 import { externalCorrelationId } from './external-correlation-id.js';
 import type { ExternalEnd, ExternalJob, ExternalReporter, ExternalReporterOptions, ExternalStart } from './external-types.js';
 import { toOccurrenceMessage, toRegistrationMessage } from './to-external-messages.js';

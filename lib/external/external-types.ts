@@ -2,7 +2,7 @@
 // reported to Milvaion as Hangfire and Quartz jobs are by Milvaion's .NET packages (protocol §7, §7a).
 import type { OutboxSettings } from '../outbox/create-outbox.js';
 import type { RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
-import type { TechnicalLogger } from '../core/types.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
 /** A time: a Date or epoch milliseconds. */
 export type TimeLike = Date | number;

@@ -1,8 +1,8 @@
 // Pure builders of Milvaion 10.1's external-scheduler messages (protocol §7, §7a; the scheduler reads them with
 // System.Text.Json: PascalCase keys, enums as numbers, ISO-8601 UTC times, nulls present).
-import { formatException } from '../core/format-exception.js';
-import { toResultString } from '../core/to-result-string.js';
-import { JobStatus } from '../core/types.js';
+import { formatException } from '../core/engine/format-exception.js';
+import { toResultString } from '../core/engine/to-result-string.js';
+import { JobStatus } from '../core/vocabulary/types.js';
 import type { ExternalEnd, ExternalJob, ExternalOutcome, ExternalStart, TimeLike } from './external-types.js';
 
 /** `ExternalOccurrenceEventType`. */

@@ -1,6 +1,6 @@
 // An external job as the worker registration lists it: the scheduler creates an external job only for a worker
 // whose JobTypes name it. The fields are those the .NET packages register (ExternalJobRegistry.RegisterJob).
-import type { AnyJobDefinition, JobSettings } from '../core/types.js';
+import type { AnyJobDefinition, JobSettings } from '../core/vocabulary/types.js';
 import type { RegisteredJob } from '../transports/amqp/to-presence-messages.js';
 
 /** The routing pattern the .NET packages give external jobs (nothing is ever published to it). */

@@ -3,9 +3,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { err, ok, type Result } from 'neverthrow';
 import type { Registry } from 'prom-client';
-import { createServiceContainer } from '../core/create-service-container.js';
-import { WorkerDefaults } from '../core/defaults.js';
-import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/types.js';
+import { createServiceContainer } from '../core/engine/create-service-container.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
+import type { AnyJobDefinition, JobDefaults, TechnicalLogger } from '../core/vocabulary/types.js';
 import type { WorkerSetup } from '../define-setup.js';
 import { createAmqpWorker, type AmqpWorker, type AmqpWorkerOptions } from '../worker/create-amqp-worker.js';
 import type { CloseReport } from '../worker/worker-parts.js';

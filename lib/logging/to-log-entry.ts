@@ -2,7 +2,7 @@
 // fields (workerId, jobName, durationMs…), plain objects logged along, and the first Error with a trimmed stack.
 import { formatWithOptions, type InspectOptions } from 'node:util';
 import type { LogObject } from 'consola/core';
-import { describe } from '../core/format-exception.js';
+import { describe } from '../core/engine/format-exception.js';
 import { trimFrames } from './trim-stack.js';
 
 /** Where a reporter writes: one `write` per record (process.stdout, a file stream, a spec's collector). */

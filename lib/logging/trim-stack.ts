@@ -1,6 +1,6 @@
 // Stack frames for the technical log: the frames of Node itself, of dependencies and of the tsx/esbuild loader are
 // cut and counted on one `(n runtime frames)` line, so a job's own frames stand out. The Exception string sent to
-// the scheduler (core/format-exception.ts) keeps every frame.
+// the scheduler (core/engine/format-exception.ts) keeps every frame.
 
 /** Frames that belong to the runtime rather than to the job. */
 const RUNTIME_FRAME = [

@@ -1,12 +1,12 @@
 // cancellation(): links external cancels (dashboard, memory transport, tests) and worker shutdown to the
 // execution's abort handle. The attempt ends Cancelled at once, even if the job ignores its signal.
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.js';
-import { cancelled } from '../core/outcomes.js';
-import { toVerdict } from '../core/to-verdict.js';
-import { JobAbortError, type AbortHandle } from '../core/job-abort-error.js';
-import { type CancellationRegistry } from '../core/ports.js';
-import { type Middleware } from '../core/types.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import { cancelled } from '../core/vocabulary/outcomes.js';
+import { toVerdict } from '../core/engine/to-verdict.js';
+import { JobAbortError, type AbortHandle } from '../core/vocabulary/job-abort-error.js';
+import { type CancellationRegistry } from '../core/vocabulary/ports.js';
+import { type Middleware } from '../core/vocabulary/types.js';
 
 /** Options of {@link cancellation}. */
 export const CancellationOptions = v.strictObject({

@@ -4,8 +4,8 @@
 //   cancellation outside retry: a cancel (or shutdown) ends the occurrence and stops further attempts.
 //   retry        decides whether and when to try again (in-process, or as a decision for the transport).
 //   timeout      inside retry: every attempt gets its own budget.
-import type { CancellationRegistry } from '../core/ports.js';
-import type { Middleware } from '../core/types.js';
+import type { CancellationRegistry } from '../core/vocabulary/ports.js';
+import type { Middleware } from '../core/vocabulary/types.js';
 import { cancellation } from './cancellation.js';
 import { filter, type JobFilter } from './filter.js';
 import { logging } from './logging.js';

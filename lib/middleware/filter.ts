@@ -1,10 +1,10 @@
 // filter(): the .NET IJobFilter as middleware. `before` runs ahead of the job and may skip it with a reason;
 // `after` observes the outcome and cannot change it (an observer's bug must not change a job's result).
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.js';
-import { failed, skipped } from '../core/outcomes.js';
-import type { ExecutionContext, Middleware } from '../core/types.js';
-import type { Outcome } from '../core/outcome.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import { failed, skipped } from '../core/vocabulary/outcomes.js';
+import type { ExecutionContext, Middleware } from '../core/vocabulary/types.js';
+import type { Outcome } from '../core/vocabulary/outcome.js';
 
 /** What a `before` hook may return: nothing to go on, or `{ skip: reason }` to skip the job. */
 export type FilterDecision = void | undefined | { readonly skip: string };

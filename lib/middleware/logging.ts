@@ -1,12 +1,12 @@
 // logging(): start, end, duration and outcome of each execution on the technical logger (consola by
 // default); optionally mirrors every user log line there too.
 import * as v from 'valibot';
-import { mirrorTo } from '../core/create-job-logger.js';
-import { jobFields, logWith, type LogFields } from '../core/log-fields.js';
-import { parseOptions } from '../core/parse-options.js';
-import type { ExecutionContext, LogData, LogLevel, Middleware, RuntimeLogger, TechnicalLogger } from '../core/types.js';
-import type { Outcome } from '../core/outcome.js';
-import { toVerdict } from '../core/to-verdict.js';
+import { mirrorTo } from '../core/engine/create-job-logger.js';
+import { jobFields, logWith, type LogFields } from '../core/vocabulary/log-fields.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import type { ExecutionContext, LogData, LogLevel, Middleware, RuntimeLogger, TechnicalLogger } from '../core/vocabulary/types.js';
+import type { Outcome } from '../core/vocabulary/outcome.js';
+import { toVerdict } from '../core/engine/to-verdict.js';
 
 /** Options of {@link logging}. */
 export const LoggingOptions = v.strictObject({

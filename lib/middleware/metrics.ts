@@ -1,10 +1,10 @@
 // metrics(): counts each execution's outcome, times it and tracks how many run, into a recorder (the port
 // that createMetrics() implements). It never changes an outcome and allocates no strings per job.
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.js';
-import type { Outcome } from '../core/outcome.js';
-import { toVerdict, type OutcomeLabel } from '../core/to-verdict.js';
-import type { Middleware } from '../core/types.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import type { Outcome } from '../core/vocabulary/outcome.js';
+import { toVerdict, type OutcomeLabel } from '../core/engine/to-verdict.js';
+import type { Middleware } from '../core/vocabulary/types.js';
 
 /** The `job` label of executions whose job name matches no registered job (bounded: message names are not). */
 export const UNKNOWN_JOB_LABEL = '(unknown)';

@@ -2,13 +2,13 @@
 // cancellations are never retried. In-process mode re-runs `next`; scheduled mode returns a decision that
 // the transport carries out, so a waiting retry holds no concurrency slot.
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.js';
-import { failed, retryScheduled } from '../core/outcomes.js';
-import { abortedOutcome } from '../core/run-job.js';
-import { sleep } from '../core/sleep.js';
-import type { ExecutionContext, Middleware, RetryPredicate } from '../core/types.js';
-import { retryDelay } from '../core/retry-delay.js';
-import { errorMessage } from '../core/error-message.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import { failed, retryScheduled } from '../core/vocabulary/outcomes.js';
+import { abortedOutcome } from '../core/engine/run-job.js';
+import { sleep } from '../core/util/sleep.js';
+import type { ExecutionContext, Middleware, RetryPredicate } from '../core/vocabulary/types.js';
+import { retryDelay } from '../core/engine/retry-delay.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 export { retryDelay };
 

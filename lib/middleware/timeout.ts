@@ -1,11 +1,11 @@
 // timeout(): a per-attempt execution budget. At the deadline it aborts the execution, which ends the attempt
 // TimedOut at once even if the job ignores its signal; a late result cannot overwrite that outcome.
 import * as v from 'valibot';
-import { parseOptions } from '../core/parse-options.js';
-import { timedOut } from '../core/outcomes.js';
-import { seconds } from '../core/seconds.js';
-import { JobAbortError } from '../core/job-abort-error.js';
-import { type ExecutionContext, type Middleware } from '../core/types.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import { timedOut } from '../core/vocabulary/outcomes.js';
+import { seconds } from '../core/util/seconds.js';
+import { JobAbortError } from '../core/vocabulary/job-abort-error.js';
+import { type ExecutionContext, type Middleware } from '../core/vocabulary/types.js';
 
 /** Options of {@link timeout}: `ms` overrides the job's `ExecutionTimeoutSeconds` (0 disables). */
 export const TimeoutOptions = v.strictObject({

@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import * as v from 'valibot';
 import type * as OtelApi from '@opentelemetry/api';
 import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
-import { parseOptions } from '../core/parse-options.js';
-import type { ExecutionContext, Middleware } from '../core/types.js';
-import type { Outcome } from '../core/outcome.js';
-import { toVerdict, type Verdict } from '../core/to-verdict.js';
-import { errorMessage } from '../core/error-message.js';
+import { parseOptions } from '../core/util/parse-options.js';
+import type { ExecutionContext, Middleware } from '../core/vocabulary/types.js';
+import type { Outcome } from '../core/vocabulary/outcome.js';
+import { toVerdict, type Verdict } from '../core/engine/to-verdict.js';
+import { errorMessage } from '../core/util/error-message.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */
 export type OpenTelemetryApi = typeof OtelApi;

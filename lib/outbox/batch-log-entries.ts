@@ -1,7 +1,7 @@
 // A pure decision of the relay with `Worker:RabbitMQ:LogBatching` on: which log entries of a round go out together
 // as one WorkerLogBatchMessage. A batch is published where its first log was and never carries a log across a
 // status of the same occurrence, so each occurrence keeps Running → logs → final.
-import { WorkerDefaults } from '../core/defaults.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import type { StoredEntry } from './open-outbox-store.js';
 
 /** Builds one batch message body from the bodies of its log entries, in order (the wire format is the transport's). */

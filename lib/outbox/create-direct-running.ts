@@ -6,7 +6,7 @@
 // the Running first unless its confirm has already come; the relay then waits for that confirm and sends the
 // stored copy only if the direct publish failed. A failed direct publish stores the Running at once.
 import { randomUUID } from 'node:crypto';
-import type { MessageChannel } from '../core/ports.js';
+import type { MessageChannel } from '../core/vocabulary/ports.js';
 import type { StoredEntry } from './open-outbox-store.js';
 
 /** A Running to store: its queue, wire body and time. */

@@ -1,11 +1,11 @@
 // The relay: publishes pending outbox entries through a MessageChannel (the broker, with publisher confirms),
 // in outbox order, and removes each only after its confirm. While a backlog drains, a live lane lets occurrences that started
 // after the outage through at once, without ever overtaking older entries of the same occurrence.
-import type { TechnicalLogger } from '../core/types.js';
-import { WorkerDefaults } from '../core/defaults.js';
-import type { MessageChannel, WorkerTelemetry } from '../core/ports.js';
-import { errorMessage } from '../core/error-message.js';
-import { retryDelay } from '../core/retry-delay.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
+import type { MessageChannel, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import { errorMessage } from '../core/util/error-message.js';
+import { retryDelay } from '../core/engine/retry-delay.js';
 import type { OutboxStore, StoredEntry } from './open-outbox-store.js';
 import { createRelayCursor } from './create-relay-cursor.js';
 import { coalesceStatuses } from './coalesce-statuses.js';

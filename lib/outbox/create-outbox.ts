@@ -1,9 +1,9 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { FinishedOccurrences, MessageChannel, Sink, ToWireMessage, WorkerTelemetry } from '../core/ports.js';
-import { WorkerDefaults } from '../core/defaults.js';
-import type { TechnicalLogger } from '../core/types.js';
+import type { FinishedOccurrences, MessageChannel, Sink, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
 const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';

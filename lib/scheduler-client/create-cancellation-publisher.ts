@@ -2,8 +2,8 @@
 // Redis channel the workers subscribe to. Used by the test scheduler's cancel() and the CLI's `cancel`.
 import { createRequire } from 'node:module';
 import type { createClient as CreateClient } from 'redis';
-import { WorkerDefaults } from '../core/defaults.js';
-import { errorMessage } from '../core/error-message.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { Result } from 'neverthrow';
 import { parseCancellation, toRedisTarget, type RedisSettings } from '../control/redis/parse-cancellation.js';
 import { toCancellationMessage } from '../control/redis/to-cancellation-message.js';

@@ -3,14 +3,14 @@
 // registrations, heartbeats, dead letters) for tests.
 import { randomUUID } from 'node:crypto';
 import { Connection, type AsyncMessage, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
-import type { DataArgs, JobInput } from '../core/job-input.js';
-import type { AnyJobDefinition } from '../core/types.js';
+import type { DataArgs, JobInput } from '../core/vocabulary/job-input.js';
+import type { AnyJobDefinition } from '../core/vocabulary/types.js';
 import type { RedisSettings } from '../control/redis/parse-cancellation.js';
-import { WorkerDefaults } from '../core/defaults.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import { createCancellationPublisher, type CancellationPublisher, type PublishedCancellation } from './create-cancellation-publisher.js';
 import { toDispatchOptions, type DefinitionDispatchOptions, type DispatchArgs, type JobDispatch } from './to-dispatch-options.js';
-import { isFinalStatus } from '../core/is-final-status.js';
-import { JobStatus } from '../core/types.js';
+import { isFinalStatus } from '../core/engine/is-final-status.js';
+import { JobStatus } from '../core/vocabulary/types.js';
 import { toQueueNames } from './to-queue-names.js';
 import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
 import { describeError } from './describe-error.js';

@@ -1,7 +1,7 @@
 // The scheduler client's dispatch, typed: by job definition (the name comes from it, `data` is checked against its
 // schema's input type) or by name, checked against the jobs the client was given. Both become DispatchOptions.
-import type { DataArgs, JobInput } from '../core/job-input.js';
-import type { AnyJobDefinition } from '../core/types.js';
+import type { DataArgs, JobInput } from '../core/vocabulary/job-input.js';
+import type { AnyJobDefinition } from '../core/vocabulary/types.js';
 import { isJobDefinition } from '../define-job.js';
 import type { DispatchOptions } from './to-dispatch-message.js';
 

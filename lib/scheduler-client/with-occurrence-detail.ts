@@ -1,6 +1,6 @@
 // The error of a failed wait for an occurrence, with what did arrive for it: a failed test says where the job got to.
 import type { ReturnedMessage } from 'rabbitmq-client';
-import { errorMessage } from '../core/error-message.js';
+import { errorMessage } from '../core/util/error-message.js';
 import type { CollectedMessage } from './to-collected-message.js';
 
 /** What the error reads of the scheduler client: what it collected for the occurrence. */

@@ -3,13 +3,13 @@
 // job and returns its outcome. With a reporter, the run also reaches Milvaion's queues as a worker's would.
 import { randomUUID } from 'node:crypto';
 import type { AwilixContainer } from 'awilix';
-import { createExecutor } from '../core/create-executor.js';
-import { errorMessage } from '../core/error-message.js';
-import type { HandlerReporter, HandlerSettlement } from '../core/handler-reporter.js';
-import { parseJobMessage, type RawJobMessage } from '../core/parse-job-message.js';
-import type { LogRecord, Sink } from '../core/ports.js';
-import { toVerdict } from '../core/to-verdict.js';
-import { JobStatus, type AnyJobDefinition, type JobDefaults, type Middleware, type TechnicalLogger } from '../core/types.js';
+import { createExecutor } from '../core/engine/create-executor.js';
+import { errorMessage } from '../core/util/error-message.js';
+import type { HandlerReporter, HandlerSettlement } from '../core/vocabulary/handler-reporter.js';
+import { parseJobMessage, type RawJobMessage } from '../core/engine/parse-job-message.js';
+import type { LogRecord, Sink } from '../core/vocabulary/ports.js';
+import { toVerdict } from '../core/engine/to-verdict.js';
+import { JobStatus, type AnyJobDefinition, type JobDefaults, type Middleware, type TechnicalLogger } from '../core/vocabulary/types.js';
 import { silentLogger } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createMemorySink } from '../transports/memory/create-memory-sink.js';

@@ -1,6 +1,6 @@
 // What createHandler() takes: one job message in any of the shapes a host hands over, or the event an AWS Lambda
 // receives from an Amazon MQ for RabbitMQ event source (several messages, bodies in base64).
-import type { RawJobMessage } from '../core/parse-job-message.js';
+import type { RawJobMessage } from '../core/engine/parse-job-message.js';
 
 /**
  * One job message: the scheduler's JSON body as text or bytes, the body as an object, or `{ body, headers }`

@@ -2,7 +2,7 @@
 // then are aborted (their deliveries go back to the queue); the IsStopping heartbeat and the outbox drain run
 // only while the broker is there, each within what is left of the budget; the connections close last, and
 // are destroyed if they do not close in time. Resolves with what was left behind.
-import { WorkerDefaults } from '../core/defaults.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import type { CloseReport, WorkerParts } from './worker-parts.js';
 
 /** How long the goodbye heartbeat and each connection close may take before the stop moves on. */

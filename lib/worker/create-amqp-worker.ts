@@ -4,12 +4,12 @@
 import { availableParallelism } from 'node:os';
 import type { AwilixContainer } from 'awilix';
 import type { Connection } from 'rabbitmq-client';
-import { createCancellationRegistry } from '../core/create-cancellation-registry.js';
-import { createExecutor, type Executor } from '../core/create-executor.js';
-import { createFinishedOccurrences } from '../core/create-finished-occurrences.js';
-import type { AnyJobDefinition, JobDefaults, Middleware, TechnicalLogger } from '../core/types.js';
-import type { CancellationRegistry, FinishedOccurrences, Sink, WorkerTelemetry } from '../core/ports.js';
-import { WorkerDefaults } from '../core/defaults.js';
+import { createCancellationRegistry } from '../core/engine/create-cancellation-registry.js';
+import { createExecutor, type Executor } from '../core/engine/create-executor.js';
+import { createFinishedOccurrences } from '../core/engine/create-finished-occurrences.js';
+import type { AnyJobDefinition, JobDefaults, Middleware, TechnicalLogger } from '../core/vocabulary/types.js';
+import type { CancellationRegistry, FinishedOccurrences, Sink, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import { silentLogger, withLogFields } from '../create-logger.js';
 import { defaultMiddleware } from '../middleware/default-middleware.js';
 import { createRedisCancellation, type RedisCancellation, type RedisHealth } from '../control/redis/create-redis-cancellation.js';
@@ -21,13 +21,13 @@ import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-am
 import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
 import { toAmqpHosts, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
-import { connectAmqp } from './connect-amqp.js';
+import { connectAmqp } from '../transports/amqp/connect-amqp.js';
 import { closeWorker, type CloseOptions } from './close-worker.js';
 import { startWorker } from './start-worker.js';
 import { StartupError } from './startup-error.js';
 import type { CloseReport, WorkerParts } from './worker-parts.js';
 import { createReporting, type Reporting } from './create-reporting.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../process/package-version.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -108,7 +108,7 @@ export interface WorkerHealth {
   readonly stopping: boolean;
 }
 
-import { newInstanceId } from './new-instance-id.js';
+import { newInstanceId } from '../process/new-instance-id.js';
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
 export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {

@@ -1,9 +1,9 @@
 // Where a worker's statuses and logs go: the confirmed publisher, and the LMDB outbox in front of it (with
 // its own non-retrying publisher for the relay) when Worker:OfflineResilience is enabled.
 import type { Connection } from 'rabbitmq-client';
-import { WorkerDefaults } from '../core/defaults.js';
-import type { Sink, WorkerTelemetry } from '../core/ports.js';
-import type { TechnicalLogger } from '../core/types.js';
+import { WorkerDefaults } from '../core/vocabulary/defaults.js';
+import type { Sink, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import { createOutbox, type Outbox, type OutboxSettings } from '../outbox/create-outbox.js';
 import { createAmqpPublisher, type AmqpPublisher, type QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import type { RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';

@@ -1,7 +1,7 @@
 // What a worker's start and close work on: the pieces createAmqpWorker() wires, named once.
 import type { Connection } from 'rabbitmq-client';
-import type { Executor } from '../core/create-executor.js';
-import type { TechnicalLogger } from '../core/types.js';
+import type { Executor } from '../core/engine/create-executor.js';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import type { RedisCancellation } from '../control/redis/create-redis-cancellation.js';
 import type { AmqpSource, ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import type { WorkerPresence } from '../transports/amqp/create-worker-presence.js';

@@ -16,18 +16,25 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   logging: ['core'],
   middleware: ['core'],
   'transports/memory': ['core', 'middleware'],
-  'transports/amqp': ['core'],
+  process: [],
+  'transports/amqp': ['core', 'process'],
   outbox: ['core'],
   'control/redis': ['core'],
   serverless: ['core', 'middleware', 'transports/memory'],
-  worker: ['core', 'middleware', 'transports/amqp', 'outbox', 'control/redis'],
+  worker: ['core', 'middleware', 'transports/amqp', 'outbox', 'control/redis', 'process'],
   'scheduler-client': ['core', 'transports/amqp', 'control/redis'],
-  external: ['core', 'outbox', 'transports/amqp', 'worker'],
+  external: ['core', 'outbox', 'transports/amqp', 'process'],
   'host/config': ['core', 'control/redis', 'transports/amqp'],
-  'host/health': ['core', 'middleware', 'worker', 'outbox', 'control/redis', 'host/config'],
+  'host/health': ['core', 'middleware', 'worker', 'outbox', 'control/redis', 'host/config', 'process'],
   host: ['core', 'worker', 'host/config', 'host/health'],
   'host/cli': ['core', 'worker', 'scheduler-client', 'transports/amqp', 'host', 'host/config', 'host/health'],
   bullmq: ['core', 'external'],
+};
+/** core/'s own layers: what each of its sub-rooms may import inside core (the rest of lib/ sees core as one room). */
+const CORE_LAYERS: Readonly<Record<string, readonly string[]>> = {
+  'core/util': [],
+  'core/vocabulary': [],
+  'core/engine': ['core/vocabulary', 'core/util'],
 };
 /** Files at lib/'s top that rooms may import: the user-facing helpers, which depend on core (and logging) only. */
 const SHARED_TOP = new Set(['define-job.ts', 'define-setup.ts', 'create-logger.ts']);
@@ -150,6 +157,18 @@ describe('the import graph of lib/', () => {
       .filter((e) => !(e.toRoom === '' && SHARED_TOP.has(e.to)))
       .filter((e) => !(ALLOWED[e.fromRoom] ?? []).includes(e.toRoom))
       .map((e) => `${e.from} → ${e.to} (${e.fromRoom} may import ${(ALLOWED[e.fromRoom] ?? []).join(', ') || 'no other room'})`);
+    assert.deepEqual(wrong, []);
+  });
+
+  it("keeps core's layers: util and vocabulary import nothing outside themselves, engine imports those two", () => {
+    const layerOf = (file: string) => Object.keys(CORE_LAYERS).find((layer) => file.startsWith(`${layer}/`));
+    const inCore = all.filter((e) => e.fromRoom === 'core' && e.toRoom === 'core');
+    assert.ok(inCore.length > 30, `${inCore.length} imports inside core`);
+    const unplaced = [...new Set(inCore.flatMap((e) => [e.from, e.to]))].filter((file) => layerOf(file) === undefined);
+    assert.deepEqual(unplaced, [], 'every file of core/ sits in one of its layers');
+    const wrong = inCore
+      .filter((e) => layerOf(e.from) !== layerOf(e.to) && !CORE_LAYERS[layerOf(e.from)!]!.includes(layerOf(e.to)!))
+      .map((e) => `${e.from} → ${e.to} (${layerOf(e.from)} may import ${CORE_LAYERS[layerOf(e.from)!]!.join(', ') || 'nothing outside itself'})`);
     assert.deepEqual(wrong, []);
   });
 

@@ -1,8 +1,8 @@
 // `npm run bench:cancellation`: latency from a cancel published on Redis to the job's signal being aborted,
 // over 1,000 cancels, next to a plain Redis PUBLISH→message round trip measured in the same run.
 import { createClient } from 'redis';
-import { createAbortHandle } from '../../lib/core/create-abort-handle.ts';
-import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
+import { createAbortHandle } from '../../lib/core/engine/create-abort-handle.ts';
+import { createCancellationRegistry } from '../../lib/core/engine/create-cancellation-registry.ts';
 import { silentLogger } from '../../lib/create-logger.ts';
 import { createRedisCancellation } from '../../lib/control/redis/create-redis-cancellation.ts';
 

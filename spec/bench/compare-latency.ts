@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection, type AsyncMessage } from 'rabbitmq-client';
-import { JobStatus } from '../../lib/core/types.ts';
+import { JobStatus } from '../../lib/core/vocabulary/types.ts';
 import { createSchedulerClient } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import { publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection, type Envelope } from 'rabbitmq-client';
 import { JobStatus, type LogRecord, type SinkRecord, type StatusRecord } from '../../lib/index.ts';
-import { type TechnicalLogger } from '../../lib/core/types.ts';
+import { type TechnicalLogger } from '../../lib/core/vocabulary/types.ts';
 import { createOutbox } from '../../lib/outbox/create-outbox.ts';
 import { createAmqpPublisher, publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';

@@ -3,8 +3,8 @@
 // a baseline measured in the same run.
 import { availableParallelism } from 'node:os';
 import { createEmbeddedWorker, defaultMiddleware, defineJob, type JobEnvelope, type Middleware } from '../../lib/index.ts';
-import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
-import { createExecutor } from '../../lib/core/create-executor.ts';
+import { createCancellationRegistry } from '../../lib/core/engine/create-cancellation-registry.ts';
+import { createExecutor } from '../../lib/core/engine/create-executor.ts';
 import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
 import { silentLogger } from '../../lib/create-logger.ts';
 

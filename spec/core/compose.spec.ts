@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { defineJob, type ExecutionContext, type Middleware, type Outcome } from '../../lib/index.ts';
-import { compose, type Terminal } from '../../lib/core/compose.ts';
+import { compose, type Terminal } from '../../lib/core/engine/compose.ts';
 import { outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 const job = defineJob({ name: 'ComposeJob', run: () => 'done' });

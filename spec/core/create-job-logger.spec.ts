@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type LogRecord } from '../../lib/index.ts';
-import { LogCategory } from '../../lib/core/create-job-logger.ts';
-import { createJobLogger, mirrorTo } from '../../lib/core/create-job-logger.ts';
+import { LogCategory } from '../../lib/core/engine/create-job-logger.ts';
+import { createJobLogger, mirrorTo } from '../../lib/core/engine/create-job-logger.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger } from '../support/loggers.ts';
 

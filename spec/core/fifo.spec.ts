@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Fifo } from '../../lib/core/fifo.ts';
+import { Fifo } from '../../lib/core/util/fifo.ts';
 
 describe('Fifo', () => {
   it('keeps first-in first-out order across compactions, and drains what is left', () => {

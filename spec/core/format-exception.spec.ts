@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { copyPackage } from '../support/copy-package.ts';
 import { PermanentJobError } from '../../lib/index.ts';
-import { formatException } from '../../lib/core/format-exception.ts';
-import { isPermanentError } from '../../lib/core/permanent-job-error.ts';
+import { formatException } from '../../lib/core/engine/format-exception.ts';
+import { isPermanentError } from '../../lib/core/vocabulary/permanent-job-error.ts';
 
 describe('formatException', () => {
   it('uses the .NET layout with inner exceptions from the cause chain', () => {
@@ -34,7 +34,7 @@ describe('PermanentJobError', () => {
   it('is recognised when it comes from another copy of the package (a CommonJS TypeScript job compiled by tsx has one)', async () => {
     const copy = copyPackage('0.0.0-copy');
     try {
-      const other = (await import(copy.url('lib/core/permanent-job-error.ts'))) as { PermanentJobError: typeof PermanentJobError };
+      const other = (await import(copy.url('lib/core/vocabulary/permanent-job-error.ts'))) as { PermanentJobError: typeof PermanentJobError };
       assert.notEqual(other.PermanentJobError, PermanentJobError);
       assert.equal(isPermanentError(new other.PermanentJobError('from the copy')), true);
       assert.equal(isPermanentError(new Error('wrap', { cause: new other.PermanentJobError('root') })), true);

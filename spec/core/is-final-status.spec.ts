@@ -2,8 +2,8 @@
 // occurrence, including Unknown and Skipped, which only the scheduler sets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFinalStatus } from '../../lib/core/is-final-status.ts';
-import { JobStatus } from '../../lib/core/types.ts';
+import { isFinalStatus } from '../../lib/core/engine/is-final-status.ts';
+import { JobStatus } from '../../lib/core/vocabulary/types.ts';
 
 describe('isFinalStatus', () => {
   it('is false for Queued and Running, true for every other status', () => {

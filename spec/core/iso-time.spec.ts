@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isoTime } from '../../lib/core/iso-time.ts';
+import { isoTime } from '../../lib/core/util/iso-time.ts';
 
 test('isoTime gives toISOString\'s text across seconds, days, leap days and years', () => {
   const starts = [0, 1, 999, 1000, Date.UTC(2024, 1, 29, 23, 59, 59, 998), Date.UTC(1999, 11, 31, 23, 59, 59, 990), Date.now(), 253_402_300_799_000];

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createConsola, type LogObject } from 'consola/core';
-import type { TechnicalLogger } from '../../lib/core/types.ts';
+import type { TechnicalLogger } from '../../lib/core/vocabulary/types.ts';
 import { createLogger } from '../../lib/create-logger.ts';
-import { jobFields, logWith, withLogFields } from '../../lib/core/log-fields.ts';
+import { jobFields, logWith, withLogFields } from '../../lib/core/vocabulary/log-fields.ts';
 import { captureLogger } from '../support/loggers.ts';
 
 /** A consola instance whose reporter keeps the log objects it receives. */

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { JobStatus, completed, defineJob, failed, retry, skipped, type ExecutionContext, type Middleware, type Next, type Outcome } from '../../lib/index.ts';
-import { type Clock } from '../../lib/core/ports.ts';
+import { type Clock } from '../../lib/core/vocabulary/ports.ts';
 import { createHarness } from '../support/pipeline-harness.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

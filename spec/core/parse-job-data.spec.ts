@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob } from '../../lib/index.ts';
-import { parseJobData, parseJsonSafely } from '../../lib/core/parse-job-data.ts';
+import { parseJobData, parseJsonSafely } from '../../lib/core/engine/parse-job-data.ts';
 
 const typed = defineJob({
   name: 'TypedJob',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
-import { readOccurrenceId, toRetryCount } from '../../lib/core/parse-job-message.ts';
+import { parseJobMessage } from '../../lib/core/engine/parse-job-message.ts';
+import { readOccurrenceId, toRetryCount } from '../../lib/core/engine/parse-job-message.ts';
 
 const JOB_ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const OCC = '7c9e6679-7425-40de-944b-e07fc1f90ae7';

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob } from '../../lib/index.ts';
-import { InvalidJobResultError } from '../../lib/core/invalid-job-result-error.ts';
-import { formatException } from '../../lib/core/format-exception.ts';
-import { isPermanentError } from '../../lib/core/permanent-job-error.ts';
-import { parseJobResult } from '../../lib/core/parse-job-result.ts';
-import { toResultString } from '../../lib/core/to-result-string.ts';
+import { InvalidJobResultError } from '../../lib/core/vocabulary/invalid-job-result-error.ts';
+import { formatException } from '../../lib/core/engine/format-exception.ts';
+import { isPermanentError } from '../../lib/core/vocabulary/permanent-job-error.ts';
+import { parseJobResult } from '../../lib/core/engine/parse-job-result.ts';
+import { toResultString } from '../../lib/core/engine/to-result-string.ts';
 
 describe('parseJobResult', () => {
   it('passes any value through when the job declares no result schema', () => {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { asValue, createServiceContainer, defineJob, JobAbortError, PermanentJobError, type ExecutionContext, type JobContext } from '../../lib/index.ts';
-import { runJob } from '../../lib/core/run-job.ts';
-import { abortedOutcome, toJobContext } from '../../lib/core/run-job.ts';
+import { runJob } from '../../lib/core/engine/run-job.ts';
+import { abortedOutcome, toJobContext } from '../../lib/core/engine/run-job.ts';
 import { makeContext, outcomeOfKind, resultOf } from '../support/pipeline-harness.ts';
 
 describe('runJob', () => {

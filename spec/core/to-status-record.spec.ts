@@ -2,10 +2,10 @@
 // specced in to-verdict.spec.ts), and its helpers: the result string of a returned value, seconds, durations.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JobStatus } from '../../lib/core/types.ts';
-import { toResultString } from '../../lib/core/to-result-string.ts';
-import { toStatusRecord } from '../../lib/core/to-status-record.ts';
-import { seconds } from '../../lib/core/seconds.ts';
+import { JobStatus } from '../../lib/core/vocabulary/types.ts';
+import { toResultString } from '../../lib/core/engine/to-result-string.ts';
+import { toStatusRecord } from '../../lib/core/engine/to-status-record.ts';
+import { seconds } from '../../lib/core/util/seconds.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 
 describe('toResultString', () => {

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { JobStatus, PermanentJobError, type NotCompleted, type Outcome } from '../../lib/index.ts';
-import { formatException } from '../../lib/core/format-exception.ts';
-import { InvalidJobDataError } from '../../lib/core/invalid-job-data-error.ts';
-import { OUTCOME_LABELS, toVerdict, type Verdict } from '../../lib/core/to-verdict.ts';
+import { formatException } from '../../lib/core/engine/format-exception.ts';
+import { InvalidJobDataError } from '../../lib/core/vocabulary/invalid-job-data-error.ts';
+import { OUTCOME_LABELS, toVerdict, type Verdict } from '../../lib/core/engine/to-verdict.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 
 const failed = (e: NotCompleted): Outcome => err(e);

@@ -2,7 +2,7 @@
 // a job's frames stay in order; and the Exception string for the scheduler (formatException) keeps every frame.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatException } from '../../lib/core/format-exception.ts';
+import { formatException } from '../../lib/core/engine/format-exception.ts';
 import { isRuntimeFrame, trimFrames } from '../../lib/logging/trim-stack.ts';
 
 const JOB = '    at Object.run (file:///srv/app/jobs/report-job.ts:12:11)';
@@ -14,7 +14,7 @@ const RUNTIME = [
   '    at async Promise.all (node:internal/per_context/primordials:1:1)',
   '    at EventEmitter.emit (node:events:519:28)',
   '    at Connection._onData (/srv/app/node_modules/rabbitmq-client/lib/Connection.js:300:9)',
-  '    at runJob (file:///srv/app/node_modules/milvaion-worker/dist/core/run-job.js:19:29)',
+  '    at runJob (file:///srv/app/node_modules/milvaion-worker/dist/core/engine/run-job.js:19:29)',
   '    at async ModuleJob.run (C:\\app\\node_modules\\tsx\\dist\\esm\\index.mjs:2:1)',
   '    at load (/home/u/.npm/_npx/1234/tsx/dist/register-B1c7OH6V.cjs:23:1010)',
   '    at transform (/opt/esbuild/dist/main.js:1:1)',

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobAbortError, JobStatus, cancellation, defineJob, retry, type JobContext } from '../../lib/index.ts';
-import { createCancellationRegistry } from '../../lib/core/create-cancellation-registry.ts';
+import { createCancellationRegistry } from '../../lib/core/engine/create-cancellation-registry.ts';
 import { advance, createHarness, outcomeOfKind, flush, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;

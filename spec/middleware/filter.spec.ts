@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ok } from 'neverthrow';
 import { JobStatus, defineJob, filter, retry, type ExecutionContext, type Outcome } from '../../lib/index.ts';
-import { compose } from '../../lib/core/compose.ts';
+import { compose } from '../../lib/core/engine/compose.ts';
 import { createHarness, outcomeOfKind, makeContext, resultOf } from '../support/pipeline-harness.ts';
 
 /** A job that counts its runs and returns `result`. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { defineJob, logging, retry, type NotCompleted, type Skipped, type Outcome } from '../../lib/index.ts';
-import { compose } from '../../lib/core/compose.ts';
+import { compose } from '../../lib/core/engine/compose.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { createHarness, makeContext } from '../support/pipeline-harness.ts';
 

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
 import { JobAbortError, PermanentJobError, defineJob, retry, type JobFailure, type Skipped, type Outcome } from '../../lib/index.ts';
-import { compose } from '../../lib/core/compose.ts';
+import { compose } from '../../lib/core/engine/compose.ts';
 import { retryDelay } from '../../lib/middleware/retry.ts';
 import { advance, createHarness, outcomeOfKind, flush, makeContext, resultOf, track } from '../support/pipeline-harness.ts';
 

@@ -8,8 +8,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ok } from 'neverthrow';
 import { defaultMiddleware, defineJob, JobAbortError, JobStatus, PermanentJobError, type AnyJobDefinition, type JobEnvelope, type Middleware } from '../../lib/index.ts';
-import { compose } from '../../lib/core/compose.ts';
-import { createExecutor } from '../../lib/core/create-executor.ts';
+import { compose } from '../../lib/core/engine/compose.ts';
+import { createExecutor } from '../../lib/core/engine/create-executor.ts';
 import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
 import { tracing, tracingWith, TracingAttributes } from '../../lib/middleware/tracing.ts';
 import { makeEnvelope } from '../support/envelopes.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import type { OutgoingMessage } from '../../lib/core/ports.ts';
+import type { OutgoingMessage } from '../../lib/core/vocabulary/ports.ts';
 import { createOutboxRelay, STALE_MS, type OutboxRelay, type OutboxRelayOptions } from '../../lib/outbox/create-outbox-relay.ts';
 import { openOutboxStore, type OutboxEntry, type OutboxStore } from '../../lib/outbox/open-outbox-store.ts';
 import { eventually } from '../support/eventually.ts';

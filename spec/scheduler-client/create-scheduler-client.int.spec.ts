@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection, type SyncMessage } from 'rabbitmq-client';
-import { parseJobMessage } from '../../lib/core/parse-job-message.ts';
+import { parseJobMessage } from '../../lib/core/engine/parse-job-message.ts';
 import { MilvaionNames, toJobQueueName } from '../../lib/transports/amqp/milvaion-names.ts';
 import { createSchedulerClient, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { toDispatchMessage } from '../../lib/scheduler-client/create-scheduler-client.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSchedulerClient, FINAL_STATUSES, newOccurrenceId, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
-import { JobStatus } from '../../lib/core/types.ts';
+import { JobStatus } from '../../lib/core/vocabulary/types.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { available, needs } from '../support/services.ts';
 

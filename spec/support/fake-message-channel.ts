@@ -1,6 +1,6 @@
 // A fake of the outbox relay's MessageChannel port: records every publish, and confirms, fails or holds
 // them as a spec says; the connection state and `whenConnected` are scripted too.
-import type { MessageChannel, OutgoingMessage } from '../../lib/core/ports.ts';
+import type { MessageChannel, OutgoingMessage } from '../../lib/core/vocabulary/ports.ts';
 
 /** How a {@link FakeMessageChannel} answers a publish. */
 type PublishMode = 'confirm' | 'fail' | 'hold';

@@ -1,7 +1,7 @@
 // Loggers for specs: a technical logger that keeps every call for assertions, one that drops everything,
 // and a runtime (job-facing) logger that keeps its lines in memory.
 import type { LogData, LogLevel } from '../../lib/index.ts';
-import type { RuntimeLogger, TechnicalLogger } from '../../lib/core/types.ts';
+import type { RuntimeLogger, TechnicalLogger } from '../../lib/core/vocabulary/types.ts';
 
 /** One call made to a {@link CapturingLogger}. */
 interface LoggedLine {

@@ -2,11 +2,11 @@
 // executor over a memory sink, and helpers that drive t.mock.timers (loggers and envelopes: loggers.ts, envelopes.ts).
 import assert from 'node:assert/strict';
 import { type AnyJobDefinition, type ExecutionContext, type JobEnvelope, type JobAbortError, type Completion, type NotCompleted, type Middleware, type Outcome } from '../../lib/index.ts';
-import { createExecutor, type Executor } from '../../lib/core/create-executor.ts';
+import { createExecutor, type Executor } from '../../lib/core/engine/create-executor.ts';
 import { createMemorySink, type MemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
-import { resolveSettings } from '../../lib/core/resolve-settings.ts';
-import { type Clock } from '../../lib/core/ports.ts';
-import { type JobDefaults } from '../../lib/core/types.ts';
+import { resolveSettings } from '../../lib/core/engine/resolve-settings.ts';
+import { type Clock } from '../../lib/core/vocabulary/ports.ts';
+import { type JobDefaults } from '../../lib/core/vocabulary/types.ts';
 import { makeEnvelope } from './envelopes.ts';
 import { captureLogger, captureRuntimeLog, type CapturingLogger, type CapturingRuntimeLog } from './loggers.ts';
 

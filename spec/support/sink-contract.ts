@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { JobStatus, type SinkRecord } from '../../lib/index.ts';
-import { type Sink } from '../../lib/core/ports.ts';
+import { type Sink } from '../../lib/core/vocabulary/ports.ts';
 import { logRecord, newOccurrence, statusRecord } from './records.ts';
 
 /** A record as it can be compared at the far end of any sink (wire times and worker identity left out). */

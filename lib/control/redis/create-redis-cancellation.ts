@@ -3,12 +3,12 @@
 // Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
 import { createRequire } from 'node:module';
 import type { createClient as CreateClient } from 'redis';
-import type { CancellationRegistry } from '../../core/ports.js';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { CancellationRegistry } from '../../core/vocabulary/ports.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { parseCancellation, toRedisTarget, type RedisSettings, type RedisTarget } from './parse-cancellation.js';
-import { WorkerDefaults } from '../../core/defaults.js';
-import { errorMessage } from '../../core/error-message.js';
-import { retryDelay } from '../../core/retry-delay.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
+import { errorMessage } from '../../core/util/error-message.js';
+import { retryDelay } from '../../core/engine/retry-delay.js';
 
 // redis is loaded when the first subscriber is created, not when this module is imported: the
 // milvaion-worker/amqp entry re-exports cancellation, and a worker without Redis never needs the client.

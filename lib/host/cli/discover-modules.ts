@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { AnyJobDefinition } from '../../core/types.js';
+import type { AnyJobDefinition } from '../../core/vocabulary/types.js';
 import { isJobDefinition } from '../../define-job.js';
 import { isWorkerSetup, type WorkerSetup } from '../../define-setup.js';
 import { loadModule, TypeScriptLoaderMissingError } from './load-module.js';

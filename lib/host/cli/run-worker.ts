@@ -2,7 +2,7 @@
 // Worker:ShutdownTimeoutSeconds + 5 s in every state (never connected, connecting, broker down, a backlog,
 // jobs ignoring their signal), and say what was left. A second signal, or the limit passing, exits at once.
 import { createLogger } from '../../create-logger.js';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { StartupError } from '../../worker/startup-error.js';
 import type { CloseReport } from '../../worker/worker-parts.js';
 import { redactConfig } from '../config/redact-config.js';

@@ -4,7 +4,7 @@
 // messages (require(esm) cycles) as what the user can change.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { errorMessage } from '../../core/error-message.js';
+import { errorMessage } from '../../core/util/error-message.js';
 
 /** This package's root: frames in it are the loader's, not the user's. */
 const OWN_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,7 +1,7 @@
 // One status of a dispatched occurrence as `milvaion-worker dispatch` prints it, and the exit code a final status
 // ends the command with: 0 for Completed, 3 for any other final status (the scheduler's Unknown and Skipped too).
-import { isFinalStatus } from '../../core/is-final-status.js';
-import { JobStatus } from '../../core/types.js';
+import { isFinalStatus } from '../../core/engine/is-final-status.js';
+import { JobStatus } from '../../core/vocabulary/types.js';
 import type { StatusBody } from '../../scheduler-client/create-scheduler-client.js';
 
 const NAMES = new Map<number, JobStatus>(Object.values(JobStatus).map((value) => [value, value]));

@@ -2,7 +2,7 @@
 // The result is one tree in the schema's PascalCase, plus the source (file or variable) of every value.
 import { toCanonicalPath } from './config-schema.js';
 import { isPlainObject, type ConfigEntry } from './to-config-entries.js';
-import { isForbiddenKey } from '../../core/is-forbidden-key.js';
+import { isForbiddenKey } from '../../core/util/is-forbidden-key.js';
 
 /** The merged tree, and the source of each value keyed by its canonical path (`Worker:RabbitMQ:Port`). */
 export interface MergedConfig {

@@ -4,7 +4,7 @@
 // was expected there.
 import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 import { err, ok, type Result } from 'neverthrow';
-import { isForbiddenKey } from '../../core/is-forbidden-key.js';
+import { isForbiddenKey } from '../../core/util/is-forbidden-key.js';
 
 /** Why a JSON text failed to parse, and where (1-based line and column). */
 export interface JsonSyntaxError {

@@ -1,6 +1,6 @@
 // Maps validated appsettings (PascalCase, unset keys absent) to the camelCase WorkerConfig with every default
-// filled in. The defaults are core/defaults.ts's WorkerDefaults, which follow the .NET code (protocol §4.8–§4.11).
-import { WorkerDefaults as D } from '../../core/defaults.js';
+// filled in. The defaults are core/vocabulary/defaults.ts's WorkerDefaults, which follow the .NET code (protocol §4.8–§4.11).
+import { WorkerDefaults as D } from '../../core/vocabulary/defaults.js';
 import type { AppSettings } from './config-schema.js';
 import { toConfigNotes } from './to-config-notes.js';
 import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';

@@ -3,9 +3,9 @@
 // a file whose condition fails is deleted, and both are deleted on stop.
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import type { HealthReport } from './to-health-report.js';
-import { errorMessage } from '../../core/error-message.js';
+import { errorMessage } from '../../core/util/error-message.js';
 
 /** Options of {@link createHealthFiles}; the right defaults are /tmp/live and /tmp/ready (the .NET ones are swapped). */
 export interface HealthFilesOptions {

@@ -3,9 +3,9 @@
 // only: nothing from the request is ever echoed, and timeouts keep a slow client from holding a socket.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import type { HealthReport } from './to-health-report.js';
-import { errorMessage } from '../../core/error-message.js';
+import { errorMessage } from '../../core/util/error-message.js';
 
 /** Options of {@link createHealthServer}. */
 export interface HealthServerOptions {

@@ -3,13 +3,13 @@
 // families: jobs (fed by the metrics() middleware), health (observeHealth()), dead letters, scheduled retries
 // and outbox confirms (the workers' telemetry), and the build info.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { WorkerTelemetry } from '../../core/ports.js';
-import type { Middleware } from '../../core/types.js';
-import { OUTCOME_LABELS, type OutcomeLabel } from '../../core/to-verdict.js';
+import type { WorkerTelemetry } from '../../core/vocabulary/ports.js';
+import type { Middleware } from '../../core/vocabulary/types.js';
+import { OUTCOME_LABELS, type OutcomeLabel } from '../../core/engine/to-verdict.js';
 import { metrics, type JobMetricsRecorder } from '../../middleware/metrics.js';
 import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
 import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
-import { packageVersion } from '../../worker/package-version.js';
+import { packageVersion } from '../../process/package-version.js';
 import { toHealthReport } from './to-health-report.js';
 
 /** The upper bounds (seconds) of `milvaion_worker_job_duration_seconds`; `+Inf` is implied. */

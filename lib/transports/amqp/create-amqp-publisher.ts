@@ -1,13 +1,13 @@
 // The direct publisher: statuses, logs and worker presence to their queues, and retry / dead-letter copies
 // of jobs, all with publisher confirms. It implements the Sink port, so the LMDB outbox can stand in front.
 import type { Connection, Envelope } from 'rabbitmq-client';
-import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/ports.js';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/vocabulary/ports.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { installInt32Headers } from './int32-headers.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { toLogMessage, toStatusMessage, type WorkerIdentity } from './to-milvaion-messages.js';
 import { createLogBatcher } from './create-log-batcher.js';
-import { WorkerDefaults } from '../../core/defaults.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { amqpErrorCode } from './amqp-error-text.js';
 
 /** Classic (Milvaion 10.0.11) or quorum queues (`RabbitMQ:QueueType`); must match the scheduler's. */

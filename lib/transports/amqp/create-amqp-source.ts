@@ -3,19 +3,19 @@
 // broker-side delay queue, or dead-lettered with a reason (protocol §1.5; unlike the .NET worker, a retry
 // waits in the broker, not in the process: §4.2).
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
-import type { Executor } from '../../core/create-executor.js';
-import { parseJobMessage } from '../../core/parse-job-message.js';
-import type { DeadLetterReason, FinishedOccurrences, Sink, WorkerTelemetry } from '../../core/ports.js';
-import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
-import type { Outcome } from '../../core/outcome.js';
-import type { Settlement } from '../../core/delivery-fate.js';
-import { toVerdict } from '../../core/to-verdict.js';
+import type { Executor } from '../../core/engine/create-executor.js';
+import { parseJobMessage } from '../../core/engine/parse-job-message.js';
+import type { DeadLetterReason, FinishedOccurrences, Sink, WorkerTelemetry } from '../../core/vocabulary/ports.js';
+import type { JobEnvelope, TechnicalLogger } from '../../core/vocabulary/types.js';
+import type { Outcome } from '../../core/vocabulary/outcome.js';
+import type { Settlement } from '../../core/vocabulary/delivery-fate.js';
+import { toVerdict } from '../../core/engine/to-verdict.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { createJobConsumer, type ClaimedOccurrence, type Flight, type JobConsumer } from './create-job-consumer.js';
 import { MilvaionNames } from './milvaion-names.js';
 import { createRepublisher } from './create-republisher.js';
 import type { RegisteredJob } from './to-presence-messages.js';
-import { WorkerDefaults } from '../../core/defaults.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 
 /** One consumed job type. */
 export interface ConsumedJob extends RegisteredJob {

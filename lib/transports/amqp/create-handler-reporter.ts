@@ -3,9 +3,9 @@
 // so a job run in a function shows in Milvaion's dashboard as one run by a worker.
 import { randomBytes } from 'node:crypto';
 import { Connection, type AsyncMessage } from 'rabbitmq-client';
-import type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from '../../core/handler-reporter.js';
-import { toVerdict } from '../../core/to-verdict.js';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from '../../core/vocabulary/handler-reporter.js';
+import { toVerdict } from '../../core/engine/to-verdict.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { silentLogger } from '../../create-logger.js';
 import { amqpErrorText } from './amqp-error-text.js';
 import { createAmqpPublisher, type QueueType } from './create-amqp-publisher.js';

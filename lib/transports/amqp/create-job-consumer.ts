@@ -4,8 +4,8 @@
 // create-ack-batcher.ts; with that channel gone, the broker redelivers). It keeps consuming across reconnects while
 // jobs run (subscribe-job-queue.ts), which rabbitmq-client's Consumer does not: it waits for every handler first.
 import type { AsyncMessage, Channel } from 'rabbitmq-client';
-import type { Settlement } from '../../core/delivery-fate.js';
-import { WorkerDefaults } from '../../core/defaults.js';
+import type { Settlement } from '../../core/vocabulary/delivery-fate.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { createAckBatcher, type AckBatcher } from './create-ack-batcher.js';
 import { cancelConsume, consumeOn, readyLatch, subscribeJobQueue, type JobQueueTopology, type Subscription } from './subscribe-job-queue.js';
 

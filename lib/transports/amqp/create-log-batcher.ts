@@ -1,8 +1,8 @@
 // The direct path's log buffer (`Worker:RabbitMQ:LogBatching` with the outbox off): logs wait up to 500 ms, or
 // until 50 are buffered, then go out as one WorkerLogBatchMessage. A status of an occurrence whose logs are
 // buffered publishes the buffer first, so each occurrence keeps Running → logs → final.
-import { WorkerDefaults } from '../../core/defaults.js';
-import type { Sink, SinkRecord } from '../../core/ports.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
+import type { Sink, SinkRecord } from '../../core/vocabulary/ports.js';
 import { toLogBatchBody } from './to-log-batch-body.js';
 
 /** Options of {@link createLogBatcher}. */

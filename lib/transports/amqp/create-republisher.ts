@@ -1,10 +1,10 @@
 // The republishing side of the AMQP source: retry copies through per-delay TTL queues, dead letters of
 // occurrences (DlqJobMessage) and of unreadable messages (as received, with a reason). All confirmed.
 import type { AsyncMessage, Connection } from 'rabbitmq-client';
-import { createJobLogger, LogCategory } from '../../core/create-job-logger.js';
-import type { JobEnvelope, TechnicalLogger } from '../../core/types.js';
-import type { DeliveryFate, Settlement } from '../../core/delivery-fate.js';
-import type { Sink } from '../../core/ports.js';
+import { createJobLogger, LogCategory } from '../../core/engine/create-job-logger.js';
+import type { JobEnvelope, TechnicalLogger } from '../../core/vocabulary/types.js';
+import type { DeliveryFate, Settlement } from '../../core/vocabulary/delivery-fate.js';
+import type { Sink } from '../../core/vocabulary/ports.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
 import { MilvaionNames, toRetryQueueName } from './milvaion-names.js';
 import { toDlqMessage, toRepublishHeaders } from './to-milvaion-messages.js';

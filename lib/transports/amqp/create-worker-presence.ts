@@ -3,10 +3,10 @@
 // ends (debounced), and a last heartbeat with IsStopping on shutdown.
 import os from 'node:os';
 import type { Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../../core/types.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import type { AmqpPublisher } from './create-amqp-publisher.js';
 import { MilvaionNames } from './milvaion-names.js';
-import { processUsageMeter } from './process-usage-meter.js';
+import { processUsageMeter } from '../../process/process-usage-meter.js';
 import { toHeartbeatMessage, toRegistrationMessage, type HostFacts, type RegisteredJob } from './to-presence-messages.js';
 import type { WorkerIdentity } from './to-milvaion-messages.js';
 

@@ -2,9 +2,9 @@
 // exchanges and bindings and the prefetch, consumes with manual acks, and subscribes again with a growing pause
 // after the channel is lost. What arrives goes to the consumer's `receive`; it knows nothing of running jobs.
 import type { AsyncMessage, Channel, Connection } from 'rabbitmq-client';
-import { errorMessage } from '../../core/error-message.js';
-import { retryDelay } from '../../core/retry-delay.js';
-import type { TechnicalLogger } from '../../core/types.js';
+import { errorMessage } from '../../core/util/error-message.js';
+import { retryDelay } from '../../core/engine/retry-delay.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 
 /** The queue a job consumer subscribes to, and where it reports. */
 export interface JobQueueTopology {

@@ -1,5 +1,5 @@
 // The RabbitMQ connection settings (the .NET `Worker:RabbitMQ` section) and their URL, with redaction for logs.
-import { WorkerDefaults } from '../../core/defaults.js';
+import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 
 const D = WorkerDefaults.rabbitMq;
 

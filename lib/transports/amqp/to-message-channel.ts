@@ -1,7 +1,7 @@
 // The outbox's MessageChannel port over rabbitmq-client: confirmed publishes through the default exchange,
 // and the publish connection's state for the relay's backoff.
 import type { Connection } from 'rabbitmq-client';
-import type { MessageChannel } from '../../core/ports.js';
+import type { MessageChannel } from '../../core/vocabulary/ports.js';
 import type { AmqpPublisher } from './create-amqp-publisher.js';
 
 /** Adapts the confirmed publisher and its connection to the outbox relay's port. */

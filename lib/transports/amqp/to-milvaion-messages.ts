@@ -1,9 +1,9 @@
 // Pure mappings between the runtime's records and Milvaion's wire messages (protocol §2.2–§2.7, §8).
 // PascalCase keys, numeric enums, ISO-8601 UTC times; nothing here does I/O.
-import { JobStatus, type JobEnvelope } from '../../core/types.js';
-import { type LogRecord, type StatusRecord } from '../../core/ports.js';
+import { JobStatus, type JobEnvelope } from '../../core/vocabulary/types.js';
+import { type LogRecord, type StatusRecord } from '../../core/vocabulary/ports.js';
 import { int32, type Int32Header } from './int32-headers.js';
-import { isoTime } from '../../core/iso-time.js';
+import { isoTime } from '../../core/util/iso-time.js';
 
 /** Who is speaking: the worker group id and this process's instance id. */
 export interface WorkerIdentity {

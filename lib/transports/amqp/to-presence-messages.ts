@@ -1,6 +1,6 @@
 // Pure builders of the worker's registration and heartbeat messages (protocol §2.4, §2.5, §7, §8 rule 5).
 import { toJsonSchema } from '@valibot/to-json-schema';
-import type { AnyJobDefinition, JobSettings } from '../../core/types.js';
+import type { AnyJobDefinition, JobSettings } from '../../core/vocabulary/types.js';
 import type { WorkerIdentity } from './to-milvaion-messages.js';
 
 /** One job type as the worker registers it. */

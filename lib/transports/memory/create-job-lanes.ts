@@ -1,8 +1,8 @@
 // The lanes of the embedded worker: one FIFO backlog per job name, each running at most its job's
 // MaxParallelJobs at once and starting the next queued job as soon as a run ends.
-import type { Executor } from '../../core/create-executor.js';
-import { Fifo } from '../../core/fifo.js';
-import type { JobEnvelope } from '../../core/types.js';
+import type { Executor } from '../../core/engine/create-executor.js';
+import { Fifo } from '../../core/util/fifo.js';
+import type { JobEnvelope } from '../../core/vocabulary/types.js';
 
 /** Options of {@link createJobLanes}. */
 export interface JobLanesOptions {

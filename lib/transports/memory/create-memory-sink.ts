@@ -1,5 +1,5 @@
 // The in-memory sink: keeps every status and log record, for the embedded transport, serverless calls and tests.
-import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/ports.js';
+import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/vocabulary/ports.js';
 
 /** A sink that stores records in memory and lets you observe them as they arrive. */
 export interface MemorySink extends Sink {

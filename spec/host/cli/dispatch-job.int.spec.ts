@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Connection, type Consumer, type Publisher } from 'rabbitmq-client';
-import { JobStatus } from '../../../lib/core/types.ts';
+import { JobStatus } from '../../../lib/core/vocabulary/types.ts';
 import { dispatchJob } from '../../../lib/host/cli/dispatch-job.ts';
 import { MilvaionNames, toJobQueueName, toRoutingPattern } from '../../../lib/transports/amqp/milvaion-names.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../../support/amqp-harness.ts';

@@ -2,7 +2,7 @@
 // final status, the scheduler's Skipped (release 10.1) and Unknown included; Running and unknown numbers go on.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JobStatus } from '../../../lib/core/types.ts';
+import { JobStatus } from '../../../lib/core/vocabulary/types.ts';
 import { toStatusLine } from '../../../lib/host/cli/to-status-line.ts';
 
 describe('toStatusLine', () => {

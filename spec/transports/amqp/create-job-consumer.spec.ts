@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import type { Settlement } from '../../../lib/core/delivery-fate.ts';
+import type { Settlement } from '../../../lib/core/vocabulary/delivery-fate.ts';
 import { createJobConsumer, type Flight, type JobConsumerOptions } from '../../../lib/transports/amqp/create-job-consumer.ts';
 import { deferred, FakeConnection, flush, until, type Deferred } from '../../support/fake-amqp.ts';
 import { captureLogger } from '../../support/loggers.ts';

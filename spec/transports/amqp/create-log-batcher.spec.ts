@@ -2,7 +2,7 @@
 // the 500 ms / 50 flushes, a status of a held occurrence publishing the buffer first, failures and close.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import type { LogRecord, SinkRecord, StatusRecord } from '../../../lib/core/ports.ts';
+import type { LogRecord, SinkRecord, StatusRecord } from '../../../lib/core/vocabulary/ports.ts';
 import { createLogBatcher } from '../../../lib/transports/amqp/create-log-batcher.ts';
 import { flush, track } from '../../support/pipeline-harness.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
 import { defineJob, type AnyJobDefinition } from '../../../lib/index.ts';
-import { resolveSettings } from '../../../lib/core/resolve-settings.ts';
+import { resolveSettings } from '../../../lib/core/engine/resolve-settings.ts';
 import { toJobResultDefinition, toRegistrationMessage } from '../../../lib/transports/amqp/to-presence-messages.ts';
 
 const who = { workerId: 'billing-worker', instanceId: 'billing-worker-1a2b3c4d' };

@@ -1,7 +1,7 @@
 // The user-friendly logger: each call becomes a LogRecord for the sink (and, optionally, a technical line).
 import { describe, errorType } from './format-exception.js';
-import type { JobEnvelope, LogData, LogLevel, RuntimeLogger, TechnicalLogger } from './types.js';
-import type { LogRecord } from './ports.js';
+import type { JobEnvelope, LogData, LogLevel, RuntimeLogger, TechnicalLogger } from '../vocabulary/types.js';
+import type { LogRecord } from '../vocabulary/ports.js';
 
 /** The .NET SDK's log categories (protocol §2.3). */
 export const LogCategory = {

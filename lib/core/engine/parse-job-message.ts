@@ -2,8 +2,8 @@
 // Pure and transport-neutral; the AMQP source and the serverless handler both use it (protocol §2.1, §8).
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import type { JobEnvelope } from './types.js';
-import { errorMessage } from './error-message.js';
+import type { JobEnvelope } from '../vocabulary/types.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** A job message as a transport hands it over. */
 export interface RawJobMessage {

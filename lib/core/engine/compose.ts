@@ -1,6 +1,6 @@
 // compose(): folds middleware into one onion, outermost first. `next` may be re-entered (retry needs it).
-import type { ExecutionContext, Middleware } from './types.js';
-import type { Outcome } from './outcome.js';
+import type { ExecutionContext, Middleware } from '../vocabulary/types.js';
+import type { Outcome } from '../vocabulary/outcome.js';
 
 /** The innermost step: runs the job for a context. */
 export type Terminal = (ctx: ExecutionContext) => Promise<Outcome>;

@@ -1,5 +1,5 @@
 // Merges a job's settings: built-in defaults ← defineJob() defaults ← configuration ← the message itself.
-import type { AnyJobDefinition, JobDefaults, JobEnvelope, JobSettings } from './types.js';
+import type { AnyJobDefinition, JobDefaults, JobEnvelope, JobSettings } from '../vocabulary/types.js';
 
 /** The defaults the Milvaion .NET code really uses for a job consumer (protocol §4.11). */
 const JOB_SETTING_DEFAULTS = {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readCgroupUsage } from '../../../lib/transports/amqp/read-cgroup-usage.ts';
+import { readCgroupUsage } from '../../lib/process/read-cgroup-usage.ts';
 
 const base = mkdtempSync(path.join(tmpdir(), 'cgroup-'));
 after(() => rmSync(base, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { findPackageVersion, packageVersion, UNKNOWN_VERSION } from '../../lib/worker/package-version.ts';
+import { findPackageVersion, packageVersion, UNKNOWN_VERSION } from '../../lib/process/package-version.ts';
 
 const OWN = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

@@ -1,6 +1,6 @@
 // Which occurrence statuses end an occurrence, as Milvaion's `IsFinalStatus` decides (release 10.1,
 // `S/Utils/MilvaionSdkExtensions.cs`): every status but Queued and Running.
-import { JobStatus } from './types.js';
+import { JobStatus } from '../vocabulary/types.js';
 
 /** Whether an occurrence with this status is over: Completed, Failed, Cancelled, TimedOut, Unknown or Skipped. */
 export function isFinalStatus(status: JobStatus): boolean {

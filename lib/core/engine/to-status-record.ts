@@ -1,7 +1,7 @@
 // The one builder of status records (protocol §2.2): Running at pickup, job heartbeats, the final status of an
 // execution (its texts from toVerdict()) and the Cancelled of a job that never ran.
-import type { StatusRecord } from './ports.js';
-import type { JobEnvelope, JobStatus } from './types.js';
+import type { StatusRecord } from '../vocabulary/ports.js';
+import type { JobEnvelope, JobStatus } from '../vocabulary/types.js';
 
 /** What a status record says besides whose it is; no result or exception means null. */
 export interface StatusFields {

@@ -1,14 +1,14 @@
 // What an outcome means, decided once: Milvaion's status and texts (protocol §2.2), the delivery's fate (§1.5, §2.7),
 // the metric label, the span, the log lines. The executor, sources, handler and middleware all read it here.
-import type { DeadLetterReason } from './ports.js';
-import type { DeliveryFate, DlqFailureType } from './delivery-fate.js';
-import { errorMessage } from './error-message.js';
+import type { DeadLetterReason } from '../vocabulary/ports.js';
+import type { DeliveryFate, DlqFailureType } from '../vocabulary/delivery-fate.js';
+import { errorMessage } from '../util/error-message.js';
 import { formatException } from './format-exception.js';
-import { toInvalidJobDataError } from './invalid-job-data-error.js';
-import type { Completion, NotCompleted, Outcome } from './outcome.js';
-import { seconds } from './seconds.js';
+import { toInvalidJobDataError } from '../vocabulary/invalid-job-data-error.js';
+import type { Completion, NotCompleted, Outcome } from '../vocabulary/outcome.js';
+import { seconds } from '../util/seconds.js';
 import { toResultString } from './to-result-string.js';
-import { JobStatus, type JobEnvelope } from './types.js';
+import { JobStatus, type JobEnvelope } from '../vocabulary/types.js';
 
 /** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
 export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;

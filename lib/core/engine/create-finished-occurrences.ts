@@ -1,5 +1,5 @@
 // An in-memory, bounded record of finalised occurrences (the LMDB outbox keeps a durable one).
-import type { FinishedOccurrences } from './ports.js';
+import type { FinishedOccurrences } from '../vocabulary/ports.js';
 
 /** Creates an in-memory record of finished occurrences; the oldest are forgotten past `max` or `retentionMs`. */
 export function createFinishedOccurrences(options: { max?: number; retentionMs?: number; now?: () => number } = {}): FinishedOccurrences {

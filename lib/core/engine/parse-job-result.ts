@@ -1,8 +1,8 @@
 // Checks what a job returned against its result schema (defineJob's `result`) before it is sent.
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import { toIssueTexts } from './to-issue-texts.js';
-import type { AnyJobDefinition } from './types.js';
+import { toIssueTexts } from '../util/to-issue-texts.js';
+import type { AnyJobDefinition } from '../vocabulary/types.js';
 
 /**
  * Validates a job's returned value against its result schema: the schema's output (after transforms) is the

@@ -1,11 +1,11 @@
 // One RabbitMQ connection of the worker (it has two: consuming and publishing), with the worker's logging of
 // errors, restores and broker alarms, and socket writes batched per event-loop turn.
 import { Connection } from 'rabbitmq-client';
-import type { TechnicalLogger } from '../core/types.js';
-import { amqpErrorText, isRefusal } from '../transports/amqp/amqp-error-text.js';
-import { batchSocketWrites } from '../transports/amqp/batch-socket-writes.js';
-import { connectionSocket } from '../transports/amqp/connection-socket.js';
-import { describeBrokers, toAmqpHosts, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
+import { amqpErrorText, isRefusal } from './amqp-error-text.js';
+import { batchSocketWrites } from './batch-socket-writes.js';
+import { connectionSocket } from './connection-socket.js';
+import { describeBrokers, toAmqpHosts, type RabbitMqSettings } from './to-amqp-url.js';
 
 /**
  * Opens a connection (rabbitmq-client reconnects by itself) and logs what happens to it. With several brokers

@@ -1,10 +1,10 @@
 // Turns the raw `jobData` string into the job's typed data: safe JSON parsing, then schema validation.
 import { err, ok, type Result } from 'neverthrow';
 import * as v from 'valibot';
-import type { AnyJobDefinition } from './types.js';
-import { isForbiddenKey } from './is-forbidden-key.js';
-import { errorMessage } from './error-message.js';
-import { toIssueTexts } from './to-issue-texts.js';
+import type { AnyJobDefinition } from '../vocabulary/types.js';
+import { isForbiddenKey } from '../util/is-forbidden-key.js';
+import { errorMessage } from '../util/error-message.js';
+import { toIssueTexts } from '../util/to-issue-texts.js';
 
 /** Keys that could reach a prototype when user code merges parsed data; they are dropped while parsing. */
 function dropDangerousKeys(key: string, value: unknown): unknown {

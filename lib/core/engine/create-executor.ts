@@ -8,12 +8,12 @@ import { resolveSettings } from './resolve-settings.js';
 import { abortedOutcome, runJob } from './run-job.js';
 import { toStatusRecord } from './to-status-record.js';
 import { toVerdict } from './to-verdict.js';
-import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from './types.js';
-import { type Clock, type LogRecord, type Sink, type StatusRecord } from './ports.js';
-import { type Outcome } from './outcome.js';
-import { failed } from './outcomes.js';
-import { errorMessage } from './error-message.js';
-import { jobFields, logWith } from './log-fields.js';
+import { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobDefaults, type JobEnvelope, type JobSettings, type Middleware, type RuntimeLogger, type TechnicalLogger } from '../vocabulary/types.js';
+import { type Clock, type LogRecord, type Sink, type StatusRecord } from '../vocabulary/ports.js';
+import { type Outcome } from '../vocabulary/outcome.js';
+import { failed } from '../vocabulary/outcomes.js';
+import { errorMessage } from '../util/error-message.js';
+import { jobFields, logWith } from '../vocabulary/log-fields.js';
 
 /** What an executor needs: the jobs, the middleware (outermost first) and where statuses go. */
 export interface ExecutorOptions {

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { processUsageMeter } from '../../../lib/transports/amqp/process-usage-meter.ts';
-import type { CgroupUsage } from '../../../lib/transports/amqp/read-cgroup-usage.ts';
+import { processUsageMeter } from '../../lib/process/process-usage-meter.ts';
+import type { CgroupUsage } from '../../lib/process/read-cgroup-usage.ts';
 
 /** A clock and counters the test moves by hand. */
 function world(group: CgroupUsage | undefined) {

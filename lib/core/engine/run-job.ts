@@ -1,13 +1,13 @@
 // The innermost step of every pipeline: parse and validate the data, call the job, validate its result (when the
 // job declares a result schema) and turn it into an Outcome.
-import { InvalidJobResultError } from './invalid-job-result-error.js';
+import { InvalidJobResultError } from '../vocabulary/invalid-job-result-error.js';
 import { parseJobData } from './parse-job-data.js';
 import { parseJobResult } from './parse-job-result.js';
-import { isPermanentError } from './permanent-job-error.js';
-import { JobAbortError } from './job-abort-error.js';
-import { type ExecutionContext, type JobContext, type Services } from './types.js';
-import { type Outcome } from './outcome.js';
-import { cancelled, completed, failed, invalidData, timedOut, unknownJob } from './outcomes.js';
+import { isPermanentError } from '../vocabulary/permanent-job-error.js';
+import { JobAbortError } from '../vocabulary/job-abort-error.js';
+import { type ExecutionContext, type JobContext, type Services } from '../vocabulary/types.js';
+import { type Outcome } from '../vocabulary/outcome.js';
+import { cancelled, completed, failed, invalidData, timedOut, unknownJob } from '../vocabulary/outcomes.js';
 
 const NO_SERVICES = Object.freeze({}) as Services;
 
