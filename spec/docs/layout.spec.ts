@@ -1,7 +1,6 @@
-// The folder listing of the docs against lib/'s tree: every folder of lib/ that holds a .ts file has a row in
-// ARCHITECTURE.md's Rooms table, and every row names such a folder. README.md has no Layout section of its own
-// (dropped when the README became a front page: the Rooms table is the one listing), so that table is the
-// section checked. Both sides are read at run time: moving a room fails this spec until the table follows.
+// The folder listings of the docs against lib/'s tree: every folder of lib/ that holds a .ts file has a row in
+// ARCHITECTURE.md's Rooms table and a line in README.md's Layout, and every row or line names such a folder.
+// Both sides are read at run time: moving a room fails this spec until the listings follow.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +9,11 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The document and the `## ` section that list lib/'s folders. */
-const DOCUMENT = 'ARCHITECTURE.md';
-const SECTION = 'Rooms';
+/** The documents and their `## ` sections that list lib/'s folders. */
+const LISTINGS = [
+  ['ARCHITECTURE.md', 'Rooms'],
+  ['README.md', 'Layout'],
+] as const;
 
 /** The lines of the `## {heading}` section of `markdown`, up to the next `## ` heading; empty when there is none. */
 function sectionOf(markdown: string, heading: string): string[] {
@@ -47,13 +48,15 @@ function layoutProblems(listed: readonly string[], folders: readonly string[], w
   ];
 }
 
-describe(`${DOCUMENT}'s ${SECTION} section against lib/'s folders`, () => {
-  it('lists every folder of lib/ that holds a .ts file, and no other', () => {
-    const listed = listedFolders(sectionOf(readFileSync(path.join(ROOT, DOCUMENT), 'utf8'), SECTION));
-    const folders = codeFolders(path.join(ROOT, 'lib'));
-    assert.ok(listed.length >= 10 && folders.length >= 10, `read ${listed.length} listed and ${folders.length} folders`);
-    assert.deepEqual(layoutProblems(listed, folders, `${DOCUMENT}'s ${SECTION}`), []);
-  });
+describe("the docs' listings of lib/'s folders", () => {
+  for (const [document, section] of LISTINGS) {
+    it(`${document}'s ${section} lists every folder of lib/ that holds a .ts file, and no other`, () => {
+      const listed = listedFolders(sectionOf(readFileSync(path.join(ROOT, document), 'utf8'), section));
+      const folders = codeFolders(path.join(ROOT, 'lib'));
+      assert.ok(listed.length >= 10 && folders.length >= 10, `read ${listed.length} listed and ${folders.length} folders`);
+      assert.deepEqual(layoutProblems(listed, folders, `${document}'s ${section}`), []);
+    });
+  }
 
   it('names a folder that is missing from the listing, and one listed but gone', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'layout-spec-'));
