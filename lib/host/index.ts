@@ -3,8 +3,8 @@
  * @module milvaion-worker/host
  */
 export { loadConfig, ConfigError, type ConfigProblem, type LoadConfigOptions } from './config/load-config.js';
-/** The validated configuration types. */
-export type { WorkerConfig, WorkerSectionConfig, JobConsumerConfig, RabbitMqConfig, RedisConfig, HeartbeatConfig, OfflineResilienceConfig, HealthCheckConfig, ExternalSchedulerConfig } from './config/worker-config.js';
+/** The validated configuration; its sections are nested members (`WorkerConfig['worker']['rabbitMq']`). */
+export type { WorkerConfig } from './config/worker-config.js';
 export { toExternalReporterOptions, type ExternalReporterSettings } from './config/to-external-reporter-options.js';
 export { discoverModules, type DiscoveredModules } from './cli/discover-modules.js';
 export { createWorkerHost, type WorkerHost, type WorkerHostOptions } from './create-worker-host.js';

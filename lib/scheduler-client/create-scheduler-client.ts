@@ -78,14 +78,6 @@ export interface WaitOptions {
   readonly what?: string;
 }
 
-/** How long {@link SchedulerClient.waitForFinalStatus} waits, and whether it also waits for the occurrence's logs. */
-export interface FinalStatusWaitOptions {
-  /** For the final status and its logs together. Default 10000. */
-  readonly timeoutMs?: number;
-  /** Default true: resolve only once the logs sent before the final are collected too (see waitForLogs). false saves that round trip. */
-  readonly logs?: boolean;
-}
-
 /** The scheduler-side client: dispatches jobs and collects what workers send back. */
 export interface SchedulerClient<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
   /** @internal The collected queue names in use (prefixed when `queuePrefix` is set). */
@@ -129,9 +121,10 @@ export interface SchedulerClient<TJobs extends readonly AnyJobDefinition[] = rea
   /**
    * Resolves with the first status of the occurrence whose Status is in FINAL_STATUSES, once the logs sent before
    * it are collected too (unless `logs: false`), so `logs(occurrenceId)` right after is complete; see
-   * {@link SchedulerClient.waitForLogs} for the guarantee. The timeout error lists what arrived.
+   * {@link SchedulerClient.waitForLogs} for the guarantee. The timeout error lists what arrived. `timeoutMs` (default
+   * 10000) is for the final status and its logs together; `logs: false` saves the round trip for the logs.
    */
-  waitForFinalStatus(occurrenceId: string, options?: FinalStatusWaitOptions): Promise<CollectedMessage<StatusBody>>;
+  waitForFinalStatus(occurrenceId: string, options?: { readonly timeoutMs?: number; readonly logs?: boolean }): Promise<CollectedMessage<StatusBody>>;
   /**
    * Resolves once every log message the broker had put in the logs queue when it was called has been collected.
    * Statuses and logs come on two queues, so a final status can be collected before the logs published ahead of it;

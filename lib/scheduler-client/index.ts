@@ -18,7 +18,6 @@ export {
   type RegistrationBody,
   type HeartbeatBody,
   type WaitOptions,
-  type FinalStatusWaitOptions,
   type JobDispatch,
   type DefinitionDispatchOptions,
   type PublishedCancellation,

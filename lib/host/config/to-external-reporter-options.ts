@@ -1,16 +1,16 @@
 // Worker:ExternalScheduler honoured: the options of createExternalReporter() (milvaion-worker/external, which the
 // BullMQ bridge reports through) from a loaded appsettings.json, as the .NET Hangfire and Quartz packages read
 // theirs: the Worker section's WorkerId, RabbitMQ, Heartbeat and OfflineResilience, and ExternalScheduler:Source.
-import type { OfflineResilienceConfig, RabbitMqConfig, WorkerConfig } from './worker-config.js';
+import type { WorkerConfig } from './worker-config.js';
 
 /** What {@link toExternalReporterOptions} gives: the shape of createExternalReporter()'s options. */
 export interface ExternalReporterSettings {
-  readonly rabbitmq: RabbitMqConfig;
+  readonly rabbitmq: WorkerConfig['worker']['rabbitMq'];
   readonly workerId: string;
   /** `Worker:ExternalScheduler:Source`. */
   readonly source: string;
   /** `Worker:OfflineResilience`: the reporter always keeps an outbox (its `Enabled` is not read). */
-  readonly outbox: OfflineResilienceConfig;
+  readonly outbox: WorkerConfig['worker']['offlineResilience'];
   readonly heartbeatIntervalSeconds: number;
 }
 
