@@ -9,16 +9,16 @@ export { withLogFields } from './core/vocabulary/log-fields.js';
 /** Log levels by name, as in config files. */
 const LOG_LEVELS = { silent: -999, error: 0, warn: 1, info: 3, debug: 4, trace: 5 } as const;
 
-/** `json`: one JSON object per line; `text`: `<ISO time> <LEVEL> [tag] message` lines. */
-export type LogFormat = 'text' | 'json';
-
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
   /** A level name (`silent`, `error`, `warn`, `info`, `debug`, `trace`) or consola's number; default info. */
   readonly level?: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | number;
   readonly tag?: string;
-  /** Default: text when `stream` is a TTY, json otherwise (as `Worker:LogFormat`). */
-  readonly format?: LogFormat;
+  /**
+   * `json`: one JSON object per line; `text`: `<ISO time> <LEVEL> [tag] message` lines. Default: text when `stream`
+   * is a TTY, json otherwise (as `Worker:LogFormat`).
+   */
+  readonly format?: 'text' | 'json';
   /** Where every record goes, warnings and errors included (one stream keeps the order); default process.stdout. */
   readonly stream?: {
     /** Writes one record's text (a line, with its newline). */

@@ -1,6 +1,6 @@
 // defineJob(): a job is a plain (async or sync) function with a name, optional data and result schemas and defaults.
 import type { GenericSchema, InferInput, InferOutput } from 'valibot';
-import type { JobContext, JobDefaults, JobDefinition, RetryPredicate } from './core/vocabulary/types.js';
+import type { JobContext, JobDefaults, JobDefinition } from './core/vocabulary/types.js';
 
 /** The data type `run` receives: the data schema's output, or `unknown` without one. */
 export type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
@@ -26,8 +26,8 @@ export interface DefineJobOptions<
    * Schema goes to the registration's `JobResultDefinitions`, for workflows.
    */
   readonly result?: TResultSchema;
-  /** Return false to make an error permanent (no more retries). */
-  readonly retryIf?: RetryPredicate;
+  /** Decides from a thrown error whether another attempt may help: return false to make it permanent (no more retries). */
+  readonly retryIf?: (error: unknown, info: { readonly retryCount: number }) => boolean;
   /** The job itself. Return a JSON-serialisable result, or nothing. Sync functions work too. */
   readonly run: (
     data: DataOf<TSchema>,

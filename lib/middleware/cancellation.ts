@@ -4,14 +4,12 @@ import * as v from 'valibot';
 import { parseOptions } from '../core/util/parse-options.js';
 import { cancelled } from '../core/vocabulary/outcomes.js';
 import { toVerdict } from '../core/engine/to-verdict.js';
-import { JobAbortError, type AbortHandle } from '../core/vocabulary/job-abort-error.js';
+import { JobAbortError } from '../core/vocabulary/job-abort-error.js';
 import { type CancellationRegistry } from '../core/vocabulary/ports.js';
-import { type Middleware } from '../core/vocabulary/types.js';
+import { type AbortHandle, type Middleware } from '../core/vocabulary/types.js';
 
 /** Options of {@link cancellation}. */
 export const CancellationOptions = v.strictObject({
-  /** Where cancels by occurrence id arrive. */
-  registry: v.optional(v.custom<CancellationRegistry>((x) => typeof x === 'object' && x !== null && 'register' in x, 'a CancellationRegistry')),
   /** Aborted when the worker stops waiting for running jobs during shutdown. */
   shutdownSignal: v.optional(v.instance(AbortSignal)),
 });
@@ -20,7 +18,15 @@ const SHUTDOWN = 'The worker is shutting down';
 
 /** Creates the cancellation middleware. */
 export function cancellation(options: v.InferInput<typeof CancellationOptions> = {}): Middleware {
-  const { registry, shutdownSignal } = parseOptions('cancellation', CancellationOptions, options);
+  const { shutdownSignal } = parseOptions('cancellation', CancellationOptions, options);
+  return registryCancellation(undefined, shutdownSignal);
+}
+
+/**
+ * The cancellation middleware on a registry, where cancels by occurrence id arrive: the runtime's wiring (the
+ * workers own their registry; a user's pipeline gets cancel by id from them, not from an option).
+ */
+export function registryCancellation(registry: CancellationRegistry | undefined, shutdownSignal: AbortSignal | undefined): Middleware {
   // One listener on the shutdown signal for all executions, not one per job.
   const active = new Set<AbortHandle>();
   shutdownSignal?.addEventListener(

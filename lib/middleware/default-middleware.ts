@@ -6,7 +6,7 @@
 //   timeout      inside retry: every attempt gets its own budget.
 import type { CancellationRegistry } from '../core/vocabulary/ports.js';
 import type { Middleware } from '../core/vocabulary/types.js';
-import { cancellation } from './cancellation.js';
+import { registryCancellation } from './cancellation.js';
 import { filter, type JobFilter } from './filter.js';
 import { logging } from './logging.js';
 import { retry } from './retry.js';
@@ -16,6 +16,7 @@ import { timeout } from './timeout.js';
 export interface DefaultMiddlewareOptions {
   /** `scheduled` for transports that carry out retries themselves (AMQP, memory); `in-process` otherwise. */
   readonly retryMode?: 'in-process' | 'scheduled';
+  /** @internal Where cancels by occurrence id arrive (the worker's own registry). */
   readonly registry?: CancellationRegistry | undefined;
   readonly shutdownSignal?: AbortSignal | undefined;
   /** IJobFilter-style hooks, each becoming one filter() layer in the order given. */
@@ -31,7 +32,7 @@ export function defaultMiddleware(options: DefaultMiddlewareOptions = {}): Middl
     logging({ mirrorUserLogs: options.mirrorUserLogs ?? false }),
     ...(options.filters ?? []).map((hooks) => filter(hooks)),
     ...(options.use ?? []),
-    cancellation({ registry: options.registry, shutdownSignal: options.shutdownSignal }),
+    registryCancellation(options.registry, options.shutdownSignal),
     retry({ mode: options.retryMode ?? 'in-process' }),
     timeout(),
   ];

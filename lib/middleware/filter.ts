@@ -20,7 +20,7 @@ export interface JobFilter {
 const Hook = v.optional(v.custom<(...args: never[]) => unknown>((x) => typeof x === 'function', 'a function'));
 
 /** Options of {@link filter}: the hooks, and optionally the job names it applies to. */
-export const FilterOptions = v.strictObject({
+const FilterOptions = v.strictObject({
   /** Runs before the job; may return `{ skip: reason }`. */
   before: Hook,
   /** Runs after the job with its outcome. */

@@ -24,7 +24,7 @@ export const RetryOptions = v.strictObject({
   /** Fraction (0–1) of each delay that is randomised downwards ("equal jitter" at 0.5, "full" at 1). */
   jitter: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1)), 0),
   /** Worker-wide retryability policy; a job's own `retryIf` is applied as well. */
-  retryIf: v.optional(v.custom<RetryPredicate>((x) => typeof x === 'function', 'a function')),
+  retryIf: v.optional(v.custom<(error: unknown, info: { readonly retryCount: number }) => boolean>((x) => typeof x === 'function', 'a function')),
   /** Random source in [0, 1), for deterministic specs. */
   random: v.optional(v.custom<() => number>((x) => typeof x === 'function', 'a function')),
 });

@@ -1,7 +1,7 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { FinishedOccurrences, MessageChannel, Sink, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import type { FinishedOccurrences, LogRecord, MessageChannel, StatusRecord, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
 import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
@@ -41,7 +41,9 @@ export interface OutboxHealth {
 }
 
 /** The outbox. */
-export interface Outbox extends Sink {
+export interface Outbox {
+  /** Stores one record; resolves once it is durable (the relay sends it to the broker later). */
+  write(record: StatusRecord | LogRecord): Promise<void>;
   /** @internal */
   readonly finished: FinishedOccurrences;
   /** @internal */

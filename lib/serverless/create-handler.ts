@@ -38,11 +38,6 @@ export interface HandlerOptions {
   readonly reporter?: HandlerReporter | undefined;
 }
 
-/** Per call: `signal` (e.g. from the host's remaining time) stops the job cleanly; it then ends Cancelled. */
-export interface HandlerInvocation {
-  readonly signal?: AbortSignal | undefined;
-}
-
 /** What a handler returns for one message: the Milvaion status with its result or exception text, and the user logs. */
 export interface HandlerResult {
   /** Undefined only when the message could not be read. */
@@ -63,21 +58,21 @@ export interface HandlerResult {
   readonly published?: HandlerSettlement | undefined;
 }
 
-/** The result of one message of an Amazon MQ event, with the queue and virtual host it came from. */
-export interface AmazonMqResult extends HandlerResult {
-  readonly queue: string;
-  readonly virtualHost: string;
-}
-
-/** What a handler resolves with: one result per message (in the event's order) for an Amazon MQ event, else one result. */
-export type HandlerOutput<E> = E extends AmazonMqEvent ? AmazonMqResult[] : HandlerResult;
-
 /**
- * A serverless handler. It resolves once every status, log, retry and dead letter of the call counts as sent
- * (confirmed by the broker, with a reporter), and rejects when one could not be sent: the message was not
- * handled, and Lambda then retries the event. A failed job is not a rejection: its result says Failed.
+ * A serverless handler. It resolves with one result per message (in the event's order, each with the queue and
+ * virtual host it came from) for an Amazon MQ event, else with one result. It resolves once every status, log,
+ * retry and dead letter of the call counts as sent (confirmed by the broker, with a reporter), and rejects when one
+ * could not be sent: the message was not handled, and Lambda then retries the event. A failed job is not a
+ * rejection: its result says Failed. Per call, `invocation.signal` (e.g. from the host's remaining time) stops the
+ * job cleanly; it then ends Cancelled.
  */
-export type Handler = <E extends HandlerEvent>(event: E, invocation?: HandlerInvocation) => Promise<HandlerOutput<E>>;
+export type Handler = <E extends HandlerEvent>(
+  event: E,
+  invocation?: { readonly signal?: AbortSignal | undefined },
+) => Promise<E extends AmazonMqEvent ? (HandlerResult & { readonly queue: string; readonly virtualHost: string })[] : HandlerResult>;
+
+/** The result of one message of an Amazon MQ event, with the queue and virtual host it came from. */
+export type AmazonMqResult = HandlerResult & { readonly queue: string; readonly virtualHost: string };
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(JobStatus).map(([k, v]) => [v, k])) as Record<number, keyof typeof JobStatus>;
 
@@ -157,7 +152,7 @@ export function createHandler(options: HandlerOptions): Handler {
     return delivery.problem === undefined ? run(message, delivery, signal) : refuse(delivery.problem, { ...message, queue: delivery.queue });
   }
 
-  async function handle(event: HandlerEvent, invocation: HandlerInvocation = {}): Promise<HandlerResult | AmazonMqResult[]> {
+  async function handle(event: HandlerEvent, invocation: NonNullable<Parameters<Handler>[1]> = {}): Promise<HandlerResult | AmazonMqResult[]> {
     if (!isAmazonMqEvent(event)) return run(toMessage(event), undefined, invocation.signal);
     const deliveries = toAmazonMqDeliveries(event);
     if (deliveries.isErr()) throw new TypeError(deliveries.error);

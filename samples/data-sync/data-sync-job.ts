@@ -1,6 +1,7 @@
 // DataSyncJob: several injected services (a scoped repository and a singleton external API client), both fakes.
+import { asClass } from 'awilix';
 import * as v from 'valibot';
-import { asClass, defineJob, defineSetup } from '../../lib/index.ts';
+import { defineJob, defineSetup } from '../../lib/index.ts';
 
 export interface DataRecord {
   readonly id: string;

@@ -1,6 +1,7 @@
 // SendEmailJob: typed valibot data and a mailer service injected per execution (defineSetup + awilix scoped).
+import { asClass } from 'awilix';
 import * as v from 'valibot';
-import { asClass, defineJob, defineSetup } from '../../lib/index.ts';
+import { defineJob, defineSetup } from '../../lib/index.ts';
 
 /** The service the job depends on; swap the fake for SMTP, SES, … in defineSetup. */
 export interface Mailer {

@@ -1,5 +1,5 @@
 // `npm start`: a worker on the embedded transport runs five sample jobs and prints their statuses and logs.
-import { createEmbeddedWorker, createLogger, JobStatus, type SinkRecord } from '../../lib/index.ts';
+import { createEmbeddedWorker, createLogger, JobStatus } from '../../lib/index.ts';
 import { sampleJobs } from '../jobs/sample-jobs.ts';
 
 const STATUS = Object.fromEntries(Object.entries(JobStatus).map(([name, value]) => [value, name]));
@@ -9,7 +9,7 @@ const worker = createEmbeddedWorker({ jobs: sampleJobs, logger });
 const started = Date.now();
 const at = (t: number) => `+${String(t - started).padStart(5)} ms`;
 
-worker.sink.subscribe((record: SinkRecord) => {
+worker.sink.subscribe((record) => {
   const who = `${record.jobName.padEnd(20)} ${record.occurrenceId.slice(0, 8)}`;
   if (record.type === 'status') {
     const detail = record.result ?? record.exception?.split('\n').slice(0, 2).join(' | ') ?? '';

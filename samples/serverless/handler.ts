@@ -1,5 +1,5 @@
 // The serverless handler both hosts share: the same jobs as the worker samples, retries in-process, no broker.
-import { createHandler } from '../../lib/index.ts';
+import { createHandler } from '../../lib/serverless.ts';
 import { chargeInvoice } from '../errors/charge-invoice-job.ts';
 import { generateReport } from '../reports/generate-report-job.ts';
 

@@ -4,7 +4,7 @@
 // nothing is sent and the results are only returned. It also takes one message (`{ body, headers }`).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createHandler, type AmazonMqEvent, type HandlerEvent } from '../../lib/index.ts';
+import { createHandler, type AmazonMqEvent, type HandlerEvent } from '../../lib/serverless.ts';
 import { createHandlerReporter } from '../../lib/amqp.ts';
 import { chargeInvoice } from '../errors/charge-invoice-job.ts';
 import { generateReport } from '../reports/generate-report-job.ts';

@@ -1,7 +1,8 @@
 // Testing your own jobs on the embedded transport: the real pipeline (validation, retries, statuses, logs), no broker.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { asValue, createEmbeddedWorker, createServiceContainer, JobStatus } from '../../lib/index.ts';
+import { asValue } from 'awilix';
+import { createEmbeddedWorker, createServiceContainer, JobStatus } from '../../lib/index.ts';
 import { sendEmail, type Mailer } from '../email/send-email-job.ts';
 import { chargeInvoice } from '../errors/charge-invoice-job.ts';
 

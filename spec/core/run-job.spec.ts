@@ -2,8 +2,9 @@
 // error as an Outcome (permanent or not, retryIf), aborts before and during a run, and the job-facing context.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { asValue } from 'awilix';
 import * as v from 'valibot';
-import { asValue, createServiceContainer, defineJob, JobAbortError, PermanentJobError, type ExecutionContext, type JobContext } from '../../lib/index.ts';
+import { createServiceContainer, defineJob, JobAbortError, PermanentJobError, type ExecutionContext, type JobContext } from '../../lib/index.ts';
 import { runJob } from '../../lib/core/engine/run-job.ts';
 import { abortedOutcome, toJobContext } from '../../lib/core/engine/run-job.ts';
 import { makeContext, outcomeOfKind, resultOf } from '../support/pipeline-harness.ts';

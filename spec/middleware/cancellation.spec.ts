@@ -1,9 +1,10 @@
-// Specs of cancellation(): cancels by occurrence id and worker shutdown reach the job's signal with a
-// readable JobAbortError, end the occurrence Cancelled at once, and stop in-process retries.
+// Specs of cancellation() and registryCancellation(): cancels by occurrence id and worker shutdown reach the job's
+// signal with a readable JobAbortError, end the occurrence Cancelled at once, and stop in-process retries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobAbortError, JobStatus, cancellation, defineJob, retry, type JobContext } from '../../lib/index.ts';
 import { createCancellationRegistry } from '../../lib/core/engine/create-cancellation-registry.ts';
+import { registryCancellation } from '../../lib/middleware/cancellation.ts';
 import { advance, createHarness, outcomeOfKind, flush, resultOf, track } from '../support/pipeline-harness.ts';
 
 const MOCKED = { apis: ['setTimeout', 'Date'] } as const;
@@ -35,7 +36,7 @@ describe('cancellation()', () => {
           });
         }),
     });
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(registry, undefined)] });
     const { envelope, outcome } = h.start('ListeningJob');
     await flush();
     assert.equal(registry.cancel(envelope.occurrenceId, 'Cancelled from the dashboard'), true);
@@ -50,7 +51,7 @@ describe('cancellation()', () => {
   it('ends the occurrence cancelled at once even if the job ignores its signal', async () => {
     const registry = createCancellationRegistry();
     const { job, seen } = ignoringJob('IgnoringJob');
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(registry, undefined)] });
     const { envelope, outcome } = h.start('IgnoringJob');
     const tracked = track(outcome);
     await flush();
@@ -125,7 +126,7 @@ describe('cancellation()', () => {
         return 'done';
       },
     });
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry, shutdownSignal: shutdown.signal })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(registry, shutdown.signal)] });
     const { envelope, outcome } = h.start('ShortJob');
     assert.equal(resultOf(await outcome), 'done');
     assert.equal(registry.cancel(envelope.occurrenceId, 'too late'), false);
@@ -136,7 +137,7 @@ describe('cancellation()', () => {
   it('unregisters a cancelled occurrence too', async () => {
     const registry = createCancellationRegistry();
     const { job } = ignoringJob('CancelTwiceJob');
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(registry, undefined)] });
     const { envelope, outcome } = h.start('CancelTwiceJob');
     await flush();
     assert.equal(registry.cancel(envelope.occurrenceId, 'first'), true);
@@ -156,7 +157,7 @@ describe('cancellation()', () => {
     });
     const h = createHarness({
       jobs: [job],
-      middleware: [cancellation({ registry }), retry({ mode: 'scheduled', baseDelayMs: 1000, maxRetries: 3 })],
+      middleware: [registryCancellation(registry, undefined), retry({ mode: 'scheduled', baseDelayMs: 1000, maxRetries: 3 })],
     });
     const first = h.start('WaitingRetryJob');
     const decision = outcomeOfKind(await first.outcome, 'retry-scheduled');
@@ -172,7 +173,7 @@ describe('cancellation()', () => {
 
   it('passes executions through untouched when nothing cancels them', async () => {
     const job = defineJob({ name: 'PlainJob', run: (_data, ctx) => ctx.signal.aborted });
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry: createCancellationRegistry() })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(createCancellationRegistry(), undefined)] });
     assert.equal(resultOf(await h.run('PlainJob')), false);
   });
 
@@ -208,7 +209,7 @@ describe('cancellation() outside retry (the default order)', () => {
     t.mock.timers.enable(MOCKED);
     const registry = createCancellationRegistry();
     const { job, state } = failingJob('BackoffCancelJob');
-    const h = createHarness({ jobs: [job], middleware: [cancellation({ registry }), retry({ baseDelayMs: 1000, maxRetries: 5 })] });
+    const h = createHarness({ jobs: [job], middleware: [registryCancellation(registry, undefined), retry({ baseDelayMs: 1000, maxRetries: 5 })] });
     const { envelope, outcome } = h.start('BackoffCancelJob');
     const tracked = track(outcome);
     await advance(t.mock.timers, 1000, 10);
@@ -227,7 +228,7 @@ describe('cancellation() outside retry (the default order)', () => {
     t.mock.timers.enable(MOCKED);
     const registry = createCancellationRegistry();
     const { job, state } = failingJob('InnerCancelJob');
-    const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 1000, maxRetries: 2 }), cancellation({ registry })] });
+    const h = createHarness({ jobs: [job], middleware: [retry({ baseDelayMs: 1000, maxRetries: 2 }), registryCancellation(registry, undefined)] });
     const { envelope, outcome } = h.start('InnerCancelJob');
     await advance(t.mock.timers, 500, 10);
     assert.equal(registry.cancel(envelope.occurrenceId, 'ignored'), false);

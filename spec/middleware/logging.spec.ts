@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
-import { defineJob, logging, retry, type NotCompleted, type Skipped, type Outcome } from '../../lib/index.ts';
+import { defineJob, logging, retry, type Completion, type NotCompleted, type Outcome } from '../../lib/index.ts';
 import { compose } from '../../lib/core/engine/compose.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { createHarness, makeContext } from '../support/pipeline-harness.ts';
@@ -44,7 +44,7 @@ describe('logging()', () => {
 
   it('reports the outcome kind in the end line, with the error for failures', async () => {
     const boom = new Error('boom');
-    const cases: [NotCompleted | Skipped, LineExpectation][] = [
+    const cases: [NotCompleted | Extract<Completion, { kind: 'skipped' }>, LineExpectation][] = [
       [{ kind: 'failed', error: boom, permanent: false }, { level: 'error', pattern: /^Job failed: LoggedJob \S+ in \d+\.\d ms$/, args: [boom] }],
       [{ kind: 'failed', error: boom, permanent: true }, { level: 'error', pattern: /^Job failed permanently: /, args: [boom] }],
       [{ kind: 'failed', error: boom, permanent: false, retriesExhausted: 3 }, { level: 'error', pattern: /^Job failed after 3 retries: /, args: [boom] }],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import * as v from 'valibot';
-import { JobAbortError, PermanentJobError, defineJob, retry, type JobFailure, type Skipped, type Outcome } from '../../lib/index.ts';
+import { JobAbortError, PermanentJobError, defineJob, retry, type Completion, type JobFailure, type Outcome } from '../../lib/index.ts';
 import { compose } from '../../lib/core/engine/compose.ts';
 import { retryDelay } from '../../lib/middleware/retry.ts';
 import { advance, createHarness, outcomeOfKind, flush, makeContext, resultOf, track } from '../support/pipeline-harness.ts';
@@ -199,7 +199,7 @@ describe('retry() in-process', () => {
     ]);
   });
 
-  const neverRetried: (JobFailure | Skipped)[] = [
+  const neverRetried: (JobFailure | Extract<Completion, { kind: 'skipped' }>)[] = [
     { kind: 'invalid-data', issues: ['email: Invalid type'] },
     { kind: 'timed-out', timeoutMs: 1000, elapsedMs: 1000 },
     { kind: 'cancelled', reason: 'stop', source: 'user' },

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as v from 'valibot';
-import { createHandler, defineJob, JobStatus, PermanentJobError, type HandlerResult } from '../../lib/index.ts';
+import { defineJob, JobStatus, PermanentJobError } from '../../lib/index.ts';
+import { createHandler, type HandlerResult } from '../../lib/serverless.ts';
 import { type AmazonMqEvent } from '../../lib/serverless/handler-event.ts';
 import { type AmazonMqResult } from '../../lib/serverless/create-handler.ts';
 import { TSX_IMPORT } from '../support/tsx-loader.ts';
@@ -178,13 +179,14 @@ describe('createHandler: Amazon MQ for RabbitMQ events', () => {
   });
 });
 
-describe('createHandler: the main entry', () => {
+describe('createHandler: its entry, milvaion-worker/serverless', () => {
   it('runs an Amazon MQ event without loading a broker, store or Redis client (the reporter is milvaion-worker/amqp\'s)', () => {
     const lib = fileURLToPath(new URL('../../lib/', import.meta.url));
     const script = `
 import { createRequire } from 'node:module';
 const has = (name) => Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/node_modules/' + name + '/'));
-const { createHandler, defineJob } = await import(${JSON.stringify(`${lib}index.ts`)});
+const { defineJob } = await import(${JSON.stringify(`${lib}index.ts`)});
+const { createHandler } = await import(${JSON.stringify(`${lib}serverless.ts`)});
 const handle = createHandler({ jobs: [defineJob({ name: 'EchoJob', run: () => 'ok' })] });
 const data = Buffer.from(JSON.stringify({ id: '${JOB_ID}', jobNameInWorker: 'EchoJob' })).toString('base64');
 const [result] = await handle({ eventSource: 'aws:rmq', rmqMessagesByQueue: { 'q::/': [{ basicProperties: { correlationId: '${OCC}' }, data }] } });

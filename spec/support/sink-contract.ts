@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { JobStatus, type SinkRecord } from '../../lib/index.ts';
+import { JobStatus } from '../../lib/index.ts';
+import type { SinkRecord } from '../../lib/core/vocabulary/ports.ts';
 import { type Sink } from '../../lib/core/vocabulary/ports.ts';
 import { logRecord, newOccurrence, statusRecord } from './records.ts';
 

@@ -1,7 +1,8 @@
 // The abort handle of one execution: one per occurrence run, shared by cancellation, timeout and the job.
 // The AbortController behind `signal` is created only if something reads the signal, which keeps the
 // per-job cost of the pipeline low for jobs that never look at it.
-import type { AbortHandle, JobAbortError } from '../vocabulary/job-abort-error.js';
+import type { JobAbortError } from '../vocabulary/job-abort-error.js';
+import type { AbortHandle } from '../vocabulary/types.js';
 
 class LazyAbortHandle implements AbortHandle {
   #controller: AbortController | undefined;

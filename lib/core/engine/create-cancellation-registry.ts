@@ -1,6 +1,7 @@
 // The in-process cancellation registry: which occurrences run here, and which were cancelled while a
 // scheduled retry was pending (so the retried delivery ends Cancelled instead of running again).
-import { JobAbortError, type AbortHandle } from '../vocabulary/job-abort-error.js';
+import { JobAbortError } from '../vocabulary/job-abort-error.js';
+import type { AbortHandle } from '../vocabulary/types.js';
 import { type CancellationRegistry } from '../vocabulary/ports.js';
 
 /** Creates a registry; tombstones of cancelled waiting retries are kept until their retry time plus `graceMs`. */

@@ -2,7 +2,7 @@
 // after it (a retry copy, a dead letter). Implemented over RabbitMQ by createHandlerReporter() (milvaion-worker/amqp),
 // so the main entry loads no broker client.
 import type { Outcome } from './outcome.js';
-import type { Sink } from './ports.js';
+import type { LogRecord, StatusRecord } from './ports.js';
 import type { JobEnvelope } from './types.js';
 
 /** One run of a job message, as the handler hands it to its reporter once the executor returned. */
@@ -35,8 +35,11 @@ export type HandlerSettlement = 'none' | 'retry' | 'dead-letter';
  * it published, and rejects when it could not be published (the message then counts as not handled).
  */
 export interface HandlerReporter {
-  /** Receives the Running, the log lines and the final status of every run. */
-  readonly sink: Sink;
+  /** Receives the Running, the log lines and the final status of every run (the worker's sink). */
+  readonly sink: {
+    /** Sends one record; resolves once the broker confirmed it. */
+    write(record: StatusRecord | LogRecord): Promise<void>;
+  };
   /** Publishes what the worker publishes after this outcome: a retry copy through a delay queue, or a dead letter. */
   settle(run: HandlerRun): Promise<HandlerSettlement>;
   /** Dead-letters a message that is not a job message, with the reason in a header. */

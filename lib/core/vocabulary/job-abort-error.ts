@@ -1,4 +1,4 @@
-// Why a job's signal was aborted (cancel, timeout, shutdown, filter), and the abort handle of one execution.
+// Why a job's signal was aborted (cancel, timeout, shutdown, filter). The abort handle is ExecutionContext['abort'].
 
 /** Who aborted a job's signal. */
 export type AbortSource = 'user' | 'shutdown' | 'timeout' | 'filter';
@@ -15,18 +15,3 @@ export class JobAbortError extends Error {
     super(message);
   }
 }
-
-/**
- * The abort handle of one execution. Cancellation, shutdown and timeout all abort it; the first reason
- * wins. Aborting ends the current attempt at once, even when the job ignores its signal.
- */
-export interface AbortHandle {
-  /** The job's signal; `signal.reason` is the {@link JobAbortError}. */
-  readonly signal: AbortSignal;
-  readonly reason: JobAbortError | undefined;
-  /** Aborts the execution with `reason`; later calls change nothing. */
-  abort(reason: JobAbortError): void;
-  /** Calls `listener` once when the handle aborts (at once if it already has). */
-  onAbort(listener: (reason: JobAbortError) => void): void;
-}
-

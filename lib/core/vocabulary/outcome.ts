@@ -3,20 +3,13 @@
 import type { Result } from 'neverthrow';
 import type { AbortSource } from './job-abort-error.js';
 
-/** The job ran to its end. */
-export interface Completed {
-  readonly kind: 'completed';
-  readonly result: unknown;
-}
-
-/** A filter decided the job should not run: the occurrence ends without running (Milvaion: Cancelled). */
-export interface Skipped {
-  readonly kind: 'skipped';
-  readonly reason: string;
-}
-
-/** The execution is over and nothing failed. */
-export type Completion = Completed | Skipped;
+/**
+ * The execution is over and nothing failed: the job ran to its end (`completed`), or a filter decided it should
+ * not run (`skipped`: the occurrence ends without running; Milvaion: Cancelled).
+ */
+export type Completion =
+  | { readonly kind: 'completed'; readonly result: unknown }
+  | { readonly kind: 'skipped'; readonly reason: string };
 
 /** Why an execution failed. */
 export type JobFailure =
@@ -33,16 +26,13 @@ export type JobFailure =
   | { readonly kind: 'invalid-data'; readonly issues: readonly string[] }
   | { readonly kind: 'unknown-job'; readonly jobName: string };
 
-/** The retry middleware's decision (scheduled mode) to run the occurrence again later: the transport carries it out, nothing waits in-process. */
-export interface DeferredRetry {
-  readonly kind: 'retry-scheduled';
-  readonly delayMs: number;
-  readonly nextRetryCount: number;
-  readonly error: unknown;
-}
-
-/** What did not complete: a failure, or a retry deferred to the transport. */
-export type NotCompleted = JobFailure | DeferredRetry;
+/**
+ * What did not complete: a failure, or the retry middleware's decision (scheduled mode, `retry-scheduled`) to run
+ * the occurrence again later: the transport carries it out, nothing waits in-process.
+ */
+export type NotCompleted =
+  | JobFailure
+  | { readonly kind: 'retry-scheduled'; readonly delayMs: number; readonly nextRetryCount: number; readonly error: unknown };
 
 /** The result of one execution through the pipeline. */
 export type Outcome = Result<Completion, NotCompleted>;

@@ -18,16 +18,12 @@ export function skipped(reason: string): Outcome {
   return ok({ kind: 'skipped', reason });
 }
 
-/** What {@link failed} may add to a failure. */
-export interface FailedOptions {
-  /** No retry can help: the retry middleware gives up at once (default false: the retry budget applies). */
-  readonly permanent?: boolean | undefined;
-  /** Set once the retry budget is used up: the number of retries that were made. */
-  readonly retriesExhausted?: number | undefined;
-}
-
-/** The execution failed with `error` (final status Failed, unless the retry middleware runs it again). */
-export function failed(error: unknown, options: FailedOptions = {}): Outcome {
+/**
+ * The execution failed with `error` (final status Failed, unless the retry middleware runs it again). `permanent`:
+ * no retry can help, the retry middleware gives up at once (default false: the retry budget applies);
+ * `retriesExhausted`: set once the retry budget is used up, the number of retries that were made.
+ */
+export function failed(error: unknown, options: { readonly permanent?: boolean | undefined; readonly retriesExhausted?: number | undefined } = {}): Outcome {
   const { permanent = false, retriesExhausted } = options;
   // No `retriesExhausted: undefined` key: a failure that was never retried carries only what it knows.
   if (retriesExhausted === undefined) return err({ kind: 'failed', error, permanent });

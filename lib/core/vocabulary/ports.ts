@@ -1,7 +1,6 @@
 // The ports: what the core asks of the world, implemented by adapters (memory, AMQP, LMDB outbox, Redis).
 // Nothing here does I/O; the core and the middleware depend on these interfaces, never on an adapter.
-import type { AbortHandle } from './job-abort-error.js';
-import type { JobStatus, LogData, LogLevel } from './types.js';
+import type { AbortHandle, JobStatus, LogData, LogLevel } from './types.js';
 
 /** Time, so specs can fake it (declared with the context that carries it). */
 export type { Clock } from './types.js';

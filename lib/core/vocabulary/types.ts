@@ -2,7 +2,7 @@
 // the ports adapters implement in ports.ts. Nothing in this file does I/O.
 import type { AwilixContainer } from 'awilix';
 import type { GenericSchema } from 'valibot';
-import type { AbortHandle } from './job-abort-error.js';
+import type { JobAbortError } from './job-abort-error.js';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -127,9 +127,6 @@ export interface JobContext {
   readonly services: Services;
 }
 
-/** Decides from a thrown error whether another attempt may help. */
-export type RetryPredicate = (error: unknown, info: { readonly retryCount: number }) => boolean;
-
 /**
  * A registered job: its name, data and result schemas, defaults and the function that runs it. `TInput` (the data
  * schema's input, what a dispatch must send) and `TName` (the name as a literal) let typed dispatch check both.
@@ -141,7 +138,8 @@ export interface JobDefinition<TData = unknown, TResult = unknown, TInput = unkn
   /** Validates what `run` returns before it is sent; its output is the result (defineJob's `result`). */
   readonly result?: GenericSchema<TResult, unknown> | undefined;
   readonly defaults: JobDefaults;
-  readonly retryIf: RetryPredicate | undefined;
+  /** Decides from a thrown error whether another attempt may help (defineJob's `retryIf`). */
+  readonly retryIf: ((error: unknown, info: { readonly retryCount: number }) => boolean) | undefined;
   /** The job itself: returns its result or throws. */
   readonly run: (data: TData, ctx: JobContext) => TResult | Promise<TResult>;
 }
@@ -160,8 +158,20 @@ export interface ExecutionContext {
   readonly retryCount: number;
   /** The execution's signal (the same as `abort.signal` unless a middleware passed a narrower one). */
   readonly signal: AbortSignal;
-  /** Aborts the execution: what cancellation, shutdown and timeout use. */
-  readonly abort: AbortHandle;
+  /**
+   * Aborts the execution: what cancellation, shutdown and timeout use. The first reason wins; aborting ends the
+   * current attempt at once, even when the job ignores its signal.
+   */
+  readonly abort: {
+    /** The job's signal; `signal.reason` is the {@link JobAbortError}. */
+    readonly signal: AbortSignal;
+    /** Why it aborted; undefined until it does. */
+    readonly reason: JobAbortError | undefined;
+    /** Aborts the execution with `reason`; later calls change nothing. */
+    abort(reason: JobAbortError): void;
+    /** Calls `listener` once when the handle aborts (at once if it already has). */
+    onAbort(listener: (reason: JobAbortError) => void): void;
+  };
   /** The job's dashboard log; `write` adds a level and a category (the runtime's own: Execution, Retry…; default UserCode). */
   readonly log: Logger<LogData | Error> & {
     /** Writes a line at `level` under `category` (default UserCode). */
@@ -170,14 +180,21 @@ export interface ExecutionContext {
   /** The operator's console. */
   readonly logger: Logger;
   readonly scope: AwilixContainer | undefined;
-  readonly clock: Clock;
+  /** The runtime's time source (specs fake it): read `clock.now()` for timings. */
+  readonly clock: {
+    /** The current time in epoch milliseconds. */
+    now(): number;
+  };
 }
 
+/** The abort handle of one execution (cancellation, shutdown and timeout abort it; the first reason wins). */
+export type AbortHandle = ExecutionContext['abort'];
+
 /** Time, so specs can fake it. */
-export interface Clock {
-  /** The current time in epoch milliseconds. */
-  now(): number;
-}
+export type Clock = ExecutionContext['clock'];
+
+/** Decides from a thrown error whether another attempt may help. */
+export type RetryPredicate = NonNullable<JobDefinition['retryIf']>;
 
 /** Continues the pipeline; may be called more than once (retry), never concurrently. */
 export type Next = (ctx?: ExecutionContext) => Promise<Outcome>;

@@ -21,24 +21,22 @@ import { createInFlight, type InFlight } from './create-in-flight.js';
 import { createJobLanes } from './create-job-lanes.js';
 import { createMemorySink, type MemorySink } from './create-memory-sink.js';
 
-/** The parts a custom middleware list may need to keep cancellation and shutdown working. */
-export interface PipelineParts {
-  readonly registry: CancellationRegistry;
-  readonly shutdownSignal: AbortSignal;
-}
-
 /** Options of {@link createEmbeddedWorker}; the worker knows the names and input types of `jobs` for typed `enqueue`. */
 export interface EmbeddedWorkerOptions<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
   readonly jobs: TJobs;
   /** Extra middleware placed inside the default pipeline (after logging and filters). */
   readonly use?: readonly Middleware[];
-  /** Replaces the whole pipeline; build it from `defaultMiddleware({ retryMode: 'scheduled', ...parts })` to keep cancel working. */
-  readonly middleware?: (parts: PipelineParts) => readonly Middleware[];
+  /**
+   * @internal Replaces the whole pipeline; build it from `defaultMiddleware({ retryMode: 'scheduled', ...parts })` to
+   * keep cancel working (`parts`: what a custom list needs to keep cancellation and shutdown working).
+   */
+  readonly middleware?: (parts: { readonly registry: CancellationRegistry; readonly shutdownSignal: AbortSignal }) => readonly Middleware[];
   readonly container?: AwilixContainer | undefined;
   readonly logger?: TechnicalLogger;
   /** Per-job configuration (the `JobConsumers` section), merged over defineJob() defaults. */
   readonly jobConfig?: (jobName: string) => JobDefaults | undefined;
   readonly sink?: MemorySink;
+  /** @internal Time, so specs can fake it. */
   readonly clock?: Clock;
 }
 
@@ -71,7 +69,9 @@ export interface EmbeddedWorker<TJobs extends readonly AnyJobDefinition[] = read
   /** Stops intake, waits up to `graceMs` for running jobs, then aborts them (reason: shutdown). */
   close(options?: { graceMs?: number }): Promise<void>;
   readonly sink: MemorySink;
+  /** @internal Where cancels by occurrence id arrive. */
   readonly registry: CancellationRegistry;
+  /** @internal The executor the worker runs every job through. */
   readonly executor: Executor;
   /** Messages that could not be parsed, with the reason. */
   readonly deadLetters: readonly { readonly message: RawJobMessage; readonly reason: string }[];
@@ -86,7 +86,7 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
   const registry = createCancellationRegistry({ now: clock.now });
   const shutdown = new AbortController();
   const logger = options.logger ?? silentLogger;
-  const executor = buildExecutor(options, { registry, shutdownSignal: shutdown.signal }, sink, clock, logger);
+  const executor = buildExecutor(options, registry, shutdown.signal, sink, clock, logger);
   const inFlight = createInFlight();
   const lanes = createJobLanes({ executor, run, onRunEnd: inFlight.done });
   const retryTimers = new Map<NodeJS.Timeout, JobEnvelope>();
@@ -157,7 +157,15 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
 }
 
 /** The executor of an embedded worker: the default pipeline (with scheduled retries) unless the options replace it. */
-function buildExecutor(options: EmbeddedWorkerOptions, parts: PipelineParts, sink: MemorySink, clock: Clock, logger: TechnicalLogger): Executor {
+function buildExecutor(
+  options: EmbeddedWorkerOptions,
+  registry: CancellationRegistry,
+  shutdownSignal: AbortSignal,
+  sink: MemorySink,
+  clock: Clock,
+  logger: TechnicalLogger,
+): Executor {
+  const parts = { registry, shutdownSignal };
   const middleware =
     options.middleware?.(parts) ?? defaultMiddleware({ retryMode: 'scheduled', use: options.use ?? [], ...parts });
   return createExecutor({

@@ -1,9 +1,12 @@
 // The in-memory sink: keeps every status and log record, for the embedded transport, serverless calls and tests.
-import type { LogRecord, Sink, SinkRecord, StatusRecord } from '../../core/vocabulary/ports.js';
+import type { LogRecord, SinkRecord, StatusRecord } from '../../core/vocabulary/ports.js';
 
 /** A sink that stores records in memory and lets you observe them as they arrive. */
-export interface MemorySink extends Sink {
-  readonly records: readonly SinkRecord[];
+export interface MemorySink {
+  /** Stores one record (resolved at once). */
+  write(record: StatusRecord | LogRecord): Promise<void>;
+  /** Every record so far, statuses and logs, in arrival order. */
+  readonly records: readonly (StatusRecord | LogRecord)[];
   /** The status records so far, of one occurrence or all, in arrival order. */
   statuses(occurrenceId?: string): StatusRecord[];
   /** The user log lines so far, of one occurrence or all, in arrival order. */
@@ -11,7 +14,7 @@ export interface MemorySink extends Sink {
   /** The final status of an occurrence, if it has one. */
   finalStatus(occurrenceId: string): StatusRecord | undefined;
   /** Calls `listener` for every new record; returns the function that stops it. */
-  subscribe(listener: (record: SinkRecord) => void): () => void;
+  subscribe(listener: (record: StatusRecord | LogRecord) => void): () => void;
   /** Forgets all records (listeners stay). */
   clear(): void;
 }

@@ -1,5 +1,6 @@
 // A CommonJS consumer: require() of the ES-module package (Node 20.19+ and 22.12+ load it without a flag).
-const { createEmbeddedWorker, createHandler, defineJob, JobStatus } = require('milvaion-worker');
+const { createEmbeddedWorker, defineJob, JobStatus } = require('milvaion-worker');
+const { createHandler } = require('milvaion-worker/serverless');
 
 const echo = defineJob({ name: 'EchoJob', run: async (data) => ({ echoed: data }) });
 

@@ -1,5 +1,6 @@
 // A plain-Node ESM consumer of the installed package: one job through the embedded transport and the serverless handler.
-import { createEmbeddedWorker, createHandler, defineJob, JobStatus } from 'milvaion-worker';
+import { createEmbeddedWorker, defineJob, JobStatus } from 'milvaion-worker';
+import { createHandler } from 'milvaion-worker/serverless';
 
 const echo = defineJob({
   name: 'EchoJob',

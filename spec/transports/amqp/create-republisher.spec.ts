@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AsyncMessage } from 'rabbitmq-client';
-import { JobStatus, type SinkRecord } from '../../../lib/index.ts';
+import { JobStatus } from '../../../lib/index.ts';
+import type { SinkRecord } from '../../../lib/core/vocabulary/ports.ts';
 import { type Sink } from '../../../lib/core/vocabulary/ports.ts';
 import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
 import { LogCategory } from '../../../lib/core/engine/create-job-logger.ts';
