@@ -60,7 +60,7 @@ export async function latencyRound(root: string, k: number): Promise<LatencyFigu
       ctx.log.info('short done');
     },
   });
-  const worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: 100 }), maxParallelJobs: 100, outbox: { localStoragePath: directory }, logger: lib['silentLogger'] });
+  const worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: 100 }), maxParallelJobs: 100, outbox: { localStoragePath: directory }, logger: lib['silentLogger'] ?? (lib['createLogger'] as (o: object) => unknown)({ level: 'silent' }) });
   try {
     await connection.onConnect(10_000);
     for (const q of publisherTopology('Classic').queues) await connection.queueDeclare(q);

@@ -43,6 +43,11 @@ for (const ref of refs) {
   trees.set(ref, dir);
 }
 
+/** A logger that prints nothing, from a commit's main entry (`silentLogger` before the 1.0 surface, `createLogger` after). */
+function silentOf(lib: { silentLogger?: unknown; createLogger: (o: object) => unknown }): unknown {
+  return lib.silentLogger ?? lib.createLogger({ level: 'silent' });
+}
+
 /** One round of `label`'s worker: N pre-loaded no-op jobs (one log line each) at concurrency C. */
 async function round(label: string, root: string, k: number) {
   const load = (file: string) => import(pathToFileURL(path.join(root, 'lib', file)).href);
@@ -70,7 +75,7 @@ async function round(label: string, root: string, k: number) {
       },
     });
     const outbox = { localStoragePath: directory, ...(variants[label] ?? {}) };
-    worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: C }), maxParallelJobs: C, outbox, logger: lib.silentLogger });
+    worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: C }), maxParallelJobs: C, outbox, logger: silentOf(lib) });
     const cpu0 = cpuNow();
     const t0 = performance.now();
     await worker!.start();
