@@ -2,7 +2,7 @@
 // §1.6, §2.1), cancels them on Redis as it does (§2.8), and collects what workers send back (statuses, logs,
 // registrations, heartbeats, dead letters) for tests.
 import { randomUUID } from 'node:crypto';
-import { Connection, type AsyncMessage, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
+import { Connection, type Consumer, type Envelope, type Publisher, type ReturnedMessage } from 'rabbitmq-client';
 import type { DataArgs, JobInput } from '../core/vocabulary/job-input.js';
 import type { AnyJobDefinition } from '../core/vocabulary/types.js';
 import type { RedisSettings } from '../control/redis/parse-cancellation.js';
@@ -14,7 +14,8 @@ import { JobStatus } from '../core/vocabulary/types.js';
 import { toQueueNames } from './to-queue-names.js';
 import { consumeSchedulerQueues, JOBS_EXCHANGE } from './consume-scheduler-queues.js';
 import { describeError } from './describe-error.js';
-import { toCollectedMessages, type CollectedMessage } from './to-collected-message.js';
+import type { CollectedMessage } from './to-collected-message.js';
+import { byOccurrence, byWorker, list, LOG_MARKER, onMessage, waitFor, type Collector, type WaitOptions } from './collector.js';
 import { toDispatchEnvelope, toDispatchMessage, type DispatchedJob, type DispatchOptions } from './to-dispatch-message.js';
 import { redactUrl } from '../transports/amqp/to-amqp-url.js';
 import { withOccurrenceDetail } from './with-occurrence-detail.js';
@@ -23,6 +24,7 @@ export { newOccurrenceId, toDispatchEnvelope, toDispatchMessage, type Dispatched
 export type { CollectedMessage } from './to-collected-message.js';
 export type { DefinitionDispatchOptions, JobDispatch } from './to-dispatch-options.js';
 export type { PublishedCancellation } from './create-cancellation-publisher.js';
+export type { WaitOptions } from './collector.js';
 
 /** The statuses that end an occurrence: Completed, Failed, Cancelled, TimedOut, and the scheduler's Unknown and Skipped. */
 export const FINAL_STATUSES: ReadonlySet<number> = new Set<number>(Object.values(JobStatus).filter(isFinalStatus));
@@ -69,14 +71,6 @@ export type LogBody = Readonly<Record<string, unknown>> & { readonly Correlation
 export type RegistrationBody = Readonly<Record<string, unknown>> & { readonly WorkerId?: string; readonly InstanceId?: string; readonly RoutingPatterns?: Readonly<Record<string, string>>; readonly JobTypes?: readonly string[] };
 /** A worker heartbeat. */
 export type HeartbeatBody = Readonly<Record<string, unknown>> & { readonly WorkerId?: string; readonly InstanceId?: string; readonly CurrentJobs?: number };
-
-/** How long to wait, and what for (named in the timeout error). */
-export interface WaitOptions {
-  /** Default 10000. */
-  readonly timeoutMs?: number;
-  /** Named in the timeout error. */
-  readonly what?: string;
-}
 
 /** The scheduler-side client: dispatches jobs and collects what workers send back. */
 export interface SchedulerClient<TJobs extends readonly AnyJobDefinition[] = readonly AnyJobDefinition[]> {
@@ -228,35 +222,6 @@ export async function createSchedulerClient<const TJobs extends readonly AnyJobD
   return client;
 }
 
-type QueueNames = SchedulerClient['names'];
-
-/** What the client has collected and who waits for it; `closed` ends every wait. */
-interface Collector {
-  readonly names: QueueNames;
-  readonly errors: unknown[];
-  readonly collected: Map<string, CollectedMessage<Readonly<Record<string, unknown>>>[]>;
-  readonly returns: ReturnedMessage[];
-  readonly waiters: Set<() => void>;
-  /** Markers sent through the logs queue by waitForLogs() and not back yet. */
-  readonly markers: Set<string>;
-  closed: boolean;
-}
-
-/** The header of waitForLogs()'s marker: the client's own message in the logs queue, never collected. */
-const LOG_MARKER = 'x-milvaion-testing-log-marker';
-
-function onMessage(c: Collector, queue: string, msg: AsyncMessage): void {
-  const marker: unknown = queue === c.names.logs ? msg.headers?.[LOG_MARKER] : undefined;
-  if (marker === undefined) return toCollectedMessages(queue, msg, queue === c.names.logs).forEach((m) => collect(c, queue, m));
-  c.markers.delete(String(marker));
-  for (const wake of c.waiters) wake();
-}
-
-function collect(c: Collector, queue: string, message: CollectedMessage<Readonly<Record<string, unknown>>>): void {
-  c.collected.get(queue)?.push(message);
-  for (const wake of c.waiters) wake();
-}
-
 async function dispatch(publisher: Publisher, job: DispatchOptions): Promise<DispatchedJob> {
   const message = toDispatchMessage(job);
   const { envelope, body } = toDispatchEnvelope(message);
@@ -264,57 +229,4 @@ async function dispatch(publisher: Publisher, job: DispatchOptions): Promise<Dis
   // basic.return arrives before the confirm but is emitted on setImmediate: let it land before we resolve.
   await new Promise((resolve) => setImmediate(resolve));
   return message;
-}
-
-function list<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string): CollectedMessage<B>[] {
-  return (c.collected.get(queue) ?? []) as CollectedMessage<B>[];
-}
-
-function byOccurrence<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string, occurrenceId: string | undefined): CollectedMessage<B>[] {
-  return list<B>(c, queue).filter((m) => occurrenceId === undefined || mentions(m, occurrenceId));
-}
-
-function byWorker<B extends Readonly<Record<string, unknown>>>(c: Collector, queue: string, workerId: string | undefined): CollectedMessage<B>[] {
-  return list<B>(c, queue).filter((m) => workerId === undefined || m.body?.['WorkerId'] === workerId);
-}
-
-function waitFor<T>(c: Collector, find: () => T | undefined | null | false, { timeoutMs: limit = 10_000, what = 'a condition' }: WaitOptions = {}): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const finish = (error?: Error) => {
-      c.waiters.delete(check);
-      clearInterval(poll);
-      clearTimeout(timer);
-      if (error !== undefined) reject(error);
-    };
-    function check(): void {
-      if (c.closed) return finish(new Error(`Scheduler client closed while waiting for ${what}`));
-      let found: ReturnType<typeof find>;
-      try {
-        found = find();
-      } catch (error) {
-        return finish(error instanceof Error ? error : new Error(String(error)));
-      }
-      if (found !== undefined && found !== null && found !== false) {
-        finish();
-        resolve(found);
-      }
-    }
-    const poll = setInterval(check, 25);
-    const timer = setTimeout(() => finish(new Error(`Timed out after ${limit} ms waiting for ${what}. ${summary(c)}`)), limit);
-    c.waiters.add(check);
-    check();
-  });
-}
-
-function summary(c: Collector): string {
-  const counts = Object.entries(c.names).map(([kind, queue]) => `${kind} ${c.collected.get(queue)?.length ?? 0}`);
-  const problems = c.errors.length === 0 ? '' : ` Errors: ${c.errors.map(describeError).join('; ')}.`;
-  return `Collected: ${counts.join(', ')}; returned unroutable ${c.returns.length}.${problems}`;
-}
-
-/** True when the message names the occurrence in its body, headers or correlation_id property (case-insensitive). */
-function mentions(message: CollectedMessage<Readonly<Record<string, unknown>>>, occurrenceId: string): boolean {
-  const wanted = occurrenceId.toLowerCase();
-  const candidates = [message.body?.['CorrelationId'], message.body?.['OccurrenceId'], message.headers['CorrelationId'], message.headers['OccurrenceId'], message.properties.correlationId];
-  return candidates.some((c) => (Buffer.isBuffer(c) ? c.toString() : typeof c === 'string' ? c : '').toLowerCase() === wanted);
 }
