@@ -1,7 +1,7 @@
 // Several brokers (`Worker:RabbitMQ:Hosts`), against the real RabbitMQ on 127.0.0.1 behind two TCP proxies that
 // stand for two nodes of a cluster: the worker connects to the first that answers, and when the one it uses
 // goes away it fails over to the other, consumers, relay and heartbeats included. The failover onto a real
-// cluster node that stops is in spec/cluster/cluster-failover.spec.ts.
+// cluster node that stops is in spec/cluster/cluster-failover.slow.spec.ts.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { defineJob, JobStatus } from '../../lib/index.ts';

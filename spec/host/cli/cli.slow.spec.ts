@@ -78,7 +78,7 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
     assert.match(d.lines.join('\n'), /no such file or folder/);
   });
 
-  // Module loading from the installed tarball, in fresh npm init -y projects, is spec/package/first-hour.spec.ts.
+  // Module loading from the installed tarball, in fresh npm init -y projects, is spec/package/first-hour.slow.spec.ts.
   it('check loads .ts, .mts, .cts, .js, .mjs and .cjs job modules in a CommonJS project', async () => {
     const project = path.join(dir, 'commonjs-project');
     mkdirSync(path.join(project, 'jobs'), { recursive: true });
@@ -172,7 +172,7 @@ describe('milvaion-worker CLI', { timeout: 180_000 }, () => {
     });
   });
 
-  // Installing the scaffold and running its own test and typecheck is spec/package/package.spec.ts (from the tarball).
+  // Installing the scaffold and running its own test and typecheck is spec/package/package.slow.spec.ts (from the tarball).
   it('init scaffolds a project with a test over every spec, a typecheck, and --from as its dependency', async () => {
     const project = path.join(dir, 'my-worker');
     const c = capture();
