@@ -1,20 +1,12 @@
 // The Redis cancellation listener: a dedicated subscriber on the scheduler's cancellation channel that
 // aborts the matching running occurrence (or stops its scheduled retry) through the cancellation registry.
 // Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
-import { createRequire } from 'node:module';
-import type { createClient as CreateClient } from 'redis';
 import type { CancellationRegistry } from '../../core/vocabulary/ports.js';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
-import { parseCancellation, toRedisTarget, type RedisSettings, type RedisTarget } from './parse-cancellation.js';
+import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { errorMessage } from '../../core/util/error-message.js';
-import { retryDelay } from '../../core/engine/retry-delay.js';
-
-// redis is loaded when the first subscriber is created, not when this module is imported: the
-// milvaion-worker/amqp entry re-exports cancellation, and a worker without Redis never needs the client.
-let redis: { createClient: typeof CreateClient } | undefined;
-const createClient: typeof CreateClient = ((...args: Parameters<typeof CreateClient>) =>
-  (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient }).createClient(...args)) as typeof CreateClient;
+import { createRedisClient } from './create-redis-client.js';
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
 const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
@@ -67,7 +59,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   const { host, port, database, tls } = target.value;
   const channel = options.settings.cancellationChannel || DEFAULT_CANCELLATION_CHANNEL;
   const where = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${database}`; // never the password
-  const client = newClient(target.value);
+  const client = createRedisClient(target.value);
   let state: RedisHealth['state'] = 'connecting';
   let since = Date.now();
   let lastError: string | undefined;
@@ -134,20 +126,6 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
       }
     },
   };
-}
-
-/** The subscriber client of a target: reconnects with a capped backoff and pings to notice a cut network. */
-function newClient({ host, port, password, username, database, tls }: RedisTarget) {
-  const common = { host, port, connectTimeout: 5000, reconnectStrategy: (retries: number) => retryDelay(Math.min(retries, 10), 50, { maxDelayMs: 2000 }) };
-  return createClient({
-    socket: tls ? { ...common, tls: true as const, servername: host } : { ...common, tls: false as const },
-    ...(password === undefined ? {} : { password }),
-    ...(username === undefined ? {} : { username }),
-    database,
-    // A half-open connection (a cut network) is noticed within seconds, not at the next publish.
-    pingInterval: 5000,
-    disableClientInfo: true,
-  });
 }
 
 /** Handles one message of the channel: cancels the occurrence it names, or counts it as ignored. */
