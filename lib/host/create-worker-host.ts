@@ -202,6 +202,8 @@ function createLogicalWorkers(config: WorkerConfig, allJobs: readonly AnyJobDefi
       jobHeartbeatIntervalSeconds: w.heartbeat.jobHeartbeatIntervalSeconds,
       ...shared,
       maxMessageBytes: w.maxMessageBytes,
+      maxCrashRedeliveries: w.maxCrashRedeliveries,
+      sharedOccurrenceRecords: w.sharedOccurrenceRecords,
       startupTimeoutSeconds: w.startupConnectionTimeoutSeconds,
       redis: w.redis ?? false,
       // One outbox folder per process and logical worker (the store is locked to one writer).

@@ -1,7 +1,7 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
 // It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
-import type { FinishedOccurrences, LogRecord, MessageChannel, StatusRecord, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
+import type { FinishedOccurrences, RedeliveryRecords, LogRecord, MessageChannel, StatusRecord, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
 import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
@@ -46,6 +46,8 @@ export interface Outbox {
   write(record: StatusRecord | LogRecord): Promise<void>;
   /** @internal */
   readonly finished: FinishedOccurrences;
+  /** @internal */
+  readonly redeliveries: RedeliveryRecords;
   /** @internal */
   readonly store: OutboxStore;
   /** @internal */
@@ -134,6 +136,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       has: (occurrenceId) => store.isFinished(occurrenceId),
       add: (occurrenceId) => store.markFinished(occurrenceId),
     },
+    redeliveries: store.redeliveries,
     health,
     onPressure: (listener) => void listeners.push(listener),
     start() {

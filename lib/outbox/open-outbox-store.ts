@@ -5,6 +5,8 @@ import type { Database, RootDatabase } from 'lmdb';
 import { decodeOutboxEntry, encodeOutboxEntry, fromLegacyEntry, type LegacyValue, type OutboxEntry, type StoredEntry } from './encode-outbox-entry.js';
 import { openStoreFiles } from './open-store-files.js';
 import { createFinishedRecords } from './create-finished-records.js';
+import { createRedeliveryRecords } from './create-redelivery-records.js';
+import type { RedeliveryRecords } from '../core/vocabulary/ports.js';
 
 export type { OutboxEntry, StoredEntry };
 
@@ -26,9 +28,11 @@ export interface OutboxStore {
   isFinished(occurrenceId: string): boolean;
   /** Records that the occurrence finished here. */
   markFinished(occurrenceId: string): void;
+  /** The redeliveries this worker could not explain (crash counts), across restarts. */
+  readonly redeliveries: RedeliveryRecords;
   /** LMDB transactions committed since the store opened (the bench reports commits per job). */
   readonly commits: number;
-  /** Deletes finished-occurrence records older than `olderThan`; returns how many. */
+  /** Deletes finished-occurrence and redelivery records older than `olderThan`; returns how many. */
   pruneFinished(olderThan: number): Promise<number>;
   /** Flushes and closes the store and releases its folder; the entries stay on disk for the next start. */
   close(): Promise<void>;
@@ -61,6 +65,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const entries: Database<Buffer, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' });
   const legacyEntries: Database<LegacyValue, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
   const finished = createFinishedRecords(root);
+  const redeliveries = createRedeliveryRecords(root);
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
   const storeId = storeIdOf(meta);
@@ -114,7 +119,8 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     },
     isFinished: (occurrenceId) => finished.has(occurrenceId),
     markFinished: (occurrenceId) => finished.add(occurrenceId),
-    pruneFinished: (olderThan) => finished.prune(olderThan, pruneChunk),
+    redeliveries,
+    pruneFinished: async (olderThan) => (await finished.prune(olderThan, pruneChunk)) + (await redeliveries.prune(olderThan, pruneChunk)),
     get commits() {
       return lastTxnId(root) - firstTxnId;
     },

@@ -7,8 +7,8 @@ type Key = string | Buffer;
 
 const sameKey = (a: Key, b: Key | undefined): boolean => (typeof a === 'string' ? a === b : b !== undefined && typeof b !== 'string' && a.equals(b));
 
-/** Removes the records whose time `isOld` says is past the retention, in steps of `chunk`; returns how many. */
-export async function pruneFinished<K extends Key>(finished: Database<number, K>, isOld: (time: number) => boolean, chunk: number): Promise<number> {
+/** Removes the records whose value `isOld` says is past the retention, in steps of `chunk`; returns how many. */
+export async function pruneFinished<V, K extends Key>(finished: Database<V, K>, isOld: (value: V) => boolean, chunk: number): Promise<number> {
   let removed = 0;
   let after: K | undefined;
   for (;;) {
@@ -28,13 +28,13 @@ export async function pruneFinished<K extends Key>(finished: Database<number, K>
   }
 }
 
-async function removeOld<K extends Key>(finished: Database<number, K>, keys: readonly K[], isOld: (time: number) => boolean): Promise<number> {
+async function removeOld<V, K extends Key>(finished: Database<V, K>, keys: readonly K[], isOld: (value: V) => boolean): Promise<number> {
   let removed = 0;
   await finished.transaction(() => {
     for (const key of keys) {
       // Marked finished again since the read: keep it.
-      const time = finished.get(key);
-      if (time !== undefined && isOld(time)) {
+      const value = finished.get(key);
+      if (value !== undefined && isOld(value)) {
         finished.removeSync(key);
         removed++;
       }

@@ -47,6 +47,7 @@ export async function closeWorker(p: WorkerParts, opts: CloseOptions): Promise<C
   const online = p.publishConnection.ready;
   await within(p.presence.stop({ goodbye: online && p.registered }), STEP_MS);
   await p.redis?.close();
+  await p.shared?.close();
   // With the broker away, closing the connections first ends every publish waiting for it at once.
   if (!online) await closeConnections(p);
   // The drain gets what is left of the budget less a step for the closes (at least a second: a short grace

@@ -28,6 +28,8 @@ import { StartupError } from './startup-error.js';
 import type { CloseReport, WorkerParts } from './worker-parts.js';
 import { createReporting, type Reporting } from './create-reporting.js';
 import { packageVersion } from '../process/package-version.js';
+import { warnAboutOverlongJobs } from './warn-overlong-jobs.js';
+import { createRedeliveryKnowledge } from './create-redelivery-knowledge.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -57,6 +59,10 @@ export interface AmqpWorkerOptions {
   readonly outbox?: OutboxSettings | false;
   /** The `Worker:Redis` section: cancellation from the dashboard. Absent or `false`: no cancellation. */
   readonly redis?: RedisSettings | false;
+  /** With Redis, every process of the WorkerId shares its finished occurrences and crash counts (default true). */
+  readonly sharedOccurrenceRecords?: boolean;
+  /** Redeliveries after a crash that still run, alone; the next is dead-lettered as Failed (default 3; 0: off). */
+  readonly maxCrashRedeliveries?: number;
   /** @internal Puts another sink between the executor and the publisher (ignored when the outbox is on). */
   readonly sink?: (publisher: AmqpPublisher) => Sink;
   /** @deprecated Use `rabbitmq.consumerTimeoutSeconds` (the config's name); this one is read when that is unset. */
@@ -137,6 +143,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     requeueOnShutdown: true,
   });
   const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
+  const redeliveries = createRedeliveryKnowledge(options, reporting, logger);
   const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
   warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger, (name) => timeoutSetByUser(options, name));
   const presence = createWorkerPresence({
@@ -158,6 +165,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     publisher: reporting.publisher,
     sink: reporting.sink,
     finished: options.finished ?? reporting.outbox?.finished ?? createFinishedOccurrences(),
+    redeliveries: redeliveries.knowledge,
     logger,
     queueType,
     consumerTimeoutMs,
@@ -168,7 +176,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, shared: redeliveries.shared, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 
@@ -223,14 +231,6 @@ function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Exec
 function timeoutSetByUser(options: AmqpWorkerOptions, jobName: string): boolean {
   const definition = options.jobs.find((j) => j.name === jobName);
   return definition?.defaults?.executionTimeoutSeconds !== undefined || options.jobConfig?.(jobName)?.executionTimeoutSeconds !== undefined;
-}
-
-function warnAboutOverlongJobs(jobs: readonly ConsumedJob[], consumerTimeoutMs: number, logger: TechnicalLogger, setByUser: (jobName: string) => boolean): void {
-  const overlong = jobs.filter((j) => (j.settings.timeoutMs === 0 || j.settings.timeoutMs >= consumerTimeoutMs) && setByUser(j.definition.name));
-  if (overlong.length === 0) return;
-  logger.warn(
-    `${overlong.map((j) => `${j.definition.name} (${j.settings.timeoutMs / 1000 || 'no'} s timeout)`).join(', ')}: a run longer than RabbitMQ's consumer_timeout (${consumerTimeoutMs / 1000} s) makes the broker close the channel and redeliver the job. Raise consumer_timeout on the broker (and set ConsumerTimeoutSeconds) or lower ExecutionTimeoutSeconds.`,
-  );
 }
 
 function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean): WorkerHealth {

@@ -31,6 +31,7 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
     outbox.start();
   }
   let redisMissing = false;
+  p.shared?.start();
   if (redis) {
     // Without a startup timeout Redis gets 5 s and the worker runs on without it until it comes back.
     const strict = p.startupTimeoutMs > 0;

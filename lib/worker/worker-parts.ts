@@ -3,6 +3,7 @@ import type { Connection } from 'rabbitmq-client';
 import type { Executor } from '../core/engine/create-executor.js';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import type { RedisCancellation } from '../control/redis/create-redis-cancellation.js';
+import type { SharedOccurrenceRecords } from '../control/redis/create-shared-occurrences.js';
 import type { AmqpSource, ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import type { WorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import type { Reporting } from './create-reporting.js';
@@ -30,6 +31,8 @@ export interface WorkerParts {
   readonly source: AmqpSource;
   readonly presence: WorkerPresence;
   readonly redis: RedisCancellation | undefined;
+  /** The occurrence records every process of the WorkerId shares (Redis), when configured. */
+  readonly shared: SharedOccurrenceRecords | undefined;
   readonly jobs: readonly ConsumedJob[];
   readonly shutdown: AbortController;
   readonly executor: Executor;

@@ -181,8 +181,26 @@ describe('toVerdict: the cancel notice', () => {
       failed({ kind: 'invalid-data', issues: [] }),
       failed({ kind: 'unknown-job', jobName: 'X' }),
       failed({ kind: 'retry-scheduled', delayMs: 1, nextRetryCount: 1, error: null }),
+      failed({ kind: 'crash-looped', crashes: 4, limit: 3 }),
     ];
     for (const outcome of others) assert.equal(verdictOf(outcome).notice, null);
+  });
+});
+
+describe('toVerdict: a crash loop', () => {
+  it('is Failed, dead-lettered as WorkerCrash with reason crash-loop, and every text names the crashes and the key', () => {
+    const verdict = verdictOf(failed({ kind: 'crash-looped', crashes: 4, limit: 3 }));
+    const text = 'Not run again: 4 deliveries of this occurrence ended with no outcome, its worker process gone while it ran (more than Worker:MaxCrashRedeliveries = 3)';
+    assert.deepEqual(fieldsOf(verdict), { status: JobStatus.Failed, result: null, exception: text });
+    assert.equal(verdict.fate.kind, 'dead-letter');
+    if (verdict.fate.kind !== 'dead-letter') return;
+    assert.equal(verdict.fate.reason, 'crash-loop');
+    assert.equal(verdict.fate.failureType, 'WorkerCrash');
+    assert.equal(verdict.fate.exception, text);
+    assert.equal(verdict.fate.retryCountHeader, 2);
+    assert.equal(verdict.label, 'crash_looped');
+    assert.deepEqual(verdict.trace.error, { message: text });
+    assert.deepEqual(lineOf(verdict), { level: 'error', text: `${text}: ${WHO}`, args: [] });
   });
 });
 
@@ -197,6 +215,7 @@ describe('toVerdict: labels', () => {
       failed({ kind: 'invalid-data', issues: [] }),
       failed({ kind: 'unknown-job', jobName: 'X' }),
       failed({ kind: 'retry-scheduled', delayMs: 1, nextRetryCount: 1, error: null }),
+      failed({ kind: 'crash-looped', crashes: 4, limit: 3 }),
     ];
     const labels = outcomes.map((outcome) => verdictOf(outcome).label);
     assert.deepEqual([...labels].sort(), [...OUTCOME_LABELS].sort());

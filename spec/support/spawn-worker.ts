@@ -21,9 +21,9 @@ export function killAllWorkers(): void {
   live.clear();
 }
 
-/** Spawns a worker child with the given config and resolves once it printed READY. */
-export async function spawnWorker(config: Record<string, unknown>, timeoutMs = 20_000): Promise<ChildWorker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Spawns a worker child (worker-process.ts, or another `script` that prints READY) and resolves once it printed READY. */
+export async function spawnWorker(config: Record<string, unknown>, timeoutMs = 20_000, script = SCRIPT): Promise<ChildWorker> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
   let out = '';

@@ -24,5 +24,3 @@ export function createRedisClient({ host, port, password, username, database, tl
   });
 }
 
-/** A client made by {@link createRedisClient}. */
-export type RedisClient = ReturnType<typeof createRedisClient>;

@@ -11,7 +11,7 @@ import { toResultString } from './to-result-string.js';
 import { JobStatus, type JobEnvelope } from '../vocabulary/types.js';
 
 /** The `outcome` label values of `milvaion_worker_jobs_total`, one per outcome kind. */
-export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled'] as const;
+export const OUTCOME_LABELS = ['completed', 'failed', 'cancelled', 'timed_out', 'invalid_data', 'unknown_job', 'skipped', 'retry_scheduled', 'crash_looped'] as const;
 /** One of {@link OUTCOME_LABELS}. */
 export type OutcomeLabel = (typeof OUTCOME_LABELS)[number];
 
@@ -60,6 +60,7 @@ const DEAD_LETTER_REASONS: Readonly<Record<DlqFailureType, DeadLetterReason>> = 
   UnhandledException: 'unhandled-failure',
   InvalidJobData: 'invalid-data',
   UnknownJob: 'unknown-job',
+  WorkerCrash: 'crash-loop',
 };
 
 /** A dead letter's fate; `exception` is read when the DlqJobMessage is built. */
@@ -227,6 +228,27 @@ export function toVerdict(outcome: Outcome, envelope: Pick<JobEnvelope, 'jobName
           },
         },
         log: log('error', (who) => `${unregistered('')}: ${who}`),
+        notice: null,
+      };
+    }
+    case 'crash-looped': {
+      const exception = () =>
+        `Not run again: ${f.crashes} deliveries of this occurrence ended with no outcome, its worker process gone while it ran (more than Worker:MaxCrashRedeliveries = ${f.limit})`;
+      return {
+        status: JobStatus.Failed,
+        result: null,
+        get exception() {
+          return exception();
+        },
+        fate: deadLetter('WorkerCrash', exception, retryCount, 0),
+        label: 'crash_looped',
+        trace: {
+          outcome: 'crash-looped',
+          get error() {
+            return { message: exception() };
+          },
+        },
+        log: log('error', (who) => `${exception()}: ${who}`),
         notice: null,
       };
     }

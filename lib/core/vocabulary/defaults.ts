@@ -10,6 +10,10 @@ export const WorkerDefaults = {
   startupConnectionTimeoutSeconds: 30,
   /** Job messages above this size are dead-lettered unread. */
   maxMessageBytes: 4 * 1024 * 1024,
+  /** Redeliveries after a crash that still run; the next is dead-lettered (RabbitMQ 4's quorum delivery limit is 20). */
+  maxCrashRedeliveries: 3,
+  /** With Redis: every process of a WorkerId shares its finished occurrences and crash counts. */
+  sharedOccurrenceRecords: true,
   logLevel: 'info',
   rabbitMq: {
     host: 'localhost',

@@ -3,7 +3,7 @@
 import type { DeadLetterReason } from './ports.js';
 
 /** The `FailureType` of a dead-lettered occurrence (its log notice and metric), as the .NET SDK names them. */
-export type DlqFailureType = 'MaxRetriesExceeded' | 'PermanentFailure' | 'UnhandledException' | 'InvalidJobData' | 'UnknownJob';
+export type DlqFailureType = 'MaxRetriesExceeded' | 'PermanentFailure' | 'UnhandledException' | 'InvalidJobData' | 'UnknownJob' | 'WorkerCrash';
 
 /** A delivery's fate. */
 export type DeliveryFate =

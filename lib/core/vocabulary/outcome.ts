@@ -24,7 +24,12 @@ export type JobFailure =
   | { readonly kind: 'timed-out'; readonly timeoutMs: number; readonly elapsedMs: number }
   | { readonly kind: 'cancelled'; readonly reason: string; readonly source: AbortSource }
   | { readonly kind: 'invalid-data'; readonly issues: readonly string[] }
-  | { readonly kind: 'unknown-job'; readonly jobName: string };
+  | { readonly kind: 'unknown-job'; readonly jobName: string }
+  /**
+   * Not run: `crashes` deliveries of the occurrence in a row ended with no outcome (its process died), more than
+   * `limit` (Worker:MaxCrashRedeliveries). A poison message stops here instead of taking down process after process.
+   */
+  | { readonly kind: 'crash-looped'; readonly crashes: number; readonly limit: number };
 
 /**
  * What did not complete: a failure, or the retry middleware's decision (scheduled mode, `retry-scheduled`) to run

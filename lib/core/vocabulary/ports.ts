@@ -73,6 +73,37 @@ export interface FinishedOccurrences {
   add(occurrenceId: string): void;
 }
 
+/** What a redelivery says of the delivery before it: `counted` when that one ended with no known outcome (a crash). */
+export interface CrashCount {
+  /** Deliveries of the occurrence that ended with no known outcome, this redelivery's predecessor included when counted. */
+  readonly crashes: number;
+  readonly counted: boolean;
+}
+
+/** This process's own record of redeliveries, across its restarts (the outbox's LMDB store, or memory). */
+export interface RedeliveryRecords {
+  /**
+   * A redelivery that no run here explains: counts its predecessor as a crash (durably, before it resolves), unless
+   * the occurrence was released; a release is used up by the redelivery that follows it.
+   */
+  noteRedelivery(occurrenceId: string): Promise<CrashCount>;
+  /** Its delivery goes back to the queue on purpose (shutdown, a status that could not be recorded): no crash. */
+  release(occurrenceId: string): Promise<void>;
+}
+
+/**
+ * What every process of one WorkerId knows of its occurrences (Redis). It never rejects and never blocks for long:
+ * an answer is `undefined` while it cannot be had, and the caller falls back to its own records.
+ */
+export interface SharedOccurrences {
+  /** The occurrence's final status is durable: a redelivery in any process acks it without running it. */
+  finish(occurrenceId: string): Promise<void>;
+  /** Whether the occurrence finished in any process (asked only for a redelivered delivery). */
+  isFinished(occurrenceId: string): Promise<boolean | undefined>;
+  noteRedelivery(occurrenceId: string): Promise<CrashCount | undefined>;
+  release(occurrenceId: string): Promise<void>;
+}
+
 /** One message the outbox hands to the broker: to a queue through the default exchange, with a stable id. */
 export interface OutgoingMessage {
   readonly queue: string;
@@ -114,7 +145,9 @@ export type DeadLetterReason =
   /** The job failed after its last retry. */
   | 'retries-exhausted'
   /** The job failed and no retry middleware handled it. */
-  | 'unhandled-failure';
+  | 'unhandled-failure'
+  /** Its deliveries ended with no outcome (the process died) more than Worker:MaxCrashRedeliveries times. */
+  | 'crash-loop';
 
 /**
  * What a worker tells an observer (the host's metrics) about its deliveries and its outbox. Every method is

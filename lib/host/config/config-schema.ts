@@ -178,6 +178,10 @@ export const WorkerSection = section('Worker', {
   ShutdownTimeoutSeconds: wholeNumber(0),
   // Job messages larger than this are dead-lettered unread (jobData included).
   MaxMessageBytes: wholeNumber(1024),
+  // Redeliveries after a crash that still run (0: off); the next is dead-lettered. Below RabbitMQ 4's quorum delivery limit (20).
+  MaxCrashRedeliveries: wholeNumber(0, 19, ' (0 turns it off)'),
+  // With Redis: the processes of a WorkerId share finished occurrences and crash counts.
+  SharedOccurrenceRecords: flag(),
   LogLevel: oneOf(['silent', 'error', 'warn', 'info', 'debug', 'trace'], {
     none: 'silent',
     critical: 'error',

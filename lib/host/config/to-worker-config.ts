@@ -36,6 +36,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
       executionTimeoutSeconds: w.ExecutionTimeoutSeconds ?? D.executionTimeoutSeconds,
       shutdownTimeoutSeconds: w.ShutdownTimeoutSeconds ?? D.shutdownTimeoutSeconds,
       maxMessageBytes: w.MaxMessageBytes ?? D.maxMessageBytes,
+      maxCrashRedeliveries: w.MaxCrashRedeliveries ?? D.maxCrashRedeliveries,
+      sharedOccurrenceRecords: w.SharedOccurrenceRecords ?? D.sharedOccurrenceRecords,
       logLevel: w.LogLevel ?? D.logLevel,
       logFormat: w.LogFormat ?? (machine.stdoutIsTty ? 'text' : 'json'),
       startupConnectionTimeoutSeconds: w.StartupConnectionTimeoutSeconds ?? D.startupConnectionTimeoutSeconds,

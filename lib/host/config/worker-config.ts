@@ -12,6 +12,10 @@ export interface WorkerConfig {
     readonly shutdownTimeoutSeconds: number;
     /** Job messages above this size are dead-lettered without being parsed (default 4 MiB). */
     readonly maxMessageBytes: number;
+    /** Redeliveries after a crash that still run, alone; the next is dead-lettered as Failed (default 3; 0: off). */
+    readonly maxCrashRedeliveries: number;
+    /** With Redis, every process of the WorkerId shares finished occurrences and crash counts (default true). */
+    readonly sharedOccurrenceRecords: boolean;
     readonly logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; // "info"
     /** `json` lines or timestamped `text`; default json when stdout is not a TTY, text on a TTY. */
     readonly logFormat: 'text' | 'json';

@@ -84,6 +84,8 @@ describe('loadConfig', () => {
         executionTimeoutSeconds: 300,
         shutdownTimeoutSeconds: 30,
         maxMessageBytes: 4194304,
+        maxCrashRedeliveries: 3,
+        sharedOccurrenceRecords: true,
         logLevel: 'info',
         logFormat: 'json', // stdout is a pipe under the test runner
         startupConnectionTimeoutSeconds: 30,

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { err, ok } from 'neverthrow';
 import { defineJob, JobAbortError, PermanentJobError } from '../../../lib/index.ts';
 import { createFinishedOccurrences } from '../../../lib/core/engine/create-finished-occurrences.ts';
+import { createRedeliveryCounts } from '../../../lib/core/engine/create-redelivery-counts.ts';
+import type { RedeliveryRecords, SharedOccurrences } from '../../../lib/core/vocabulary/ports.ts';
 import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
 import { LogCategory } from '../../../lib/core/engine/create-job-logger.ts';
 import { resolveSettings } from '../../../lib/core/engine/resolve-settings.ts';
@@ -71,6 +73,7 @@ function setup(overrides: Partial<AmqpSourceOptions> = {}, jobs = [consumedJob('
     publisher,
     sink,
     finished,
+    redeliveries: { records: createRedeliveryCounts(), maxCrashRedeliveries: 3 },
     logger,
     onJobsChanged: () => void jobsChanged++,
     ...overrides,
@@ -381,5 +384,129 @@ describe('createAmqpSource', () => {
     await closing;
     assert.deepEqual(ch.acks, [s.delivery.deliveryTag]);
     assert.equal(ch.active, false);
+  });
+});
+
+/** Records that fail the spec when anything asks them: a path that must not touch them. */
+const untouchable: RedeliveryRecords = {
+  noteRedelivery: () => assert.fail('a redelivery record was read'),
+  release: () => assert.fail('a release was recorded'),
+};
+
+/** Shared records in memory, each call counted; `finishing` holds every finish() until the spec resolves it. */
+function fakeShared(finishedElsewhere: readonly string[] = []) {
+  const calls: string[] = [];
+  let release: () => void = () => undefined;
+  const finishing = new Promise<void>((resolve) => (release = resolve));
+  const shared: SharedOccurrences = {
+    finish: (id) => (calls.push(`finish ${id}`), finishing),
+    isFinished: (id) => (calls.push(`isFinished ${id}`), Promise.resolve(finishedElsewhere.includes(id))),
+    noteRedelivery: () => Promise.resolve(undefined), // away: the process's own records answer
+    release: (id) => (calls.push(`release ${id}`), Promise.resolve()),
+  };
+  return { shared, calls, letFinish: () => release() };
+}
+
+describe('createAmqpSource: redeliveries that no run here explains', () => {
+  it('a first delivery reads no redelivery record, shared or own', async () => {
+    const { shared, calls: sharedCalls, letFinish } = fakeShared();
+    letFinish();
+    const { ch, calls, finish, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3 } });
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(sharedCalls, [`finish ${s.occurrenceId}`], 'only the finish is shared');
+    await source.close();
+  });
+
+  it('shares a finish before the ack, and acks unrun a redelivery another process finished', async () => {
+    const { shared, calls: sharedCalls, letFinish } = fakeShared(['00000000-0000-4000-8000-00000000beef']);
+    const { ch, calls, finish, finished, logger, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3 } });
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => sharedCalls.length === 1, 'the shared finish');
+    await flush();
+    assert.equal(settled(ch), 0, 'no ack before the finish is shared');
+    letFinish();
+    await until(() => settled(ch) === 1, 'the ack');
+    const elsewhere = dispatch(ch, { occurrenceId: '00000000-0000-4000-8000-00000000beef' }, { redelivered: true });
+    await until(() => settled(ch) === 2, 'the ack of the redelivery');
+    assert.deepEqual(ch.acks, [s.delivery.deliveryTag, elsewhere.delivery.deliveryTag]);
+    assert.equal(calls.length, 1, 'the occurrence finished elsewhere did not run');
+    assert.equal(finished.has(elsewhere.occurrenceId), true);
+    assert.ok(logger.messages('info').some((m) => m.includes('already finished in another process of this worker')));
+    await source.close();
+  });
+
+  it('runs a crash suspect alone: it waits for the running job, and a new job waits for it', async () => {
+    const { ch, calls, finish, logger, source } = await started();
+    const running = dispatch(ch);
+    await until(() => calls.length === 1, 'the first execution');
+    const suspect = dispatch(ch, {}, { redelivered: true });
+    await until(() => logger.messages('warn').some((m) => m.includes('its last delivery ended with no outcome (crash 1 of at most 4)')), 'the warning');
+    const next = dispatch(ch);
+    await flush();
+    assert.equal(calls.length, 1, 'neither the suspect nor the next job runs beside the running one');
+    finish(running.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => calls.length === 2, 'the suspect');
+    assert.equal(calls[1]!.occurrenceId, suspect.occurrenceId);
+    await flush();
+    assert.equal(calls.length, 2, 'the next job waits while the suspect runs');
+    finish(suspect.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => calls.length === 3, 'the next job');
+    finish(next.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 3, 'three acks');
+    await source.close();
+  });
+
+  it('past MaxCrashRedeliveries, does not run it: a Failed status says why, the dead letter names the crashes, the delivery is acked', async () => {
+    const records = createRedeliveryCounts();
+    const { ch, calls, finished, publisher, sink, source } = await started({ redeliveries: { records, maxCrashRedeliveries: 2 } });
+    const poison = dispatch(ch, {}, { redelivered: true });
+    for (let crash = 1; crash <= 2; crash++) await records.noteRedelivery(poison.occurrenceId); // two earlier crash redeliveries
+    // That delivery counts a third crash: more than 2.
+    await until(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(ch.acks, [poison.delivery.deliveryTag]);
+    assert.equal(calls.length, 0, 'the poison message did not run');
+    const text = 'Not run again: 3 deliveries of this occurrence ended with no outcome, its worker process gone while it ran (more than Worker:MaxCrashRedeliveries = 2)';
+    const [final] = sink.statuses(poison.occurrenceId);
+    assert.equal(final?.status, 3);
+    assert.equal(final?.exception, text);
+    assert.ok(sink.logs(poison.occurrenceId).some((l) => l.level === 'Error' && l.message === text));
+    const { envelope, body } = publisher.published[0]!;
+    assert.equal(envelope.exchange, MilvaionNames.deadLetterExchange);
+    assert.equal((JSON.parse(body.toString()) as Record<string, unknown>)['Exception'], text);
+    assert.equal(finished.has(poison.occurrenceId), true);
+    await source.close();
+  });
+
+  it('counts no crash for the redelivery of a delivery it gave back on purpose (shutdown)', async () => {
+    const records = createRedeliveryCounts();
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records, maxCrashRedeliveries: 3 } });
+    const s = dispatch(ch);
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'cancelled', reason: 'stopping', source: 'shutdown' }));
+    await until(() => settled(ch) === 1, 'the requeue');
+    const other = dispatch(ch);
+    await until(() => calls.length === 2, 'another job');
+    dispatch(ch, { occurrenceId: s.occurrenceId, jobId: s.jobId }, { redelivered: true });
+    await until(() => calls.length === 3, 'the redelivery runs beside the other job');
+    assert.ok(!logger.messages('warn').some((m) => m.includes('ended with no outcome')));
+    assert.deepEqual(await records.noteRedelivery(s.occurrenceId), { crashes: 1, counted: true }, 'the release was used up, nothing counted before');
+    finish(other.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 3, 'all settled');
+    await source.close();
+  });
+
+  it('with MaxCrashRedeliveries 0, counts nothing and runs every redelivery at once', async () => {
+    const { ch, calls, finish, source } = await started({ redeliveries: { records: untouchable, maxCrashRedeliveries: 0 } });
+    const s = dispatch(ch, {}, { redelivered: true });
+    await until(() => calls.length === 1, 'the execution');
+    finish(s.occurrenceId, failed({ kind: 'cancelled', reason: 'stopping', source: 'shutdown' }));
+    await until(() => settled(ch) === 1, 'the requeue');
+    await source.close();
   });
 });

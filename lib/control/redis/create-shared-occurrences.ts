@@ -1,0 +1,152 @@
+// What every process of one WorkerId knows of its occurrences, kept in the Redis that cancellation already needs:
+// which occurrences finished (so a redelivery that reaches another process after a crash is acked, not run
+// again), and how many deliveries of one ended with no outcome (so a poison message stops). Finished ids go into
+// one hash per hour, written in one HSET per turn, and are read only for a redelivered delivery. Redis away never
+// blocks a job: every answer is then `undefined`, and the worker falls back to its own records.
+import type { CrashCount, SharedOccurrences } from '../../core/vocabulary/ports.js';
+import type { TechnicalLogger } from '../../core/vocabulary/types.js';
+import { errorMessage } from '../../core/util/error-message.js';
+import { toRedisTarget, type RedisSettings } from './parse-cancellation.js';
+import { createRedisClient } from './create-redis-client.js';
+
+/** The records' bucket: finished ids of one hour share a hash, which expires whole. */
+const BUCKET_MS = 3_600_000;
+
+// KEYS[1]: the occurrence's delivery hash; ARGV[1]: its TTL (ms). Returns { crashes, counted }.
+const NOTE_REDELIVERY = `
+local released = redis.call('HGET', KEYS[1], 'released')
+local crashes
+local counted = 0
+if released == '1' then
+  redis.call('HDEL', KEYS[1], 'released')
+  crashes = tonumber(redis.call('HGET', KEYS[1], 'crashes') or '0')
+else
+  crashes = redis.call('HINCRBY', KEYS[1], 'crashes', 1)
+  counted = 1
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return { crashes, counted }`;
+
+// KEYS: the hourly hashes to look in; ARGV[1]: the occurrence id. Returns 1 when one holds it.
+const IS_FINISHED = `
+for _, key in ipairs(KEYS) do
+  if redis.call('HEXISTS', key, ARGV[1]) == 1 then return 1 end
+end
+return 0`;
+
+/** Options of {@link createSharedOccurrences}. */
+export interface SharedOccurrencesOptions {
+  readonly settings: RedisSettings;
+  readonly workerId: string;
+  /** How long a record is kept (the outbox's RecordRetentionDays). */
+  readonly retentionMs: number;
+  readonly logger: TechnicalLogger;
+  /** The prefix of every key (Worker:Redis:KeyPrefix, default `Milvaion:JobScheduler:`). */
+  readonly keyPrefix?: string | undefined;
+  /** Longest wait for Redis to take a finished record before the delivery is acked anyway (default 1000 ms). */
+  readonly waitMs?: number | undefined;
+  readonly now?: () => number;
+}
+
+/** The shared records, with their connection. */
+export interface SharedOccurrenceRecords extends SharedOccurrences {
+  /** Connects in the background; the records answer `undefined` until it is ready. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/** A batch of finished ids waiting for one HSET, and the deliveries waiting on it. */
+interface Batch {
+  readonly fields: Record<string, string>;
+  readonly done: (() => void)[];
+}
+
+/** Creates the records; throws at once when the settings cannot make a Redis address. */
+export function createSharedOccurrences(options: SharedOccurrencesOptions): SharedOccurrenceRecords {
+  const target = toRedisTarget(options.settings);
+  if (target.isErr()) throw new Error(target.error);
+  const client = createRedisClient(target.value);
+  const { logger, retentionMs } = options;
+  const now = options.now ?? Date.now;
+  const waitMs = options.waitMs ?? 1000;
+  // One hash slot for every key of a WorkerId, so the scripts also run on a Redis Cluster.
+  const base = `${options.keyPrefix ?? 'Milvaion:JobScheduler:'}worker-records:{${options.workerId}}:`;
+  const bucketKey = (bucket: number) => `${base}finished:${bucket}`;
+  const deliveryKey = (occurrenceId: string) => `${base}delivery:${occurrenceId}`;
+  const batches = new Map<number, Batch>();
+  let flushing: NodeJS.Immediate | undefined;
+  let away = false;
+  client.on('error', (error: unknown) => {
+    if (away) return;
+    away = true;
+    logger.warn(`Shared occurrence records: Redis unreachable (${errorMessage(error)}); each process relies on its own records until it returns`);
+  });
+  client.on('ready', () => {
+    if (away) logger.info('Shared occurrence records: Redis is back');
+    away = false;
+  });
+  const ready = () => client.isReady;
+  /** Runs a command; `undefined` when Redis is not ready or fails (never a rejection). */
+  const ask = async <T>(command: () => Promise<T>): Promise<T | undefined> => {
+    if (!ready()) return undefined;
+    try {
+      return await command();
+    } catch (error) {
+      logger.debug(`Shared occurrence records: a command failed: ${errorMessage(error)}`);
+      return undefined;
+    }
+  };
+
+  function flush(): void {
+    flushing = undefined;
+    for (const [bucket, { fields, done }] of batches) {
+      batches.delete(bucket);
+      const key = bucketKey(bucket);
+      const finish = () => done.forEach((resolve) => resolve());
+      const timer = setTimeout(finish, waitMs);
+      void ask(() => Promise.all([client.hSet(key, fields), client.pExpire(key, retentionMs + BUCKET_MS)])).finally(() => {
+        clearTimeout(timer);
+        finish();
+      });
+    }
+  }
+
+  return {
+    start() {
+      client.connect().catch(() => undefined); // reconnects by itself; 'error' says it once
+    },
+    async close() {
+      try {
+        if (client.isOpen) await client.close();
+      } catch {
+        client.destroy();
+      }
+    },
+    finish(occurrenceId) {
+      if (!ready()) return Promise.resolve();
+      const bucket = Math.floor(now() / BUCKET_MS);
+      let batch = batches.get(bucket);
+      if (batch === undefined) batches.set(bucket, (batch = { fields: {}, done: [] }));
+      batch.fields[occurrenceId] = '1';
+      flushing ??= setImmediate(flush);
+      return new Promise<void>((resolve) => batch.done.push(resolve));
+    },
+    async isFinished(occurrenceId) {
+      const last = Math.floor(now() / BUCKET_MS);
+      const keys: string[] = [];
+      for (let bucket = Math.floor((now() - retentionMs) / BUCKET_MS); bucket <= last; bucket++) keys.push(bucketKey(bucket));
+      const found = await ask(() => client.sendCommand(['EVAL', IS_FINISHED, String(keys.length), ...keys, occurrenceId]));
+      return found === undefined ? undefined : Number(found) === 1;
+    },
+    async noteRedelivery(occurrenceId) {
+      const answer = await ask(() => client.sendCommand(['EVAL', NOTE_REDELIVERY, '1', deliveryKey(occurrenceId), String(retentionMs)]));
+      if (!Array.isArray(answer)) return undefined;
+      const count: CrashCount = { crashes: Number(answer[0]), counted: Number(answer[1]) === 1 };
+      return count;
+    },
+    async release(occurrenceId) {
+      const key = deliveryKey(occurrenceId);
+      await ask(() => Promise.all([client.hSet(key, 'released', '1'), client.pExpire(key, retentionMs)]));
+    },
+  };
+}

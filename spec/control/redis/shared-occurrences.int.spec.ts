@@ -1,0 +1,57 @@
+// The occurrence records the processes of one WorkerId share in Redis, against the real Redis on 127.0.0.1: a
+// finish written by one is seen by another, crash counts are shared and a release is used up once, another
+// WorkerId sees nothing, and Redis away answers `undefined` (the caller falls back) instead of waiting or throwing.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { createSharedOccurrences, type SharedOccurrenceRecords } from '../../../lib/control/redis/create-shared-occurrences.ts';
+import { captureLogger } from '../../support/loggers.ts';
+import { needs } from '../../support/services.ts';
+
+const opened: SharedOccurrenceRecords[] = [];
+after(() => Promise.all(opened.map((r) => r.close())));
+
+/** Records of `workerId`, started; on the machine's Redis they are ready (they answer) when this resolves. */
+async function records(workerId: string, connectionString = 'redis://127.0.0.1:6379'): Promise<SharedOccurrenceRecords> {
+  const r = createSharedOccurrences({ settings: { connectionString }, workerId, retentionMs: 86_400_000, logger: captureLogger() });
+  opened.push(r);
+  r.start();
+  if (connectionString.endsWith(':1')) return r;
+  for (let tries = 0; (await r.isFinished(randomUUID())) === undefined; tries++) {
+    assert.ok(tries < 100, 'Redis did not answer within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return r;
+}
+
+describe('shared occurrence records', needs('redis'), () => {
+  const workerId = `spec-shared-${process.pid}`;
+
+  it('show a finish made in one process to another of the same WorkerId, and to no other WorkerId', async () => {
+    const [a, b, stranger] = await Promise.all([records(workerId), records(workerId), records(`${workerId}-other`)]);
+    const id = randomUUID();
+    assert.equal(await b.isFinished(id), false);
+    await Promise.all([a.finish(id), a.finish(randomUUID())]); // one HSET for both
+    assert.equal(await b.isFinished(id), true);
+    assert.equal(await stranger.isFinished(id), false);
+  });
+
+  it('share crash counts; a release made in one process is used up by the redelivery in another', async () => {
+    const [a, b] = await Promise.all([records(workerId), records(workerId)]);
+    const id = randomUUID();
+    assert.deepEqual(await a.noteRedelivery(id), { crashes: 1, counted: true });
+    assert.deepEqual(await b.noteRedelivery(id), { crashes: 2, counted: true });
+    await a.release(id);
+    assert.deepEqual(await b.noteRedelivery(id), { crashes: 2, counted: false });
+    assert.deepEqual(await a.noteRedelivery(id), { crashes: 3, counted: true });
+  });
+
+  it('answer undefined at once while Redis cannot be reached, and a finish does not wait', async () => {
+    const away = await records(workerId, 'redis://127.0.0.1:1');
+    const id = randomUUID();
+    assert.equal(await away.isFinished(id), undefined);
+    assert.equal(await away.noteRedelivery(id), undefined);
+    await away.release(id);
+    await away.finish(id);
+  });
+});
