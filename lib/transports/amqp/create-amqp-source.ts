@@ -11,7 +11,7 @@ import { createRepublisher } from './create-republisher.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import type { RedeliveryKnowledge } from './check-redelivery.js';
 import { createSoloGate } from './create-solo-gate.js';
-import { handleJobDelivery, type ConsumedJob, type DeliveryHandling } from './handle-job-delivery.js';
+import { handleJobDelivery, releaseDelivery, type ConsumedJob, type DeliveryHandling } from './handle-job-delivery.js';
 
 export type { ConsumedJob };
 
@@ -107,6 +107,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           bindings: [{ exchange: MilvaionNames.jobsExchange, routingKey: job.routingPattern }],
           concurrency: job.settings.maxParallelJobs,
           handler: (msg, flight) => handleJobDelivery(handling, job, msg, flight),
+          release: (msg) => releaseDelivery(handling, msg),
           logger,
           consumerTimeoutMs,
           onJobsChanged: options.onJobsChanged,

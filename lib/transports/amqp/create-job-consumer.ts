@@ -19,6 +19,8 @@ export interface JobConsumerOptions extends JobQueueTopology {
   readonly consumerTimeoutMs?: number | undefined;
   /** Called when a job starts or ends (the count of running jobs changed). */
   readonly onJobsChanged?: (() => void) | undefined;
+  /** Told of each delivery not started that a pause or a close gives back, before it goes: its redelivery is no crash. */
+  readonly release?: ((message: AsyncMessage) => Promise<void>) | undefined;
 }
 
 /** A delivery in flight, as its handler sees it. */
@@ -67,10 +69,7 @@ interface InFlight extends Delivery {
 }
 
 /** A delivery waiting for a free slot, and the channel that delivered it (the only one that can settle it). */
-interface Delivery {
-  readonly channel: Channel;
-  readonly message: AsyncMessage;
-}
+type Delivery = { readonly channel: Channel; readonly message: AsyncMessage };
 
 /** Creates a consumer; it subscribes on `start()` and re-subscribes after every reconnect by itself. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
@@ -151,8 +150,10 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
   }
 
-  function requeueWaiting(): void {
-    for (const delivery of waiting.splice(0)) settle(delivery, 'requeue');
+  async function requeueWaiting(): Promise<void> {
+    const given = waiting.splice(0);
+    await Promise.all(given.map((d) => options.release?.(d.message).catch(() => undefined)));
+    for (const delivery of given) settle(delivery, 'requeue');
   }
 
   return {
@@ -164,7 +165,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       if (sub.paused || sub.closing) return;
       sub.paused = true;
       await cancelConsume(sub);
-      requeueWaiting();
+      await requeueWaiting();
     },
     resume() {
       if (!sub.paused || sub.closing) return;
@@ -183,7 +184,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       clearInterval(watchdog);
       const ch = sub.channel;
       await cancelConsume(sub);
-      requeueWaiting();
+      await requeueWaiting();
       while (flights.size > 0) await Promise.all([...flights].map((f) => f.settlement));
       // The last acks would otherwise go out on the next turn, after the channel closed.
       for (const acker of acks.ackers.values()) acker.flush();
@@ -207,8 +208,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   };
 }
 
-/** The verb of a settlement in a log line ('drop' is what a reject without requeue has always been called there). */
-const VERB = { ack: 'ack', requeue: 'requeue', reject: 'drop' } as const satisfies Record<Settlement, string>;
+const VERB = { ack: 'ack', requeue: 'requeue', reject: 'drop' } as const satisfies Record<Settlement, string>; // 'drop': a reject's old name in logs
 
 /** The ack batcher of each channel, and one warning per channel that closed with deliveries unsettled. */
 function channelAckers({ queue, logger }: JobConsumerOptions) {

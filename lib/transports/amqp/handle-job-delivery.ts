@@ -92,12 +92,21 @@ export async function handleJobDelivery(handling: DeliveryHandling, job: Consume
     case 'crash-looped':
       return conclude(handling, job, envelope, await declineOccurrence(envelope, { kind: 'crash-looped', crashes: decision.crashes, limit: decision.limit }, handling.sink));
     case 'run':
+      if (decision.counted) {
+        const alone = decision.alone ? '; it runs alone once the jobs running here end' : '';
+        logger.warn(`${envelope.jobName} ${envelope.occurrenceId}: its last delivery ended with no outcome (crash ${decision.crashes}; up to ${handling.redeliveries.maxCrashRedeliveries} run again)${alone}`);
+      }
       if (!decision.alone) return execute(handling, job, flight, envelope);
-      logger.warn(`${envelope.jobName} ${envelope.occurrenceId}: its last delivery ended with no outcome (crash ${decision.crashes} of at most ${handling.redeliveries.maxCrashRedeliveries + 1}); it runs alone once the jobs running here end`);
       return handling.gate.alone(() => execute(handling, job, flight, envelope, false));
     default:
       return decision satisfies never;
   }
+}
+
+/** Before a delivery not started goes back to the queue on purpose: its redelivery is no crash. */
+export async function releaseDelivery(handling: DeliveryHandling, msg: AsyncMessage): Promise<void> {
+  const parsed = parseJobMessage({ body: msg.body, headers: msg.headers, correlationId: msg.correlationId });
+  if (parsed.isOk()) await releaseOccurrence(handling.redeliveries, parsed.value.occurrenceId);
 }
 
 /** Runs an occurrence (through the gate, unless it runs alone already), then carries out its verdict's fate. */

@@ -440,12 +440,28 @@ describe('createAmqpSource: redeliveries that no run here explains', () => {
     await source.close();
   });
 
-  it('runs a crash suspect alone: it waits for the running job, and a new job waits for it', async () => {
+  it('runs a first crash beside the others, saying so', async () => {
     const { ch, calls, finish, logger, source } = await started();
     const running = dispatch(ch);
     await until(() => calls.length === 1, 'the first execution');
-    const suspect = dispatch(ch, {}, { redelivered: true });
-    await until(() => logger.messages('warn').some((m) => m.includes('its last delivery ended with no outcome (crash 1 of at most 4)')), 'the warning');
+    const crashed = dispatch(ch, {}, { redelivered: true });
+    await until(() => calls.length === 2, 'the crashed one runs beside it');
+    assert.ok(logger.messages('warn').includes(`EchoJob ${crashed.occurrenceId}: its last delivery ended with no outcome (crash 1; up to 3 run again)`));
+    finish(running.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    finish(crashed.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 2, 'two acks');
+    await source.close();
+  });
+
+  it('runs a second crash in a row alone: it waits for the running job, and a new job waits for it', async () => {
+    const records = createRedeliveryCounts();
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records, maxCrashRedeliveries: 3 } });
+    const running = dispatch(ch);
+    await until(() => calls.length === 1, 'the first execution');
+    const occurrenceId = '00000000-0000-4000-8000-0000000c0ffe';
+    await records.noteRedelivery(occurrenceId); // its first crash
+    const suspect = dispatch(ch, { occurrenceId }, { redelivered: true });
+    await until(() => logger.messages('warn').some((m) => m.includes('(crash 2; up to 3 run again); it runs alone once the jobs running here end')), 'the warning');
     const next = dispatch(ch);
     await flush();
     assert.equal(calls.length, 1, 'neither the suspect nor the next job runs beside the running one');
@@ -498,6 +514,26 @@ describe('createAmqpSource: redeliveries that no run here explains', () => {
     finish(other.occurrenceId, ok({ kind: 'completed', result: undefined }));
     finish(s.occurrenceId, ok({ kind: 'completed', result: undefined }));
     await until(() => settled(ch) === 3, 'all settled');
+    await source.close();
+  });
+
+  it('counts no crash for the redelivery of a delivery that a pause gave back before it started', async () => {
+    const records = createRedeliveryCounts();
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records, maxCrashRedeliveries: 3 } });
+    const running = [dispatch(ch), dispatch(ch), dispatch(ch), dispatch(ch)];
+    await until(() => calls.length === 4, 'four executions (MaxParallelJobs)');
+    const waiting = dispatch(ch);
+    await flush();
+    await source.pause('the outbox is full');
+    assert.deepEqual(ch.nacks, [{ deliveryTag: waiting.delivery.deliveryTag, requeue: true }]);
+    source.resume();
+    await until(() => source.consuming, 'consuming again');
+    for (const r of running) finish(r.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    dispatch(ch, { occurrenceId: waiting.occurrenceId, jobId: waiting.jobId }, { redelivered: true });
+    await until(() => calls.length === 5, 'the redelivery runs');
+    assert.ok(!logger.messages('warn').some((m) => m.includes('ended with no outcome')));
+    finish(waiting.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => ch.acks.length === 5, 'five acks');
     await source.close();
   });
 
