@@ -29,6 +29,8 @@ export interface SoakResult {
   readonly duplicateMessages: number;
   readonly occurrencesWithSeveralFinals: number;
   readonly extraRuns: number;
+  /** Runs that started after another run of the same occurrence had ended with a final status (durable from then on). */
+  readonly secondRunsOfFinished: number;
   readonly deadLetters: number;
   /** DLQ messages beyond one per permanently failing occurrence (a crash between the DLQ publish and the ack). */
   readonly duplicateDeadLetters: number;
@@ -57,7 +59,7 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
   const { scheduler, dispatches } = input;
   const violations = dispatches.faultErrors.map((e) => `a fault failed: ${e}`);
   const { unique, duplicateMessages } = uniqueStatuses(scheduler);
-  const counts = { lost: 0, several: 0, extraRuns: 0, finals: 0, lostLogs: 0 };
+  const counts = { lost: 0, several: 0, extraRuns: 0, secondRunsOfFinished: 0, finals: 0, lostLogs: 0 };
   for (const [occ, kind] of dispatches.kinds) {
     const ends = (unique.get(occ) ?? []).filter(isFinal);
     if (ends.length === 0) {
@@ -69,6 +71,7 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
     if (ends.length > 1) {
       counts.several++;
       counts.extraRuns += ends.length - 1;
+      counts.secondRunsOfFinished += runsAfterAFinish(ends);
     }
     const status = ends[0]!.body!.Status!;
     if (!EXPECTED[kind]!.includes(status)) violations.push(`${kind} ${occ}: final status ${status}, expected ${EXPECTED[kind]!.join(' or ')}`);
@@ -100,6 +103,7 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
     duplicateMessages,
     occurrencesWithSeveralFinals: counts.several,
     extraRuns: counts.extraRuns,
+    secondRunsOfFinished: counts.secondRunsOfFinished,
     deadLetters,
     duplicateDeadLetters: dead.length - deadByOccurrence.size,
     lost: counts.lost,
@@ -109,6 +113,16 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
     maxRssMb: Math.round(input.maxRssMb),
     violations,
   };
+}
+
+/**
+ * Of the final statuses of one occurrence (one per run), the runs that started after another run had ended: a
+ * second run of a finished job. Runs that overlapped (a redelivery while the first still ran) are not counted.
+ */
+function runsAfterAFinish(ends: readonly CollectedMessage<StatusBody>[]): number {
+  const times = ends.map((e) => ({ start: Date.parse(String(e.body!['StartTime'])), end: Date.parse(String(e.body!['EndTime'])) }));
+  const firstEnd = Math.min(...times.map((t) => t.end));
+  return times.filter((t) => t.start > firstEnd).length;
 }
 
 /** The statuses by occurrence after de-duplicating statuses and logs by message id (a crash between publish and removal resends). */

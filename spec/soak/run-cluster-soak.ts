@@ -26,6 +26,8 @@ export interface ClusterSoakOptions {
   readonly log?: (line: string) => void;
   /** Leave the cluster running after the soak even when the soak started it (default false). */
   readonly keepCluster?: boolean;
+  /** Worker:SharedOccurrenceRecords of the workers (default true): false measures the runs it saves. */
+  readonly sharedRecords?: boolean;
 }
 
 /** Runs the cluster soak for `seconds`; starts the local cluster when it is not running (and then stops it after). */
@@ -50,6 +52,7 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
       workerId: WORKER_ID,
       rabbitMq: { Hosts: hosts, VirtualHost: vhost, QueueType: 'Quorum' },
       redis: { ConnectionString: '127.0.0.1:6379', CancellationChannel: channel },
+      worker: { SharedOccurrenceRecords: options.sharedRecords ?? true },
     }),
   );
   const faults: Record<string, number> = { leaderRestart: 0, nodeRestart: 0, sigkill: 0, connectionCut: 0, failoverCut: 0 };

@@ -37,6 +37,8 @@ export interface SoakWorkerOptions {
   readonly rabbitMq: Record<string, unknown>;
   /** The `Worker:Redis` section. */
   readonly redis: Record<string, unknown>;
+  /** Other keys of `Worker` (SharedOccurrenceRecords…). */
+  readonly worker?: Record<string, unknown>;
 }
 
 /** Writes the worker's appsettings.json into `dir`; start() runs it. */
@@ -54,6 +56,7 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
       Redis: options.redis,
       Heartbeat: { IntervalSeconds: 1, JobHeartbeatIntervalSeconds: 1 },
       OfflineResilience: { LocalStoragePath: outboxDir, SyncIntervalSeconds: 1 },
+      ...options.worker,
     },
   }));
   const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
