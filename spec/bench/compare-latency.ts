@@ -13,6 +13,12 @@ import { JobStatus } from '../../lib/core/vocabulary/types.ts';
 import { createSchedulerClient } from '../../lib/scheduler-client/create-scheduler-client.ts';
 import { publisherTopology } from '../../lib/transports/amqp/create-amqp-publisher.ts';
 import { MilvaionNames } from '../../lib/transports/amqp/milvaion-names.ts';
+
+/** The `redis` option of every worker of a comparison, when COMPARE_REDIS (a Worker:Redis:ConnectionString) is set. */
+export function redisOption(): { redis?: { connectionString: string } } {
+  const connectionString = process.env['COMPARE_REDIS'];
+  return connectionString ? { redis: { connectionString } } : {};
+}
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { declareJobQueue } from './declare-job-queue.ts';
 
@@ -60,7 +66,7 @@ export async function latencyRound(root: string, k: number): Promise<LatencyFigu
       ctx.log.info('short done');
     },
   });
-  const worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: 100 }), maxParallelJobs: 100, outbox: { localStoragePath: directory }, logger: lib['silentLogger'] ?? (lib['createLogger'] as (o: object) => unknown)({ level: 'silent' }) });
+  const worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: 100 }), maxParallelJobs: 100, outbox: { localStoragePath: directory }, logger: lib['silentLogger'] ?? (lib['createLogger'] as (o: object) => unknown)({ level: 'silent' }), ...redisOption() });
   try {
     await connection.onConnect(10_000);
     for (const q of publisherTopology('Classic').queues) await connection.queueDeclare(q);

@@ -6,7 +6,8 @@
 // median. COMPARE_JOBS (10,000), COMPARE_ROUNDS (3), COMPARE_CONCURRENCY (100); COMPARE_OUTBOX a JSON object
 // of outbox settings per label ({"HEAD":{…}}) runs a variant; the label `HEAD+<name>` adds this checkout again.
 // After each throughput round the same worker runs a latency round (compare-latency.ts): dispatch→Running p99
-// at a light paced load; COMPARE_LATENCY=0 leaves it out.
+// at a light paced load; COMPARE_LATENCY=0 leaves it out. COMPARE_REDIS (a Worker:Redis:ConnectionString) gives every
+// worker Redis: cancellation, and the shared occurrence records of the commits that have them.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Connection } from 'rabbitmq-client';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { cpuNow } from './cpu-now.ts';
-import { LATENCY_JOBS, LATENCY_RATE, latencyRound, type LatencyFigures } from './compare-latency.ts';
+import { LATENCY_JOBS, LATENCY_RATE, latencyRound, redisOption, type LatencyFigures } from './compare-latency.ts';
 import { prefillJobQueue } from './declare-job-queue.ts';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -75,7 +76,7 @@ async function round(label: string, root: string, k: number) {
       },
     });
     const outbox = { localStoragePath: directory, ...(variants[label] ?? {}) };
-    worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: C }), maxParallelJobs: C, outbox, logger: silentOf(lib) });
+    worker = createAmqpWorker({ workerId, rabbitmq: { url }, jobs: [job], jobConfig: () => ({ maxParallelJobs: C }), maxParallelJobs: C, outbox, logger: silentOf(lib), ...redisOption() });
     const cpu0 = cpuNow();
     const t0 = performance.now();
     await worker!.start();
