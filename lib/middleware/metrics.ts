@@ -3,7 +3,8 @@
 import * as v from 'valibot';
 import { parseOptions } from '../core/util/parse-options.js';
 import type { Outcome } from '../core/vocabulary/outcome.js';
-import { toVerdict, type OutcomeLabel } from '../core/engine/to-verdict.js';
+import { toVerdict } from '../core/engine/to-verdict.js';
+import type { OutcomeLabel } from '../core/engine/verdict.js';
 import type { Middleware } from '../core/vocabulary/types.js';
 
 /** The `job` label of executions whose job name matches no registered job (bounded: message names are not). */

@@ -11,7 +11,8 @@ import type { Context, Span, TextMapGetter, Tracer } from '@opentelemetry/api';
 import { parseOptions } from '../core/util/parse-options.js';
 import type { ExecutionContext, Middleware } from '../core/vocabulary/types.js';
 import type { Outcome } from '../core/vocabulary/outcome.js';
-import { toVerdict, type Verdict } from '../core/engine/to-verdict.js';
+import { toVerdict } from '../core/engine/to-verdict.js';
+import type { Verdict } from '../core/engine/verdict.js';
 import { errorMessage } from '../core/util/error-message.js';
 
 /** The `@opentelemetry/api` module, as tracingWith() takes it. */

@@ -7,7 +7,8 @@ import { err, ok } from 'neverthrow';
 import { JobStatus, PermanentJobError, type NotCompleted, type Outcome } from '../../lib/index.ts';
 import { formatException } from '../../lib/core/engine/format-exception.ts';
 import { InvalidJobDataError } from '../../lib/core/vocabulary/invalid-job-data-error.ts';
-import { OUTCOME_LABELS, toVerdict, type Verdict } from '../../lib/core/engine/to-verdict.ts';
+import { toVerdict } from '../../lib/core/engine/to-verdict.ts';
+import { OUTCOME_LABELS, type Verdict } from '../../lib/core/engine/verdict.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 
 const failed = (e: NotCompleted): Outcome => err(e);

@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerTelemetry } from '../../core/vocabulary/ports.js';
 import type { Middleware } from '../../core/vocabulary/types.js';
-import { OUTCOME_LABELS, type OutcomeLabel } from '../../core/engine/to-verdict.js';
+import { OUTCOME_LABELS, type OutcomeLabel } from '../../core/engine/verdict.js';
 import { metrics, type JobMetricsRecorder } from '../../middleware/metrics.js';
 import type { RedisHealth } from '../../control/redis/create-redis-cancellation.js';
 import type { WorkerHealth } from '../../worker/create-amqp-worker.js';
