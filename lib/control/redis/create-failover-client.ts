@@ -63,14 +63,15 @@ export function createFailoverClient<C extends NodeClient>(endpoints: readonly R
   /** Connects one endpoint; its role, or undefined when it did not answer (the error is emitted). */
   async function tryEndpoint(i: number): Promise<{ client: C; primary: boolean } | undefined> {
     const client = make(endpoints[i]!);
-    client.on('error', (error: Error) => {
-      if (current?.client === client || !ready) events.emit('error', new Error(`${text(i)}: ${errorMessage(error)}`, { cause: error }));
-    });
+    const failed = (error: unknown) => events.emit('error', new Error(`${text(i)}: ${errorMessage(error)}`, { cause: error }));
+    // Until it is in use, what went wrong is said once, below; a client not in use says nothing.
+    client.on('error', (error: Error) => void (current?.client === client && failed(error)));
     try {
       await client.connect();
       const role = await client.sendCommand(['ROLE']);
       return { client, primary: Array.isArray(role) && role[0] === 'master' };
-    } catch {
+    } catch (error) {
+      failed(error);
       client.destroy();
       return undefined;
     }
