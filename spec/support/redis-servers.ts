@@ -22,9 +22,9 @@ export interface RedisServer {
 const started = new Set<ChildProcess>();
 const dirs: string[] = [];
 
-/** Starts `redis-server` on a free port with the given extra arguments and waits until it answers PING. */
-export async function startRedisServer(extra: readonly string[] = []): Promise<RedisServer> {
-  const port = await freePort();
+/** Starts `redis-server` on a free port (or `port`) with the given extra arguments and waits until it answers PING. */
+export async function startRedisServer(extra: readonly string[] = [], port?: number): Promise<RedisServer> {
+  port ??= await freePort();
   return launch(port, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra]);
 }
 

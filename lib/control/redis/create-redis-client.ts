@@ -87,7 +87,7 @@ function toSentinelClient(target: RedisTarget, name: string): RedisClient {
     const sentinel = loadRedis().createSentinel({
       name,
       sentinelRootNodes: [...target.endpoints],
-      // The credentials are the Redis nodes'; Sentinels are asked without them (docs/redis.md).
+      // The credentials are the Redis nodes'; Sentinels are asked without them (docs/configuration.md, Redis).
       nodeClientOptions: {
         socket,
         ...(target.password === undefined ? {} : { password: target.password }),

@@ -42,7 +42,7 @@ export function parseCancellation(payload: string): Result<CancellationRequest, 
 export interface RedisSettings {
   /**
    * StackExchange form `host1:port,host2:port,serviceName=…,password=…,ssl=true,defaultDatabase=n,…` (several
-   * endpoints tried in turn, Sentinel with serviceName; docs/redis.md) or a `redis://` / `rediss://` URL.
+   * endpoints tried in turn, Sentinel with serviceName; docs/configuration.md, Redis) or a `redis://` / `rediss://` URL.
    */
   readonly connectionString: string;
   readonly password?: string | undefined;

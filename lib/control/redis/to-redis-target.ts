@@ -1,6 +1,6 @@
 // Where the worker's Redis is: Worker:Redis:ConnectionString in StackExchange.Redis's form (what a .NET team
 // pastes: several endpoints, Sentinel's serviceName, its options) or a redis:// / rediss:// URL, read in full.
-// An option this runtime does not know is an error that names it, never silently dropped (docs/redis.md).
+// An option this runtime does not know is an error that names it, never silently dropped (docs/configuration.md, Redis).
 import { err, ok, type Result } from 'neverthrow';
 import type { RedisSettings } from './parse-cancellation.js';
 

@@ -20,7 +20,7 @@ export function toConfigNotes(settings: AppSettings): string[] {
     const key = perWorker.length === 1 ? `JobConsumers:${perWorker[0]!}:MaxParallelJobsPerWorker` : `JobConsumers:<Job>:MaxParallelJobsPerWorker (set for ${perWorker.join(', ')})`;
     notes.push(`${key} is ignored: upstream's sample files carry it, but neither the .NET SDK nor the scheduler reads it; the scheduler caps each job type by its MaxParallelJobs`);
   }
-  // StackExchange.Redis options a .NET connection string carries that mean nothing here (docs/redis.md).
+  // StackExchange.Redis options a .NET connection string carries that mean nothing here (docs/configuration.md, Redis).
   const redis = settings.Worker?.Redis?.ConnectionString;
   if (redis !== undefined && redis.trim() !== '') {
     const ignored = toRedisTarget({ connectionString: redis }).match((t) => t.ignoredOptions, () => []);

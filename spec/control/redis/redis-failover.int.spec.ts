@@ -1,6 +1,6 @@
 // Integration specs: a Worker:Redis:ConnectionString with several endpoints (StackExchange's form), against
 // redis-server processes of this spec on free ports. The first endpoint down at start: the worker's cancellation
-// uses the second. The node in use dies while a job runs, its replica is promoted: a cancel published there still
+// uses the second; with abortConnect=false and none up, it starts anyway. The node in use dies while a job runs, its replica is promoted: a cancel published there still
 // reaches the job, and the worker logs the node it reached.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -48,6 +48,17 @@ describe('Redis with several endpoints', { timeout: 120_000, ...needs('rabbitmq'
     const final = await h.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 5000 });
     assert.equal(final.body!.Status, JobStatus.Cancelled);
     assert.match(String(final.body!.Result), /stopped on the second node/);
+    await h.closeWorkers();
+  });
+
+  it('abortConnect=false with no endpoint up: the worker starts, says it runs without cancellation, and listens once a node answers', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const worker = await h.startWorker({ jobs, redis: { connectionString: `127.0.0.1:${a},127.0.0.1:${b},abortConnect=false`, cancellationChannel: CHANNEL } });
+    assert.notEqual(redisOf(worker).state, 'connected');
+    assert.ok(h.logger.texts().some((l) => l.includes('not reachable yet') && l.includes('the worker runs')), h.logger.texts().join('\n'));
+    await startRedisServer([], b);
+    await h.scheduler.waitUntil(() => redisOf(worker).state === 'connected', { what: 'the worker to reach the node that came up', timeoutMs: 15_000 });
+    assert.equal(redisOf(worker).address, `redis://127.0.0.1:${b}/0`);
     await h.closeWorkers();
   });
 
