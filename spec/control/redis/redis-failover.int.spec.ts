@@ -32,10 +32,10 @@ describe('Redis with several endpoints', { timeout: 120_000, ...needs('rabbitmq'
     await stopAll();
   });
 
-  it('the first endpoint down at start: the worker\'s cancellation connects to the second, and a cancel there reaches a job', async () => {
+  it('the first endpoint down at start: the worker\'s cancellation connects to the second (with its password, never logged), and a cancel there reaches a job', async () => {
     const down = await freePort();
-    const second = await startRedisServer();
-    const connectionString = `127.0.0.1:${down},127.0.0.1:${second.port},abortConnect=true,connectTimeout=2000`;
+    const second = await startRedisServer(['--requirepass', 'Failover-Pa55']);
+    const connectionString = `127.0.0.1:${down},127.0.0.1:${second.port},PASSWORD=Failover-Pa55,abortConnect=true,connectTimeout=2000`;
     const worker = await h.startWorker({ jobs, redis: { connectionString, cancellationChannel: CHANNEL } });
     assert.deepEqual(redisOf(worker), { ...redisOf(worker), state: 'connected', address: `redis://127.0.0.1:${second.port}/0` });
     assert.ok(h.logger.texts().some((l) => l.includes(`Listening for cancellations on redis://127.0.0.1:${second.port}/0`)), h.logger.texts().join('\n'));
@@ -48,6 +48,7 @@ describe('Redis with several endpoints', { timeout: 120_000, ...needs('rabbitmq'
     const final = await h.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 5000 });
     assert.equal(final.body!.Status, JobStatus.Cancelled);
     assert.match(String(final.body!.Result), /stopped on the second node/);
+    assert.ok(!h.logger.texts().some((l) => l.includes('Failover-Pa55')), 'no log line holds the password');
     await h.closeWorkers();
   });
 
