@@ -44,7 +44,9 @@ export function createFailoverClient<C extends NodeClient>(endpoints: readonly R
   const events = new EventEmitter();
   // Any listener at all: node-redis requires one for 'error', and ours forwards to the caller's.
   events.on('error', () => undefined);
-  const template = make(endpoints[0]!); // never connected: tells a method from a value before a node is in use
+  // Never connected, and released at once: tells a method from a value before a node is in use.
+  const template = make(endpoints[0]!);
+  template.destroy();
   const subscriptions = new Map<string, Set<Listener>>();
   const waiters = new Set<() => void>();
   let current: { client: C; index: number } | undefined;

@@ -70,7 +70,7 @@ export type RedisClient = NodeRedisClient & { readonly endpoint: string | undefi
 /** Creates a client of a target (not yet connected): one node, several tried in turn, or the primary a Sentinel names. */
 export function createRedisClient(target: RedisTarget, options: RedisClientOptions = {}): RedisClient {
   const reconnect = options.reconnect ?? true;
-  if (target.serviceName !== undefined) return toSentinelClient(target, target.serviceName);
+  if (target.serviceName !== undefined) return toSentinelClient(target, target.serviceName, reconnect);
   const [only] = target.endpoints;
   if (target.endpoints.length === 1 && only !== undefined) {
     const make = (): RedisClient => withOverrides(createNodeClient(target, only, reconnect), { endpoint: toEndpointText(only), duplicate: make });
@@ -81,7 +81,7 @@ export function createRedisClient(target: RedisTarget, options: RedisClientOptio
 }
 
 /** node-redis's Sentinel client, shaped as the plain client: the primary is the node in use. */
-function toSentinelClient(target: RedisTarget, name: string): RedisClient {
+function toSentinelClient(target: RedisTarget, name: string, reconnect: boolean): RedisClient {
   const socket = { connectTimeout: target.connectTimeoutMs, ...(target.tls ? { tls: true as const, ...(target.tlsServername === undefined ? {} : { servername: target.tlsServername }) } : {}) };
   const make = (): RedisClient => {
     const sentinel = loadRedis().createSentinel({
@@ -109,11 +109,30 @@ function toSentinelClient(target: RedisTarget, name: string): RedisClient {
         return node === undefined || !sentinel.isReady ? undefined : toEndpointText(node);
       },
       sendCommand: (args: Parameters<NodeRedisClient['sendCommand']>[0], commandOptions?: Parameters<NodeRedisClient['sendCommand']>[1]) => sentinel.sendCommand(false, [...args], commandOptions),
+      // node-redis's Sentinel keeps trying to connect forever; without reconnect, each Sentinel gets one connectTimeout.
+      connect: reconnect ? () => sentinel.connect() : () => connectOnce(sentinel, target.connectTimeoutMs * target.endpoints.length),
       destroy: () => void sentinel.destroy().catch(() => undefined),
       duplicate: make,
     }) as unknown as RedisClient;
   };
   return make();
+}
+
+/** Connects, or destroys the client and rejects once `ms` passed first. */
+async function connectOnce<T extends { connect(): Promise<unknown>; destroy(): Promise<void> }>(client: T, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no Sentinel named a reachable primary within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([client.connect(), late]);
+    return client;
+  } catch (error) {
+    await client.destroy().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `base` with some properties replaced; every other one read from `base`, its methods bound to it. */

@@ -7,6 +7,7 @@ import { JobStatus } from '../../../lib/index.ts';
 import { longRunningJob } from '../../support/long-running-job.ts';
 import { createAmqpHarness, type AmqpHarness } from '../../support/amqp-harness.ts';
 import { needs } from '../../support/services.ts';
+import { freePort } from '../../support/free-port.ts';
 import { startRedisServer, startSentinel, stopAll, publishOnce, type RedisServer } from '../../support/redis-servers.ts';
 
 const CHANNEL = `spec:${process.pid}:sentinel_channel`;
@@ -60,5 +61,13 @@ describe('Redis through Sentinel', { timeout: 120_000, ...needs('rabbitmq') }, (
     assert.equal(final.body!.Status, JobStatus.Cancelled);
     assert.match(String(final.body!.Result), /cancelled through Sentinel/);
     assert.ok(h.logger.texts().some((l) => l.includes(`on another node (it was 127.0.0.1:${primary.port})`)), h.logger.texts().join('\n'));
+  });
+
+  it('a publisher (the CLI\'s cancel) with no Sentinel up fails after one try of each, instead of waiting forever', async () => {
+    const down = await freePort();
+    await assert.rejects(
+      publishOnce({ connectionString: `127.0.0.1:${down},serviceName=specprimary,connectTimeout=300`, cancellationChannel: CHANNEL }, '7c9e6679-7425-40de-944b-e07fc1f90ae7', 'nobody hears this'),
+      /Redis redis:\/\/specprimary\/0 \(Sentinels 127\.0\.0\.1:\d+\) not reachable: no Sentinel named a reachable primary within 300 ms/,
+    );
   });
 });
