@@ -25,7 +25,10 @@ const dirs: string[] = [];
 /** Starts `redis-server` on a free port (or `port`) with the given extra arguments and waits until it answers PING. */
 export async function startRedisServer(extra: readonly string[] = [], port?: number): Promise<RedisServer> {
   port ??= await freePort();
-  return launch(port, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra]);
+  // A replica writes the primary's snapshot into its dir even with --save "": a temporary one, not the cwd.
+  const dir = mkdtempSync(path.join(tmpdir(), 'spec-redis-'));
+  dirs.push(dir);
+  return launch(port, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra]);
 }
 
 /** Starts a Sentinel (`redis-server --sentinel`) that watches `primaryPort` as `name`, with a quorum of 1. */
