@@ -1,17 +1,12 @@
 // Cancels an occurrence as Milvaion's scheduler does (protocol §2.8): the cancellation message, PUBLISHed on the
 // Redis channel the workers subscribe to. Used by the test scheduler's cancel() and the CLI's `cancel`.
-import { createRequire } from 'node:module';
-import type { createClient as CreateClient } from 'redis';
 import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import { errorMessage } from '../core/util/error-message.js';
 import type { Result } from 'neverthrow';
-import { parseCancellation, toRedisTarget, type RedisSettings } from '../control/redis/parse-cancellation.js';
+import { parseCancellation, type RedisSettings } from '../control/redis/parse-cancellation.js';
+import { toRedisTarget } from '../control/redis/to-redis-target.js';
+import { createRedisClient, toRedisAddress, type RedisClient } from '../control/redis/create-redis-client.js';
 import { toCancellationMessage } from '../control/redis/to-cancellation-message.js';
-
-// redis is loaded when the first publisher is created: importing milvaion-worker/testing (or starting the CLI)
-// does not load a Redis client nobody uses.
-let redis: { createClient: typeof CreateClient } | undefined;
-const loadRedis = () => (redis ??= createRequire(import.meta.url)('redis') as { createClient: typeof CreateClient });
 
 /** One cancel to publish: the occurrence, and optionally its job id and a reason. */
 interface CancellationToPublish {
@@ -28,13 +23,13 @@ export interface PublishedCancellation {
   /** The subscribers (workers' cancellation listeners) that received the message. */
   readonly receivers: number;
   readonly channel: string;
-  /** `redis://host:port/db`, never the password. */
+  /** The node it was published on, `redis://host:port/db`, never the password. */
   readonly address: string;
 }
 
 /** Publishes cancellation messages on one Redis; connects on the first publish. */
 export interface CancellationPublisher {
-  /** Where it publishes, `redis://host:port/db` (never the password). */
+  /** Where it publishes, `redis://host:port/db` (never the password); with several endpoints, all of them. */
   readonly address: string;
   readonly channel: string;
   /** Publishes the cancel; rejects when the occurrence id is not a UUID or Redis cannot be reached. */
@@ -52,25 +47,20 @@ export function toOccurrenceId(text: string): Result<string, string> {
 /** Creates a publisher for a Redis given as the worker's `Worker:Redis` settings (or a connection string); throws when they make no address. */
 export function createCancellationPublisher(settings: RedisSettings | string, options: { readonly connectTimeoutMs?: number } = {}): CancellationPublisher {
   const resolved: RedisSettings = typeof settings === 'string' ? { connectionString: settings } : settings;
-  const target = toRedisTarget(resolved);
-  if (target.isErr()) throw new Error(`Redis for cancellations: ${target.error}`);
-  const { host, port, password, username, database, tls } = target.value;
-  const address = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${database}`;
+  const parsed = toRedisTarget(resolved);
+  if (parsed.isErr()) throw new Error(`Redis for cancellations: ${parsed.error}`);
+  // Every endpoint is tried once (a CLI's cancel fails fast rather than waiting for Redis), each for connectTimeoutMs.
+  const target = { ...parsed.value, connectTimeoutMs: options.connectTimeoutMs ?? parsed.value.connectTimeoutMs };
+  const address = toRedisAddress(target);
   const channel = resolved.cancellationChannel || WorkerDefaults.redis.cancellationChannel;
-  const connectTimeout = options.connectTimeoutMs ?? 5000;
-  let client: ReturnType<typeof CreateClient> | undefined;
-  let connecting: Promise<ReturnType<typeof CreateClient>> | undefined;
+  let client: RedisClient | undefined;
+  let connecting: Promise<RedisClient> | undefined;
 
-  const connect = () =>
-    (connecting ??= (async () => {
-      const common = { host, port, connectTimeout, reconnectStrategy: false as const };
-      client = loadRedis().createClient({
-        socket: tls ? { ...common, tls: true as const, servername: host } : { ...common, tls: false as const },
-        ...(password === undefined ? {} : { password }),
-        ...(username === undefined ? {} : { username }),
-        database,
-        disableClientInfo: true,
-      });
+  const connect = () => {
+    // A connection lost since (it is not made again by itself) is made anew, to whichever endpoint answers now.
+    if (client !== undefined && !client.isOpen) connecting = undefined;
+    return (connecting ??= (async () => {
+      client = createRedisClient(target, { reconnect: false });
       client.on('error', () => undefined); // a failed connect rejects connect() below; nothing else listens
       try {
         await client.connect();
@@ -81,6 +71,7 @@ export function createCancellationPublisher(settings: RedisSettings | string, op
       }
       return client;
     })());
+  };
 
   return {
     address,
@@ -89,8 +80,9 @@ export function createCancellationPublisher(settings: RedisSettings | string, op
       const occurrenceId = toOccurrenceId(cancel.occurrenceId);
       if (occurrenceId.isErr()) throw new Error(occurrenceId.error);
       const message = toCancellationMessage({ occurrenceId: cancel.occurrenceId, jobId: cancel.jobId, reason: cancel.reason ?? 'Cancelled by milvaion-worker' });
-      const receivers = await (await connect()).publish(channel, message);
-      return { occurrenceId: occurrenceId.value, receivers, channel, address };
+      const connected = await connect();
+      const receivers = await connected.publish(channel, message);
+      return { occurrenceId: occurrenceId.value, receivers, channel, address: toRedisAddress(target, connected.endpoint) };
     },
     async close() {
       const open = client;

@@ -33,8 +33,9 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
   let redisMissing = false;
   p.shared?.start();
   if (redis) {
-    // Without a startup timeout Redis gets 5 s and the worker runs on without it until it comes back.
-    const strict = p.startupTimeoutMs > 0;
+    // Without a startup timeout, or with the connection string's abortConnect=false, Redis gets 5 s and the worker
+    // runs on without it until it comes back.
+    const strict = p.startupTimeoutMs > 0 && redis.abortConnect;
     const redisError = () => {
       const why = redis.health().lastError ?? 'no answer';
       return new StartupError(`Redis at ${redis.address} did not connect within ${p.startupTimeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check Worker:Redis:ConnectionString`, 'redis', 'unreachable');

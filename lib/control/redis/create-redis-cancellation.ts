@@ -1,12 +1,14 @@
 // The Redis cancellation listener: a dedicated subscriber on the scheduler's cancellation channel that
 // aborts the matching running occurrence (or stops its scheduled retry) through the cancellation registry.
-// Redis being away never stops jobs: the gap is logged once, the client reconnects and resubscribes.
+// Redis being away never stops jobs: the gap is logged once, the client reconnects (to the next endpoint, or to
+// the primary a Sentinel names) and resubscribes, and the node it reached is logged.
 import type { CancellationRegistry } from '../../core/vocabulary/ports.js';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
-import { parseCancellation, toRedisTarget, type RedisSettings } from './parse-cancellation.js';
+import { parseCancellation, type RedisSettings } from './parse-cancellation.js';
+import { toRedisTarget } from './to-redis-target.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { errorMessage } from '../../core/util/error-message.js';
-import { createRedisClient } from './create-redis-client.js';
+import { createRedisClient, toRedisAddress } from './create-redis-client.js';
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
 const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
@@ -14,6 +16,8 @@ const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationCh
 /** Redis as the worker sees it: `degraded` means cancellation is unavailable, not that the worker is down. */
 export interface RedisHealth {
   readonly state: 'connected' | 'connecting' | 'degraded' | 'closed';
+  /** The node in use, `redis://host:port/db` (never the password); every configured endpoint while none is. */
+  readonly address: string;
   readonly since: number;
   readonly lastError: string | undefined;
   readonly cancellationsReceived: number;
@@ -27,8 +31,10 @@ export interface RedisCancellation {
    * `timeoutMs` passed first or the listener was closed (it keeps trying in the background until closed).
    */
   start(timeoutMs?: number): Promise<boolean>;
-  /** Where it connects, `redis://host:port/db` (never the password). */
+  /** The node in use, `redis://host:port/db` (never the password); every configured endpoint while none is. */
   readonly address: string;
+  /** The connection string's `abortConnect` (default true): false lets the worker start before Redis answers. */
+  readonly abortConnect: boolean;
   /** The listener's connection state and counters, for health checks. */
   health(): RedisHealth;
   /** Unsubscribes and closes the Redis connection. */
@@ -56,10 +62,11 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
   const { logger } = options;
   const target = toRedisTarget(options.settings);
   if (target.isErr()) throw new Error(target.error);
-  const { host, port, database, tls } = target.value;
   const channel = options.settings.cancellationChannel || DEFAULT_CANCELLATION_CHANNEL;
-  const where = `${tls ? 'rediss' : 'redis'}://${host}:${port}/${database}`; // never the password
   const client = createRedisClient(target.value);
+  const where = () => toRedisAddress(target.value, client.endpoint); // never the password
+  let reached: string | undefined; // the last node subscribed on, to log a move to another
+  for (const option of target.value.ignoredOptions) logger.info(`Redis:ConnectionString option ${option} is accepted and ignored`);
   let state: RedisHealth['state'] = 'connecting';
   let since = Date.now();
   let lastError: string | undefined;
@@ -79,25 +86,34 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
     // One line per outage, however many reconnect attempts it takes. Before the first connection nothing runs
     // yet: the worker's start says what it does without Redis (fail, or run and say so once it runs).
     if (state === 'connected') {
-      logger.warn(`Redis ${where} unreachable (${lastError}): jobs keep running, dashboard cancellation is paused until it returns`);
+      logger.warn(`Redis ${toRedisAddress(target.value, reached ?? client.endpoint)} unreachable (${lastError}): jobs keep running, dashboard cancellation is paused until it returns`);
     }
     setState('degraded');
   });
   client.on('ready', () => {
-    if (state === 'degraded') logger.info(`Redis ${where} is back after ${Math.round((Date.now() - since) / 1000)} s; listening on ${channel} again`);
+    const node = client.endpoint;
+    if (state === 'degraded') {
+      const moved = node !== undefined && reached !== undefined && node !== reached ? `, on another node (it was ${reached})` : '';
+      logger.info(`Redis ${where()} is back after ${Math.round((Date.now() - since) / 1000)} s${moved}; listening on ${channel} again`);
+    }
+    reached = node ?? reached;
     setState('connected');
   });
 
   const onMessage = (payload: string) => onCancellation(options, channel, counts, payload);
 
   return {
-    address: where,
+    get address() {
+      return where();
+    },
+    abortConnect: target.value.abortConnect,
     async start(timeoutMs = 5000) {
       const subscribed = client
         .connect()
         .then(() => client.subscribe(channel, onMessage))
         .then(() => {
-          logger.info(`Listening for cancellations on ${where} ${channel}`);
+          reached = client.endpoint ?? reached;
+          logger.info(`Listening for cancellations on ${where()} ${channel}`);
           return true;
         })
         .catch((error: unknown) => {
@@ -114,7 +130,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
       clearTimeout(timer);
       return waited;
     },
-    health: () => ({ state, since, lastError, cancellationsReceived: counts.received, ignoredMessages: counts.ignored }),
+    health: () => ({ state, address: where(), since, lastError, cancellationsReceived: counts.received, ignoredMessages: counts.ignored }),
     async close() {
       closing = true;
       stopWaiting();

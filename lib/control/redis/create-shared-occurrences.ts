@@ -6,7 +6,8 @@
 import type { CrashCount, SharedOccurrences } from '../../core/vocabulary/ports.js';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { errorMessage } from '../../core/util/error-message.js';
-import { toRedisTarget, type RedisSettings } from './parse-cancellation.js';
+import type { RedisSettings } from './parse-cancellation.js';
+import { toRedisTarget } from './to-redis-target.js';
 import { createRedisClient } from './create-redis-client.js';
 
 /** The records' bucket: finished ids of one hour share a hash, which expires whole. */

@@ -1,7 +1,7 @@
 // Valibot schemas for the .NET appsettings.json shape (`Worker`, `JobConsumers`) with its PascalCase keys. Values
 // are coerced as .NET binding does (environment variables arrive as strings); messages say what was found.
 import * as v from 'valibot';
-import { toRedisTarget } from '../../control/redis/parse-cancellation.js';
+import { toRedisTarget } from '../../control/redis/to-redis-target.js';
 import { redactSecrets } from './redact-config.js';
 import { closestKey } from './closest-key.js';
 import { brokerList } from './broker-list.js';
@@ -123,7 +123,7 @@ export const RedisSection = section('Redis', {
       v.string(expecting('a Redis connection string', redactedShow)),
       v.check(
         (s) => redisProblem(s) === undefined,
-        (issue) => `expected a Redis connection string (host:port,password=… or redis://…), found ${redactedShow(issue.input)}: ${redisProblem(String(issue.input))}`,
+        (issue) => `expected a Redis connection string (host:port,host2:port,password=… or redis://…), found ${redactedShow(issue.input)}: ${redisProblem(String(issue.input))}`,
       ),
     ),
   ),

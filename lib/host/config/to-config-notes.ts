@@ -2,6 +2,7 @@
 // or its sample files carry them, and .NET's binder ignores what it does not bind, so a refusal would break a
 // file that runs with the .NET SDK. One line per key, however many jobs set it.
 import type { AppSettings } from './config-schema.js';
+import { toRedisTarget } from '../../control/redis/to-redis-target.js';
 
 /** The info lines for accepted keys that this runtime does not read (empty when none is set). */
 export function toConfigNotes(settings: AppSettings): string[] {
@@ -18,6 +19,12 @@ export function toConfigNotes(settings: AppSettings): string[] {
   if (perWorker.length > 0) {
     const key = perWorker.length === 1 ? `JobConsumers:${perWorker[0]!}:MaxParallelJobsPerWorker` : `JobConsumers:<Job>:MaxParallelJobsPerWorker (set for ${perWorker.join(', ')})`;
     notes.push(`${key} is ignored: upstream's sample files carry it, but neither the .NET SDK nor the scheduler reads it; the scheduler caps each job type by its MaxParallelJobs`);
+  }
+  // StackExchange.Redis options a .NET connection string carries that mean nothing here (docs/configuration.md, Redis).
+  const redis = settings.Worker?.Redis?.ConnectionString;
+  if (redis !== undefined && redis.trim() !== '') {
+    const ignored = toRedisTarget({ connectionString: redis }).match((t) => t.ignoredOptions, () => []);
+    for (const option of ignored) notes.push(`Worker:Redis:ConnectionString option ${option} is accepted and ignored`);
   }
   return notes;
 }

@@ -17,7 +17,7 @@ async function scrape(m: { render(): Promise<string> }): Promise<ParsedExpositio
   return parsePrometheusText(await m.render());
 }
 
-const redis = (state: RedisHealth['state']): RedisHealth => ({ state, since: 0, lastError: undefined, cancellationsReceived: 0, ignoredMessages: 0 });
+const redis = (state: RedisHealth['state']): RedisHealth => ({ state, address: 'redis://127.0.0.1:6379/0', since: 0, lastError: undefined, cancellationsReceived: 0, ignoredMessages: 0 });
 const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   rabbitmq: { consume: true, publish: true },
   consuming: true,

@@ -12,6 +12,7 @@ const STARTED = NOW - 60_000;
 
 const redis = (overrides: Partial<RedisHealth> = {}): RedisHealth => ({
   state: 'connected',
+  address: 'redis://cache.internal:6379/0',
   since: NOW - 12_345,
   lastError: undefined,
   cancellationsReceived: 4,
