@@ -18,8 +18,12 @@ export interface SoakWorker {
   readonly outboxDir: string;
   /** The highest RSS sampled so far (every 500 ms, across restarts). */
   readonly maxRssMb: number;
-  /** The last 64 KiB of its stdout and stderr (all of it is in `worker.log` in its folder). */
+  /** The last 64 KiB of its stdout and stderr (all of it is in {@link SoakWorker.logFile}). */
   readonly output: string;
+  /** `worker.log` in its folder: everything every run of it wrote, with a line at each start and stop. */
+  readonly logFile: string;
+  /** Every exit the soak did not ask for (no stop() or dispose() before it), as `process PID exited (code N) at ISO time`. */
+  readonly ownExits: readonly string[];
   /** Starts the process (again, after a stop). */
   start(): void;
   /** Sends `signal` and resolves once the process has exited. */
@@ -48,7 +52,7 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
   writeFileSync(config, JSON.stringify({
     Worker: {
       WorkerId: options.workerId,
-      LogLevel: 'warn',
+      LogLevel: 'info',
       ShutdownTimeoutSeconds: 2,
       RabbitMQ: options.rabbitMq,
       Redis: options.redis,
@@ -60,7 +64,8 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
   let child: ChildProcess | undefined;
   let output = '';
   let maxRss = 0;
-  const file = createWriteStream(path.join(dir, 'worker.log'), { flags: 'a' });
+  const logFile = path.join(dir, 'worker.log');
+  const file = createWriteStream(logFile, { flags: 'a' });
   const append = (b: Buffer) => {
     file.write(b);
     output = (output + b.toString()).slice(-OUTPUT_KEPT);
@@ -73,8 +78,14 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
       // between a kill and a restart
     }
   }, 500);
+  // The soak's own lines between the worker's, so a reader sees which run wrote what.
+  const mark = (line: string) => append(Buffer.from(`--- soak ${new Date().toISOString()}: ${line}\n`));
+  const ownExits: string[] = [];
+  let stopping: ChildProcess | undefined;
   return {
     outboxDir,
+    logFile,
+    ownExits,
     get maxRssMb() {
       return maxRss;
     },
@@ -82,19 +93,29 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
       return output;
     },
     start() {
-      child = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout!.on('data', append);
-      child.stderr!.on('data', append);
+      const started = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      mark(`started process ${started.pid}`);
+      started.stdout!.on('data', append);
+      started.stderr!.on('data', append);
+      started.once('exit', (code, signal) => {
+        const line = `process ${started.pid} exited (${signal ?? `code ${code}`})`;
+        mark(line);
+        if (stopping !== started) ownExits.push(`${line} at ${new Date().toISOString()}`);
+      });
     },
     async stop(signal) {
       const c = child;
       if (c === undefined) return;
       const exited = new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+      mark(`${signal} to process ${c.pid}`);
+      stopping = c;
       c.kill(signal);
       await exited;
     },
     dispose() {
       clearInterval(rssTimer);
+      stopping = child;
       child?.kill('SIGKILL');
       file.end();
     },
