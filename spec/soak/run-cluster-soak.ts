@@ -10,6 +10,7 @@ import { createSchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { clusterRunning, startLocalCluster, stopLocalCluster, type LocalCluster } from '../cluster/local-cluster.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 import { checkSoak, type SoakResult } from './check-soak.ts';
 import { driveSoak, JOB_NAMES, type SoakDispatches, type SoakFault } from './drive-soak.ts';
 import { leaveSoakFolder } from './leave-soak-folder.ts';
@@ -45,9 +46,11 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
   const channel = `soak:${vhost}:cancellation_channel`;
   // Workers 1 and 2 go to the nodes directly, each trying a different node first; worker 3 through the proxies.
   const brokerLists = [cluster.hosts, [...cluster.hosts.slice(1), cluster.hosts[0]!], proxies.map((p) => `127.0.0.1:${p.port}`)];
+  const healthPorts = [await freePort(), await freePort(), await freePort()];
   const workers = brokerLists.map((hosts, i) =>
     createSoakWorker({
       dir: path.join(dir, `worker-${i + 1}`),
+      healthPort: healthPorts[i]!,
       workerId: WORKER_ID,
       rabbitMq: { Hosts: hosts, VirtualHost: vhost, QueueType: 'Quorum' },
       redis: { ConnectionString: '127.0.0.1:6379', CancellationChannel: channel },
@@ -66,7 +69,7 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
     const schedule = clusterFaults({ cluster, vhost, workers, proxies, faults, log });
     dispatches = await driveSoak({ scheduler, workerId: WORKER_ID, seconds: options.seconds, rate, cancel, faults: schedule, log });
     // A graceful stop drains each outbox; then nothing may be left in any. Only once all can reach a broker again.
-    const workerViolations = await waitUntilReporting(scheduler, WORKER_ID, workers, dispatches.lastFault);
+    const workerViolations = await waitUntilReporting(scheduler, WORKER_ID, workers, { lastFault: dispatches.lastFault });
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     await sleep(500);
     const maxRssMb = Math.max(...workers.map((w) => w.maxRssMb));

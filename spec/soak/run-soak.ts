@@ -10,6 +10,7 @@ import { createClient } from 'redis';
 import { createSchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 import { checkSoak, type SoakResult } from './check-soak.ts';
 import { driveSoak, type SoakDispatches, type SoakFault } from './drive-soak.ts';
 import { leaveSoakFolder } from './leave-soak-folder.ts';
@@ -35,6 +36,7 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
   const workerId = 'soak-worker';
   const worker = createSoakWorker({
     dir,
+    healthPort: await freePort(),
     workerId,
     rabbitMq: { Host: '127.0.0.1', Port: amqpProxy.port, VirtualHost: vhost },
     redis: { ConnectionString: `127.0.0.1:${redisProxy.port}`, CancellationChannel: channel },
@@ -65,7 +67,8 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
         name: 'memoryAlarm',
         async run() {
           // The memory alarm blocks publishers broker-wide; restored to the value read at start, whatever happens.
-          if (!/^[0-9.]+$/.test(watermark)) return;
+          // A watermark read as (near) 0 is another run's alarm in progress: restoring to it would leave the broker blocked.
+          if (!/^[0-9.]+$/.test(watermark) || Number(watermark) < 0.1) return;
           faults['memoryAlarm']!++;
           try {
             execFileSync('rabbitmqctl', ['-q', 'set_vm_memory_high_watermark', '0']);
@@ -87,7 +90,8 @@ export async function runSoak(options: { seconds: number; rate?: number; log?: (
     const cancel = (occ: string) => redis.publish(channel, JSON.stringify({ CorrelationId: occ, OccurrenceId: occ, Reason: 'soak cancel' }));
     dispatches = await driveSoak({ scheduler, workerId, seconds: options.seconds, rate, cancel, faults: schedule, log });
     // A graceful stop drains the outbox; then nothing may be left in it. Only once it can reach the broker again.
-    const workerViolations = await waitUntilReporting(scheduler, workerId, [worker], dispatches.lastFault);
+    const heartbeatQueue = () => queueLine(vhost, scheduler.names.heartbeats);
+    const workerViolations = await waitUntilReporting(scheduler, workerId, [worker], { lastFault: dispatches.lastFault, heartbeatQueue });
     await worker.stop('SIGTERM');
     await sleep(500);
     const result = await checkSoak({ scheduler, dispatches, outboxDirs: [worker.outboxDir], maxRssMb: worker.maxRssMb, startedAt: t0, faults, workerViolations });
@@ -115,4 +119,15 @@ function cutFault(name: string, proxy: TcpProxy, faults: Record<string, number>)
       proxy.restore();
     },
   };
+}
+
+/** A queue's messages and consumers as the broker counts them, or why they could not be read. */
+function queueLine(vhost: string, queue: string): string {
+  try {
+    const rows = execFileSync('rabbitmqctl', ['-q', 'list_queues', '-p', vhost, 'name', 'messages', 'consumers'], { encoding: 'utf8' }).split('\n');
+    const row = rows.find((r) => r.split('\t')[0] === queue)?.split('\t');
+    return row === undefined ? `${queue} not found` : `${row[1]} messages, ${row[2]} consumers`;
+  } catch (error) {
+    return `unknown (${error instanceof Error ? error.message : String(error)})`;
+  }
 }

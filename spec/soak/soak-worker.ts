@@ -24,6 +24,8 @@ export interface SoakWorker {
   readonly logFile: string;
   /** Every exit the soak did not ask for (no stop() or dispose() before it), as `process PID exited (code N) at ISO time`. */
   readonly ownExits: readonly string[];
+  /** What its health server answers now on /health/live and /health/ready (its own view of its connections and heartbeats). */
+  health(): Promise<string>;
   /** Starts the process (again, after a stop). */
   start(): void;
   /** Sends `signal` and resolves once the process has exited. */
@@ -41,6 +43,8 @@ export interface SoakWorkerOptions {
   readonly rabbitMq: Record<string, unknown>;
   /** The `Worker:Redis` section. */
   readonly redis: Record<string, unknown>;
+  /** A free port on 127.0.0.1 for its health server (`Worker:HealthCheck:HttpPort`). */
+  readonly healthPort: number;
 }
 
 /** Writes the worker's appsettings.json into `dir`; start() runs it. */
@@ -58,6 +62,7 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
       Redis: options.redis,
       Heartbeat: { IntervalSeconds: 1, JobHeartbeatIntervalSeconds: 1 },
       OfflineResilience: { LocalStoragePath: outboxDir, SyncIntervalSeconds: 1 },
+      HealthCheck: { Enabled: true, HttpPort: options.healthPort, LiveFilePath: path.join(dir, 'live'), ReadyFilePath: path.join(dir, 'ready'), IntervalSeconds: 1 },
     },
   }));
   const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
@@ -91,6 +96,17 @@ export function createSoakWorker(options: SoakWorkerOptions): SoakWorker {
     },
     get output() {
       return output;
+    },
+    async health() {
+      const ask = async (route: string) => {
+        try {
+          const response = await fetch(`http://127.0.0.1:${options.healthPort}${route}`, { signal: AbortSignal.timeout(3000) });
+          return `${route} ${response.status} ${await response.text()}`;
+        } catch (error) {
+          return `${route} no answer (${error instanceof Error ? error.message : String(error)})`;
+        }
+      };
+      return `${await ask('/health/live')}; ${await ask('/health/ready')}`;
     },
     start() {
       const started = spawn(process.execPath, [...TSX_IMPORT, ENTRY, 'run', '--config', config, JOBS], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,16 +10,21 @@ import type { SoakWorker } from './soak-worker.ts';
 /** How long the worker processes get to send a heartbeat after the last fault. */
 const WAIT_MS = 60_000;
 
+/** What {@link waitUntilReporting} says about a silence besides the scheduler's view. */
+export interface SilenceContext {
+  /** The last fault of the soak. */
+  readonly lastFault?: { readonly name: string; readonly endedAt: number } | undefined;
+  /** The broker's view of the heartbeat queue (its messages and consumers), when the soak can ask for it. */
+  readonly heartbeatQueue?: () => string;
+}
+
 /**
  * Waits until each of `workers` (instances of `workerId`) sent a heartbeat received after this call, for up to
- * 60 s; resolves with the violations: a line when they did not, and one for each exit of a process nobody stopped.
+ * 60 s; resolves with the violations: a line when they did not (with the scheduler's, the broker's and each
+ * worker's own view), and one for each exit of a process nobody stopped.
  */
-export async function waitUntilReporting(
-  scheduler: SchedulerClient,
-  workerId: string,
-  workers: readonly SoakWorker[],
-  lastFault?: { readonly name: string; readonly endedAt: number },
-): Promise<string[]> {
+export async function waitUntilReporting(scheduler: SchedulerClient, workerId: string, workers: readonly SoakWorker[], context: SilenceContext = {}): Promise<string[]> {
+  const { lastFault } = context;
   const exits = workers.flatMap((w, i) => w.ownExits.map((exit) => `worker ${i + 1}: ${exit} without being stopped`));
   const processes = workers.length;
   const since = Date.now();
@@ -30,7 +35,9 @@ export async function waitUntilReporting(
     return exits;
   } catch {
     const fault = lastFault === undefined ? 'no fault ran' : `the last fault (${lastFault.name}) ended ${toSeconds(since - lastFault.endedAt)} s before the wait`;
-    return [...exits, `no ${what} within ${WAIT_MS / 1000} s; ${fault}; ${describeLastHeartbeats(scheduler, workerId, since)}`];
+    const broker = context.heartbeatQueue === undefined ? [] : [`heartbeat queue: ${context.heartbeatQueue()}`];
+    const own = await Promise.all(workers.map(async (w, i) => `worker ${i + 1} says ${await w.health()}`));
+    return [...exits, [`no ${what} within ${WAIT_MS / 1000} s`, fault, describeLastHeartbeats(scheduler, workerId, since), ...broker, ...own].join('; ')];
   }
 }
 
