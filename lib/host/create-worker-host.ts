@@ -145,7 +145,10 @@ export function createWorkerHost(options: WorkerHostOptions): Result<WorkerHost,
   const report = () => {
     const maxDelayMs = loopDelay.max / 1e6;
     loopDelay.reset();
-    return toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt, { maxDelayMs, thresholdMs: LOOP_STALL_MS });
+    return toHealthReport(workers.map((worker) => worker.health()), Date.now(), startedAt, {
+      loop: { maxDelayMs, thresholdMs: LOOP_STALL_MS },
+      maxHeartbeatSilenceMs: config.worker.healthCheck.maxHeartbeatSilenceSeconds * 1000,
+    });
   };
   const hc = config.worker.healthCheck;
   const { server, files } = createProbes(hc, report, metrics, workers, logger);

@@ -112,6 +112,12 @@ export interface WorkerHealth {
   readonly outbox: OutboxHealth | 'disabled';
   readonly runningJobs: number;
   readonly stopping: boolean;
+  /**
+   * Since when (epoch ms) the worker has been connected without a registration or heartbeat getting through: the
+   * last confirmed one, or the last (re)connect if later. Undefined while none is due (before start, once
+   * stopping, while the publish connection is down).
+   */
+  readonly heartbeat: { readonly silentSince: number | undefined };
 }
 
 import { newInstanceId } from '../process/new-instance-id.js';
@@ -241,5 +247,6 @@ function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean):
     outbox: p.reporting.outbox?.health() ?? 'disabled',
     runningJobs,
     stopping,
+    heartbeat: { silentSince: p.presence.silentSince() },
   };
 }

@@ -1,5 +1,6 @@
 // startWorker(): Redis (when configured), the job consumers, then registration and heartbeats, all under the
-// startup watch: a refusal fails the start at once, no connection within the startup timeout fails it then.
+// startup watch: a refusal fails the start at once, no connection within the startup timeout fails it then (a
+// start that is connected but waits on a blocked broker goes on).
 import { describeBrokers } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
 import { watchStartup, type StartupWatch } from './watch-startup.js';
@@ -9,7 +10,7 @@ import type { WorkerParts } from './worker-parts.js';
 /** Starts the parts; rejects with a {@link StartupError} that names the setting to check. */
 export async function startWorker(p: WorkerParts): Promise<void> {
   p.logger.info(`Worker ${p.identity.instanceId} connecting to ${describeBrokers(p.url, p.hosts)}`);
-  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl, hosts: p.hosts, hostsKey: p.hostsKey }, [p.connection, p.publishConnection], p.startupTimeoutMs);
+  const watch = watchStartup({ url: p.url, fromUrl: p.fromUrl, hosts: p.hosts, hostsKey: p.hostsKey }, [p.connection, p.publishConnection], p.startupTimeoutMs, p.logger);
   p.startup = watch;
   try {
     await Promise.race([startParts(p, watch), watch.failed]);

@@ -1,8 +1,11 @@
 // watchStartup(): Milvaion 10.1's startup check. While a worker starts, a refusal by the broker (wrong user or
 // password, a missing vhost, no permission) fails the start at once, and no connection within the startup
-// timeout fails it then, each with one line naming the setting to check. After a successful start the worker
-// retries outages forever; this watch is gone by then.
+// timeout fails it then, each with one line naming the setting to check. Connected is what the check asks for:
+// a start whose connections are up when the timeout passes (the broker blocks publishing during a memory or disk
+// alarm, so the registration waits) goes on, with one warning, and fails only if a connection is down at a later
+// timeout. After a successful start the worker retries outages forever; this watch is gone by then.
 import type { Connection } from 'rabbitmq-client';
+import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import { amqpErrorCode, amqpErrorText, isClientTimeout, isRefusal } from '../transports/amqp/amqp-error-text.js';
 import { describeAmqpUrl } from '../transports/amqp/to-amqp-url.js';
 import { StartupError } from './startup-error.js';
@@ -33,8 +36,11 @@ export interface StartupWatch {
   dispose(): void;
 }
 
-/** Watches `connections` until `dispose()`; `timeoutMs` 0 waits for the broker forever (refusals still fail). */
-export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number): StartupWatch {
+/**
+ * Watches `connections` until `dispose()`; `timeoutMs` 0 waits for the broker forever (refusals still fail).
+ * `logger` hears of a start still under way at the timeout with every connection up.
+ */
+export function watchStartup(target: BrokerTarget, connections: readonly Connection[], timeoutMs: number, logger: TechnicalLogger): StartupWatch {
   const where = describeAmqpUrl(target.url, target.hosts);
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   // The timeout names the connections' last error (the socket's ECONNREFUSED, ENOTFOUND, ETIMEDOUT…): a step
@@ -53,18 +59,39 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
     lastConnectionError = error;
     observe(error);
   };
-  for (const c of connections) c.on('error', onConnectionError);
+  // The connections the broker blocks now (a memory or disk alarm), and why: rabbitmq-client corks a blocked
+  // connection's socket, and then counts it as not `ready`, although it is connected.
+  const blocked = new Map<Connection, string>();
+  const listeners = connections.map((c) => ({
+    c,
+    onBlocked: (reason: unknown) => void blocked.set(c, String(reason)),
+    onUnblocked: () => void blocked.delete(c),
+  }));
+  for (const { c, onBlocked, onUnblocked } of listeners) {
+    c.on('error', onConnectionError);
+    c.on('connection.blocked', onBlocked);
+    c.on('connection.unblocked', onUnblocked);
+  }
   let step: (() => StartupError) | undefined;
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => {
-          if (step && connections.every((c) => c.ready)) return reject(step());
-          const last = lastConnectionError ?? lastOtherError;
-          const why = last === undefined ? 'no answer' : amqpErrorText(last);
-          const keys = target.hosts !== undefined && target.hosts.length > 1 ? `Worker:RabbitMQ:${target.hostsKey ?? 'Hosts'}` : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
-          reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
-        }, timeoutMs)
-      : undefined;
+  let warned = false;
+  let timer: NodeJS.Timeout | undefined;
+  const atTimeout = () => {
+    const connected = connections.every((c) => c.ready || blocked.has(c));
+    if (step && connected) return reject(step());
+    if (connected) {
+      // Connected in time: what is left of the start waits on the broker (its registration, while an alarm blocks
+      // publishing). Failing it here made `run` exit with a worker nothing restarts; it is checked again a timeout later.
+      if (!warned) logger.warn(slowStartText(where.address, timeoutMs, [...blocked.values()][0]));
+      warned = true;
+      timer = setTimeout(atTimeout, timeoutMs);
+      return;
+    }
+    const last = lastConnectionError ?? lastOtherError;
+    const why = last === undefined ? 'no answer' : amqpErrorText(last);
+    const keys = target.hosts !== undefined && target.hosts.length > 1 ? `Worker:RabbitMQ:${target.hostsKey ?? 'Hosts'}` : target.fromUrl ? 'Worker:RabbitMQ:Url' : 'Worker:RabbitMQ:Host and Worker:RabbitMQ:Port';
+    reject(new StartupError(`RabbitMQ at ${where.address} did not accept a connection within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds): ${why}; check ${keys}`, 'rabbitmq', 'unreachable'));
+  };
+  if (timeoutMs > 0) timer = setTimeout(atTimeout, timeoutMs);
   return {
     failed,
     observe,
@@ -73,9 +100,21 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
     waitingOn: (next) => (step = next),
     dispose() {
       clearTimeout(timer);
-      for (const c of connections) c.off('error', onConnectionError);
+      for (const { c, onBlocked, onUnblocked } of listeners) {
+        c.off('error', onConnectionError);
+        c.off('connection.blocked', onBlocked);
+        c.off('connection.unblocked', onUnblocked);
+      }
     },
   };
+}
+
+/** The warning for a start still under way at the timeout with every connection up. */
+function slowStartText(address: string, timeoutMs: number, blockedBy: string | undefined): string {
+  const within = `within ${timeoutMs / 1000} s (Worker:StartupConnectionTimeoutSeconds)`;
+  return blockedBy === undefined
+    ? `RabbitMQ at ${address} is connected, but the worker's start (declarations, consumers, registration) has not finished ${within}; it goes on waiting for the broker`
+    : `RabbitMQ at ${address} is connected, but the broker has not taken the worker's registration ${within}: it blocks publishing (${blockedBy}); the worker registers once the broker unblocks it`;
 }
 
 type Where = ReturnType<typeof describeAmqpUrl>;

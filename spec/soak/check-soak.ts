@@ -52,12 +52,15 @@ export interface CheckSoakInput {
   readonly maxRssMb: number;
   readonly startedAt: number;
   readonly faults: Record<string, number>;
+  /** What went wrong with the worker processes themselves: exits nobody asked for, silence before the final stop. */
+  readonly workerViolations?: readonly string[];
 }
 
 /** Checks the invariants and counts; every broken invariant is a line of `violations`. */
 export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
   const { scheduler, dispatches } = input;
   const violations = dispatches.faultErrors.map((e) => `a fault failed: ${e}`);
+  violations.push(...(input.workerViolations ?? []));
   const { unique, duplicateMessages } = uniqueStatuses(scheduler);
   const counts = { lost: 0, several: 0, extraRuns: 0, secondRunsOfFinished: 0, finals: 0, lostLogs: 0 };
   for (const [occ, kind] of dispatches.kinds) {

@@ -16,6 +16,16 @@ export interface SoakDispatches {
   readonly uncertain: Set<string>;
   /** Faults that threw (a node that did not come back, say), as messages. */
   readonly faultErrors: string[];
+  /** When each fault began and ended (`ISO time  name  began|ended|failed: …`), for a failed soak's folder. */
+  readonly faultLog: string[];
+  /** The last fault's name and when it ended (undefined when none ran). */
+  readonly lastFault: { readonly name: string; readonly endedAt: number } | undefined;
+}
+
+/** One fault of the rotation: its name (for the timeline) and what it does. */
+export interface SoakFault {
+  readonly name: string;
+  run(): Promise<void>;
 }
 
 /** Options of {@link driveSoak}. */
@@ -28,7 +38,7 @@ export interface DriveSoakOptions {
   /** Publishes a dashboard cancel of an occurrence (to the workers' Redis cancellation channel). */
   readonly cancel: (occurrenceId: string) => Promise<unknown>;
   /** The faults, run in turn, one at a time, 3 s apart. */
-  readonly faults: readonly (() => Promise<void>)[];
+  readonly faults: readonly SoakFault[];
   readonly log: (line: string) => void;
   /** How long to wait for the last final statuses. Default 90 s. */
   readonly settleMs?: number;
@@ -45,6 +55,9 @@ export async function driveSoak(options: DriveSoakOptions): Promise<SoakDispatch
   const kinds = new Map<string, string>();
   const uncertain = new Set<string>();
   const faultErrors: string[] = [];
+  const faultLog: string[] = [];
+  let lastFault: SoakDispatches['lastFault'];
+  const note = (name: string, what: string) => void faultLog.push(`${new Date().toISOString()}  ${name}  ${what}`);
   const cancelAfter = new Map<string, number>();
   const recancel = async () => {
     for (const [occ, at] of cancelAfter) {
@@ -70,10 +83,22 @@ export async function driveSoak(options: DriveSoakOptions): Promise<SoakDispatch
     await recancel();
     if (faultRunning === undefined && Date.now() >= nextFault) {
       const fault = faults[faultIndex++ % faults.length]!;
-      faultRunning = fault().catch((error: unknown) => void faultErrors.push(error instanceof Error ? error.message : String(error))).finally(() => {
-        faultRunning = undefined;
-        nextFault = Date.now() + 3000;
-      });
+      note(fault.name, 'began');
+      faultRunning = fault
+        .run()
+        .then(
+          () => note(fault.name, 'ended'),
+          (error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            faultErrors.push(message);
+            note(fault.name, `failed: ${message}`);
+          },
+        )
+        .finally(() => {
+          faultRunning = undefined;
+          nextFault = Date.now() + 3000;
+          lastFault = { name: fault.name, endedAt: Date.now() };
+        });
     }
     await sleep(1000 / rate);
   }
@@ -84,5 +109,5 @@ export async function driveSoak(options: DriveSoakOptions): Promise<SoakDispatch
     await recancel();
     await sleep(500);
   }
-  return { kinds, uncertain, faultErrors };
+  return { kinds, uncertain, faultErrors, faultLog, lastFault };
 }

@@ -2,7 +2,7 @@
 // cluster while broker nodes are stopped and restarted one at a time (the leader of a job queue among them),
 // workers are SIGKILLed and restarted, and one worker's connections are cut at its TCP proxies. Same job mix,
 // invariants and counts as the single-broker soak. `npm run soak:cluster -- --minutes N`; the spec runs a short form.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
@@ -10,8 +10,10 @@ import { createSchedulerClient } from '../../lib/scheduler-client/index.ts';
 import { toJobQueueName, toRoutingPattern } from '../../lib/transports/amqp/milvaion-names.ts';
 import { clusterRunning, startLocalCluster, stopLocalCluster, type LocalCluster } from '../cluster/local-cluster.ts';
 import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { freePort } from '../support/free-port.ts';
 import { checkSoak, type SoakResult } from './check-soak.ts';
-import { driveSoak, JOB_NAMES } from './drive-soak.ts';
+import { driveSoak, JOB_NAMES, type SoakDispatches, type SoakFault } from './drive-soak.ts';
+import { leaveSoakFolder } from './leave-soak-folder.ts';
 import { waitUntilReporting } from './wait-reporting.ts';
 import { createSoakWorker, type SoakWorker } from './soak-worker.ts';
 
@@ -46,9 +48,11 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
   const channel = `soak:${vhost}:cancellation_channel`;
   // Workers 1 and 2 go to the nodes directly, each trying a different node first; worker 3 through the proxies.
   const brokerLists = [cluster.hosts, [...cluster.hosts.slice(1), cluster.hosts[0]!], proxies.map((p) => `127.0.0.1:${p.port}`)];
+  const healthPorts = [await freePort(), await freePort(), await freePort()];
   const workers = brokerLists.map((hosts, i) =>
     createSoakWorker({
       dir: path.join(dir, `worker-${i + 1}`),
+      healthPort: healthPorts[i]!,
       workerId: WORKER_ID,
       rabbitMq: { Hosts: hosts, VirtualHost: vhost, QueueType: 'Quorum' },
       redis: { ConnectionString: '127.0.0.1:6379', CancellationChannel: channel },
@@ -56,7 +60,8 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
     }),
   );
   const faults: Record<string, number> = { leaderRestart: 0, nodeRestart: 0, sigkill: 0, connectionCut: 0, failoverCut: 0 };
-  let violations: readonly string[] = [];
+  let dispatches: SoakDispatches | undefined;
+  let passed = false;
   const t0 = Date.now();
   try {
     for (const w of workers) w.start();
@@ -65,25 +70,24 @@ export async function runClusterSoak(options: ClusterSoakOptions): Promise<SoakR
     log(`soak: 3 workers up on ${cluster.hosts.join(', ')} (quorum queues, vhost ${vhost}), running ${options.seconds} s at ~${rate} jobs/s`);
     const cancel = (occ: string) => redis.publish(channel, JSON.stringify({ CorrelationId: occ, OccurrenceId: occ, Reason: 'soak cancel' }));
     const schedule = clusterFaults({ cluster, vhost, workers, proxies, faults, log });
-    const dispatches = await driveSoak({ scheduler, workerId: WORKER_ID, seconds: options.seconds, rate, cancel, faults: schedule, log });
+    dispatches = await driveSoak({ scheduler, workerId: WORKER_ID, seconds: options.seconds, rate, cancel, faults: schedule, log });
     // A graceful stop drains each outbox; then nothing may be left in any. Only once all can reach a broker again.
-    await waitUntilReporting(scheduler, WORKER_ID, workers.length);
+    const workerViolations = await waitUntilReporting(scheduler, WORKER_ID, workers, { lastFault: dispatches.lastFault });
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     await sleep(500);
     const maxRssMb = Math.max(...workers.map((w) => w.maxRssMb));
-    const result = await checkSoak({ scheduler, dispatches, outboxDirs: workers.map((w) => w.outboxDir), maxRssMb, startedAt: t0, faults });
-    violations = result.violations;
+    const result = await checkSoak({ scheduler, dispatches, outboxDirs: workers.map((w) => w.outboxDir), maxRssMb, startedAt: t0, faults, workerViolations });
+    passed = result.violations.length === 0;
     return result;
   } finally {
     for (const w of workers) w.dispose();
+    leaveSoakFolder({ dir, workers, faultLog: dispatches?.faultLog ?? [], passed, log });
     await scheduler.close().catch(() => undefined);
     await redis.close().catch(() => undefined);
     await Promise.all(proxies.map((p) => p.close()));
     await startLocalCluster(); // a node a failed fault left stopped comes back before the vhost goes
     cluster.deleteVhost(vhost);
     if (startedCluster && options.keepCluster !== true) await stopLocalCluster();
-    if (violations.length === 0) rmSync(dir, { recursive: true, force: true });
-    else log(`soak: kept ${dir} for inspection; worker output:\n${workers.map((w, i) => `--- worker ${i + 1}\n${w.output.slice(-3000)}`).join('\n')}`);
   }
 }
 
@@ -99,7 +103,7 @@ interface FaultTargets {
 }
 
 /** The rotation: a job queue's leader node restarted, a worker SIGKILLed, worker 3 cut off, another node restarted, worker 3 failed over. */
-function clusterFaults(t: FaultTargets): (() => Promise<void>)[] {
+function clusterFaults(t: FaultTargets): SoakFault[] {
   const count = (kind: string) => void t.faults[kind]!++;
   let nextNode = 0;
   let nextQueue = 0;
@@ -115,32 +119,47 @@ function clusterFaults(t: FaultTargets): (() => Promise<void>)[] {
     for (const p of proxies) p.restore();
   };
   return [
-    async () => {
-      const queue = toJobQueueName(toRoutingPattern(WORKER_ID, JOB_NAMES[nextQueue++ % JOB_NAMES.length]!));
-      const leader = t.cluster.queueLeader(t.vhost, queue);
-      if (leader === undefined) return t.log(`soak: ${queue} has no leader now; no leader restart this turn`);
-      count('leaderRestart');
-      await restartNode(t.cluster.nodeIndexOf(leader));
+    {
+      name: 'leaderRestart',
+      async run() {
+        const queue = toJobQueueName(toRoutingPattern(WORKER_ID, JOB_NAMES[nextQueue++ % JOB_NAMES.length]!));
+        const leader = t.cluster.queueLeader(t.vhost, queue);
+        if (leader === undefined) return t.log(`soak: ${queue} has no leader now; no leader restart this turn`);
+        count('leaderRestart');
+        await restartNode(t.cluster.nodeIndexOf(leader));
+      },
     },
-    async () => {
-      count('sigkill');
-      const worker = t.workers[nextWorker++ % t.workers.length]!;
-      await worker.stop('SIGKILL');
-      await sleep(300);
-      worker.start();
+    {
+      name: 'sigkill',
+      async run() {
+        count('sigkill');
+        const worker = t.workers[nextWorker++ % t.workers.length]!;
+        await worker.stop('SIGKILL');
+        await sleep(300);
+        worker.start();
+      },
     },
-    async () => {
-      count('connectionCut');
-      await cut(t.proxies);
+    {
+      name: 'connectionCut',
+      async run() {
+        count('connectionCut');
+        await cut(t.proxies);
+      },
     },
-    async () => {
-      count('nodeRestart');
-      await restartNode(nextNode++ % t.cluster.nodes.length);
+    {
+      name: 'nodeRestart',
+      async run() {
+        count('nodeRestart');
+        await restartNode(nextNode++ % t.cluster.nodes.length);
+      },
     },
-    async () => {
+    {
       // Only the brokers worker 3 is connected to: it must move to another node.
-      count('failoverCut');
-      await cut(t.proxies.filter((p) => p.connections > 0));
+      name: 'failoverCut',
+      async run() {
+        count('failoverCut');
+        await cut(t.proxies.filter((p) => p.connections > 0));
+      },
     },
   ];
 }

@@ -1,5 +1,5 @@
 // Spec for the fault-injection TCP proxy: it forwards a real AMQP connection, cut() breaks it (both sides) and
-// refuses new sockets, restore() lets rabbitmq-client reconnect.
+// refuses new sockets, restore() lets rabbitmq-client reconnect; stall() holds bytes without closing, resume() forwards them.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -126,6 +126,43 @@ describe('createTcpProxy', () => {
       assert.equal(echo.toString(), 'pong');
       assert.equal(proxy.connections, 1);
       again.destroy();
+    } finally {
+      await proxy.close();
+      target.close();
+    }
+  });
+
+  it('stall() holds the bytes of live and new connections without closing them; resume() forwards them', async () => {
+    const target = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.pipe(socket); // echo
+    });
+    target.listen(0, '127.0.0.1');
+    await once(target, 'listening');
+    const proxy = await createTcpProxy({ targetPort: (target.address() as net.AddressInfo).port });
+    try {
+      const live = net.connect({ host: '127.0.0.1', port: proxy.port });
+      live.on('error', () => undefined);
+      await once(live, 'connect');
+      proxy.stall();
+      const fresh = net.connect({ host: '127.0.0.1', port: proxy.port });
+      fresh.on('error', () => undefined);
+      await once(fresh, 'connect');
+      const seen = new Map<net.Socket, string>([[live, ''], [fresh, '']]);
+      for (const [socket] of seen) socket.on('data', (chunk: Buffer) => seen.set(socket, seen.get(socket)! + chunk.toString()));
+      live.write('held');
+      fresh.write('new');
+      // Not a timed assertion: whatever the wait, a stalled proxy forwards nothing and closes nothing.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual([...seen.values()], ['', '']);
+      assert.ok(proxy.isStalled && !live.destroyed && !fresh.destroyed);
+      proxy.resume();
+      const echoed = () => seen.get(live) === 'held' && seen.get(fresh) === 'new';
+      const deadline = Date.now() + 5000;
+      while (!echoed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual([...seen.values()], ['held', 'new']);
+      live.destroy();
+      fresh.destroy();
     } finally {
       await proxy.close();
       target.close();

@@ -1,5 +1,6 @@
 // createTcpProxy(): a loopback TCP proxy for fault-injection specs. cut() drops every live connection and
-// refuses new ones until restore(); onData taps the raw bytes in both directions.
+// refuses new ones until restore(); stall() keeps them open but forwards nothing (a black-holed network, or a
+// broker that stopped reading) until resume(); onData taps the raw bytes in both directions.
 import net from 'node:net';
 
 export interface TcpProxyOptions {
@@ -17,12 +18,18 @@ export interface TcpProxy {
   readonly connections: number;
   /** True between cut() and restore(). */
   readonly isCut: boolean;
+  /** True between stall() and resume(). */
+  readonly isStalled: boolean;
   /** Optional tap: `upstream` = client → target, `downstream` = target → client. */
   onData: ((direction: ProxyDirection, chunk: Buffer) => void) | undefined;
   /** Resets both sides of every live connection and resets new ones at once until restore(). */
   cut(): void;
   /** Accepts and forwards connections again. */
   restore(): void;
+  /** Stops forwarding bytes in both directions on every connection, live and new, without closing any. */
+  stall(): void;
+  /** Forwards again what stall() held, and everything after it. */
+  resume(): void;
   /** Drops every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -38,6 +45,17 @@ export async function createTcpProxy(options: TcpProxyOptions): Promise<TcpProxy
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(targetHost)) throw new Error(`createTcpProxy: target ${targetHost} is not a 127.0.0.0/8 address`);
   const pairs = new Set<Pair>();
   let cut = false;
+  let stalled = false;
+  const forward = (pair: Pair) => {
+    pair.client.pipe(pair.target);
+    pair.target.pipe(pair.client);
+  };
+  const hold = ({ client, target }: Pair) => {
+    client.unpipe(target);
+    target.unpipe(client);
+    client.pause();
+    target.pause();
+  };
 
   const server = net.createServer({ noDelay: true }, (client) => {
     client.on('error', () => undefined); // a reset or a destroyed peer: the 'close' handler cleans up
@@ -55,8 +73,9 @@ export async function createTcpProxy(options: TcpProxyOptions): Promise<TcpProxy
     target.on('close', drop);
     client.on('data', (chunk: Buffer) => proxy.onData?.('upstream', chunk));
     target.on('data', (chunk: Buffer) => proxy.onData?.('downstream', chunk));
-    client.pipe(target);
-    target.pipe(client);
+    // A 'data' listener (the tap) makes a socket flow: a stalled pair is paused so its bytes wait for resume().
+    if (stalled) hold(pair);
+    else forward(pair);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +96,9 @@ export async function createTcpProxy(options: TcpProxyOptions): Promise<TcpProxy
     get isCut() {
       return cut;
     },
+    get isStalled() {
+      return stalled;
+    },
     onData: undefined,
     cut() {
       cut = true;
@@ -88,6 +110,15 @@ export async function createTcpProxy(options: TcpProxyOptions): Promise<TcpProxy
     },
     restore() {
       cut = false;
+    },
+    stall() {
+      stalled = true;
+      for (const pair of pairs) hold(pair);
+    },
+    resume() {
+      if (!stalled) return;
+      stalled = false;
+      for (const pair of pairs) forward(pair);
     },
     async close() {
       proxy.cut();

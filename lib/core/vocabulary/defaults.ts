@@ -50,5 +50,13 @@ export const WorkerDefaults = {
     maxPendingAgeSeconds: 3600,
     coalesceStatuses: false,
   },
-  healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1' },
+  healthCheck: {
+    enabled: false,
+    liveFilePath: '/tmp/live',
+    readyFilePath: '/tmp/ready',
+    intervalSeconds: 30,
+    httpHost: '127.0.0.1',
+    /** Not live after this long connected without a heartbeat getting through (the scheduler forgets a worker after 120 s); at least 3 × Heartbeat:IntervalSeconds. */
+    maxHeartbeatSilenceSeconds: 120,
+  },
 } as const;

@@ -161,6 +161,8 @@ const HealthCheckSection = section('HealthCheck', {
   IntervalSeconds: wholeNumber(1),
   HttpHost: nonBlankText('a host name or address'),
   HttpPort: port(),
+  // Not live once connected this long without a heartbeat getting through; 0 turns the rule off.
+  MaxHeartbeatSilenceSeconds: wholeNumber(0),
 });
 
 /** `Worker:ExternalScheduler` (the .NET SDK's MilvaionExternalSchedulerOptions): jobs another scheduler runs. */

@@ -21,6 +21,7 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
   const heartbeat = w.Heartbeat ?? {};
   const outbox = w.OfflineResilience ?? {};
   const health = w.HealthCheck ?? {};
+  const heartbeatIntervalSeconds = heartbeat.IntervalSeconds ?? D.heartbeat.intervalSeconds;
   const ssl = rabbit.Ssl ?? D.rabbitMq.ssl;
   const connectionString = w.Redis ? (w.Redis.ConnectionString ?? D.redis.connectionString).trim() : '';
   const maxParallelJobs = w.MaxParallelJobs ?? Math.max(1, machine.parallelism) * 2;
@@ -68,7 +69,7 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
             },
       heartbeat: {
         enabled: heartbeat.Enabled ?? D.heartbeat.enabled,
-        intervalSeconds: heartbeat.IntervalSeconds ?? D.heartbeat.intervalSeconds,
+        intervalSeconds: heartbeatIntervalSeconds,
         jobHeartbeatIntervalSeconds: heartbeat.JobHeartbeatIntervalSeconds ?? D.heartbeat.jobHeartbeatIntervalSeconds,
       },
       offlineResilience: {
@@ -89,6 +90,8 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
         intervalSeconds: health.IntervalSeconds ?? D.healthCheck.intervalSeconds,
         httpHost: health.HttpHost ?? D.healthCheck.httpHost,
         httpPort: health.HttpPort,
+        // Three missed heartbeats at the least: a long interval must not make a healthy worker look silent.
+        maxHeartbeatSilenceSeconds: health.MaxHeartbeatSilenceSeconds ?? Math.max(D.healthCheck.maxHeartbeatSilenceSeconds, 3 * heartbeatIntervalSeconds),
       },
       ...(source ? { externalScheduler: { source } } : {}),
     },

@@ -79,6 +79,11 @@ export interface WorkerConfig {
       /** HTTP probes and metrics; off unless `Port` is set. */
       readonly httpHost: string; // "127.0.0.1"
       readonly httpPort: number | undefined;
+      /**
+       * Liveness fails once a worker has been connected this long without a heartbeat getting through (alive but
+       * unheard: the scheduler counts it as gone); 0: never. Default 120, or 3 × `Heartbeat:IntervalSeconds` if larger.
+       */
+      readonly maxHeartbeatSilenceSeconds: number;
     };
     /**
      * `Worker:ExternalScheduler` (the .NET SDK's MilvaionExternalSchedulerOptions), for an external reporter

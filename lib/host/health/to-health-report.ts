@@ -13,8 +13,13 @@
 //   running, only cancellation from the dashboard is paused, so the process stays ready and live.
 //   Disabled: no check at all.
 // - status is the worst check; ready = started and no check is Unhealthy (Degraded is ready, as in ASP.NET).
-// - live is false only when every logical worker is stopping or stopped, or when the event loop was blocked
-//   longer than the threshold; an empty list (no worker created yet) is live but not ready.
+// - Heartbeat (when a limit is given, `Worker:HealthCheck:MaxHeartbeatSilenceSeconds`): Unhealthy once a worker
+//   has been connected for longer than the limit without a registration or heartbeat getting through (the
+//   scheduler then counts it as gone and its running occurrences as zombies). Healthy otherwise, and while
+//   none is due (before start, stopping, publish connection down: the RabbitMQ check covers that).
+// - live is false when every logical worker is stopping or stopped, when the event loop was blocked longer
+//   than the threshold, or when a worker's heartbeats have been silent past the limit (alive but unheard: a
+//   restart is what brings it back); an empty list (no worker created yet) is live but not ready.
 // - RabbitMQ is Unhealthy too while the connections are up but the consumers are not subscribed.
 // - started = startedAt is defined.
 // - Descriptions and data hold only states, counts and ages: never hosts, URLs, paths, limits or error
@@ -45,13 +50,18 @@ export interface HealthReport {
 
 const RANK: Readonly<Record<HealthStatus, number>> = { Healthy: 0, Degraded: 1, Unhealthy: 2 };
 
+/** What liveness is measured against besides the workers' state. */
+interface LivenessInput {
+  /** The event loop's longest delay since the last report, and the delay above which the process is not live. */
+  readonly loop?: { readonly maxDelayMs: number; readonly thresholdMs: number };
+  /** Heartbeats silent this long while connected make the process not live; unset or 0: no such rule. */
+  readonly maxHeartbeatSilenceMs?: number;
+}
+
 /** Maps the health of each logical worker (one entry per worker) to a report; `startedAt` is undefined until the host has started. */
-export function toHealthReport(
-  health: readonly WorkerHealth[],
-  now: number,
-  startedAt: number | undefined,
-  loop?: { readonly maxDelayMs: number; readonly thresholdMs: number },
-): HealthReport {
+export function toHealthReport(health: readonly WorkerHealth[], now: number, startedAt: number | undefined, liveness: LivenessInput = {}): HealthReport {
+  const { loop } = liveness;
+  const silenceLimitMs = liveness.maxHeartbeatSilenceMs ?? 0;
   const checks: HealthCheck[] = [];
   // A blocked event loop is the one way a Node process stops making progress while looking alive.
   const stalled = loop !== undefined && loop.maxDelayMs > loop.thresholdMs;
@@ -66,6 +76,7 @@ export function toHealthReport(
   health.forEach((worker, i) => {
     const suffix = health.length > 1 ? ` (worker ${i + 1})` : '';
     checks.push(workerCheck(worker, suffix), rabbitMqCheck(worker, suffix));
+    if (silenceLimitMs > 0) checks.push(heartbeatCheck(worker, suffix, now, silenceLimitMs));
     if (worker.outbox !== 'disabled') checks.push(outboxCheck(worker.outbox, suffix));
     if (worker.redis !== 'disabled') checks.push(redisCheck(worker.redis, suffix, now));
   });
@@ -74,8 +85,9 @@ export function toHealthReport(
   }
   const status = checks.reduce<HealthStatus>((worst, c) => (RANK[c.status] > RANK[worst] ? c.status : worst), 'Healthy');
   const started = startedAt !== undefined;
+  const unheard = silenceLimitMs > 0 && health.some((w) => silentMs(w, now) > silenceLimitMs);
   return {
-    live: !stalled && (health.length === 0 || health.some((w) => !w.stopping)),
+    live: !stalled && !unheard && (health.length === 0 || health.some((w) => !w.stopping)),
     ready: started && status !== 'Unhealthy',
     started,
     status,
@@ -98,6 +110,26 @@ function rabbitMqCheck(worker: WorkerHealth, suffix: string): HealthCheck {
   if (consume && publish) return { name, status: 'Unhealthy', description: 'Connected, but the job consumers are not subscribed (yet)', data };
   const down = !consume && !publish ? 'The consume and publish connections are' : !consume ? 'The consume connection is' : 'The publish connection is';
   return { name, status: 'Unhealthy', description: `${down} down; the client reconnects by itself`, data };
+}
+
+/** How long a worker has been connected without a heartbeat getting through (0 while none is due). */
+function silentMs(worker: WorkerHealth, now: number): number {
+  const since = worker.stopping ? undefined : worker.heartbeat.silentSince;
+  return since === undefined ? 0 : Math.max(0, now - since);
+}
+
+function heartbeatCheck(worker: WorkerHealth, suffix: string, now: number, limitMs: number): HealthCheck {
+  const name = `Heartbeat${suffix}`;
+  const due = !worker.stopping && worker.heartbeat.silentSince !== undefined;
+  const data = { due, silentSeconds: seconds(silentMs(worker, now)) };
+  if (!due) return { name, status: 'Healthy', description: 'No heartbeat due (not started, stopping, or the publish connection is down)', data };
+  if (silentMs(worker, now) <= limitMs) return { name, status: 'Healthy', description: `Heartbeats get through: the last ${data.silentSeconds} s ago`, data };
+  return {
+    name,
+    status: 'Unhealthy',
+    description: `Connected, but no heartbeat has got through for ${data.silentSeconds} s (Worker:HealthCheck:MaxHeartbeatSilenceSeconds): the scheduler counts this worker as gone; not live, so that it is restarted`,
+    data,
+  };
 }
 
 // Consumers paused because the outbox is full are reported by the outbox check, not here.

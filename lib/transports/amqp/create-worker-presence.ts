@@ -1,6 +1,7 @@
 // Worker presence: registration on start and after every reconnect (and periodically, so a scheduler that
 // lost its Redis state sees the worker again), heartbeats on an interval and right after a job starts or
-// ends (debounced), and a last heartbeat with IsStopping on shutdown.
+// ends (debounced), and a last heartbeat with IsStopping on shutdown. It also knows since when nothing of it
+// has got through while connected (silentSince): the fact the liveness probe reads.
 import os from 'node:os';
 import type { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
@@ -38,6 +39,12 @@ export interface WorkerPresence {
   register(): Promise<void>;
   /** Stops the timers and sends the IsStopping heartbeat (unless `goodbye` is false: the broker is away). */
   stop(options?: { goodbye?: boolean }): Promise<void>;
+  /**
+   * Since when (epoch ms) no registration or heartbeat has got through while the publish connection was up: the
+   * last confirmed one, or the last (re)connect if later. Undefined before `start()`, after `stop()`, and while
+   * the publish connection is down (readiness reports that).
+   */
+  silentSince(): number | undefined;
 }
 
 /** The host facts of this process. */
@@ -64,13 +71,22 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
   let debounce: NodeJS.Timeout | undefined;
   let lastHeartbeat = 0;
   let beats = 0;
+  let started = false;
   let stopped = false;
+  // When the last registration or heartbeat was confirmed, and when the publish connection last came up. A
+  // connection the broker blocks is still up (rabbitmq-client counts it as not `ready`: it corks the socket).
+  let sentAt = 0;
+  let connectedAt = 0;
+  let blocked = false;
+  const onBlocked = () => void (blocked = true);
+  const onUnblocked = () => void (blocked = false);
   // cgroup-aware (a container's memory and its share of the CPU quota), else this process's RSS and CPU.
   const usage = processUsageMeter({ processorCount: facts.processorCount });
 
   const send = async (what: 'registration' | 'heartbeat', message: unknown, queue: string) => {
     try {
       await publisher.publishJson(queue, message, { durable: false });
+      sentAt = Date.now();
     } catch (error) {
       if (!stopped) logger.warn(`Could not send the worker ${what}; it is sent again with the next one`, error);
     }
@@ -94,12 +110,19 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
   // unless the stop came while the registration was on its way: nothing may follow the IsStopping heartbeat.
   const registerAndBeat = () => register().then(() => (stopped ? undefined : heartbeat()));
   const onConnection = () => {
+    connectedAt = Date.now();
+    blocked = false;
     if (!stopped) void registerAndBeat();
   };
 
   return {
     async start() {
+      started = true;
+      connectedAt = Date.now();
       options.connection.on('connection', onConnection);
+      options.connection.on('connection.blocked', onBlocked);
+      options.connection.on('connection.unblocked', onUnblocked);
+      options.connection.on('error', onUnblocked); // a lost connection is not blocked any more
       await register();
       await heartbeat();
       timer = setInterval(() => {
@@ -122,10 +145,15 @@ export function createWorkerPresence(options: WorkerPresenceOptions): WorkerPres
       if (stopped) return;
       stopped = true;
       options.connection.off('connection', onConnection);
+      options.connection.off('connection.blocked', onBlocked);
+      options.connection.off('connection.unblocked', onUnblocked);
+      options.connection.off('error', onUnblocked);
       clearInterval(timer);
       clearTimeout(debounce);
       if (opts.goodbye !== false) await heartbeat(true);
     },
+    // Time blocked by the broker counts: a worker cannot tell a long alarm from a connection left blocked.
+    silentSince: () => (started && !stopped && (options.connection.ready || blocked) ? Math.max(sentAt, connectedAt) : undefined),
   };
 }
 

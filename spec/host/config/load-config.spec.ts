@@ -103,7 +103,7 @@ describe('loadConfig', () => {
           maxPendingAgeSeconds: 3600,
           coalesceStatuses: false,
         },
-        healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined },
+        healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined, maxHeartbeatSilenceSeconds: 120 },
       },
       jobConsumers: {
         SendEmailJob: { consumerId: 'email-consumer', maxParallelJobs: 20, executionTimeoutSeconds: 120, maxRetries: 3, baseRetryDelaySeconds: 10, logUserFriendlyLogsViaLogger: true },

@@ -14,7 +14,7 @@ describe('toWorkerConfig', () => {
     assert.equal(worker.redis, undefined);
     assert.deepEqual(worker.heartbeat, { enabled: true, intervalSeconds: 30, jobHeartbeatIntervalSeconds: 60 });
     assert.equal(worker.offlineResilience.localStoragePath, './worker_data');
-    assert.deepEqual(worker.healthCheck, { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined });
+    assert.deepEqual(worker.healthCheck, { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined, maxHeartbeatSilenceSeconds: 120 });
     assert.deepEqual(jobConsumers, {});
   });
 
@@ -24,6 +24,14 @@ describe('toWorkerConfig', () => {
     assert.equal(toWorkerConfig({ Worker: { LogFormat: 'text' } }, machine).worker.logFormat, 'text');
     assert.equal(toWorkerConfig({}, machine).worker.startupConnectionTimeoutSeconds, 30);
     assert.equal(toWorkerConfig({ Worker: { StartupConnectionTimeoutSeconds: 3 } }, machine).worker.startupConnectionTimeoutSeconds, 3);
+  });
+
+  it('defaults HealthCheck:MaxHeartbeatSilenceSeconds to 120, or 3 × Heartbeat:IntervalSeconds when larger; a set value (0: off) wins', () => {
+    const silence = (settings: Parameters<typeof toWorkerConfig>[0]) => toWorkerConfig(settings, machine).worker.healthCheck.maxHeartbeatSilenceSeconds;
+    assert.equal(silence({ Worker: { Heartbeat: { IntervalSeconds: 40 } } }), 120);
+    assert.equal(silence({ Worker: { Heartbeat: { IntervalSeconds: 90 } } }), 270);
+    assert.equal(silence({ Worker: { HealthCheck: { MaxHeartbeatSilenceSeconds: 45 } } }), 45);
+    assert.equal(silence({ Worker: { HealthCheck: { MaxHeartbeatSilenceSeconds: 0 } } }), 0);
   });
 
   it('falls back to "worker" for an empty host name', () => {

@@ -23,6 +23,7 @@ const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   consuming: true,
   redis: redis('connected'),
   outbox: { pending: 0, oldestAgeMs: 0, full: false, reason: undefined },
+  heartbeat: { silentSince: undefined },
   runningJobs: 0,
   stopping: false,
   ...overrides,

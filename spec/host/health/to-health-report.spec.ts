@@ -27,6 +27,7 @@ const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   outbox: outbox(),
   runningJobs: 2,
   stopping: false,
+  heartbeat: { silentSince: NOW - 3_000 },
   ...overrides,
 });
 
@@ -170,11 +171,53 @@ describe('toHealthReport: consumers and the event loop', () => {
   });
 
   it('is not live after the event loop was blocked beyond the threshold', () => {
-    const ok = toHealthReport([worker()], NOW, NOW - 1000, { maxDelayMs: 40, thresholdMs: 5000 });
+    const ok = toHealthReport([worker()], NOW, NOW - 1000, { loop: { maxDelayMs: 40, thresholdMs: 5000 } });
     assert.equal(ok.live, true);
     assert.equal(ok.checks.find((c) => c.name === 'EventLoop')!.status, 'Healthy');
-    const stalled = toHealthReport([worker()], NOW, NOW - 1000, { maxDelayMs: 7000, thresholdMs: 5000 });
+    const stalled = toHealthReport([worker()], NOW, NOW - 1000, { loop: { maxDelayMs: 7000, thresholdMs: 5000 } });
     assert.equal(stalled.live, false);
     assert.match(stalled.checks.find((c) => c.name === 'EventLoop')!.description, /blocked for 7000 ms/);
+  });
+});
+
+describe('toHealthReport: heartbeats silent while connected (Worker:HealthCheck:MaxHeartbeatSilenceSeconds)', () => {
+  const LIMIT = 120_000;
+  const silentFor = (ms: number) => worker({ heartbeat: { silentSince: NOW - ms } });
+
+  it('stays live and ready up to the limit, with a Healthy Heartbeat check after RabbitMQ', () => {
+    const report = toHealthReport([silentFor(LIMIT)], NOW, STARTED, { maxHeartbeatSilenceMs: LIMIT });
+    assert.deepEqual(flags(report), { live: true, ready: true, started: true, status: 'Healthy' });
+    assert.deepEqual(report.checks.map((c) => c.name), ['Worker', 'RabbitMQ', 'Heartbeat', 'Outbox', 'Redis']);
+    assert.deepEqual(check(report, 'Heartbeat').data, { due: true, silentSeconds: 120 });
+  });
+
+  it('is not live, not ready and Unhealthy once silent past the limit, saying which key sets it', () => {
+    const report = toHealthReport([silentFor(LIMIT + 1)], NOW, STARTED, { maxHeartbeatSilenceMs: LIMIT });
+    assert.deepEqual(flags(report), { live: false, ready: false, started: true, status: 'Unhealthy' });
+    assert.equal(check(report, 'Heartbeat').status, 'Unhealthy');
+    assert.match(check(report, 'Heartbeat').description, /no heartbeat has got through for 120 s \(Worker:HealthCheck:MaxHeartbeatSilenceSeconds\)/);
+  });
+
+  it('one silent worker of several makes the process not live (a restart is what brings it back)', () => {
+    const report = toHealthReport([worker(), silentFor(LIMIT * 2)], NOW, STARTED, { maxHeartbeatSilenceMs: LIMIT });
+    assert.equal(report.live, false);
+    assert.equal(check(report, 'Heartbeat (worker 1)').status, 'Healthy');
+    assert.equal(check(report, 'Heartbeat (worker 2)').status, 'Unhealthy');
+  });
+
+  it('counts no silence while none is due (not started, publish connection down) or once stopping', () => {
+    for (const w of [worker({ heartbeat: { silentSince: undefined } }), worker({ stopping: true, heartbeat: { silentSince: NOW - LIMIT * 10 } })]) {
+      const report = toHealthReport([w, worker()], NOW, STARTED, { maxHeartbeatSilenceMs: LIMIT });
+      assert.equal(report.live, true, JSON.stringify(w));
+      assert.deepEqual(check(report, 'Heartbeat (worker 1)').data, { due: false, silentSeconds: 0 });
+    }
+  });
+
+  it('has no Heartbeat check and no such rule without a limit, or with 0', () => {
+    for (const limits of [{}, { maxHeartbeatSilenceMs: 0 }]) {
+      const report = toHealthReport([silentFor(LIMIT * 10)], NOW, STARTED, limits);
+      assert.equal(report.live, true);
+      assert.ok(!report.checks.some((c) => c.name === 'Heartbeat'));
+    }
   });
 });

@@ -1,10 +1,11 @@
 // createWorkerPresence with a fake connection and publisher: the heartbeats carry MemoryBytes and CpuUsagePercent
-// from the usage meter (cgroup-aware; here whatever this machine offers), and the last one says IsStopping.
+// from the usage meter (cgroup-aware; here whatever this machine offers), the last one says IsStopping, and
+// silentSince() says since when nothing got through while connected (what liveness reads).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createWorkerPresence } from '../../../lib/transports/amqp/create-worker-presence.ts';
 import { MilvaionNames } from '../../../lib/transports/amqp/milvaion-names.ts';
-import { FakeConnection, fakePublisher } from '../../support/fake-amqp.ts';
+import { deferred, FakeConnection, fakePublisher, flush } from '../../support/fake-amqp.ts';
 import { silentLogger } from '../../support/loggers.ts';
 
 describe('createWorkerPresence heartbeats', () => {
@@ -67,5 +68,71 @@ describe('createWorkerPresence heartbeats', () => {
       .filter((p) => p.envelope.routingKey === MilvaionNames.workerHeartbeatQueue)
       .map((p) => (JSON.parse(p.body.toString()) as Record<string, unknown>)['IsStopping']);
     assert.equal(beats.at(-1), true, `heartbeats in publish order (IsStopping): ${JSON.stringify(beats)}`);
+  });
+});
+
+describe('createWorkerPresence silentSince()', () => {
+  const create = (connection: FakeConnection, publisher = fakePublisher()) =>
+    createWorkerPresence({
+      connection: connection.asConnection(),
+      publisher,
+      identity: { workerId: 'spec-worker', instanceId: 'spec-worker-0000abcd' },
+      jobs: [],
+      maxParallelJobs: 1,
+      heartbeatIntervalMs: 1000,
+      reregisterEvery: 0,
+      currentJobs: () => 0,
+      logger: silentLogger,
+      version: '0.0.0',
+    });
+
+  it('is the last confirmed heartbeat while they get through, and stays there while they do not', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval', 'setTimeout'], now: 1_000_000 });
+    const connection = new FakeConnection();
+    const publisher = fakePublisher();
+    const presence = create(connection, publisher);
+    assert.equal(presence.silentSince(), undefined, 'nothing is due before start()');
+    await presence.start();
+    assert.equal(presence.silentSince(), 1_000_000);
+    t.mock.timers.tick(1000);
+    await flush();
+    assert.equal(presence.silentSince(), 1_001_000, 'the interval heartbeat got through');
+    // From now on the broker takes no publish (a stalled network): the heartbeats wait, unconfirmed.
+    const never = deferred<void>();
+    publisher.publish = () => never.promise;
+    t.mock.timers.tick(5000);
+    await flush();
+    assert.equal(presence.silentSince(), 1_001_000);
+    await presence.stop({ goodbye: false });
+    assert.equal(presence.silentSince(), undefined, 'nothing is due after stop()');
+  });
+
+  it('is undefined while the publish connection is down, restarts at a reconnect, and counts time the broker blocks it', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setInterval', 'setTimeout'], now: 2_000_000 });
+    const connection = new FakeConnection();
+    const publisher = fakePublisher();
+    const presence = create(connection, publisher);
+    await presence.start();
+    publisher.fail = () => true;
+    connection.ready = false; // the socket is gone; rabbitmq-client reconnects by itself
+    t.mock.timers.tick(10_000);
+    await flush();
+    assert.equal(presence.silentSince(), undefined);
+    connection.ready = true;
+    connection.emit('connection');
+    assert.equal(presence.silentSince(), 2_010_000, 'counted from the reconnect, not from the last heartbeat before the outage');
+    // A memory alarm: rabbitmq-client corks the socket and says `ready` false, but the worker is connected.
+    connection.emit('connection.blocked', 'low on memory');
+    connection.ready = false;
+    t.mock.timers.tick(3000);
+    await flush();
+    assert.equal(presence.silentSince(), 2_010_000);
+    connection.emit('connection.unblocked');
+    connection.ready = true;
+    publisher.fail = () => false;
+    t.mock.timers.tick(1000);
+    await flush();
+    assert.equal(presence.silentSince(), 2_014_000, 'the first heartbeat after the alarm got through');
+    await presence.stop({ goodbye: false });
   });
 });
