@@ -112,12 +112,15 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
     admit(bytes) {
       if (state === 'failing' || state === 'full') return false;
       const cost = entryFootprint(bytes);
-      if (room === undefined || room.roomBytes - unmeasured - cost < room.reserveBytes) {
+      // Measured again once the estimate crosses the next threshold: the warning while ok, the reserve after.
+      const threshold = (r: DiskRoom) => (state === 'ok' ? r.warningBytes : r.reserveBytes);
+      if (room === undefined || room.roomBytes - unmeasured - cost < threshold(room)) {
         measure();
         if (room !== undefined && room.roomBytes - unmeasured - cost < room.reserveBytes) {
           setState('full');
           return false;
         }
+        setState(levelOf(false));
       }
       inFlight += cost;
       unmeasured += cost;
