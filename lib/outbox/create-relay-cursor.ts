@@ -26,13 +26,18 @@ export function createRelayCursor(store: OutboxStore, batchSize: number, onRemov
   // Confirmed entries whose removal failed (a full disk): still stored and skipped, never published again by
   // this process; their removal is tried again with the next one, or at the next round.
   const unremoved = new Set<number>();
+  let failing = false; // told once per streak of failed removals
   const remove = (seqs: number[]) => {
     for (const seq of seqs) removing.add(seq);
     let ok = false;
     const removal = store.remove(seqs).then(
-      () => void (ok = true),
+      () => {
+        ok = true;
+        failing = false;
+      },
       (error: unknown) => {
-        if (unremoved.size === 0) onRemoveFailed(seqs.length, error);
+        if (!failing) onRemoveFailed(seqs.length, error);
+        failing = true;
         for (const seq of seqs) unremoved.add(seq);
       },
     );
