@@ -14,5 +14,6 @@ export { createHandlerReporter, type AmqpHandlerReporter, type HandlerReporterOp
 export type { HandlerReporter, HandlerRun, HandlerSettlement, UnreadableMessage } from './core/vocabulary/handler-reporter.js';
 export type { RabbitMqSettings } from './transports/amqp/to-amqp-url.js';
 export type { Outbox, OutboxHealth, OutboxSettings } from './outbox/create-outbox.js';
+export type { OutboxDiskHealth } from './outbox/create-disk-guard.js';
 export type { RedisSettings } from './control/redis/parse-cancellation.js';
 export type { RedisHealth } from './control/redis/create-redis-cancellation.js';

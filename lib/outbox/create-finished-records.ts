@@ -5,6 +5,7 @@
 // which is still read, and pruned, until its records age out.
 import type { Database, RootDatabase } from 'lmdb';
 import { pruneFinished } from './prune-finished.js';
+import type { SettleWrite } from './outbox-commit-error.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -25,31 +26,38 @@ export interface FinishedRecords {
   add(occurrenceId: string): void;
   /** Deletes records older than `olderThan` (ms since epoch) in steps of `chunk`; returns how many. */
   prune(olderThan: number, chunk: number): Promise<number>;
+  /** The compact table (the store counts its pages). */
+  readonly database: Database<number, Buffer>;
 }
 
 /** Opens the two tables (compact, and the text-keyed one of earlier versions) in a store's root. */
-export function createFinishedRecords(root: RootDatabase): FinishedRecords {
+export function createFinishedRecords(root: RootDatabase, settle: SettleWrite): FinishedRecords {
   const compact: Database<number, Buffer> = root.openDB({ name: 'finished-ids', keyEncoding: 'binary' });
   const legacy: Database<number, string> = root.openDB({ name: 'finished' });
   // Until the text-keyed table is empty, a lookup reads it too (a store written by an earlier version).
   let legacyLeft = legacy.getKeysCount({ limit: 1 }) > 0;
   // Until its record commits (a few ms, more while the disk is busy), an occurrence is known as finished from
-  // memory: a duplicate delivered in between must not run again.
+  // memory: a duplicate delivered in between must not run again. A record that did not commit (a full disk)
+  // stays known from memory for the life of the process; its delivery was acked, only a restart forgets it.
   const finishing = new Set<string>();
 
   return {
     has: (occurrenceId) => finishing.has(occurrenceId) || compact.get(finishedKey(occurrenceId)) !== undefined || (legacyLeft && legacy.get(occurrenceId) !== undefined),
     add(occurrenceId) {
       finishing.add(occurrenceId);
-      void compact.put(finishedKey(occurrenceId), Math.floor(Date.now() / 1000)).finally(() => finishing.delete(occurrenceId));
+      void settle(compact.put(finishedKey(occurrenceId), Math.floor(Date.now() / 1000))).then(
+        () => finishing.delete(occurrenceId),
+        () => undefined,
+      );
     },
     async prune(olderThan, chunk) {
-      let removed = await pruneFinished(compact, (seconds) => seconds * 1000 < olderThan, chunk);
+      let removed = await pruneFinished(compact, (seconds) => seconds * 1000 < olderThan, chunk, settle);
       if (legacyLeft) {
-        removed += await pruneFinished(legacy, (ms) => ms < olderThan, chunk);
+        removed += await pruneFinished(legacy, (ms) => ms < olderThan, chunk, settle);
         legacyLeft = legacy.getKeysCount({ limit: 1 }) > 0;
       }
       return removed;
     },
+    database: compact,
   };
 }

@@ -71,7 +71,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const reportAfter = options.reportAfterFailures ?? WorkerDefaults.offlineResilience.maxSyncRetries;
   const stats = { published: 0, coalesced: 0, failedRounds: 0 };
   const cursor = createRelayCursor(store, batchSize, (count, error) =>
-    logger.warn(`Outbox relay: removing ${count} sent entries failed; they will be sent again (same message ids)`, error),
+    logger.warn(`Outbox relay: removing ${count} sent entries failed (${errorMessage(error)}); they stay stored, are not sent again, and their removal is retried (a restart before it commits sends them again, same message ids)`),
   );
   const state = { running: false, stopped: false, failures: 0, wake: undefined as (() => void) | undefined, loop: undefined as Promise<void> | undefined };
   // Resolves at stop(): a backoff (up to SyncIntervalSeconds) must not hold a shutdown.

@@ -1,12 +1,19 @@
 // The outbox: every status and log is written to LMDB before it counts as sent, and a relay publishes it
 // with confirms. It is a Sink (swap it in front of the publisher) and the durable FinishedOccurrences.
-// It is bounded: past a size or age limit it asks the worker to stop taking jobs; it never drops entries.
+// It is bounded: past a count, size or age limit, or with its disk full or failing, it asks the worker to stop
+// taking jobs (and refuses new records while the disk takes none); it never drops entries.
+import { statfsSync } from 'node:fs';
+import path from 'node:path';
 import type { FinishedOccurrences, RedeliveryRecords, LogRecord, MessageChannel, StatusRecord, ToWireMessage, WorkerTelemetry } from '../core/vocabulary/ports.js';
 import { WorkerDefaults } from '../core/vocabulary/defaults.js';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
 const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
+import { createDiskGuard } from './create-disk-guard.js';
+import { OutboxCommitError } from './outbox-commit-error.js';
+import { toDiskRoom } from './to-disk-room.js';
+import { toOutboxHealth, type OutboxHealth } from './to-outbox-health.js';
 import type { ToLogBatchBody } from './batch-log-entries.js';
 import { openOutboxStore, type OutboxEntry, type OutboxStore } from './open-outbox-store.js';
 import { createDirectRunning, type DirectRunning, type DirectRunningOptions, type RunningEntry } from './create-direct-running.js';
@@ -23,6 +30,12 @@ export interface OutboxSettings {
   readonly recordRetentionDays?: number;
   /** Stop taking jobs at this many pending entries (default 100,000). */
   readonly maxPendingEntries?: number;
+  /** Stop taking jobs when the pending entries' messages take this many bytes (default: no byte limit). */
+  readonly maxPendingBytes?: number | undefined;
+  /** Stop writing (and taking jobs) when the disk has less room than this (default 5 % of the disk, at most 64 MiB). */
+  readonly diskSpaceReserveBytes?: number | undefined;
+  /** Warn, and report the outbox Degraded, when the disk has less room than this (default 20 % of the disk, at most 1 GiB). */
+  readonly diskSpaceWarningBytes?: number | undefined;
   /** Stop taking jobs when the oldest pending entry is this old (default 3,600 s). */
   readonly maxPendingAgeSeconds?: number;
   /** Coalesce every Running into its final when both wait together (default false: only after an outage). */
@@ -32,13 +45,7 @@ export interface OutboxSettings {
   readonly batchSize?: number;
 }
 
-/** The outbox's health: `full` means the worker must not take new jobs. */
-export interface OutboxHealth {
-  readonly pending: number;
-  readonly oldestAgeMs: number;
-  readonly full: boolean;
-  readonly reason: string | undefined;
-}
+export type { OutboxHealth };
 
 /** The outbox. */
 export interface Outbox {
@@ -81,36 +88,52 @@ export interface OutboxOptions {
 /** Opens the store and creates the outbox; `start()` starts the relay and the housekeeping timer. */
 export function createOutbox(options: OutboxOptions): Outbox {
   const { settings, toWire, logger } = options;
-  const store = openOutboxStore({ directory: settings.localStoragePath, report: (message) => logger.error(message) });
+  const folder = path.resolve(settings.localStoragePath);
+  // The guard measures the store's spare pages, and the store tells it of every failed commit from its first write on.
+  const disk = createDiskGuard({
+    folder,
+    measure: () => toDiskRoom(statfsSync(folder), store.spareBytes(), { reserveBytes: settings.diskSpaceReserveBytes, warningBytes: settings.diskSpaceWarningBytes }),
+    probe: () => store.probe(),
+    maxBackoffMs: (settings.syncIntervalSeconds ?? D.syncIntervalSeconds) * 1000,
+    logger,
+    onChange: () => checkPressure(),
+  });
+  const store = openOutboxStore({ directory: folder, report: (message) => logger.error(message), onCommitFailed: (error) => disk.failed(error) });
   if (store.pending > 0) logger.info(`Outbox ${store.path}: ${store.pending} entries from an earlier run will be sent`);
   // The Running fast path and the relay refer to each other; each reads the other only once writes begin.
   const appendEntry = (occurrenceId: string, kind: OutboxEntry['kind'], e: RunningEntry) => {
     const seq = store.nextSeq;
     const written = store.append({ queue: e.queue, body: e.body, occurrenceId, kind, createdAt: e.createdAt });
     // The relay reads committed entries only: wake it when this one is.
-    void written.then(() => relay.notify(), () => undefined);
+    void written.then(
+      () => {
+        disk.settled(e.body.length);
+        relay.notify();
+      },
+      () => disk.settled(e.body.length),
+    );
     direct?.stored(occurrenceId);
     return { seq, written };
   };
   const direct = directRunningOf(options, store, () => started && !closed && !relay.failing, (occurrenceId, running) => (closed ? undefined : appendEntry(occurrenceId, 'start', running)));
   const relay = relayOf(options, store, direct);
-  const maxPending = settings.maxPendingEntries ?? D.maxPendingEntries;
-  const maxAgeMs = (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000;
+  const limits = { maxPending: settings.maxPendingEntries ?? D.maxPendingEntries, maxPendingBytes: settings.maxPendingBytes, maxAgeMs: (settings.maxPendingAgeSeconds ?? D.maxPendingAgeSeconds) * 1000 };
   const listeners: ((full: boolean) => void)[] = [];
   let full = false;
   let housekeeping: NodeJS.Timeout | undefined;
   let closed = false;
   let started = false;
 
-  const health = () => toOutboxHealth(store, maxPending, maxAgeMs);
-  const checkPressure = () => {
+  const health = () => toOutboxHealth(backlogOf(store), limits, disk.health());
+  function checkPressure(): void {
     const h = health();
     if (h.full === full) return;
     full = h.full;
-    if (full) logger.error(`Outbox full (${h.reason}): the worker stops taking new jobs until RabbitMQ takes the backlog; nothing is dropped`);
-    else logger.info(`Outbox has room again (${h.pending} pending): the worker takes new jobs`);
+    // A full or failing disk says so itself (create-disk-guard.ts), with what to do.
+    if (full && h.disk.state !== 'full' && h.disk.state !== 'failing') logger.error(`Outbox full (${h.reason}): the worker stops taking new jobs until RabbitMQ takes the backlog; nothing is dropped`);
+    else if (!full) logger.info(`Outbox has room again (${h.pending} pending): the worker takes new jobs`);
     for (const listener of listeners) listener(full);
-  };
+  }
 
   return {
     store,
@@ -123,13 +146,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       const { queue, message } = toWire(record);
       const entry = { queue, body: Buffer.from(JSON.stringify(message)), createdAt: record.timestamp };
+      // With the disk below its reserve or failing, nothing new is written: the delivery goes back to the queue.
+      if (!disk.admit(entry.body.length)) return refused(record, disk.health().reason ?? `the outbox cannot write to ${folder}`);
       const kind = record.type === 'log' ? 'log' : record.phase;
       const published = kind === 'start' ? direct?.tryPublish(record.occurrenceId, entry) : undefined;
       if (published) return published;
       direct?.beforeStore(record.occurrenceId, (running) => appendEntry(record.occurrenceId, 'start', running).seq);
       const { written } = appendEntry(record.occurrenceId, kind, entry);
-      // The count check is cheap; the age check runs on the housekeeping timer.
-      if (!full && store.pending >= maxPending) checkPressure();
+      // The count and byte checks are cheap; the age check runs on the housekeeping timer.
+      if (!full && (store.pending >= limits.maxPending || (limits.maxPendingBytes !== undefined && store.pendingBytes >= limits.maxPendingBytes))) checkPressure();
       return written;
     },
     finished: {
@@ -142,10 +167,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
     start() {
       started = true;
       relay.start();
-      housekeeping = startHousekeeping(store, settings, checkPressure, logger);
+      housekeeping = startHousekeeping(store, settings, () => {
+        disk.check();
+        checkPressure();
+      }, logger);
     },
     async close(opts = {}) {
       clearInterval(housekeeping);
+      disk.close();
       const drained = await relay.drain(opts.drainMs ?? 10_000);
       await relay.stop();
       const kept = store.pending;
@@ -190,18 +219,18 @@ function relayOf(options: OutboxOptions, store: OutboxStore, direct: DirectRunni
   });
 }
 
-/** The outbox's backlog and whether it is over a bound (then the worker stops taking jobs). */
-function toOutboxHealth(store: OutboxStore, maxPending: number, maxAgeMs: number): OutboxHealth {
+/** The backlog of a store: its entries, their bytes, and the age of the oldest. */
+function backlogOf(store: OutboxStore): { pending: number; pendingBytes: number; oldestAgeMs: number } {
   // `pending` counts a confirmed entry out before its removal commits: with nothing pending, nothing is old.
   const oldest = store.pending === 0 ? undefined : store.oldestCreatedAt();
-  const oldestAgeMs = oldest === undefined ? 0 : Date.now() - oldest;
-  const reason =
-    store.pending >= maxPending
-      ? `${store.pending} entries pending (limit ${maxPending})`
-      : oldestAgeMs >= maxAgeMs
-        ? `oldest entry is ${Math.round(oldestAgeMs / 1000)} s old (limit ${maxAgeMs / 1000} s)`
-        : undefined;
-  return { pending: store.pending, oldestAgeMs, full: reason !== undefined, reason };
+  return { pending: store.pending, pendingBytes: store.pendingBytes, oldestAgeMs: oldest === undefined ? 0 : Date.now() - oldest };
+}
+
+/** A write refused before it reached the store; listened to, since the executor awaits it only when its job ends. */
+function refused(record: StatusRecord | LogRecord, reason: string): Promise<void> {
+  const rejected = Promise.reject(new OutboxCommitError(`${record.type === 'log' ? 'A log' : 'A status'} of ${record.jobName} ${record.occurrenceId} was not written: ${reason}`, 'NO_ROOM'));
+  rejected.catch(() => undefined);
+  return rejected;
 }
 
 /** Every second: the pressure check; every CleanupIntervalHours: the retention of finished occurrences. */

@@ -5,6 +5,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import type { CrashCount, RedeliveryRecords } from '../core/vocabulary/ports.js';
 import { finishedKey } from './create-finished-records.js';
 import { pruneFinished } from './prune-finished.js';
+import type { SettleWrite } from './outbox-commit-error.js';
 
 /** A record: when it was last written (whole seconds), the crashes counted, and 1 while a release waits. */
 type Value = readonly [at: number, crashes: number, released: 0 | 1];
@@ -15,8 +16,8 @@ export interface StoredRedeliveryRecords extends RedeliveryRecords {
   prune(olderThan: number, chunk: number): Promise<number>;
 }
 
-/** Opens the table in a store's root. */
-export function createRedeliveryRecords(root: RootDatabase): StoredRedeliveryRecords {
+/** Opens the table in a store's root; every write goes through `settle` (a failed commit becomes an OutboxCommitError). */
+export function createRedeliveryRecords(root: RootDatabase, settle: SettleWrite): StoredRedeliveryRecords {
   const records: Database<Value, Buffer> = root.openDB({ name: 'redeliveries', keyEncoding: 'binary' });
   const now = () => Math.floor(Date.now() / 1000);
   return {
@@ -24,13 +25,13 @@ export function createRedeliveryRecords(root: RootDatabase): StoredRedeliveryRec
       const key = finishedKey(occurrenceId);
       const [, crashes, released] = records.get(key) ?? [0, 0, 0];
       const count: CrashCount = released === 1 ? { crashes, counted: false } : { crashes: crashes + 1, counted: true };
-      await records.put(key, [now(), count.crashes, 0]);
+      await settle(records.put(key, [now(), count.crashes, 0]));
       return count;
     },
     async release(occurrenceId) {
       const key = finishedKey(occurrenceId);
-      await records.put(key, [now(), records.get(key)?.[1] ?? 0, 1]);
+      await settle(records.put(key, [now(), records.get(key)?.[1] ?? 0, 1]));
     },
-    prune: (olderThan, chunk) => pruneFinished(records, ([at]) => at * 1000 < olderThan, chunk),
+    prune: (olderThan, chunk) => pruneFinished(records, ([at]) => at * 1000 < olderThan, chunk, settle),
   };
 }

@@ -8,13 +8,13 @@ import { selectLiveLane } from './select-live-lane.js';
 export interface RelayCursor {
   /** The entries of the next round: the oldest `batchSize`, and when behind, up to `batchSize` live ones. */
   nextRound(): StoredEntry[];
-  /** Marks entries confirmed: they leave the index now and the store in the background. */
+  /** Marks entries confirmed: they leave the index now and the store in the background (retried until it commits). */
   sent(entries: readonly StoredEntry[]): void;
   /** Resolves once every background removal has committed. */
   settled(): Promise<void>;
 }
 
-/** Creates the cursor; `onRemoveFailed` hears of a removal that did not commit (its entries are sent again). */
+/** Creates the cursor; `onRemoveFailed` hears of the first removal that did not commit in a streak (its entries stay stored). */
 export function createRelayCursor(store: OutboxStore, batchSize: number, onRemoveFailed: (count: number, error: unknown) => void): RelayCursor {
   // Pending seqs per occurrence, ascending: the head is the oldest entry still waiting.
   const pendingByOccurrence = new Map<string, number[]>();
@@ -23,6 +23,36 @@ export function createRelayCursor(store: OutboxStore, batchSize: number, onRemov
   // waiting for that commit (a tenth of a round at concurrency 100) and skips them when it reads.
   const removing = new Set<number>();
   const removals = new Set<Promise<void>>();
+  // Confirmed entries whose removal failed (a full disk): still stored and skipped, never published again by
+  // this process; their removal is tried again with the next one, or at the next round.
+  const unremoved = new Set<number>();
+  let failing = false; // told once per streak of failed removals
+  const remove = (seqs: number[]) => {
+    for (const seq of seqs) removing.add(seq);
+    let ok = false;
+    const removal = store.remove(seqs).then(
+      () => {
+        ok = true;
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) onRemoveFailed(seqs.length, error);
+        failing = true;
+        for (const seq of seqs) unremoved.add(seq);
+      },
+    );
+    removals.add(removal);
+    void removal.finally(() => {
+      if (ok) for (const seq of seqs) removing.delete(seq);
+      removals.delete(removal);
+    });
+  };
+  const retryRemovals = () => {
+    if (unremoved.size === 0 || removals.size > 0) return;
+    const seqs = [...unremoved];
+    unremoved.clear();
+    remove(seqs);
+  };
   const read = (fromSeq: number, limit: number) => {
     const entries = store.read(fromSeq, limit + removing.size);
     return (removing.size === 0 ? entries : entries.filter((e) => !removing.has(e.seq))).slice(0, limit);
@@ -31,6 +61,7 @@ export function createRelayCursor(store: OutboxStore, batchSize: number, onRemov
 
   return {
     nextRound() {
+      retryRemovals();
       const backlog = read(0, batchSize);
       index(backlog);
       if (backlog.length < batchSize) {
@@ -56,16 +87,9 @@ export function createRelayCursor(store: OutboxStore, batchSize: number, onRemov
       if (entries.length === 0) return;
       for (const e of entries) unindex(pendingByOccurrence, e);
       const seqs = entries.map((e) => e.seq);
-      for (const seq of seqs) removing.add(seq);
-      const removal = store.remove(seqs).then(
-        () => undefined,
-        (error: unknown) => onRemoveFailed(seqs.length, error),
-      );
-      removals.add(removal);
-      void removal.finally(() => {
-        for (const seq of seqs) removing.delete(seq);
-        removals.delete(removal);
-      });
+      for (const seq of unremoved) seqs.push(seq);
+      unremoved.clear();
+      remove(seqs);
     },
     async settled() {
       while (removals.size > 0) await Promise.all([...removals]);

@@ -1,12 +1,14 @@
 // The LMDB store behind the outbox: pending wire messages keyed by a persistent sequence number, the
 // occurrences this worker finalised (for idempotency), and a little metadata. All LMDB I/O lives here.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { decodeOutboxEntry, encodeOutboxEntry, fromLegacyEntry, type LegacyValue, type OutboxEntry, type StoredEntry } from './encode-outbox-entry.js';
 import { openStoreFiles } from './open-store-files.js';
 import { createFinishedRecords } from './create-finished-records.js';
 import { createRedeliveryRecords } from './create-redelivery-records.js';
 import type { RedeliveryRecords } from '../core/vocabulary/ports.js';
+import { toOutboxCommitError, type OutboxCommitError, type SettleWrite } from './outbox-commit-error.js';
 
 export type { OutboxEntry, StoredEntry };
 
@@ -17,9 +19,15 @@ export interface OutboxStore {
   append(entry: Omit<OutboxEntry, 'messageId'>): Promise<void>;
   /** Up to `limit` pending entries in order, starting at `fromSeq`. */
   read(fromSeq: number, limit: number): StoredEntry[];
-  /** Removes sent entries (one transaction for all of them). */
+  /** Removes sent entries (one transaction for all of them); rejects with an OutboxCommitError, the entries kept. */
   remove(seqs: readonly number[]): Promise<void>;
   readonly pending: number;
+  /** The bytes of the pending entries' wire messages. */
+  readonly pendingBytes: number;
+  /** Bytes of pages inside the LMDB file that are free for new writes (the file never shrinks; LMDB reuses them). */
+  spareBytes(): number;
+  /** Commits one small write: resolves when the store can commit again, rejects with an OutboxCommitError. */
+  probe(): Promise<void>;
   /** The sequence number the next append gets. */
   readonly nextSeq: number;
   /** Creation time of the oldest pending entry, or undefined when empty. */
@@ -54,25 +62,33 @@ export interface OutboxStoreOptions {
   readonly mapSize?: number;
   /** Finished-occurrence records read per pruning step (default 10,000). */
   readonly pruneChunk?: number;
+  /** Told of every write that did not commit (the disk is full or failing), once per failed write. */
+  readonly onCommitFailed?: (error: OutboxCommitError) => void;
 }
 
 /** Opens (or creates) the store with owner-only permissions; a corrupt store is quarantined or reported. */
 export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   const { file, root, releaseLock } = openStoreFiles(options);
+  const settle = settleWrites(root, path.dirname(file), options.onCommitFailed);
   // Entries are bytes in our own layout (encodeEntry): neither a write nor the relay's reads walk the
   // message object (msgpack records of it cost a tenth of the worker's CPU). The msgpack view of the same
   // database reads entries an earlier version left behind.
   const entries: Database<Buffer, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary', encoding: 'binary' });
   const legacyEntries: Database<LegacyValue, number> = root.openDB({ name: 'entries', keyEncoding: 'ordered-binary' });
-  const finished = createFinishedRecords(root);
-  const redeliveries = createRedeliveryRecords(root);
+  const finished = createFinishedRecords(root, settle);
+  const redeliveries = createRedeliveryRecords(root, settle);
   const meta: Database<string, string> = root.openDB({ name: 'meta' });
 
   const storeId = storeIdOf(meta);
   const pruneChunk = Math.max(1, options.pruneChunk ?? 10_000);
   const firstTxnId = lastTxnId(root);
   let closed = false;
-  let { pending, nextSeq } = countEntries(entries, meta);
+  const counted = countEntries(entries, meta);
+  const { sizes } = counted;
+  let { pending, nextSeq } = counted;
+  let pendingBytes = 0;
+  for (const size of sizes.values()) pendingBytes += size;
+  const used = [root, entries, finished.database, meta] as const;
 
   function readEntries(fromSeq: number, limit: number): StoredEntry[] {
     const out: StoredEntry[] = [];
@@ -88,13 +104,18 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     append(entry) {
       if (closed) return Promise.reject(new OutboxStoreError(`The outbox store ${file} is closed: an entry of ${entry.occurrenceId} was not written`));
       const seq = nextSeq++;
+      const size = entry.body.length;
       pending++;
+      pendingBytes += size;
+      sizes.set(seq, size);
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
       // `pending` counts the entry from here (a drain waits for its commit); a put that fails stored nothing.
-      return entries.put(seq, encodeOutboxEntry(entry)).then(
+      return settle(entries.put(seq, encodeOutboxEntry(entry))).then(
         () => undefined,
         (error: unknown) => {
           pending--;
+          pendingBytes -= size;
+          sizes.delete(seq);
           throw error;
         },
       );
@@ -102,15 +123,41 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     read: readEntries,
     async remove(seqs) {
       if (seqs.length === 0) return;
-      pending -= seqs.length;
-      await entries.transaction(() => {
-        for (const seq of seqs) entries.removeSync(seq);
-        meta.putSync('nextSeq', String(nextSeq));
-      });
+      const removed = seqs.map((seq) => [seq, sizes.get(seq) ?? 0] as const);
+      const count = (sign: 1 | -1) => {
+        pending += sign * seqs.length;
+        for (const [seq, size] of removed) {
+          pendingBytes += sign * size;
+          if (sign > 0) sizes.set(seq, size);
+          else sizes.delete(seq);
+        }
+      };
+      count(-1);
+      try {
+        await settle(
+          entries.transaction(() => {
+            for (const seq of seqs) entries.removeSync(seq);
+            meta.putSync('nextSeq', String(nextSeq));
+          }),
+        );
+      } catch (error) {
+        count(1); // still stored: counted again, and removed by a later attempt
+        throw error;
+      }
     },
     get pending() {
       return pending;
     },
+    get pendingBytes() {
+      return pendingBytes;
+    },
+    spareBytes() {
+      const stats = root.getStats() as LmdbStats & { lastPageNumber: number; free: LmdbStats };
+      // Two meta pages, the free list's own pages and every table's pages are in use; the rest of the file is spare.
+      const inUse = 2 + pagesOf(stats.free) + used.reduce((sum, db) => sum + pagesOf(db.getStats() as LmdbStats), 0);
+      return Math.max(0, stats.lastPageNumber + 1 - inUse) * stats.pageSize;
+    },
+    probe: () => settle(meta.put('probe', String(Date.now()))).then(() => undefined),
     get nextSeq() {
       return nextSeq;
     },
@@ -133,6 +180,47 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   };
 }
 
+/** What lmdb's getStats() gives for a table (its typings leave it untyped). */
+interface LmdbStats {
+  readonly pageSize: number;
+  readonly treeBranchPageCount: number;
+  readonly treeLeafPageCount: number;
+  readonly overflowPages: number;
+}
+
+function pagesOf(stats: LmdbStats): number {
+  return stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages;
+}
+
+/**
+ * Wraps every LMDB write of a store: a failed commit rejects with an OutboxCommitError naming the folder and
+ * the cause (the reporter is told), and lmdb's own promises of the transaction are listened to. lmdb starts an
+ * event turn's batch with a write of its own whose promise it drops: when that commit fails, the rejection
+ * would be unhandled and end the process. It is lmdb's current commit promise right after lmdb's batch task
+ * (a setImmediate queued by the turn's first write), so one setImmediate of ours, queued after it, listens to it.
+ */
+function settleWrites(root: RootDatabase, folder: string, report: ((error: OutboxCommitError) => void) | undefined): SettleWrite {
+  let listening = false;
+  const listen = () => {
+    listening = false;
+    root.committed.then(
+      () => undefined,
+      () => undefined,
+    );
+  };
+  return (write) => {
+    if (!listening) {
+      listening = true;
+      setImmediate(listen);
+    }
+    return write.catch(async (error: unknown) => {
+      const failure = await toOutboxCommitError(error, folder);
+      report?.(failure);
+      throw failure;
+    });
+  };
+}
+
 /** The id of the last committed LMDB transaction (lmdb's typings leave getStats() untyped). */
 function lastTxnId(root: RootDatabase): number {
   return Number((root.getStats() as { lastTxnId?: number }).lastTxnId ?? 0);
@@ -149,16 +237,18 @@ function storeIdOf(meta: Database<string, string>): string {
 }
 
 /** The pending entries left by an earlier run, and the sequence number the next append gets. */
-function countEntries(entries: Database<Buffer, number>, meta: Database<string, string>): { pending: number; nextSeq: number } {
+function countEntries(entries: Database<Buffer, number>, meta: Database<string, string>): { pending: number; nextSeq: number; sizes: Map<number, number> } {
   let last = -1;
   let pending = 0;
-  for (const key of entries.getKeys()) {
+  const sizes = new Map<number, number>();
+  for (const { key, value } of entries.getRange()) {
     if (typeof key !== 'number') continue; // msgpack's shared structures of an earlier version
     last = key;
     pending++;
+    sizes.set(key, value.length); // the stored entry: its wire message and a few bytes of its own
   }
   // Sequence numbers (and so message ids) must never repeat, even after the outbox was drained empty:
   // the highest one handed out is recorded with every removal, and the next run starts above both.
   const recorded = Number(meta.get('nextSeq') ?? 0);
-  return { pending, nextSeq: Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0) };
+  return { pending, sizes, nextSeq: Math.max(last + 1, Number.isSafeInteger(recorded) ? recorded : 0) };
 }

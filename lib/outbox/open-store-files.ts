@@ -3,7 +3,7 @@
 // lmdb (a native module) is loaded when the first store opens, not when this module is imported: the
 // milvaion-worker/amqp entry re-exports the outbox, and a worker without one never needs lmdb.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,11 +71,11 @@ function lockDirectory(directory: string): () => void {
   const lock = path.join(directory, 'outbox.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+      writeLock(lock);
       return () => rmSync(lock, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: ${(error as Error).message}. Check OfflineResilience:LocalStoragePath and the folder's permissions.`);
-      const owner = Number(readFileSync(lock, 'utf8'));
+      const owner = readLock(lock);
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
         throw new OutboxStoreError(`The outbox ${directory} is in use by process ${owner}. Give every worker process its own OfflineResilience:LocalStoragePath.`);
       }
@@ -83,6 +83,31 @@ function lockDirectory(directory: string): () => void {
     }
   }
   throw new OutboxStoreError(`Cannot lock the outbox folder ${directory}: its lock file came back after it was removed. Give every worker process its own OfflineResilience:LocalStoragePath.`);
+}
+
+/**
+ * Creates the lock file with this process's id. On a full disk the id finds no block to go in: the lock is then
+ * a symbolic link whose target is the id, which needs none (its target is kept in the inode), so a worker can
+ * start on a full disk, send what its outbox holds and free it.
+ */
+function writeLock(lock: string): void {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+    rmSync(lock, { force: true }); // the empty file this process created before the write failed
+    symlinkSync(String(process.pid), lock);
+  }
+}
+
+/** The process id a lock names: a link's target, or the file's text. */
+function readLock(lock: string): number {
+  try {
+    return Number(readlinkSync(lock));
+  } catch {
+    return Number(readFileSync(lock, 'utf8'));
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -2,13 +2,14 @@
 // step: at thousands of jobs a second the table holds millions of records, and one pass in one transaction
 // held the event loop for seconds.
 import type { Database } from 'lmdb';
+import type { SettleWrite } from './outbox-commit-error.js';
 
 type Key = string | Buffer;
 
 const sameKey = (a: Key, b: Key | undefined): boolean => (typeof a === 'string' ? a === b : b !== undefined && typeof b !== 'string' && a.equals(b));
 
 /** Removes the records whose value `isOld` says is past the retention, in steps of `chunk`; returns how many. */
-export async function pruneFinished<V, K extends Key>(finished: Database<V, K>, isOld: (value: V) => boolean, chunk: number): Promise<number> {
+export async function pruneFinished<V, K extends Key>(finished: Database<V, K>, isOld: (value: V) => boolean, chunk: number, settle: SettleWrite): Promise<number> {
   let removed = 0;
   let after: K | undefined;
   for (;;) {
@@ -21,16 +22,16 @@ export async function pruneFinished<V, K extends Key>(finished: Database<V, K>, 
       last = key;
       if (isOld(value)) old.push(key);
     }
-    if (old.length > 0) removed += await removeOld(finished, old, isOld);
+    if (old.length > 0) removed += await removeOld(finished, old, isOld, settle);
     else await new Promise((resolve) => setImmediate(resolve));
     if (last === undefined || read < chunk) return removed;
     after = last;
   }
 }
 
-async function removeOld<V, K extends Key>(finished: Database<V, K>, keys: readonly K[], isOld: (value: V) => boolean): Promise<number> {
+async function removeOld<V, K extends Key>(finished: Database<V, K>, keys: readonly K[], isOld: (value: V) => boolean, settle: SettleWrite): Promise<number> {
   let removed = 0;
-  await finished.transaction(() => {
+  await settle(finished.transaction(() => {
     for (const key of keys) {
       // Marked finished again since the read: keep it.
       const value = finished.get(key);
@@ -39,6 +40,6 @@ async function removeOld<V, K extends Key>(finished: Database<V, K>, keys: reado
         removed++;
       }
     }
-  });
+  }));
   return removed;
 }

@@ -27,8 +27,9 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
   // it runs, and nothing says the worker runs.
   let failed = false;
   watch.failed.catch(() => (failed = true));
+  const pauseForOutbox = () => outbox && void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`);
   if (outbox) {
-    outbox.onPressure((full) => (full ? void source.pause(`the outbox is full (${outbox.health().reason ?? ''})`) : source.resume()));
+    outbox.onPressure((full) => (full ? pauseForOutbox() : source.resume()));
     outbox.start();
   }
   let redisMissing = false;
@@ -52,6 +53,9 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
   source.start();
   await source.ready();
   if (failed) return;
+  // Full before the consumers existed (a disk full at start): nothing paused them then; the start goes on, so
+  // the worker registers, relays what it holds and reports not ready, and takes jobs once there is room.
+  if (outbox?.health().full) pauseForOutbox();
   await presence.start();
   if (failed) return;
   p.registered = true;

@@ -171,6 +171,27 @@ describe('createOutboxRelay', () => {
     assert.equal(relay.stats.failedRounds, 1);
   });
 
+  it('a removal that does not commit (a full disk) keeps its entries stored but never sends them again, and is retried until it commits', async (t) => {
+    const real = openStore(t);
+    let failures = 2;
+    const store: OutboxStore = Object.create(real, {
+      remove: { value: (seqs: readonly number[]) => (failures-- > 0 ? Promise.reject(new Error('The outbox cannot write to /x: No space left on device (ENOSPC)')) : real.remove(seqs)) },
+    }) as OutboxStore;
+    const channel = fakeMessageChannel();
+    const logger = captureLogger();
+    const relay = createOutboxRelay({ store, channel, logger, coalesce: false });
+    t.after(() => relay.stop());
+    await append(real, 'a:final:0', 'b:final:0');
+    relay.start();
+    await eventually(() => real.read(0, 10).length === 0, 'the removal to commit at last');
+    assert.ok(failures < 0, 'removed by the third try');
+    assert.equal(real.pending, 0);
+    assert.deepEqual(channel.confirmed.map(labelOf), ['a:final:0', 'b:final:0'], 'each sent once');
+    assert.deepEqual(logger.messages('warn'), [
+      'Outbox relay: removing 2 sent entries failed (The outbox cannot write to /x: No space left on device (ENOSPC)); they stay stored, are not sent again, and their removal is retried (a restart before it commits sends them again, same message ids)',
+    ]);
+  });
+
   it('backs off 200, 400 ms… while RabbitMQ is reachable but refuses, and reports the outage as an error after reportAfterFailures rounds', async (t) => {
     const { store, channel, relay, logger } = setup(t, { reportAfterFailures: 2 });
     await append(store, 'a:log:1');

@@ -149,7 +149,11 @@ const OfflineResilienceSection = section('OfflineResilience', {
   CleanupIntervalHours: wholeNumber(1),
   RecordRetentionDays: wholeNumber(1),
   MaxPendingEntries: wholeNumber(1),
+  MaxPendingBytes: wholeNumber(1),
   MaxPendingAgeSeconds: wholeNumber(1),
+  // Unset: 5 % and 20 % of the disk (at most 64 MiB and 1 GiB); 0 turns each off.
+  DiskSpaceReserveBytes: wholeNumber(0),
+  DiskSpaceWarningBytes: wholeNumber(0),
   CoalesceStatuses: flag(),
 });
 

@@ -20,7 +20,7 @@ export function describeConfig(config: WorkerConfig): string {
       : `Redis: ${redactSecrets(redis.connectionString)}, database ${redis.database}, channel ${redis.cancellationChannel}${redis.password === undefined ? '' : ', with password'}`,
     heartbeat.enabled ? `Heartbeat: every ${heartbeat.intervalSeconds} s, job heartbeat every ${heartbeat.jobHeartbeatIntervalSeconds} s` : 'Heartbeat: off',
     outbox.enabled
-      ? `Outbox: ${outbox.localStoragePath}, stops taking jobs at ${outbox.maxPendingEntries} pending entries or ${outbox.maxPendingAgeSeconds} s`
+      ? `Outbox: ${outbox.localStoragePath}, stops taking jobs at ${outbox.maxPendingEntries} pending entries${outbox.maxPendingBytes === undefined ? '' : `, ${outbox.maxPendingBytes} bytes`} or ${outbox.maxPendingAgeSeconds} s, or when its disk is full`
       : 'Outbox: off',
     `Health: ${probes.length > 0 ? probes.join('; ') : 'off'}`,
   ];

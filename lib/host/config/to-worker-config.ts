@@ -80,7 +80,10 @@ export function toWorkerConfig(settings: AppSettings, machine: MachineFacts): Wo
         cleanupIntervalHours: outbox.CleanupIntervalHours ?? D.offlineResilience.cleanupIntervalHours,
         recordRetentionDays: outbox.RecordRetentionDays ?? D.offlineResilience.recordRetentionDays,
         maxPendingEntries: outbox.MaxPendingEntries ?? D.offlineResilience.maxPendingEntries,
+        maxPendingBytes: outbox.MaxPendingBytes,
         maxPendingAgeSeconds: outbox.MaxPendingAgeSeconds ?? D.offlineResilience.maxPendingAgeSeconds,
+        diskSpaceReserveBytes: outbox.DiskSpaceReserveBytes,
+        diskSpaceWarningBytes: outbox.DiskSpaceWarningBytes,
         coalesceStatuses: outbox.CoalesceStatuses ?? D.offlineResilience.coalesceStatuses,
       },
       healthCheck: {

@@ -66,7 +66,13 @@ export interface WorkerConfig {
       readonly cleanupIntervalHours: number; // 1
       readonly recordRetentionDays: number; // 1
       readonly maxPendingEntries: number; // 100000
+      /** Unset: no byte limit. */
+      readonly maxPendingBytes: number | undefined;
       readonly maxPendingAgeSeconds: number; // 3600
+      /** Below this room on its disk the outbox writes nothing new and the worker takes no jobs (unset: 5 % of the disk, at most 64 MiB). */
+      readonly diskSpaceReserveBytes: number | undefined;
+      /** Below this room the disk is reported nearly full (unset: 20 % of the disk, at most 1 GiB). */
+      readonly diskSpaceWarningBytes: number | undefined;
       readonly coalesceStatuses: boolean; // true
     };
     /** `Worker:HealthCheck`: probe files (console workers) and/or an HTTP endpoint (API workers). */

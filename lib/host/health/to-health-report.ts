@@ -7,8 +7,9 @@
 // - Worker: Healthy while it runs; Unhealthy once it is stopping (it takes no new jobs).
 // - RabbitMQ: Unhealthy when the consume or the publish connection is down. That makes the process not
 //   ready, but it stays live: rabbitmq-client reconnects by itself, a restart would not help.
-// - Outbox: Unhealthy when full (the worker has paused intake until RabbitMQ accepts the backlog), else
-//   Healthy. Disabled: no check at all (a dependency that is off cannot fail, and listing it is config).
+// - Outbox: Unhealthy when full (the worker has paused intake until RabbitMQ accepts the backlog, or until its
+//   disk, full or failing, takes writes again; the folder is named by its key), Degraded while its disk is nearly
+//   full, else Healthy. Disabled: no check at all (a dependency that is off cannot fail, and listing it is config).
 // - Redis: Healthy when connected; Degraded in any other state (connecting, degraded, closed): jobs keep
 //   running, only cancellation from the dashboard is paused, so the process stays ready and live.
 //   Disabled: no check at all.
@@ -138,8 +139,15 @@ function paused(worker: WorkerHealth): boolean {
 }
 
 function outboxCheck(outbox: OutboxHealth, suffix: string): HealthCheck {
-  const data = { pending: outbox.pending, oldestAgeSeconds: seconds(outbox.oldestAgeMs), full: outbox.full };
+  const { disk } = outbox;
+  const data = { pending: outbox.pending, pendingBytes: outbox.pendingBytes, oldestAgeSeconds: seconds(outbox.oldestAgeMs), full: outbox.full, disk: disk.state, diskRoomBytes: disk.roomBytes ?? null };
   const name = `Outbox${suffix}`;
+  const room = disk.roomBytes === undefined ? '' : `, ${megabytes(disk.roomBytes)} MB left`;
+  if (disk.state === 'failing' || disk.state === 'full') {
+    const what = disk.state === 'failing' ? 'cannot write to its folder' : 'has no room left in its folder';
+    return { name, status: 'Unhealthy', description: `The outbox ${what} (OfflineResilience:LocalStoragePath${room}): the worker takes no new jobs until it can write again, and keeps sending the ${outbox.pending} entries it holds; nothing is dropped`, data };
+  }
+  if (!outbox.full && disk.state === 'low') return { name, status: 'Degraded', description: `${outbox.pending} entries pending; the disk of its folder is nearly full (OfflineResilience:LocalStoragePath${room})`, data };
   if (!outbox.full) return { name, status: 'Healthy', description: `${outbox.pending} entries pending`, data };
   return {
     name,
@@ -159,6 +167,11 @@ function redisCheck(redis: RedisHealth, suffix: string, now: number): HealthChec
   const name = `Redis${suffix}`;
   if (redis.state === 'connected') return { name, status: 'Healthy', description: 'Listening for cancellations', data };
   return { name, status: 'Degraded', description: `Redis is ${redis.state}: jobs keep running, cancellation from the dashboard is paused`, data };
+}
+
+/** Bytes to megabytes with one decimal. */
+function megabytes(bytes: number): number {
+  return Math.round(bytes / 104_857.6) / 10;
 }
 
 /** Milliseconds to seconds with one decimal, never negative (clocks can step back). */

@@ -100,7 +100,10 @@ describe('loadConfig', () => {
           cleanupIntervalHours: 1,
           recordRetentionDays: 1,
           maxPendingEntries: 100_000,
+          maxPendingBytes: undefined,
           maxPendingAgeSeconds: 3600,
+          diskSpaceReserveBytes: undefined,
+          diskSpaceWarningBytes: undefined,
           coalesceStatuses: false,
         },
         healthCheck: { enabled: false, liveFilePath: '/tmp/live', readyFilePath: '/tmp/ready', intervalSeconds: 30, httpHost: '127.0.0.1', httpPort: undefined, maxHeartbeatSilenceSeconds: 120 },
@@ -181,6 +184,15 @@ describe('loadConfig', () => {
     assert.equal(config.worker.heartbeat.enabled, false);
     assert.equal(config.worker.offlineResilience.coalesceStatuses, true);
     assert.equal(config.worker.redis?.connectionString, 'redis.internal:6380');
+  });
+
+  it('reads the outbox byte limit and its disk thresholds (MaxPendingBytes, DiskSpaceReserveBytes, DiskSpaceWarningBytes), and refuses a bad one', () => {
+    const config = load(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { OfflineResilience: { MaxPendingBytes: 536_870_912, DiskSpaceReserveBytes: 0 } } }) }), { env: { Worker__OfflineResilience__DiskSpaceWarningBytes: '1073741824' } });
+    const { maxPendingBytes, diskSpaceReserveBytes, diskSpaceWarningBytes } = config.worker.offlineResilience;
+    assert.deepEqual([maxPendingBytes, diskSpaceReserveBytes, diskSpaceWarningBytes], [536_870_912, 0, 1_073_741_824]);
+    const bad = loadConfig({ cwd: tempDir({ 'appsettings.json': JSON.stringify({ Worker: { OfflineResilience: { MaxPendingBytes: 0 } } }) }), env: {} });
+    assert.ok(bad.isErr());
+    assert.match(bad.error.message, /Worker:OfflineResilience:MaxPendingBytes: .*a whole number ≥ 1/);
   });
 
   it('reads the brokers of a cluster from Hosts (a list) or from a Host with commas, each with its port or Port', () => {

@@ -17,12 +17,13 @@ async function scrape(m: { render(): Promise<string> }): Promise<ParsedExpositio
   return parsePrometheusText(await m.render());
 }
 
+const disk = { state: 'ok', roomBytes: undefined, reason: undefined } as const;
 const redis = (state: RedisHealth['state']): RedisHealth => ({ state, address: 'redis://127.0.0.1:6379/0', since: 0, lastError: undefined, cancellationsReceived: 0, ignoredMessages: 0 });
 const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   rabbitmq: { consume: true, publish: true },
   consuming: true,
   redis: redis('connected'),
-  outbox: { pending: 0, oldestAgeMs: 0, full: false, reason: undefined },
+  outbox: { pending: 0, pendingBytes: 0, oldestAgeMs: 0, full: false, reason: undefined, disk },
   heartbeat: { silentSince: undefined },
   runningJobs: 0,
   stopping: false,
@@ -148,8 +149,8 @@ describe('createMetrics()', () => {
   it('observeHealth() sums outbox backlogs, takes the oldest age, and ANDs the RabbitMQ connections', async () => {
     const m = createMetrics();
     m.observeHealth([
-      worker({ outbox: { pending: 5, oldestAgeMs: 1_500, full: false, reason: undefined } }),
-      worker({ outbox: { pending: 7, oldestAgeMs: 9_000, full: false, reason: undefined }, rabbitmq: { consume: true, publish: false } }),
+      worker({ outbox: { pending: 5, pendingBytes: 500, oldestAgeMs: 1_500, full: false, reason: undefined, disk } }),
+      worker({ outbox: { pending: 7, pendingBytes: 700, oldestAgeMs: 9_000, full: false, reason: undefined, disk }, rabbitmq: { consume: true, publish: false } }),
       worker({ outbox: 'disabled' }),
     ]);
     const x = await scrape(m);

@@ -19,7 +19,7 @@ const redis = (overrides: Partial<RedisHealth> = {}): RedisHealth => ({
   ignoredMessages: 1,
   ...overrides,
 });
-const outbox = (overrides: Partial<OutboxHealth> = {}): OutboxHealth => ({ pending: 3, oldestAgeMs: 2_500, full: false, reason: undefined, ...overrides });
+const outbox = (overrides: Partial<OutboxHealth> = {}): OutboxHealth => ({ pending: 3, pendingBytes: 1_200, oldestAgeMs: 2_500, full: false, reason: undefined, disk: { state: 'ok', roomBytes: 50 * 1024 ** 3, reason: undefined }, ...overrides });
 const worker = (overrides: Partial<WorkerHealth> = {}): WorkerHealth => ({
   rabbitmq: { consume: true, publish: true },
   consuming: true,
@@ -50,7 +50,7 @@ describe('toHealthReport()', () => {
     ]);
     assert.deepEqual(check(report, 'Worker').data, { runningJobs: 2, stopping: false });
     assert.deepEqual(check(report, 'RabbitMQ').data, { consume: true, publish: true, consuming: true });
-    assert.deepEqual(check(report, 'Outbox').data, { pending: 3, oldestAgeSeconds: 2.5, full: false });
+    assert.deepEqual(check(report, 'Outbox').data, { pending: 3, pendingBytes: 1_200, oldestAgeSeconds: 2.5, full: false, disk: 'ok', diskRoomBytes: 50 * 1024 ** 3 });
     assert.deepEqual(check(report, 'Redis').data, { state: 'connected', stateAgeSeconds: 12.3, cancellationsReceived: 4, ignoredMessages: 1 });
   });
 
@@ -83,7 +83,28 @@ describe('toHealthReport()', () => {
     assert.match(c.description, /takes no new jobs until RabbitMQ accepts the backlog/);
     assert.match(c.description, /100000 entries pending, the oldest 61 s old/);
     assert.doesNotMatch(c.description, /limit/, 'the configured limit is config, not state');
-    assert.deepEqual(c.data, { pending: 100_000, oldestAgeSeconds: 61, full: true });
+    assert.deepEqual(c.data, { pending: 100_000, pendingBytes: 1_200, oldestAgeSeconds: 61, full: true, disk: 'ok', diskRoomBytes: 50 * 1024 ** 3 });
+  });
+
+  for (const state of ['full', 'failing'] as const) {
+    it(`makes an outbox whose disk is ${state} Unhealthy and the process not ready, naming the folder by its key, never its path`, () => {
+      const reason = `the outbox cannot write to /var/lib/secret-folder: Input/output error (EIO)`;
+      const report = toHealthReport([worker({ consuming: false, outbox: outbox({ full: true, reason, disk: { state, roomBytes: 2 * 1024 ** 2, reason } }) })], NOW, STARTED);
+      assert.deepEqual(flags(report), { live: true, ready: false, started: true, status: 'Unhealthy' });
+      const c = check(report, 'Outbox');
+      assert.equal(c.status, 'Unhealthy');
+      assert.match(c.description, state === 'full' ? /^The outbox has no room left in its folder/ : /^The outbox cannot write to its folder/);
+      assert.match(c.description, /\(OfflineResilience:LocalStoragePath, 2 MB left\): the worker takes no new jobs until it can write again, and keeps sending the 3 entries it holds/);
+      assert.doesNotMatch(c.description, /secret-folder|EIO/, 'no paths and no error texts in a probe');
+      assert.deepEqual([c.data['disk'], c.data['diskRoomBytes']], [state, 2 * 1024 ** 2]);
+      assert.equal(check(report, 'RabbitMQ').status, 'Healthy', 'consumers paused by the outbox are not a broker problem');
+    });
+  }
+
+  it('makes an outbox whose disk is nearly full Degraded: still ready', () => {
+    const report = toHealthReport([worker({ outbox: outbox({ reason: 'nearly full', disk: { state: 'low', roomBytes: 300 * 1024 ** 2, reason: 'nearly full' } }) })], NOW, STARTED);
+    assert.deepEqual(flags(report), { live: true, ready: true, started: true, status: 'Degraded' });
+    assert.equal(check(report, 'Outbox').description, '3 entries pending; the disk of its folder is nearly full (OfflineResilience:LocalStoragePath, 300 MB left)');
   });
 
   for (const state of ['degraded', 'connecting', 'closed'] as const) {
