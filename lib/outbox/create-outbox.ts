@@ -10,6 +10,7 @@ import type { TechnicalLogger } from '../core/vocabulary/types.js';
 
 const D = WorkerDefaults.offlineResilience;
 import { createOutboxRelay, type OutboxRelay } from './create-outbox-relay.js';
+import { startHousekeeping } from './start-housekeeping.js';
 import { createDiskGuard } from './create-disk-guard.js';
 import { OutboxCommitError } from './outbox-commit-error.js';
 import { toDiskRoom } from './to-disk-room.js';
@@ -231,27 +232,4 @@ function refused(record: StatusRecord | LogRecord, reason: string): Promise<void
   const rejected = Promise.reject(new OutboxCommitError(`${record.type === 'log' ? 'A log' : 'A status'} of ${record.jobName} ${record.occurrenceId} was not written: ${reason}`, 'NO_ROOM'));
   rejected.catch(() => undefined);
   return rejected;
-}
-
-/** Every second: the pressure check; every CleanupIntervalHours: the retention of finished occurrences. */
-function startHousekeeping(store: OutboxStore, settings: OutboxSettings, checkPressure: () => void, logger: TechnicalLogger): NodeJS.Timeout {
-  const retentionMs = (settings.recordRetentionDays ?? D.recordRetentionDays) * 86_400_000;
-  let lastCleanup = Date.now();
-  const timer = setInterval(() => {
-    checkPressure();
-    if (Date.now() - lastCleanup >= (settings.cleanupIntervalHours ?? D.cleanupIntervalHours) * 3_600_000) {
-      lastCleanup = Date.now();
-      pruneOld(store, Date.now() - retentionMs, logger);
-    }
-  }, 1000);
-  timer.unref();
-  return timer;
-}
-
-/** Forgets finished-occurrence records older than the retention, in the background. */
-function pruneOld(store: OutboxStore, olderThan: number, logger: TechnicalLogger): void {
-  void store
-    .pruneFinished(olderThan)
-    .then((n) => n > 0 && logger.debug(`Outbox: forgot ${n} finished occurrences older than the retention`))
-    .catch((error: unknown) => logger.warn('Outbox retention cleanup failed', error));
 }

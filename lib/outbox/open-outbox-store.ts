@@ -8,7 +8,7 @@ import { openStoreFiles } from './open-store-files.js';
 import { createFinishedRecords } from './create-finished-records.js';
 import { createRedeliveryRecords } from './create-redelivery-records.js';
 import type { RedeliveryRecords } from '../core/vocabulary/ports.js';
-import { toOutboxCommitError, type OutboxCommitError, type SettleWrite } from './outbox-commit-error.js';
+import { settleWrites, type OutboxCommitError } from './outbox-commit-error.js';
 
 export type { OutboxEntry, StoredEntry };
 
@@ -190,35 +190,6 @@ interface LmdbStats {
 
 function pagesOf(stats: LmdbStats): number {
   return stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages;
-}
-
-/**
- * Wraps every LMDB write of a store: a failed commit rejects with an OutboxCommitError naming the folder and
- * the cause (the reporter is told), and lmdb's own promises of the transaction are listened to. lmdb starts an
- * event turn's batch with a write of its own whose promise it drops: when that commit fails, the rejection
- * would be unhandled and end the process. It is lmdb's current commit promise right after lmdb's batch task
- * (a setImmediate queued by the turn's first write), so one setImmediate of ours, queued after it, listens to it.
- */
-function settleWrites(root: RootDatabase, folder: string, report: ((error: OutboxCommitError) => void) | undefined): SettleWrite {
-  let listening = false;
-  const listen = () => {
-    listening = false;
-    root.committed.then(
-      () => undefined,
-      () => undefined,
-    );
-  };
-  return (write) => {
-    if (!listening) {
-      listening = true;
-      setImmediate(listen);
-    }
-    return write.catch(async (error: unknown) => {
-      const failure = await toOutboxCommitError(error, folder);
-      report?.(failure);
-      throw failure;
-    });
-  };
 }
 
 /** The id of the last committed LMDB transaction (lmdb's typings leave getStats() untyped). */

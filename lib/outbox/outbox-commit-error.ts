@@ -1,6 +1,7 @@
 // The error of an outbox write that did not commit: the disk is full or failing, or the store has no room left.
 // lmdb rejects every write of a failed transaction with "Commit failed" and hangs the cause on a second promise,
 // `commitError`, that rejects too: nobody listening to it is an unhandled rejection, which ends the process.
+import type { RootDatabase } from 'lmdb';
 
 /** Why a write did not reach the outbox's disk: a failed commit (its code), or no room left before writing. */
 export class OutboxCommitError extends Error {
@@ -48,3 +49,33 @@ export async function toOutboxCommitError(error: unknown, folder: string): Promi
   const text = (cause instanceof Error ? cause.message : String(cause)).split(':')[0] ?? '';
   return new OutboxCommitError(`The outbox cannot write to ${folder}: ${text} (${code})`, code);
 }
+
+/**
+ * Wraps every LMDB write of a store: a failed commit rejects with an OutboxCommitError naming the folder and
+ * the cause (the reporter is told), and lmdb's own promises of the transaction are listened to. lmdb starts an
+ * event turn's batch with a write of its own whose promise it drops: when that commit fails, the rejection
+ * would be unhandled and end the process. It is lmdb's current commit promise right after lmdb's batch task
+ * (a setImmediate queued by the turn's first write), so one setImmediate of ours, queued after it, listens to it.
+ */
+export function settleWrites(root: RootDatabase, folder: string, report: ((error: OutboxCommitError) => void) | undefined): SettleWrite {
+  let listening = false;
+  const listen = () => {
+    listening = false;
+    root.committed.then(
+      () => undefined,
+      () => undefined,
+    );
+  };
+  return (write) => {
+    if (!listening) {
+      listening = true;
+      setImmediate(listen);
+    }
+    return write.catch(async (error: unknown) => {
+      const failure = await toOutboxCommitError(error, folder);
+      report?.(failure);
+      throw failure;
+    });
+  };
+}
+
