@@ -86,9 +86,7 @@ export async function handleJobDelivery(handling: DeliveryHandling, job: Consume
   const decision = await checkRedelivery(handling.redeliveries, envelope.occurrenceId);
   switch (decision.kind) {
     case 'finished-elsewhere':
-      logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished in another process of this worker; acking the redelivery without running it`);
-      finished.add(envelope.occurrenceId);
-      return 'ack';
+      return finishedElsewhere(handling, envelope);
     case 'crash-looped':
       return conclude(handling, job, envelope, await declineOccurrence(envelope, { kind: 'crash-looped', crashes: decision.crashes, limit: decision.limit }, handling.sink));
     case 'run':
@@ -97,10 +95,20 @@ export async function handleJobDelivery(handling: DeliveryHandling, job: Consume
         logger.warn(`${envelope.jobName} ${envelope.occurrenceId}: its last delivery ended with no outcome (crash ${decision.crashes}; up to ${handling.redeliveries.maxCrashRedeliveries} run again)${alone}`);
       }
       if (!decision.alone) return execute(handling, job, flight, envelope);
-      return handling.gate.alone(() => execute(handling, job, flight, envelope, false));
+      // Its turn may come after another process finished it: asked again once it waited.
+      return handling.gate.alone(async () =>
+        (await handling.redeliveries.shared?.isFinished(envelope.occurrenceId)) === true ? finishedElsewhere(handling, envelope) : execute(handling, job, flight, envelope, false),
+      );
     default:
       return decision satisfies never;
   }
+}
+
+/** A redelivery of an occurrence another process of the WorkerId finished: known here from now on, acked unrun. */
+function finishedElsewhere({ finished, logger }: DeliveryHandling, envelope: JobEnvelope): Settlement {
+  logger.info(`${envelope.jobName} ${envelope.occurrenceId} already finished in another process of this worker; acking the redelivery without running it`);
+  finished.add(envelope.occurrenceId);
+  return 'ack';
 }
 
 /** Before a delivery not started goes back to the queue on purpose: its redelivery is no crash. */
