@@ -58,10 +58,12 @@ export async function driveSoak(options: DriveSoakOptions): Promise<SoakDispatch
   const faultLog: string[] = [];
   let lastFault: SoakDispatches['lastFault'];
   const note = (name: string, what: string) => void faultLog.push(`${new Date().toISOString()}  ${name}  ${what}`);
+  const finished = finishedIndex(scheduler);
   const cancelAfter = new Map<string, number>();
   const recancel = async () => {
+    finished.refresh();
     for (const [occ, at] of cancelAfter) {
-      if (scheduler.statuses(occ).some(isFinal)) cancelAfter.delete(occ);
+      if (finished.has(occ)) cancelAfter.delete(occ);
       else if (Date.now() >= at) {
         await options.cancel(occ);
         cancelAfter.set(occ, Date.now() + 2000); // again until it is final: a cancel can fall into an outage
@@ -105,9 +107,31 @@ export async function driveSoak(options: DriveSoakOptions): Promise<SoakDispatch
   await faultRunning;
   options.log(`soak: dispatched ${kinds.size} (${uncertain.size} dispatches failed), waiting for every final status`);
   const deadline = Date.now() + (options.settleMs ?? 90_000);
-  while (Date.now() < deadline && [...kinds.keys()].some((occ) => !scheduler.statuses(occ).some(isFinal))) {
+  const unfinished = () => (finished.refresh(), [...kinds.keys()].some((occ) => !finished.has(occ)));
+  while (Date.now() < deadline && unfinished()) {
     await recancel();
     await sleep(500);
   }
   return { kinds, uncertain, faultErrors, faultLog, lastFault };
+}
+
+/**
+ * The occurrences with a final status, indexed as statuses arrive. Asking the client per occurrence scans every
+ * status it collected: once thousands were dispatched, each settle check held this process for seconds (15 s at
+ * 3,210), and with it the TCP proxies the worker connects through, so a worker restarted by the last fault could
+ * not finish its AMQP handshake, failed its start and sent no heartbeat.
+ */
+function finishedIndex(scheduler: SchedulerClient): { refresh(): void; has(occurrenceId: string): boolean } {
+  const done = new Set<string>();
+  let read = 0;
+  return {
+    refresh() {
+      const all = scheduler.statuses();
+      for (; read < all.length; read++) {
+        const m = all[read]!;
+        if (isFinal(m)) done.add(String(m.body?.OccurrenceId ?? m.body?.['CorrelationId']).toLowerCase());
+      }
+    },
+    has: (occurrenceId) => done.has(occurrenceId.toLowerCase()),
+  };
 }
