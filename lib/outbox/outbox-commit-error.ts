@@ -1,7 +1,6 @@
 // The error of an outbox write that did not commit: the disk is full or failing, or the store has no room left.
 // lmdb rejects every write of a failed transaction with "Commit failed" and hangs the cause on a second promise,
 // `commitError`, that rejects too: nobody listening to it is an unhandled rejection, which ends the process.
-import type { RootDatabase } from 'lmdb';
 
 /** Why a write did not reach the outbox's disk: a failed commit (its code), or no room left before writing. */
 export class OutboxCommitError extends Error {
@@ -57,7 +56,7 @@ export async function toOutboxCommitError(error: unknown, folder: string): Promi
  * would be unhandled and end the process. It is lmdb's current commit promise right after lmdb's batch task
  * (a setImmediate queued by the turn's first write), so one setImmediate of ours, queued after it, listens to it.
  */
-export function settleWrites(root: RootDatabase, folder: string, report: ((error: OutboxCommitError) => void) | undefined): SettleWrite {
+export function settleWrites(root: { readonly committed: Promise<unknown> }, folder: string, report: ((error: OutboxCommitError) => void) | undefined): SettleWrite {
   let listening = false;
   const listen = () => {
     listening = false;

@@ -80,10 +80,11 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
   client.on('error', (error: unknown) => {
     if (away) return;
     away = true;
-    logger.warn(`Shared occurrence records: Redis unreachable (${errorMessage(error)}); each process relies on its own records until it returns`);
+    // The cancellation listener on the same Redis says the outage once; this says what it means here.
+    logger.debug(`Shared occurrence records: Redis away (${errorMessage(error)}); each process relies on its own records until it returns`);
   });
   client.on('ready', () => {
-    if (away) logger.info('Shared occurrence records: Redis is back');
+    if (away) logger.debug('Shared occurrence records: Redis is back');
     away = false;
   });
   const ready = () => client.isReady;
