@@ -149,7 +149,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     requeueOnShutdown: true,
   });
   const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
-  const redeliveries = createRedeliveryKnowledge(options, reporting, logger);
+  const redeliveries = createRedeliveryKnowledge(options, identity.instanceId, reporting, logger);
   const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
   warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger, (name) => timeoutSetByUser(options, name));
   const presence = createWorkerPresence({

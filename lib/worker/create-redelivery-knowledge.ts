@@ -20,11 +20,11 @@ interface KnowledgeOptions {
 }
 
 /** The knowledge, and the shared records' connection when there is one (started and closed with the worker). */
-export function createRedeliveryKnowledge(options: KnowledgeOptions, reporting: Reporting, logger: TechnicalLogger): { knowledge: RedeliveryKnowledge; shared: SharedOccurrenceRecords | undefined } {
+export function createRedeliveryKnowledge(options: KnowledgeOptions, instanceId: string, reporting: Reporting, logger: TechnicalLogger): { knowledge: RedeliveryKnowledge; shared: SharedOccurrenceRecords | undefined } {
   const retentionDays = (options.outbox ? options.outbox.recordRetentionDays : undefined) ?? WorkerDefaults.offlineResilience.recordRetentionDays;
   const shared =
     options.redis && (options.sharedOccurrenceRecords ?? WorkerDefaults.sharedOccurrenceRecords)
-      ? createSharedOccurrences({ settings: options.redis, workerId: options.workerId, retentionMs: retentionDays * 86_400_000, logger })
+      ? createSharedOccurrences({ settings: options.redis, workerId: options.workerId, holder: instanceId, retentionMs: retentionDays * 86_400_000, logger })
       : undefined;
   const knowledge: RedeliveryKnowledge = {
     records: reporting.outbox?.redeliveries ?? createRedeliveryCounts(),

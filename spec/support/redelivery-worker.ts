@@ -1,6 +1,6 @@
 // A worker process for the redelivery specs: every run of a job is appended to a runs file (one line per run:
 // job, occurrence, pid) before it does anything else, so a spec counts runs across processes and restarts.
-// PoisonJob SIGKILLs its own process; with `killAtAck` the process SIGKILLs itself at its first ack, after the
+// HoldJob runs for `holdMs`; PoisonJob SIGKILLs its own process; with `killAtAck` the process SIGKILLs itself at its first ack, after the
 // job's final status is durable and shared: a crash between the finish and the ack. Prints READY once consuming.
 import { appendFileSync } from 'node:fs';
 import { createLogger, defineJob, type JobContext } from '../../lib/index.ts';
@@ -16,6 +16,8 @@ interface RedeliveryWorkerConfig {
   readonly killAtAck?: boolean;
   readonly queueType?: 'Classic' | 'Quorum';
   readonly maxCrashRedeliveries?: number;
+  /** How long HoldJob runs (default 8 s). */
+  readonly holdMs?: number;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as RedeliveryWorkerConfig;
@@ -24,6 +26,15 @@ const ran = (ctx: JobContext) => appendFileSync(config.runsFile, `${ctx.job.name
 const jobs = [
   defineJob({ name: 'ChargeJob', maxParallelJobs: 4, run: (_data, ctx) => (ran(ctx), 'charged') }),
   defineJob({ name: 'QuickJob', maxParallelJobs: 4, run: (_data, ctx) => (ran(ctx), 'quick') }),
+  defineJob({
+    name: 'HoldJob',
+    maxParallelJobs: 4,
+    async run(_data, ctx) {
+      ran(ctx);
+      await new Promise((resolve) => setTimeout(resolve, config.holdMs ?? 8000));
+      return 'held';
+    },
+  }),
   defineJob({
     name: 'PoisonJob',
     maxParallelJobs: 4,

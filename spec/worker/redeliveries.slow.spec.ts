@@ -1,8 +1,10 @@
 // Beyond at-least-once, against the real RabbitMQ, Redis and LMDB, with worker processes that die: a job that
 // finished in one process of a WorkerId is not run again by another that gets its redelivery (shared records in
-// Redis; with Redis stopped each process falls back to its own), and a message that kills its process every time
-// is stopped after Worker:MaxCrashRedeliveries crashes, dead-lettered with the reason and a Failed status, on a
-// classic queue (the count in the outbox's LMDB, across restarts) and on a quorum queue (the count in Redis).
+// Redis; with Redis stopped each process falls back to its own), nor by another that gets it while the first
+// still runs it (its connection cut: the attempt is held in Redis, the other waits), and a message that kills its
+// process every time is stopped after Worker:MaxCrashRedeliveries crashes, dead-lettered with the reason and a
+// Failed status, on a classic queue (the count in the outbox's LMDB, across restarts) and on a quorum queue (the
+// count in Redis).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { eventually } from '../support/eventually.ts';
 import { freePort } from '../support/free-port.ts';
 import { needs } from '../support/services.ts';
+import { createTcpProxy } from '../support/tcp-proxy.ts';
 import { killAllWorkers, spawnWorker, type ChildWorker } from '../support/spawn-worker.ts';
 
 const SCRIPT = fileURLToPath(new URL('../support/redelivery-worker.ts', import.meta.url));
@@ -110,6 +113,45 @@ describe('a job finished in one process of a WorkerId, redelivered to another', 
     await Promise.all([spawnWorker(config(workerId, 'b', { redis: own.url }), 30_000, SCRIPT), spawnWorker(config(workerId, 'c', { redis: own.url }), 30_000, SCRIPT)]);
     await eventually(() => runs(occurrenceId).length === 2, 'the fallback run in B or C', 20_000);
     const final = await site.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 20_000 });
+    assert.equal(final.body!.Status, JobStatus.Completed);
+    killAllWorkers();
+  });
+});
+
+describe('a job still running in a process whose connection was cut, redelivered to another', needs('rabbitmq', 'redis'), () => {
+  const { site, config, newWorkerId, runs } = useSite('held-attempt');
+
+  /** A runs HoldJob (8 s) behind a proxy, B joins, A's connections are cut: the delivery goes to B while A runs on. */
+  async function cutWhileRunning(redis: string | undefined) {
+    const proxy = await createTcpProxy({ targetPort: Number(new URL(AMQP_URL).port || 5672) });
+    after(() => proxy.close());
+    const workerId = newWorkerId();
+    const viaProxy = site.url.replace(/@[^/]+\//, `@127.0.0.1:${proxy.port}/`);
+    const extra = redis === undefined ? {} : { redis };
+    const a = await spawnWorker({ ...config(workerId, 'a', extra), url: viaProxy }, 30_000, SCRIPT);
+    const { occurrenceId } = await site.scheduler.dispatch({ jobName: 'HoldJob', workerId });
+    await eventually(() => runs(occurrenceId).length === 1, 'the run in A', 20_000);
+    const b = await spawnWorker(config(workerId, 'b', extra), 30_000, SCRIPT);
+    proxy.cut();
+    return { a, b, proxy, occurrenceId };
+  }
+
+  it('waits in B while A holds the attempt, then acks it unrun once A ended it: one run, and its final status', async () => {
+    const { a, b, proxy, occurrenceId } = await cutWhileRunning('redis://127.0.0.1:6379');
+    await eventually(() => b.output().includes(`HoldJob ${occurrenceId} was redelivered while it still runs in ${a.instanceId}`), 'B to wait for A', 20_000);
+    proxy.restore();
+    await eventually(() => b.output().includes('whose connection was lost before its ack; acking the redelivery without running it') || b.output().includes('already finished in another process'), 'B to ack it unrun', 30_000);
+    assert.deepEqual(runs(occurrenceId).map((line) => line.split(' ')[2]), [String(a.child.pid)], 'it ran once, in A');
+    const final = await site.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 30_000 });
+    assert.equal(final.body!.Status, JobStatus.Completed);
+    killAllWorkers();
+  });
+
+  it('runs twice without Redis (each process knows only its own), and nothing is lost', async () => {
+    const { proxy, occurrenceId } = await cutWhileRunning(undefined);
+    await eventually(() => runs(occurrenceId).length === 2, 'the second run, in B', 20_000);
+    proxy.restore();
+    const final = await site.scheduler.waitForFinalStatus(occurrenceId, { timeoutMs: 30_000 });
     assert.equal(final.body!.Status, JobStatus.Completed);
     killAllWorkers();
   });

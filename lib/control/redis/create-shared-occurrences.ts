@@ -2,8 +2,10 @@
 // which occurrences finished (so a redelivery that reaches another process after a crash is acked, not run
 // again), and how many deliveries of one ended with no outcome (so a poison message stops). Finished ids go into
 // one hash per hour, written in one HSET per turn, and are read only for a redelivered delivery. Redis away never
-// blocks a job: every answer is then `undefined`, and the worker falls back to its own records.
-import type { CrashCount, SharedOccurrences } from '../../core/vocabulary/ports.js';
+// blocks a job: every answer is then `undefined`, and the worker falls back to its own records. An attempt that
+// runs long, or whose delivery was lost, is held under a key of its own (`running:<instance>` with a lease, then
+// how it ended), so a redelivery in another process waits for it instead of running it a second time.
+import type { Attempt, AttemptState, CrashCount, SharedOccurrences } from '../../core/vocabulary/ports.js';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { errorMessage } from '../../core/util/error-message.js';
 import type { RedisSettings } from './parse-cancellation.js';
@@ -35,10 +37,17 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+// KEYS: attempt keys; ARGV[1]: the value, ARGV[2]: the lease (ms).
+const HOLD = `
+for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
+return 0`;
+
 /** Options of {@link createSharedOccurrences}. */
 export interface SharedOccurrencesOptions {
   readonly settings: RedisSettings;
   readonly workerId: string;
+  /** Who holds the attempts this process runs (its instance id), as a waiting process logs it. */
+  readonly holder: string;
   /** How long a record is kept (the outbox's RecordRetentionDays). */
   readonly retentionMs: number;
   readonly logger: TechnicalLogger;
@@ -74,6 +83,7 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
   const base = `${options.keyPrefix ?? 'Milvaion:JobScheduler:'}worker-records:{${options.workerId}}:`;
   const bucketKey = (bucket: number) => `${base}finished:${bucket}`;
   const deliveryKey = (occurrenceId: string) => `${base}delivery:${occurrenceId}`;
+  const attemptKey = (a: Attempt) => `${base}attempt:${a.occurrenceId}:${a.retryCount}`;
   const batches = new Map<number, Batch>();
   let flushing: NodeJS.Immediate | undefined;
   let away = false;
@@ -150,5 +160,24 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
       const key = deliveryKey(occurrenceId);
       await ask(() => Promise.all([client.hSet(key, 'released', '1'), client.pExpire(key, retentionMs)]));
     },
+    async hold(attempts, leaseMs) {
+      if (attempts.length === 0) return;
+      await ask(() => client.sendCommand(['EVAL', HOLD, String(attempts.length), ...attempts.map(attemptKey), `running:${options.holder}`, String(leaseMs)]));
+    },
+    async end(attempt, ending) {
+      await ask(() => client.set(attemptKey(attempt), ending, { PX: retentionMs }));
+    },
+    async attempt(attempt) {
+      const value = await ask(() => client.get(attemptKey(attempt)));
+      if (value === undefined) return undefined;
+      return toAttemptState(value);
+    },
   };
+}
+
+/** Reads an attempt key's value (`null` when there is none). */
+function toAttemptState(value: string | null): AttemptState {
+  if (value?.startsWith('running:') === true) return { kind: 'running', holder: value.slice('running:'.length) };
+  if (value === 'settled' || value === 'returned') return { kind: value };
+  return { kind: 'unknown' };
 }

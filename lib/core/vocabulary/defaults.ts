@@ -14,6 +14,11 @@ export const WorkerDefaults = {
   maxCrashRedeliveries: 3,
   /** With Redis: every process of a WorkerId shares its finished occurrences and crash counts. */
   sharedOccurrenceRecords: true,
+  /**
+   * With the shared records: an attempt running 1 s is held for 15 s, refreshed every 5 s; a redelivery that no
+   * record explains waits 3 s (longer than an attempt takes to be held), then every second while another holds it.
+   */
+  attemptLeases: { holdAfterMs: 1000, leaseMs: 15_000, tickMs: 1000, graceMs: 3000, pollMs: 1000 },
   logLevel: 'info',
   rabbitMq: {
     host: 'localhost',

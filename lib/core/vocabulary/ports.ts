@@ -102,7 +102,25 @@ export interface SharedOccurrences {
   isFinished(occurrenceId: string): Promise<boolean | undefined>;
   noteRedelivery(occurrenceId: string): Promise<CrashCount | undefined>;
   release(occurrenceId: string): Promise<void>;
+  /** Attempts running here, claimed for `leaseMs` (refreshed while they run): a redelivery elsewhere waits for them. */
+  hold(attempts: readonly Attempt[], leaseMs: number): Promise<void>;
+  /** An attempt held here, or whose delivery could not be settled, ended: what its delivery was told. */
+  end(attempt: Attempt, ending: AttemptEnding): Promise<void>;
+  /** What the processes of the WorkerId know of an attempt. */
+  attempt(attempt: Attempt): Promise<AttemptState | undefined>;
 }
+
+/** One attempt of an occurrence (a retry is the next attempt of the same occurrence). */
+export interface Attempt {
+  readonly occurrenceId: string;
+  readonly retryCount: number;
+}
+
+/** How an attempt ended: its delivery owes nothing more ('settled': acked, retried or dead-lettered), or it went back. */
+export type AttemptEnding = 'settled' | 'returned';
+
+/** An attempt as the shared records know it: held by a live process, ended, or unknown (never held, or its lease ran out). */
+export type AttemptState = { readonly kind: 'running'; readonly holder: string } | { readonly kind: AttemptEnding } | { readonly kind: 'unknown' };
 
 /** One message the outbox hands to the broker: to a queue through the default exchange, with a stable id. */
 export interface OutgoingMessage {

@@ -11,6 +11,7 @@ import { createRepublisher } from './create-republisher.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import type { RedeliveryKnowledge } from './check-redelivery.js';
 import { createSoloGate } from './create-solo-gate.js';
+import { createAttemptLeases } from './create-attempt-leases.js';
 import { handleJobDelivery, releaseDelivery, type ConsumedJob, type DeliveryHandling } from './handle-job-delivery.js';
 
 export type { ConsumedJob };
@@ -76,6 +77,9 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
   const queueType = options.queueType ?? WorkerDefaults.rabbitMq.queueType;
   const consumers: JobConsumer[] = [];
   const consumerTimeoutMs = options.consumerTimeoutMs ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds * 1000;
+  const { shared, timing } = options.redeliveries;
+  const leases = shared === undefined ? undefined : createAttemptLeases(shared, timing);
+  const closing = new AbortController();
   const handling: DeliveryHandling = {
     executor: options.executor,
     sink: options.sink,
@@ -94,6 +98,8 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     republisher: createRepublisher({ publisher, publishConnection, sink: options.sink, logger, queueType }),
     telemetry: options.telemetry ?? {},
     gate: createSoloGate(),
+    leases,
+    closing: closing.signal,
   };
 
   return {
@@ -108,6 +114,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
           concurrency: job.settings.maxParallelJobs,
           handler: (msg, flight) => handleJobDelivery(handling, job, msg, flight),
           release: (msg) => releaseDelivery(handling, msg),
+          onSettled: leases?.settled,
           logger,
           consumerTimeoutMs,
           onJobsChanged: options.onJobsChanged,
@@ -118,7 +125,9 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
       }
     },
     async close() {
+      closing.abort();
       await Promise.all(consumers.map((c) => c.close()));
+      leases?.close();
     },
     get inFlight() {
       return consumers.reduce((jobs, c) => jobs + c.running, 0);

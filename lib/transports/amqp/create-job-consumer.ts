@@ -5,8 +5,10 @@
 // jobs run (subscribe-job-queue.ts), which rabbitmq-client's Consumer does not: it waits for every handler first.
 import type { AsyncMessage, Channel } from 'rabbitmq-client';
 import type { Settlement } from '../../core/vocabulary/delivery-fate.js';
+import type { Attempt } from '../../core/vocabulary/ports.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { createAckBatcher, type AckBatcher } from './create-ack-batcher.js';
+import { watchHeldJobs, type HeldJob } from './watch-held-jobs.js';
 import { cancelConsume, consumeOn, readyLatch, subscribeJobQueue, type JobQueueTopology, type Subscription } from './subscribe-job-queue.js';
 
 /** Options of {@link createJobConsumer}. */
@@ -21,6 +23,8 @@ export interface JobConsumerOptions extends JobQueueTopology {
   readonly onJobsChanged?: (() => void) | undefined;
   /** Told of each delivery not started that a pause or a close gives back, before it goes: its redelivery is no crash. */
   readonly release?: ((message: AsyncMessage) => Promise<void>) | undefined;
+  /** Told what a claimed attempt's delivery was told; `delivered` false when its channel was gone. */
+  readonly onSettled?: ((attempt: Attempt, settlement: Settlement, delivered: boolean) => void) | undefined;
 }
 
 /** A delivery in flight, as its handler sees it. */
@@ -63,9 +67,9 @@ export interface JobConsumer {
 interface InFlight extends Delivery {
   /** Resolves once the delivery is settled and has left the set. */
   readonly settlement: Promise<Settlement>;
-  claimed: { readonly occurrenceId: string; readonly retryCount: number } | undefined;
+  claimed: Attempt | undefined;
   /** Set while its job runs: the count and the watchdog read it. */
-  job: { readonly label: string; readonly since: number; warned: boolean } | undefined;
+  job: HeldJob | undefined;
 }
 
 /** A delivery waiting for a free slot, and the channel that delivered it (the only one that can settle it). */
@@ -125,7 +129,8 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       })
       .then((answer) => {
         // Settled and gone before any copy waiting on this settlement resumes: the next attempt finds no claim.
-        settle(flight, answer);
+        const delivered = settle(flight, answer);
+        if (flight.claimed !== undefined) options.onSettled?.(flight.claimed, answer, delivered);
         flights.delete(flight);
         handle.release();
         tell(answer);
@@ -140,13 +145,16 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
   }
 
-  function settle({ channel: ch, message }: Delivery, settlement: Settlement): void {
-    if (!ch.active) return acks.warnLost(ch);
+  /** Settles a delivery on its channel; false when the channel is gone (the broker redelivers it). */
+  function settle({ channel: ch, message }: Delivery, settlement: Settlement): boolean {
+    if (!ch.active) return (acks.warnLost(ch), false);
     try {
       if (settlement === 'ack') acks.ackerOf(ch).ack(message.deliveryTag);
       else acks.ackerOf(ch).nack(message.deliveryTag, settlement === 'requeue');
+      return true;
     } catch (error) {
       logger.warn(`Could not ${VERB[settlement]} a message of ${queue}; the broker redelivers it`, error);
+      return false;
     }
   }
 
@@ -159,7 +167,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   return {
     start() {
       void subscribeJobQueue(sub);
-      watchdog = watchHeldJobs(flights, consumerTimeoutMs, options);
+      watchdog = watchHeldJobs(flights, consumerTimeoutMs, logger);
     },
     async pause() {
       if (sub.paused || sub.closing) return;
@@ -232,19 +240,4 @@ function channelAckers({ queue, logger }: JobConsumerOptions) {
     return acker;
   };
   return { ackerOf, warnLost, ackers };
-}
-
-/** A delivery unacked past consumer_timeout makes the broker close the channel and redeliver: say so before, once per job. */
-function watchHeldJobs(flights: ReadonlySet<InFlight>, consumerTimeoutMs: number, { logger }: JobConsumerOptions): NodeJS.Timeout {
-  const watchdog = setInterval(() => {
-    const now = Date.now();
-    for (const { job } of flights) {
-      if (job !== undefined && !job.warned && now - job.since > consumerTimeoutMs * 0.8) {
-        job.warned = true;
-        logger.warn(`${job.label} has held its delivery for ${Math.round((now - job.since) / 60_000)} min; RabbitMQ's consumer_timeout (${Math.round(consumerTimeoutMs / 60_000)} min) will close the channel and redeliver it`);
-      }
-    }
-  }, Math.min(60_000, consumerTimeoutMs / 10));
-  watchdog.unref();
-  return watchdog;
 }

@@ -16,6 +16,7 @@ import type { createRepublisher } from './create-republisher.js';
 import type { RegisteredJob } from './to-presence-messages.js';
 import { checkRedelivery, releaseOccurrence, type RedeliveryKnowledge } from './check-redelivery.js';
 import type { SoloGate } from './create-solo-gate.js';
+import type { AttemptLeases } from './create-attempt-leases.js';
 
 /** One consumed job type. */
 export interface ConsumedJob extends RegisteredJob {
@@ -37,6 +38,10 @@ export interface DeliveryHandling {
   readonly telemetry: WorkerTelemetry;
   /** Suspected crashers run alone. */
   readonly gate: SoloGate;
+  /** With the shared records: the attempts running here, held for the other processes of the WorkerId. */
+  readonly leases?: AttemptLeases | undefined;
+  /** Aborts when the source closes: a redelivery waiting for another process's run goes back to the queue. */
+  readonly closing: AbortSignal;
 }
 
 /**
@@ -83,10 +88,20 @@ export async function handleJobDelivery(handling: DeliveryHandling, job: Consume
   }
   flight.claim(envelope.occurrenceId, envelope.retryCount);
   if (!envelope.redelivered) return execute(handling, job, flight, envelope);
-  const decision = await checkRedelivery(handling.redeliveries, envelope.occurrenceId);
+  const label = `${envelope.jobName} ${envelope.occurrenceId}`;
+  const decision = await checkRedelivery(handling.redeliveries, envelope, {
+    signal: handling.closing,
+    onWait: (holder) => logger.warn(`${label} was redelivered while it still runs in ${holder}, another process of this worker; waiting for that run to end`),
+  });
   switch (decision.kind) {
     case 'finished-elsewhere':
       return finishedElsewhere(handling, envelope);
+    case 'settled-elsewhere':
+      logger.info(`${label} ended in another process of this worker, whose connection was lost before its ack; acking the redelivery without running it`);
+      return 'ack';
+    case 'give-back':
+      await releaseOccurrence(handling.redeliveries, envelope.occurrenceId);
+      return 'requeue';
     case 'crash-looped':
       return conclude(handling, job, envelope, await declineOccurrence(envelope, { kind: 'crash-looped', crashes: decision.crashes, limit: decision.limit }, handling.sink));
     case 'run':
@@ -123,6 +138,7 @@ async function execute(handling: DeliveryHandling, job: ConsumedJob, flight: Fli
   const entering = gated ? handling.gate.enter() : undefined;
   if (entering !== undefined) await entering;
   flight.hold(`${envelope.jobName} ${envelope.occurrenceId}`);
+  handling.leases?.begin(envelope);
   let outcome: Outcome;
   try {
     outcome = await executor.execute(envelope);

@@ -1,6 +1,7 @@
 // The occurrence records the processes of one WorkerId share in Redis, against the real Redis on 127.0.0.1: a
 // finish written by one is seen by another, crash counts are shared and a release is used up once, another
-// WorkerId sees nothing, and Redis away answers `undefined` (the caller falls back) instead of waiting or throwing.
+// WorkerId sees nothing, an attempt is held for its lease and then says how it ended, and Redis away answers
+// `undefined` (the caller falls back) instead of waiting or throwing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ after(() => Promise.all(opened.map((r) => r.close())));
 
 /** Records of `workerId`, started; on the machine's Redis they are ready (they answer) when this resolves. */
 async function records(workerId: string, connectionString = 'redis://127.0.0.1:6379'): Promise<SharedOccurrenceRecords> {
-  const r = createSharedOccurrences({ settings: { connectionString }, workerId, retentionMs: 86_400_000, logger: captureLogger() });
+  const r = createSharedOccurrences({ settings: { connectionString }, workerId, holder: `${workerId}-holder`, retentionMs: 86_400_000, logger: captureLogger() });
   opened.push(r);
   r.start();
   if (connectionString.endsWith(':1')) return r;
@@ -46,6 +47,22 @@ describe('shared occurrence records', needs('redis'), () => {
     assert.deepEqual(await a.noteRedelivery(id), { crashes: 3, counted: true });
   });
 
+  it('hold an attempt for its lease, tell who holds it, then how it ended; a retry is another attempt', async () => {
+    const [a, b] = await Promise.all([records(workerId), records(workerId)]);
+    const attempt = { occurrenceId: randomUUID(), retryCount: 0 };
+    assert.deepEqual(await b.attempt(attempt), { kind: 'unknown' });
+    await a.hold([attempt, { occurrenceId: randomUUID(), retryCount: 2 }], 200);
+    assert.deepEqual(await b.attempt(attempt), { kind: 'running', holder: `${workerId}-holder` });
+    assert.deepEqual(await b.attempt({ ...attempt, retryCount: 1 }), { kind: 'unknown' }, 'the next attempt is not held');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(await b.attempt(attempt), { kind: 'unknown' }, 'the lease ran out');
+    await a.hold([attempt], 10_000);
+    await a.end(attempt, 'settled');
+    assert.deepEqual(await b.attempt(attempt), { kind: 'settled' });
+    await a.end(attempt, 'returned');
+    assert.deepEqual(await b.attempt(attempt), { kind: 'returned' });
+  });
+
   it('answer undefined at once while Redis cannot be reached, and a finish does not wait', async () => {
     const away = await records(workerId, 'redis://127.0.0.1:1');
     const id = randomUUID();
@@ -53,5 +70,8 @@ describe('shared occurrence records', needs('redis'), () => {
     assert.equal(await away.noteRedelivery(id), undefined);
     await away.release(id);
     await away.finish(id);
+    assert.equal(await away.attempt({ occurrenceId: id, retryCount: 0 }), undefined);
+    await away.hold([{ occurrenceId: id, retryCount: 0 }], 1000);
+    await away.end({ occurrenceId: id, retryCount: 0 }, 'settled');
   });
 });

@@ -6,7 +6,7 @@ import { err, ok } from 'neverthrow';
 import { defineJob, JobAbortError, PermanentJobError } from '../../../lib/index.ts';
 import { createFinishedOccurrences } from '../../../lib/core/engine/create-finished-occurrences.ts';
 import { createRedeliveryCounts } from '../../../lib/core/engine/create-redelivery-counts.ts';
-import type { RedeliveryRecords, SharedOccurrences } from '../../../lib/core/vocabulary/ports.ts';
+import type { AttemptState, RedeliveryRecords, SharedOccurrences } from '../../../lib/core/vocabulary/ports.ts';
 import { createMemorySink } from '../../../lib/transports/memory/create-memory-sink.ts';
 import { LogCategory } from '../../../lib/core/engine/create-job-logger.ts';
 import { resolveSettings } from '../../../lib/core/engine/resolve-settings.ts';
@@ -19,6 +19,7 @@ import { createAmqpSource, type AmqpSourceOptions, type ConsumedJob } from '../.
 import { toDispatchEnvelope, toDispatchMessage, type DispatchOptions } from '../../../lib/scheduler-client/to-dispatch-message.ts';
 import { deferred, FakeConnection, fakePublisher, flush, until, type Deferred, type FakeChannel } from '../../support/fake-amqp.ts';
 import { captureLogger } from '../../support/loggers.ts';
+import { eventually } from '../../support/eventually.ts';
 
 const WORKER = 'spec-source';
 
@@ -393,19 +394,29 @@ const untouchable: RedeliveryRecords = {
   release: () => assert.fail('a release was recorded'),
 };
 
-/** Shared records in memory, each call counted; `finishing` holds every finish() until the spec resolves it. */
+/**
+ * Shared records in memory, each call counted; `finishing` holds every finish() until the spec resolves it. Attempts
+ * answer from `attempts` (`<occurrence>:<retry>` → state), undefined (away) for one not in it.
+ */
 function fakeShared(finishedElsewhere: readonly string[] = []) {
   const calls: string[] = [];
   let release: () => void = () => undefined;
   const finishing = new Promise<void>((resolve) => (release = resolve));
+  const attempts = new Map<string, AttemptState>();
   const shared: SharedOccurrences = {
     finish: (id) => (calls.push(`finish ${id}`), finishing),
     isFinished: (id) => (calls.push(`isFinished ${id}`), Promise.resolve(finishedElsewhere.includes(id))),
     noteRedelivery: () => Promise.resolve(undefined), // away: the process's own records answer
     release: (id) => (calls.push(`release ${id}`), Promise.resolve()),
+    hold: (list) => (calls.push(`hold ${list.map((a) => a.occurrenceId).join(',')}`), Promise.resolve()),
+    end: (a, ending) => (calls.push(`end ${a.occurrenceId}:${a.retryCount} ${ending}`), Promise.resolve()),
+    attempt: (a) => Promise.resolve(attempts.get(`${a.occurrenceId}:${a.retryCount}`)),
   };
-  return { shared, calls, letFinish: () => release() };
+  return { shared, calls, attempts, letFinish: () => release() };
 }
+
+/** Quick attempt timing for the specs: a redelivery waits 20 ms, then asks every 5 ms while another process holds it. */
+const QUICK = { holdAfterMs: 1000, leaseMs: 15_000, tickMs: 1000, graceMs: 20, pollMs: 5 };
 
 describe('createAmqpSource: redeliveries that no run here explains', () => {
   it('a first delivery reads no redelivery record, shared or own', async () => {
@@ -534,6 +545,88 @@ describe('createAmqpSource: redeliveries that no run here explains', () => {
     assert.ok(!logger.messages('warn').some((m) => m.includes('ended with no outcome')));
     finish(waiting.occurrenceId, ok({ kind: 'completed', result: undefined }));
     await until(() => ch.acks.length === 5, 'five acks');
+    await source.close();
+  });
+
+  it('waits while another process holds the attempt, then acks it unrun once that run ended settled, counting no crash', async () => {
+    const { shared, attempts, letFinish } = fakeShared();
+    letFinish();
+    const { ch, calls, logger, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const occurrenceId = '00000000-0000-4000-8000-0000000a11ce';
+    attempts.set(`${occurrenceId}:0`, { kind: 'running', holder: 'spec-source-other' });
+    const redelivered = dispatch(ch, { occurrenceId }, { redelivered: true });
+    const waitLine = `EchoJob ${occurrenceId} was redelivered while it still runs in spec-source-other, another process of this worker; waiting for that run to end`;
+    await eventually(() => logger.messages('warn').includes(waitLine), 'the wait line');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(settled(ch), 0, 'held while the other run goes on');
+    assert.equal(logger.messages('warn').filter((m) => m === waitLine).length, 1, 'said once');
+    attempts.set(`${occurrenceId}:0`, { kind: 'settled' });
+    await eventually(() => settled(ch) === 1, 'the ack');
+    assert.deepEqual(ch.acks, [redelivered.delivery.deliveryTag]);
+    assert.equal(calls.length, 0, 'it did not run here');
+    assert.ok(logger.messages('info').some((m) => m.includes('ended in another process of this worker, whose connection was lost before its ack')));
+    await source.close();
+  });
+
+  it('runs a redelivery, counting a crash, when the holder\'s lease runs out (its process died while it ran)', async () => {
+    const { shared, attempts, letFinish } = fakeShared();
+    letFinish();
+    const records = createRedeliveryCounts();
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records, shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const occurrenceId = '00000000-0000-4000-8000-0000000dead0';
+    attempts.set(`${occurrenceId}:0`, { kind: 'running', holder: 'spec-source-gone' });
+    dispatch(ch, { occurrenceId }, { redelivered: true });
+    await eventually(() => logger.messages('warn').some((m) => m.includes('still runs in spec-source-gone')), 'the wait line');
+    attempts.set(`${occurrenceId}:0`, { kind: 'unknown' });
+    await eventually(() => calls.length === 1, 'the run');
+    assert.ok(logger.messages('warn').includes(`EchoJob ${occurrenceId}: its last delivery ended with no outcome (crash 1; up to 3 run again)`));
+    finish(occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await eventually(() => settled(ch) === 1, 'the ack');
+    await source.close();
+  });
+
+  it('runs a redelivery without counting a crash when the other process gave its attempt back', async () => {
+    const { shared, attempts, letFinish } = fakeShared();
+    letFinish();
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const occurrenceId = '00000000-0000-4000-8000-0000000bac00';
+    attempts.set(`${occurrenceId}:0`, { kind: 'returned' });
+    dispatch(ch, { occurrenceId }, { redelivered: true });
+    await eventually(() => calls.length === 1, 'the run');
+    assert.ok(!logger.messages('warn').some((m) => m.includes('ended with no outcome')));
+    finish(occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await eventually(() => settled(ch) === 1, 'the ack');
+    await source.close();
+  });
+
+  it('gives a waiting redelivery back to the queue when the source closes, released so it counts no crash', async () => {
+    const { shared, calls: sharedCalls, attempts, letFinish } = fakeShared();
+    letFinish();
+    const { ch, calls, logger, source } = await started({ redeliveries: { records: createRedeliveryCounts(), shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const occurrenceId = '00000000-0000-4000-8000-0000000c1053';
+    attempts.set(`${occurrenceId}:0`, { kind: 'running', holder: 'spec-source-other' });
+    const redelivered = dispatch(ch, { occurrenceId }, { redelivered: true });
+    await eventually(() => logger.messages('warn').some((m) => m.includes('still runs in spec-source-other')), 'the wait line');
+    await source.close();
+    assert.deepEqual(ch.nacks, [{ deliveryTag: redelivered.delivery.deliveryTag, requeue: true }]);
+    assert.equal(calls.length, 0);
+    assert.ok(sharedCalls.includes(`release ${occurrenceId}`));
+    assert.deepEqual(logger.messages('error'), []);
+  });
+
+  it('says how an attempt ended when its channel was gone before its ack, so a redelivery elsewhere need not run it', async () => {
+    const { shared, calls: sharedCalls, letFinish } = fakeShared();
+    letFinish();
+    const { ch, calls, finish, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const quick = dispatch(ch);
+    const lost = dispatch(ch);
+    await until(() => calls.length === 2, 'two executions');
+    finish(quick.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => settled(ch) === 1, 'the ack on a live channel');
+    ch.drop();
+    finish(lost.occurrenceId, ok({ kind: 'completed', result: undefined }));
+    await until(() => sharedCalls.includes(`end ${lost.occurrenceId}:0 settled`), 'the ending of the lost one');
+    assert.ok(!sharedCalls.some((c) => c.startsWith(`end ${quick.occurrenceId}`)), 'a short attempt acked on its channel writes nothing');
     await source.close();
   });
 
