@@ -17,9 +17,8 @@ import type { RedisSettings } from '../control/redis/parse-cancellation.js';
 import type { Outbox, OutboxHealth, OutboxSettings } from '../outbox/create-outbox.js';
 import { OutboxStoreError } from '../outbox/outbox-store-error.js';
 import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-publisher.js';
-import { createAmqpSource, type ConsumedJob } from '../transports/amqp/create-amqp-source.js';
+import { createAmqpSource } from '../transports/amqp/create-amqp-source.js';
 import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
-import { toJobQueueName, toRoutingPattern } from '../transports/amqp/milvaion-names.js';
 import { toAmqpHosts, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 import { connectAmqp } from '../transports/amqp/connect-amqp.js';
 import { closeWorker, type CloseOptions } from './close-worker.js';
@@ -30,6 +29,8 @@ import { createReporting, type Reporting } from './create-reporting.js';
 import { packageVersion } from '../process/package-version.js';
 import { warnAboutOverlongJobs } from './warn-overlong-jobs.js';
 import { createRedeliveryKnowledge } from './create-redelivery-knowledge.js';
+import { timeoutSetByUser, toConsumedJobs } from './to-consumed-jobs.js';
+import { newInstanceId } from '../process/new-instance-id.js';
 
 /** Options of {@link createAmqpWorker}; the host's config loader builds them from appsettings.json. */
 export interface AmqpWorkerOptions {
@@ -119,8 +120,6 @@ export interface WorkerHealth {
    */
   readonly heartbeat: { readonly silentSince: number | undefined };
 }
-
-import { newInstanceId } from '../process/new-instance-id.js';
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
 export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
@@ -220,23 +219,6 @@ function openReporting(options: AmqpWorkerOptions, shared: Parameters<typeof cre
     const message = error.message.replace(/\s*\n\s*/g, ' '); // one log line
     return { reporting: createReporting({ ...options, outbox: false, sink: undefined }, shared), openError: new StartupError(message, 'outbox', 'refused') };
   }
-}
-
-function toConsumedJobs(definitions: readonly AnyJobDefinition[], executor: Executor, workerId: string): ConsumedJob[] {
-  return definitions.map((definition) => {
-    const settings = executor.settings(definition.name);
-    const routingPattern = settings.routingPattern || toRoutingPattern(workerId, definition.name);
-    return { definition, settings, routingPattern, queue: toJobQueueName(routingPattern) };
-  });
-}
-
-/**
- * Whether a job's timeout was set by the user (its defineJob() defaults or its configuration) rather than left
- * to the built-in 3600 s. Only a timeout someone chose is warned about: a warning on defaults is noise.
- */
-function timeoutSetByUser(options: AmqpWorkerOptions, jobName: string): boolean {
-  const definition = options.jobs.find((j) => j.name === jobName);
-  return definition?.defaults?.executionTimeoutSeconds !== undefined || options.jobConfig?.(jobName)?.executionTimeoutSeconds !== undefined;
 }
 
 function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean): WorkerHealth {

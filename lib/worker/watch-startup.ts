@@ -1,9 +1,9 @@
 // watchStartup(): Milvaion 10.1's startup check. While a worker starts, a refusal by the broker (wrong user or
 // password, a missing vhost, no permission) fails the start at once, and no connection within the startup
 // timeout fails it then, each with one line naming the setting to check. Connected is what the check asks for:
-// a start whose connections are up when the timeout passes (the broker blocks publishing during a memory or disk
-// alarm, so the registration waits) goes on, with one warning, and fails only if a connection is down at a later
-// timeout. After a successful start the worker retries outages forever; this watch is gone by then.
+// a start whose connections are up when the timeout passes, or connected during it (a cluster node restarting
+// may drop one at that moment; the broker blocks publishing during a memory or disk alarm, so the registration
+// waits), goes on, with one warning, and fails only if a connection stays down through a later timeout. After a successful start the worker retries outages forever; this watch is gone by then.
 import type { Connection } from 'rabbitmq-client';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import { amqpErrorCode, amqpErrorText, isClientTimeout, isRefusal } from '../transports/amqp/amqp-error-text.js';
@@ -62,21 +62,27 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
   // The connections the broker blocks now (a memory or disk alarm), and why: rabbitmq-client corks a blocked
   // connection's socket, and then counts it as not `ready`, although it is connected.
   const blocked = new Map<Connection, string>();
+  // The connections that (re)connected since the last timeout: one down at the very moment of a timeout, after it
+  // connected, was reachable (a node of a cluster restarting), and reconnects by itself.
+  const connectedLately = new Set<Connection>();
   const listeners = connections.map((c) => ({
     c,
     onBlocked: (reason: unknown) => void blocked.set(c, String(reason)),
     onUnblocked: () => void blocked.delete(c),
+    onConnection: () => void connectedLately.add(c),
   }));
-  for (const { c, onBlocked, onUnblocked } of listeners) {
+  for (const { c, onBlocked, onUnblocked, onConnection } of listeners) {
     c.on('error', onConnectionError);
     c.on('connection.blocked', onBlocked);
     c.on('connection.unblocked', onUnblocked);
+    c.on('connection', onConnection);
   }
   let step: (() => StartupError) | undefined;
   let warned = false;
   let timer: NodeJS.Timeout | undefined;
   const atTimeout = () => {
-    const connected = connections.every((c) => c.ready || blocked.has(c));
+    const connected = connections.every((c) => c.ready || blocked.has(c) || connectedLately.has(c));
+    connectedLately.clear();
     if (step && connected) return reject(step());
     if (connected) {
       // Connected in time: what is left of the start waits on the broker (its registration, while an alarm blocks
@@ -100,10 +106,11 @@ export function watchStartup(target: BrokerTarget, connections: readonly Connect
     waitingOn: (next) => (step = next),
     dispose() {
       clearTimeout(timer);
-      for (const { c, onBlocked, onUnblocked } of listeners) {
+      for (const { c, onBlocked, onUnblocked, onConnection } of listeners) {
         c.off('error', onConnectionError);
         c.off('connection.blocked', onBlocked);
         c.off('connection.unblocked', onUnblocked);
+        c.off('connection', onConnection);
       }
     },
   };

@@ -5,11 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAmqpWorker } from '../../lib/amqp.ts';
 import { defineJob, JobStatus } from '../../lib/index.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
-import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { useSchedulerVhost } from '../support/amqp-harness.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { needs } from '../support/services.ts';
 
@@ -25,19 +24,9 @@ const chatty = defineJob({
 });
 
 describe('waitForFinalStatus() and the logs sent before the final', { ...needs('rabbitmq'), timeout: 120_000 }, () => {
-  const vhost = `spec-final-logs-${process.pid}`;
-  const url = `${AMQP_URL}/${vhost}`;
   const folders: string[] = [];
-  let scheduler: SchedulerClient;
-  before(async () => {
-    createVhost(vhost);
-    scheduler = await createSchedulerClient({ url });
-  });
-  after(async () => {
-    await scheduler?.close();
-    deleteVhost(vhost);
-    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-  });
+  const site = useSchedulerVhost('spec-final-logs', () => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+  const { url } = site;
 
   const setups = [
     { name: 'published directly (no outbox)', outbox: false as const, logBatching: false },
@@ -52,10 +41,10 @@ describe('waitForFinalStatus() and the logs sent before the final', { ...needs('
       await worker.start();
       try {
         for (let i = 0; i < RUNS; i++) {
-          const { occurrenceId } = await scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} });
-          const final = await scheduler.waitForFinalStatus(occurrenceId);
+          const { occurrenceId } = await site.scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} });
+          const final = await site.scheduler.waitForFinalStatus(occurrenceId);
           // Read at once, no wait in between: this is what a test written the natural way does.
-          const messages = scheduler.logs(occurrenceId).map((m) => (m.body?.Log as { Message?: string } | undefined)?.Message);
+          const messages = site.scheduler.logs(occurrenceId).map((m) => (m.body?.Log as { Message?: string } | undefined)?.Message);
           assert.equal(final.body?.Status, JobStatus.Completed);
           assert.deepEqual(
             messages.filter((m) => m?.startsWith('line ')),
@@ -70,10 +59,10 @@ describe('waitForFinalStatus() and the logs sent before the final', { ...needs('
   }
 
   it('never collects its own marker as a log', async () => {
-    const before = scheduler.logs().length;
-    await scheduler.waitForLogs();
-    await scheduler.waitForLogs({ timeoutMs: 5000 });
-    assert.equal(scheduler.logs().length, before);
-    assert.ok(scheduler.logs().every((m) => m.headers['x-milvaion-testing-log-marker'] === undefined));
+    const before = site.scheduler.logs().length;
+    await site.scheduler.waitForLogs();
+    await site.scheduler.waitForLogs({ timeoutMs: 5000 });
+    assert.equal(site.scheduler.logs().length, before);
+    assert.ok(site.scheduler.logs().every((m) => m.headers['x-milvaion-testing-log-marker'] === undefined));
   });
 });

@@ -121,3 +121,29 @@ export function useAdminVhost(prefix: string, brokerUp: boolean): { readonly url
     },
   };
 }
+
+/**
+ * A throwaway vhost for one describe block with the scheduler's side on it (a SchedulerClient), set up in
+ * `before` and removed in `after`, after `cleanup`. `scheduler` is valid inside tests.
+ */
+export function useSchedulerVhost(prefix: string, cleanup: () => void = () => undefined): { readonly vhost: string; readonly url: string; readonly scheduler: SchedulerClient } {
+  const vhost = `${prefix}-${process.pid}`;
+  let scheduler: SchedulerClient | undefined;
+  before(async () => {
+    createVhost(vhost);
+    scheduler = await createSchedulerClient({ url: `${AMQP_URL}/${vhost}` });
+  });
+  after(async () => {
+    await scheduler?.close();
+    deleteVhost(vhost);
+    cleanup();
+  });
+  return {
+    vhost,
+    url: `${AMQP_URL}/${vhost}`,
+    get scheduler() {
+      if (scheduler === undefined) throw new Error('useSchedulerVhost: the scheduler exists only inside tests');
+      return scheduler;
+    },
+  };
+}

@@ -8,12 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createAmqpWorker, type AmqpWorker } from '../../lib/amqp.ts';
 import { defineJob, JobStatus } from '../../lib/index.ts';
 import { toHealthReport } from '../../lib/host/health/to-health-report.ts';
-import { createSchedulerClient, type SchedulerClient } from '../../lib/scheduler-client/index.ts';
-import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
+import { useSchedulerVhost } from '../support/amqp-harness.ts';
 import { eventually } from '../support/eventually.ts';
 import { captureLogger } from '../support/loggers.ts';
 import { needs } from '../support/services.ts';
@@ -31,10 +30,7 @@ const chatty = defineJob({
 const BLOCK = ['-p', '', '--apply-to', 'queues', 'spec-block-reports', '^(job_status_updates_queue|worker_logs_queue)$', '{"max-length":0,"overflow":"reject-publish"}'];
 
 describe('a worker whose outbox disk fills up while RabbitMQ refuses its reports', { ...needs('rabbitmq'), timeout: 240_000 }, () => {
-  const vhost = `spec-disk-full-${process.pid}`;
-  const url = `${AMQP_URL}/${vhost}`;
   const root = mkdtempSync(path.join(tmpdir(), 'disk-full-'));
-  let scheduler: SchedulerClient;
   let mounts = 0;
   let blocked = false;
   const block = () => {
@@ -54,16 +50,11 @@ describe('a worker whose outbox disk fills up while RabbitMQ refuses its reports
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', dir]);
     return dir;
   };
-  before(async () => {
-    createVhost(vhost);
-    scheduler = await createSchedulerClient({ url });
-  });
-  after(async () => {
-    await scheduler?.close();
-    deleteVhost(vhost);
+  const site = useSchedulerVhost('spec-disk-full', () => {
     for (let i = 1; i <= mounts; i++) execFileSync('umount', ['-l', path.join(root, `disk-${i}`)]);
     rmSync(root, { recursive: true, force: true });
   });
+  const { url, vhost } = site;
 
   const startWorker = async (folder: string, workerId: string) => {
     const logger = captureLogger();
@@ -89,7 +80,7 @@ describe('a worker whose outbox disk fills up while RabbitMQ refuses its reports
     const { worker, logger } = await startWorker(folder, workerId);
     try {
       const ids: string[] = [];
-      for (let i = 0; i < JOBS; i++) ids.push((await scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} })).occurrenceId);
+      for (let i = 0; i < JOBS; i++) ids.push((await site.scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} })).occurrenceId);
       await eventually(() => worker.health().outbox !== 'disabled' && (worker.health().outbox as { full: boolean }).full, 'the outbox to stop at its reserve', 60_000);
       const outbox = worker.outbox!.health();
       assert.equal(outbox.disk.state, 'full');
@@ -106,12 +97,12 @@ describe('a worker whose outbox disk fills up while RabbitMQ refuses its reports
       // The broker takes publishes again: the relay frees the store's pages and the worker takes the rest.
       unblock();
       for (const id of ids) {
-        const final = await scheduler.waitForFinalStatus(id, { timeoutMs: 120_000 });
+        const final = await site.scheduler.waitForFinalStatus(id, { timeoutMs: 120_000 });
         assert.equal(final.body?.Status, JobStatus.Completed, id);
         // Logs travel on their own queue, in no order against the statuses: every line must arrive, not before the final.
-        const lines = () => new Set(scheduler.logs(id).map((m) => String((m.body?.Log as { Message?: string } | undefined)?.Message ?? '').split(' ').slice(0, 4).join(' ')));
+        const lines = () => new Set(site.scheduler.logs(id).map((m) => String((m.body?.Log as { Message?: string } | undefined)?.Message ?? '').split(' ').slice(0, 4).join(' ')));
         const missing = () => Array.from({ length: LINES }, (_, i) => `line ${i + 1} of ${LINES}`).filter((line) => !lines().has(line));
-        await scheduler.waitUntil(() => missing().length === 0, { what: `every log line of ${id}`, timeoutMs: 30_000 }).catch(() => undefined);
+        await site.scheduler.waitUntil(() => missing().length === 0, { what: `every log line of ${id}`, timeoutMs: 30_000 }).catch(() => undefined);
         assert.deepEqual(missing(), [], `${id}: every log line arrives`);
       }
       await eventually(() => readiness(worker).ready, 'the worker to be ready again', 30_000);
@@ -127,7 +118,7 @@ describe('a worker whose outbox disk fills up while RabbitMQ refuses its reports
     const workerId = `disk-full-start-${process.pid}`;
     block();
     const first = await startWorker(folder, workerId);
-    for (let i = 0; i < JOBS; i++) await scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} });
+    for (let i = 0; i < JOBS; i++) await site.scheduler.dispatch({ jobName: 'ChattyJob', workerId, data: {} });
     await eventually(() => first.worker.outbox!.health().disk.state === 'full', 'the disk to fill', 60_000);
     const kept = await first.worker.close({ graceMs: 1000, drainMs: 1000 });
     assert.ok(kept.outboxKept > 0);

@@ -1,6 +1,7 @@
 // Specs of watchStartup(), the startup check: connected in time is what it asks for. A start whose connections
 // are up when the timeout passes (the broker blocking publishing, so the registration waits) goes on with one
-// warning; it fails only when a connection is down at a timeout (then, or at a later one).
+// warning, and so does one whose connection connected but is down at that moment; it fails only when a connection
+// is down at a timeout without having connected since the one before.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { watchStartup } from '../../lib/worker/watch-startup.ts';
@@ -60,6 +61,22 @@ describe('watchStartup()', () => {
     t.mock.timers.tick(30_000);
     await flush();
     assert.match((failure() as Error | undefined)?.message ?? '', /did not accept a connection within 30 s.*read ECONNRESET/);
+    w.dispose();
+  });
+
+  it('lets a start go on whose connection connected but is down at the timeout (a node restarting), and fails it if it stays down through the next', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { w, logger, connections, failure } = watch();
+    connections[1]!.emit('connection');
+    connections[1]!.ready = false;
+    connections[1]!.emit('error', Object.assign(new Error("CONNECTION_FORCED - broker forced connection closure with reason 'shutdown'"), { code: 'CONNECTION_FORCED' }));
+    t.mock.timers.tick(30_000);
+    await flush();
+    assert.equal(failure(), undefined);
+    assert.equal(logger.messages('warn').length, 1);
+    t.mock.timers.tick(30_000);
+    await flush();
+    assert.match((failure() as Error | undefined)?.message ?? '', /did not accept a connection within 30 s.*CONNECTION_FORCED/);
     w.dispose();
   });
 
