@@ -1,12 +1,17 @@
 // `npm run bench:profile [-- --cpu-prof]`: the worker alone (spec/bench/memory-worker.mjs, a child process
 // that loads only the built package, dist/; the script builds it first) runs PROFILE_JOBS (50,000) pre-loaded no-op jobs at concurrency 100 and prints
-// jobs/s. --cpu-prof leaves a V8 CPU profile of the worker in ./profiles; PROFILE_TRACE=1 prints its
+// jobs/s. --cpu-prof leaves a V8 CPU profile of the worker in ./profiles and prints the worker's CPU per job split
+// by stage (profile-stages.ts: receive and parse, validate, pipeline, outbox append, relay and publish, ack,
+// finished records); PROFILE_TRACE=1 prints its
 // samples (memory, outbox backlog, CPU); PROFILE_NODE_FLAGS passes flags to its node (V8 tuning).
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from 'rabbitmq-client';
 import { AMQP_URL, createVhost, deleteVhost } from '../support/amqp-harness.ts';
 import { prefillJobQueue } from './declare-job-queue.ts';
+import { splitByStage, type CpuProfile } from './profile-stages.ts';
 
 const jobs = Math.max(1, Number(process.env['PROFILE_JOBS'] ?? 50_000));
 const cpuProf = process.argv.includes('--cpu-prof');
@@ -39,7 +44,22 @@ try {
     `${jobs} jobs at concurrency 100: ${Math.round(((last.done - first.done) / (last.t - first.t)) * 1000)} jobs/s (from the first sample after start), RSS max ${mb(Math.max(...samples.map((s) => s.rss)))} MB, ` +
       `${(last.commits / last.done).toFixed(2)} LMDB commits per job, worker CPU ${Math.round((last.cpuMs * 1000) / last.done)} µs per job`,
   );
+  if (cpuProf) printStages(jobs, Math.round((last.cpuMs * 1000) / last.done));
 } finally {
   await connection.close();
   deleteVhost(vhost);
+}
+
+/** Prints the newest profile's split by stage: sampled µs per job and share of the busy time. */
+function printStages(jobs: number, cpuPerJobUs: number): void {
+  const dir = 'profiles';
+  const newest = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => path.join(dir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (newest === undefined) throw new Error('no .cpuprofile in ./profiles');
+  const split = splitByStage(JSON.parse(readFileSync(newest, 'utf8')) as CpuProfile);
+  console.log(`worker CPU per job by stage (${newest}; sampled on the main thread, the process's CPU was ${cpuPerJobUs} µs per job):`);
+  console.log('| stage | µs per job | share of busy time |\n| --- | --- | --- |');
+  for (const { stage, ms, share } of split) console.log(`| ${stage} | ${Math.round((ms * 1000) / jobs)} | ${stage === 'idle' ? '' : `${(share * 100).toFixed(1)} %`} |`);
 }
