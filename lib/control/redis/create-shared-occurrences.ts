@@ -37,6 +37,14 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
+// KEYS[1]: an attempt key, KEYS[2]: its occurrence's delivery hash. Returns the attempt's state, or 'returned' when
+// the occurrence was released (given back on purpose) and no process says more, or false.
+const ATTEMPT = `
+local state = redis.call('GET', KEYS[1])
+if state then return state end
+if redis.call('HGET', KEYS[2], 'released') == '1' then return 'returned' end
+return false`;
+
 // KEYS: attempt keys; ARGV[1]: the value, ARGV[2]: the lease (ms).
 const HOLD = `
 for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) end
@@ -168,9 +176,9 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
       await ask(() => client.set(attemptKey(attempt), ending, { PX: retentionMs }));
     },
     async attempt(attempt) {
-      const value = await ask(() => client.get(attemptKey(attempt)));
+      const value = await ask(() => client.sendCommand(['EVAL', ATTEMPT, '2', attemptKey(attempt), deliveryKey(attempt.occurrenceId)]));
       if (value === undefined) return undefined;
-      return toAttemptState(value);
+      return toAttemptState(typeof value === 'string' ? value : null);
     },
   };
 }

@@ -106,7 +106,7 @@ export interface SharedOccurrences {
   hold(attempts: readonly Attempt[], leaseMs: number): Promise<void>;
   /** An attempt held here, or whose delivery could not be settled, ended: what its delivery was told. */
   end(attempt: Attempt, ending: AttemptEnding): Promise<void>;
-  /** What the processes of the WorkerId know of an attempt. */
+  /** What the processes of the WorkerId know of an attempt ('returned' too when its occurrence was released). */
   attempt(attempt: Attempt): Promise<AttemptState | undefined>;
 }
 

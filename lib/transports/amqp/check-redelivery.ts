@@ -45,8 +45,8 @@ export async function checkRedelivery(knowledge: RedeliveryKnowledge, attempt: A
   if (other === 'closing') return { kind: 'give-back' };
   if (other === 'settled') return { kind: 'settled-elsewhere' };
   if (other !== 'away' && (await shared?.isFinished(occurrenceId)) === true) return { kind: 'finished-elsewhere' };
-  // Given back on purpose by a live process: no crash.
-  if (limit <= 0 || other === 'returned') return { kind: 'run', counted: false, alone: false, crashes: 0 };
+  if (limit <= 0) return { kind: 'run', counted: false, alone: false, crashes: 0 };
+  // An occurrence given back on purpose was released: the count uses the release up and counts no crash.
   const { crashes, counted } = (await shared?.noteRedelivery(occurrenceId)) ?? (await records.noteRedelivery(occurrenceId));
   if (crashes > limit) return { kind: 'crash-looped', crashes, limit };
   return { kind: 'run', counted, alone: counted && (crashes >= 2 || crashes >= limit), crashes };
@@ -54,8 +54,9 @@ export async function checkRedelivery(knowledge: RedeliveryKnowledge, attempt: A
 
 /**
  * Waits for another process's run of the attempt: a grace period first when none holds it (a live process holds
- * an attempt within a second or two of its start, or finishes it), then while one holds it. Says how it ended,
- * 'gone' when no live process accounts for it, 'away' when the shared records cannot tell.
+ * an attempt within a second or two of its start, or finishes it), then while one holds it. Says how it ended
+ * ('returned' at once for an occurrence given back on purpose), 'gone' when no live process accounts for it,
+ * 'away' when the shared records cannot tell.
  */
 async function awaitOtherRun(shared: SharedOccurrences, attempt: Attempt, timing: AttemptTiming, waiting: RedeliveryWaiting): Promise<AttemptEnding | 'gone' | 'away' | 'closing'> {
   let state = await shared.attempt(attempt);

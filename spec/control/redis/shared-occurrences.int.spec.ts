@@ -63,6 +63,15 @@ describe('shared occurrence records', needs('redis'), () => {
     assert.deepEqual(await b.attempt(attempt), { kind: 'returned' });
   });
 
+  it('tell an attempt of a released occurrence as returned until a process holds it again', async () => {
+    const [a, b] = await Promise.all([records(workerId), records(workerId)]);
+    const attempt = { occurrenceId: randomUUID(), retryCount: 1 };
+    await a.release(attempt.occurrenceId);
+    assert.deepEqual(await b.attempt(attempt), { kind: 'returned' });
+    await b.hold([attempt], 10_000);
+    assert.deepEqual(await a.attempt(attempt), { kind: 'running', holder: `${workerId}-holder` });
+  });
+
   it('answer undefined at once while Redis cannot be reached, and a finish does not wait', async () => {
     const away = await records(workerId, 'redis://127.0.0.1:1');
     const id = randomUUID();

@@ -585,15 +585,19 @@ describe('createAmqpSource: redeliveries that no run here explains', () => {
     await source.close();
   });
 
-  it('runs a redelivery without counting a crash when the other process gave its attempt back', async () => {
+  it('runs a redelivery of an occurrence given back on purpose at once, with no grace wait and no crash counted', async () => {
     const { shared, attempts, letFinish } = fakeShared();
     letFinish();
-    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records: untouchable, shared, maxCrashRedeliveries: 3, timing: QUICK } });
+    const records = createRedeliveryCounts();
     const occurrenceId = '00000000-0000-4000-8000-0000000bac00';
+    await records.release(occurrenceId); // its process gave it back (a shutdown)
+    // A grace period of a minute: a redelivery that waited for it would not run within this spec.
+    const { ch, calls, finish, logger, source } = await started({ redeliveries: { records, shared, maxCrashRedeliveries: 3, timing: { ...QUICK, graceMs: 60_000 } } });
     attempts.set(`${occurrenceId}:0`, { kind: 'returned' });
     dispatch(ch, { occurrenceId }, { redelivered: true });
-    await eventually(() => calls.length === 1, 'the run');
+    await eventually(() => calls.length === 1, 'the run, without the grace wait', 5000);
     assert.ok(!logger.messages('warn').some((m) => m.includes('ended with no outcome')));
+    assert.deepEqual(await records.noteRedelivery(occurrenceId), { crashes: 1, counted: true }, 'the release was used up, nothing counted before');
     finish(occurrenceId, ok({ kind: 'completed', result: undefined }));
     await eventually(() => settled(ch) === 1, 'the ack');
     await source.close();
