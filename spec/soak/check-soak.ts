@@ -31,6 +31,8 @@ export interface SoakResult {
   readonly extraRuns: number;
   /** Runs that started after another run of the same occurrence had ended with a final status (durable from then on). */
   readonly secondRunsOfFinished: number;
+  /** The first of those occurrences, each with its final statuses (status, start, end, instance), to tell their cause. */
+  readonly secondRuns?: readonly string[];
   readonly deadLetters: number;
   /** DLQ messages beyond one per permanently failing occurrence (a crash between the DLQ publish and the ack). */
   readonly duplicateDeadLetters: number;
@@ -63,6 +65,7 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
   violations.push(...(input.workerViolations ?? []));
   const { unique, duplicateMessages } = uniqueStatuses(scheduler);
   const counts = { lost: 0, several: 0, extraRuns: 0, secondRunsOfFinished: 0, finals: 0, lostLogs: 0 };
+  const secondRuns: string[] = [];
   for (const [occ, kind] of dispatches.kinds) {
     const ends = (unique.get(occ) ?? []).filter(isFinal);
     if (ends.length === 0) {
@@ -74,7 +77,9 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
     if (ends.length > 1) {
       counts.several++;
       counts.extraRuns += ends.length - 1;
-      counts.secondRunsOfFinished += runsAfterAFinish(ends);
+      const again = runsAfterAFinish(ends);
+      counts.secondRunsOfFinished += again;
+      if (again > 0 && secondRuns.length < 10) secondRuns.push(`${kind} ${occ}: ${ends.map(describeEnd).join('; ')}`);
     }
     const status = ends[0]!.body!.Status!;
     if (!EXPECTED[kind]!.includes(status)) violations.push(`${kind} ${occ}: final status ${status}, expected ${EXPECTED[kind]!.join(' or ')}`);
@@ -107,6 +112,7 @@ export async function checkSoak(input: CheckSoakInput): Promise<SoakResult> {
     occurrencesWithSeveralFinals: counts.several,
     extraRuns: counts.extraRuns,
     secondRunsOfFinished: counts.secondRunsOfFinished,
+    ...(secondRuns.length > 0 ? { secondRuns } : {}),
     deadLetters,
     duplicateDeadLetters: dead.length - deadByOccurrence.size,
     lost: counts.lost,
@@ -166,4 +172,10 @@ export function reportSoak(result: SoakResult): number {
   console.log(JSON.stringify(result, null, 2));
   console.log(result.violations.length === 0 ? 'soak: all invariants hold' : `soak: ${result.violations.length} violations`);
   return result.violations.length === 0 ? 0 : 1;
+}
+
+/** One final status as `status start→end by instance`. */
+function describeEnd(end: CollectedMessage<StatusBody>): string {
+  const b = end.body!;
+  return `${String(b.Status)} ${String(b['StartTime'])}→${String(b['EndTime'])} by ${String(b['InstanceId'] ?? b['WorkerId'] ?? '?')}`;
 }
