@@ -61,7 +61,10 @@ export interface SharedOccurrencesOptions {
   readonly logger: TechnicalLogger;
   /** The prefix of every key (Worker:Redis:KeyPrefix, default `Milvaion:JobScheduler:`). */
   readonly keyPrefix?: string | undefined;
-  /** Longest wait for Redis to take a finished record before the delivery is acked anyway (default 1000 ms). */
+  /**
+   * Longest wait for Redis to take a finished record before the delivery is acked anyway, and for a connection
+   * still opening (a process just started) before a redelivery is checked without it (default 1000 ms).
+   */
   readonly waitMs?: number | undefined;
   readonly now?: () => number;
 }
@@ -94,6 +97,9 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
   const attemptKey = (a: Attempt) => `${base}attempt:${a.occurrenceId}:${a.retryCount}`;
   const batches = new Map<number, Batch>();
   let flushing: NodeJS.Immediate | undefined;
+  // The buckets whose expiry this connection has set: a bucket's first HSET sets it, the others need only the HSET
+  // (one command per turn instead of two, which is what a job pays at concurrency 1).
+  const expiring = new Set<number>();
   let away = false;
   client.on('error', (error: unknown) => {
     if (away) return;
@@ -104,8 +110,21 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
   client.on('ready', () => {
     if (away) logger.debug('Shared occurrence records: Redis is back');
     away = false;
+    expiring.clear(); // another node, or one that lost its keys: each bucket's expiry is set again
   });
   const ready = () => client.isReady;
+  /** Resolves once Redis is ready, or after `ms` (a redelivery at start must not miss a finish for a connection still opening). */
+  const readyWithin = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (client.isReady) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      client.on('ready', done);
+    });
   /** Runs a command; `undefined` when Redis is not ready or fails (never a rejection). */
   const ask = async <T>(command: () => Promise<T>): Promise<T | undefined> => {
     if (!ready()) return undefined;
@@ -117,6 +136,17 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
     }
   };
 
+  async function write(bucket: number, key: string, fields: Record<string, string>): Promise<unknown> {
+    if (expiring.has(bucket)) return client.hSet(key, fields);
+    expiring.add(bucket);
+    try {
+      return await Promise.all([client.hSet(key, fields), client.pExpire(key, retentionMs + BUCKET_MS)]);
+    } catch (error) {
+      expiring.delete(bucket);
+      throw error;
+    }
+  }
+
   function flush(): void {
     flushing = undefined;
     for (const [bucket, { fields, done }] of batches) {
@@ -124,7 +154,7 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
       const key = bucketKey(bucket);
       const finish = () => done.forEach((resolve) => resolve());
       const timer = setTimeout(finish, waitMs);
-      void ask(() => Promise.all([client.hSet(key, fields), client.pExpire(key, retentionMs + BUCKET_MS)])).finally(() => {
+      void ask(() => write(bucket, key, fields)).finally(() => {
         clearTimeout(timer);
         finish();
       });
@@ -152,6 +182,7 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
       return new Promise<void>((resolve) => batch.done.push(resolve));
     },
     async isFinished(occurrenceId) {
+      await readyWithin(waitMs);
       const last = Math.floor(now() / BUCKET_MS);
       const keys: string[] = [];
       for (let bucket = Math.floor((now() - retentionMs) / BUCKET_MS); bucket <= last; bucket++) keys.push(bucketKey(bucket));

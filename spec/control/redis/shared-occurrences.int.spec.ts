@@ -4,6 +4,7 @@
 // `undefined` (the caller falls back) instead of waiting or throwing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { createSharedOccurrences, type SharedOccurrenceRecords } from '../../../lib/control/redis/create-shared-occurrences.ts';
 import { captureLogger } from '../../support/loggers.ts';
@@ -14,7 +15,7 @@ after(() => Promise.all(opened.map((r) => r.close())));
 
 /** Records of `workerId`, started; on the machine's Redis they are ready (they answer) when this resolves. */
 async function records(workerId: string, connectionString = 'redis://127.0.0.1:6379'): Promise<SharedOccurrenceRecords> {
-  const r = createSharedOccurrences({ settings: { connectionString }, workerId, holder: `${workerId}-holder`, retentionMs: 86_400_000, logger: captureLogger() });
+  const r = createSharedOccurrences({ settings: { connectionString }, workerId, holder: `${workerId}-holder`, retentionMs: 86_400_000, logger: captureLogger(), waitMs: 200 });
   opened.push(r);
   r.start();
   if (connectionString.endsWith(':1')) return r;
@@ -72,10 +73,22 @@ describe('shared occurrence records', needs('redis'), () => {
     assert.deepEqual(await a.attempt(attempt), { kind: 'running', holder: `${workerId}-holder` });
   });
 
-  it('answer undefined at once while Redis cannot be reached, and a finish does not wait', async () => {
+  it('answer a redelivery check made while the connection still opens (a process just started), once it is ready', async () => {
+    const a = await records(workerId);
+    const id = randomUUID();
+    await a.finish(id);
+    const fresh = createSharedOccurrences({ settings: { connectionString: 'redis://127.0.0.1:6379' }, workerId, holder: 'fresh', retentionMs: 86_400_000, logger: captureLogger() });
+    opened.push(fresh);
+    fresh.start();
+    assert.equal(await fresh.isFinished(id), true);
+  });
+
+  it('answer undefined within their wait while Redis cannot be reached, and a finish does not wait', async () => {
     const away = await records(workerId, 'redis://127.0.0.1:1');
     const id = randomUUID();
+    const asked = performance.now();
     assert.equal(await away.isFinished(id), undefined);
+    assert.ok(performance.now() - asked < 2000, 'bounded by the wait (200 ms here), not by a command timeout');
     assert.equal(await away.noteRedelivery(id), undefined);
     await away.release(id);
     await away.finish(id);
