@@ -20,11 +20,12 @@ export interface RunningEntry {
 export interface DirectRunning {
   /**
    * Publishes the Running directly when it may (connected, nothing of the occurrence pending): resolves once it
-   * counts as sent (confirmed, or stored after a failed publish). Undefined: store it as any entry.
+   * counts as sent (confirmed, or stored: after a failed publish, or before a later entry of its occurrence while
+   * the confirm has not come, as when the broker blocks publishing). Undefined: store it as any entry.
    */
   tryPublish(occurrenceId: string, running: RunningEntry): Promise<void> | undefined;
-  /** Call before storing any entry of an occurrence: stores (with `store`, which gives its seq) its direct Running first if not confirmed yet. */
-  beforeStore(occurrenceId: string, store: (running: RunningEntry) => number): void;
+  /** Call before storing any entry of an occurrence: stores (with `store`, which gives its seq and commit) its direct Running first if not confirmed yet. */
+  beforeStore(occurrenceId: string, store: (running: RunningEntry) => { readonly seq: number; readonly written: Promise<void> }): void;
   /** The relay's `settle`: stored Running copies whose direct publish was confirmed are done without publishing. */
   settle(entries: StoredEntry[]): Promise<{ send: StoredEntry[]; done: StoredEntry[] }>;
   /** Counts an entry of this occurrence stored (the relay tells {@link sent}). */
@@ -40,6 +41,8 @@ interface InFlight {
   settledAs: boolean | undefined;
   /** The seq of the stored copy, once stored. */
   seq: number | undefined;
+  /** Told the stored copy's commit: the Running counts as sent once it is durable, confirm or not. */
+  readonly storedAs: (written: Promise<void>) => void;
 }
 
 /** Options of {@link createDirectRunning}. */
@@ -74,17 +77,23 @@ export function createDirectRunning(options: DirectRunningOptions): DirectRunnin
         () => true,
         () => false,
       );
-      const flight: InFlight = { running, confirmed, settledAs: undefined, seq: undefined };
+      let storedAs!: (written: Promise<void>) => void;
+      // A copy stored before the confirm came (a later entry of the occurrence needed it) is as good as the confirm: a
+      // broker that blocks publishing must not hold the job's end, and with it the record of its finish, until it
+      // unblocks (a crash in between would run the finished job again).
+      const stored = new Promise<void>((resolve) => (storedAs = (written) => void written.then(resolve, () => undefined)));
+      const flight: InFlight = { running, confirmed, settledAs: undefined, seq: undefined, storedAs };
       inFlight.set(occurrenceId, flight);
-      return confirmed.then((ok) => settleOne(occurrenceId, flight, ok));
+      return Promise.race([confirmed.then((ok) => settleOne(occurrenceId, flight, ok)), stored]);
     },
     beforeStore(occurrenceId, store) {
       const flight = inFlight.get(occurrenceId);
       if (flight === undefined || flight.settledAs === true) return;
       inFlight.delete(occurrenceId);
-      const seq = store(flight.running);
+      const { seq, written } = store(flight.running);
       flight.seq = seq;
       bySeq.set(seq, flight);
+      flight.storedAs(written);
     },
     async settle(entries) {
       if (bySeq.size === 0) return { send: entries, done: [] };

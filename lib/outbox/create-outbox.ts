@@ -152,7 +152,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const kind = record.type === 'log' ? 'log' : record.phase;
       const published = kind === 'start' ? direct?.tryPublish(record.occurrenceId, entry) : undefined;
       if (published) return published;
-      direct?.beforeStore(record.occurrenceId, (running) => appendEntry(record.occurrenceId, 'start', running).seq);
+      direct?.beforeStore(record.occurrenceId, (running) => appendEntry(record.occurrenceId, 'start', running));
       const { written } = appendEntry(record.occurrenceId, kind, entry);
       // The count and byte checks are cheap; the age check runs on the housekeeping timer.
       if (!full && (store.pending >= limits.maxPending || (limits.maxPendingBytes !== undefined && store.pendingBytes >= limits.maxPendingBytes))) checkPressure();

@@ -1,6 +1,7 @@
 // The Running fast path of createOutbox() with a fake MessageChannel and the real LMDB store: a Running goes
 // out at once while the broker is there, nothing of its occurrence ever overtakes it, it is stored when its
-// publish fails or is not confirmed before the occurrence's next entry, and it is never sent twice on purpose.
+// publish fails or is not confirmed before the occurrence's next entry (and then counts as written, confirm or
+// not), and it is never sent twice on purpose.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,23 @@ describe('the Running fast path', () => {
     await outbox.write(statusRecord(occ, 'final'));
     await eventually(() => outbox.store.pending === 0, 'the outbox to empty');
     assert.deepEqual(channel.confirmed.map((m) => labelOf(m.body)), ['running', 'log:step 1', 'final'], 'the stored copy was not sent again');
+  });
+
+  it('counts a Running as written once a later entry stored its copy, its confirm still held (a broker blocking publishes)', async (t) => {
+    const { outbox, channel } = setup(t);
+    outbox.start();
+    channel.mode = 'hold';
+    const occ = newOccurrence();
+    const running = outbox.write(statusRecord(occ, 'start'));
+    await outbox.write(statusRecord(occ, 'final'));
+    const held = new Promise((_, reject) => setTimeout(() => reject(new Error('the Running write waited for its confirm although its copy was stored')), 2000));
+    await Promise.race([running, held]);
+    assert.equal(channel.confirmed.length, 0, 'no confirm has come');
+    assert.deepEqual(outbox.store.read(0, 10).map((e) => e.kind), ['start', 'final']);
+    channel.mode = 'confirm';
+    channel.confirmHeld();
+    await eventually(() => outbox.store.pending === 0, 'the outbox to empty');
+    assert.deepEqual(channel.confirmed.map((m) => labelOf(m.body)), ['running', 'final'], 'the copy was not sent again');
   });
 
   it('stores a Running whose direct publish failed; the relay sends it before the later entries', async (t) => {
