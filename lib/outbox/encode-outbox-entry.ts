@@ -35,16 +35,21 @@ const KINDS: readonly OutboxEntry['kind'][] = ['start', 'heartbeat', 'final', 'l
 
 /** Encodes an entry in the store's layout: [0xc1][kind u8][createdAt f64][queue length u16][queue][occurrence id length u16][occurrence id][body]. */
 export function encodeOutboxEntry(entry: Omit<OutboxEntry, 'messageId'>): Buffer {
-  const queue = Buffer.from(entry.queue);
-  const occurrence = Buffer.from(entry.occurrenceId);
-  const head = Buffer.allocUnsafe(14 + queue.length);
-  head[0] = MAGIC;
-  head[1] = KINDS.indexOf(entry.kind);
-  head.writeDoubleLE(entry.createdAt, 2);
-  head.writeUInt16LE(queue.length, 10);
-  queue.copy(head, 12);
-  head.writeUInt16LE(occurrence.length, 12 + queue.length);
-  return Buffer.concat([head, occurrence, entry.body]);
+  // One allocation: the ids are written in place and the body copied once.
+  const queueLength = Buffer.byteLength(entry.queue);
+  const occurrenceLength = Buffer.byteLength(entry.occurrenceId);
+  const queueEnd = 12 + queueLength;
+  const bodyStart = queueEnd + 2 + occurrenceLength;
+  const out = Buffer.allocUnsafe(bodyStart + entry.body.length);
+  out[0] = MAGIC;
+  out[1] = KINDS.indexOf(entry.kind);
+  out.writeDoubleLE(entry.createdAt, 2);
+  out.writeUInt16LE(queueLength, 10);
+  out.write(entry.queue, 12, 'utf8');
+  out.writeUInt16LE(occurrenceLength, queueEnd);
+  out.write(entry.occurrenceId, queueEnd + 2, 'utf8');
+  entry.body.copy(out, bodyStart);
+  return out;
 }
 
 /** Decodes the store's layout back to an entry, or undefined for a value of the earlier msgpack format. */

@@ -9,6 +9,7 @@ import { createFinishedRecords } from './create-finished-records.js';
 import { createRedeliveryRecords } from './create-redelivery-records.js';
 import type { RedeliveryRecords } from '../core/vocabulary/ports.js';
 import { settleWrites, type OutboxCommitError } from './outbox-commit-error.js';
+import { createEntryMemory } from './create-entry-memory.js';
 
 export type { OutboxEntry, StoredEntry };
 
@@ -64,6 +65,8 @@ export interface OutboxStoreOptions {
   readonly pruneChunk?: number;
   /** Told of every write that did not commit (the disk is full or failing), once per failed write. */
   readonly onCommitFailed?: (error: OutboxCommitError) => void;
+  /** Committed entries kept in memory for the relay (default 10,000); past it, the relay reads them back from LMDB. */
+  readonly memoryCap?: number;
 }
 
 /** Opens (or creates) the store with owner-only permissions; a corrupt store is quarantined or reported. */
@@ -89,8 +92,22 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
   let pendingBytes = 0;
   for (const size of sizes.values()) pendingBytes += size;
   const used = [root, entries, finished.database, meta] as const;
+  const memory = createEntryMemory(
+    {
+      get nextSeq() {
+        return nextSeq;
+      },
+      get pending() {
+        return pending;
+      },
+      pendingSeqs: () => sizes.keys(),
+    },
+    options.memoryCap ?? 10_000,
+  );
 
   function readEntries(fromSeq: number, limit: number): StoredEntry[] {
+    const remembered = memory.read(fromSeq, limit);
+    if (remembered !== undefined) return remembered;
     const out: StoredEntry[] = [];
     for (const { key, value } of entries.getRange({ start: fromSeq, limit })) {
       if (typeof key !== 'number') continue;
@@ -111,8 +128,12 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
       // Many appends in one event turn share one LMDB transaction: batching is what makes this fast.
       // `pending` counts the entry from here (a drain waits for its commit); a put that fails stored nothing.
       return settle(entries.put(seq, encodeOutboxEntry(entry))).then(
-        () => undefined,
+        () => {
+          // Still pending (not sent yet, as an LMDB read of the relay could have): the relay reads it from memory.
+          if (sizes.has(seq)) memory.committed({ seq, messageId: `${storeId}-${seq}`, queue: entry.queue, body: entry.body, occurrenceId: entry.occurrenceId, kind: entry.kind, createdAt: entry.createdAt });
+        },
         (error: unknown) => {
+          memory.forget(seq);
           pending--;
           pendingBytes -= size;
           sizes.delete(seq);
@@ -124,6 +145,7 @@ export function openOutboxStore(options: OutboxStoreOptions): OutboxStore {
     async remove(seqs) {
       if (seqs.length === 0) return;
       const removed = seqs.map((seq) => [seq, sizes.get(seq) ?? 0] as const);
+      for (const seq of seqs) memory.forget(seq);
       const count = (sign: 1 | -1) => {
         pending += sign * seqs.length;
         for (const [seq, size] of removed) {
