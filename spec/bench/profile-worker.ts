@@ -62,4 +62,6 @@ function printStages(jobs: number, cpuPerJobUs: number): void {
   console.log(`worker CPU per job by stage (${newest}; sampled on the main thread, the process's CPU was ${cpuPerJobUs} µs per job):`);
   console.log('| stage | µs per job | share of busy time |\n| --- | --- | --- |');
   for (const { stage, ms, share } of split) console.log(`| ${stage} | ${Math.round((ms * 1000) / jobs)} | ${stage === 'idle' ? '' : `${(share * 100).toFixed(1)} %`} |`);
+  const stages = split.map(({ stage, ms, share }) => ({ stage, microsPerJob: Math.round((ms * 1000) / jobs), share: stage === 'idle' ? null : Math.round(share * 1000) / 10 }));
+  if (process.env['BENCH_JSON']) console.log(JSON.stringify({ profile: { jobs, concurrency: 100, cpuMicrosPerJob: cpuPerJobUs, command: 'npm run bench:profile -- --cpu-prof', stages } }));
 }

@@ -5,7 +5,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const programs = ['pipeline.ts', 'outbox.ts', 'cancellation.ts', 'throughput.ts'];
+// The profile runs last: throughput.ts builds dist/, which it loads. Defaults finish in about 20 minutes on two
+// cores; BENCH_LONG=1 adds the long memory runs (1,000,000 jobs, and 200,000 from lib/ under tsx).
+const programs: readonly (readonly [string, ...string[]])[] = [['pipeline.ts'], ['outbox.ts'], ['cancellation.ts'], ['throughput.ts'], ['profile-worker.ts', '--cpu-prof']];
 const results: Record<string, unknown> = {};
 const version = (cmd: string, args: string[]) => {
   try {
@@ -18,11 +20,12 @@ const version = (cmd: string, args: string[]) => {
 // `npm run bench -- --summary`: print the summary of the last bench-results.json without running anything.
 const summaryOnly = process.argv.includes('--summary');
 if (summaryOnly && existsSync('bench-results.json')) Object.assign(results, JSON.parse(readFileSync('bench-results.json', 'utf8')) as Record<string, unknown>);
-for (const program of summaryOnly ? [] : programs) {
+const started = Date.now();
+for (const [program, ...args] of summaryOnly ? [] : programs) {
   const file = fileURLToPath(new URL(`./${program}`, import.meta.url));
   if (!existsSync(file)) continue;
   console.log(`\n=== ${program}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', env: { ...process.env, BENCH_JSON: '1' }, timeout: 120 * 60_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', env: { PROFILE_JOBS: '30000', ...process.env, BENCH_JSON: '1' }, timeout: 120 * 60_000 });
   for (const line of run.stdout.split('\n')) {
     if (line.startsWith('{')) Object.assign(results, JSON.parse(line) as Record<string, unknown>);
     else if (line.trim() !== '') console.log(line);
@@ -48,7 +51,9 @@ if (summary.length > 0) {
   for (const r of summary) console.log([r.figure, r.value, r.baseline].map((c, i) => c.padEnd(widths[i]!)).join(''));
 }
 if (!summaryOnly) {
-  writeFileSync('bench-results.json', JSON.stringify({ machine, at: new Date().toISOString(), ...results, summary }, null, 2) + '\n');
+  const minutes = Math.round((Date.now() - started) / 6000) / 10;
+  writeFileSync('bench-results.json', JSON.stringify({ machine, at: new Date().toISOString(), minutes, ...results, summary }, null, 2) + '\n');
+  console.log(`\nall programs took ${minutes} minutes`);
   console.log('\nwrote bench-results.json');
 }
 
@@ -96,6 +101,15 @@ function summarize(r: Record<string, unknown>): { figure: string; value: string;
   for (const [key, label] of [['memory', 'built package'], ['memoryTsx', 'lib/ under tsx']] as const) {
     const m = r[key] as { jobs: number; steadyRssMb: { median: number; max: number }; idleRssMb: number; growthPercent: number } | undefined;
     if (m) rows.push({ figure: `memory at concurrency 100, ${label} (${n(m.jobs)} jobs)`, value: `steady RSS ${m.steadyRssMb.median} MB (max ${m.steadyRssMb.max})`, baseline: `${m.idleRssMb} MB before connecting; growth ${m.growthPercent}%` });
+  }
+  const cpu = (r['throughputDetail'] as { cpuPerJob100?: Record<string, { client: number }>; workerClientCpuVsFloor100?: number } | undefined) ?? {};
+  if (cpu.cpuPerJob100?.['worker'] && cpu.cpuPerJob100['floor']) {
+    rows.push({ figure: 'client CPU per job at concurrency 100: worker', value: `${cpu.cpuPerJob100['worker'].client} µs`, baseline: `protocol floor ${cpu.cpuPerJob100['floor'].client} µs (×${cpu.workerClientCpuVsFloor100?.toFixed(2) ?? '?'} per round)` });
+  }
+  const profile = r['profile'] as { cpuMicrosPerJob: number; stages: { stage: string; share: number | null }[] } | undefined;
+  if (profile) {
+    const top = profile.stages.filter((s) => s.share !== null).slice(0, 4).map((s) => `${s.stage} ${s.share} %`).join(', ');
+    rows.push({ figure: 'worker alone (profile): CPU per job', value: `${profile.cpuMicrosPerJob} µs`, baseline: top });
   }
   return rows;
 }
