@@ -29,6 +29,29 @@ describe('parseJobMessage', () => {
     assert.equal(env.occurrenceId, OCC);
   });
 
+  it('keeps jobData as the JSON it was: an array stays an array, an object loses only the keys the schema never keeps', () => {
+    const parse = (jobData: string) => parseJobMessage({ body: `{"id":"${JOB_ID}","jobNameInWorker":"J","jobData":${jobData}}`, headers: { CorrelationId: OCC } })._unsafeUnwrap();
+    assert.equal(parse('[1,{"a":2}]').jobData, '[1,{"a":2}]', 'was {"0":1,"1":{"a":2}}');
+    assert.equal(parse('{"b":1,"a":[2]}').jobData, '{"b":1,"a":[2]}');
+    assert.equal(parse('{"__proto__":{"x":1},"constructor":2,"k":3}').jobData, '{"k":3}');
+    assert.equal(parse('"text"').jobData, 'text');
+    assert.equal(parse('null').jobData, undefined);
+  });
+
+  it('reads the optional fields alike on every path: defaults, nulls, and a refusal naming the field', () => {
+    const env = (extra: Record<string, unknown>) => parseJobMessage({ body: { id: JOB_ID, jobNameInWorker: 'J', ...extra }, headers: { CorrelationId: OCC } });
+    const plain = env({})._unsafeUnwrap();
+    assert.deepEqual([plain.version, plain.executionTimeoutSeconds, plain.displayName, plain.executeAt], [1, undefined, undefined, undefined]);
+    const nulls = env({ version: null, executionTimeoutSeconds: null, displayName: null, executeAt: null })._unsafeUnwrap();
+    assert.deepEqual([nulls.version, nulls.executionTimeoutSeconds, nulls.displayName, nulls.executeAt], [1, undefined, undefined, undefined]);
+    const set = env({ version: 3, executionTimeoutSeconds: 0, displayName: 'Nightly', executeAt: '2026-12-07T00:00:00Z' })._unsafeUnwrap();
+    assert.deepEqual([set.version, set.executionTimeoutSeconds, set.displayName, set.executeAt], [3, 0, 'Nightly', '2026-12-07T00:00:00Z']);
+    assert.match(env({ executionTimeoutSeconds: 1.5 })._unsafeUnwrapErr(), /^Invalid job message: executiontimeoutseconds: /);
+    assert.match(env({ jobNameInWorker: 'x'.repeat(257) })._unsafeUnwrapErr(), /^Invalid job message: jobnameinworker: /);
+    assert.match(env({ displayName: 7 })._unsafeUnwrapErr(), /^Invalid job message: displayname: /);
+    assert.match(env({ jobData: 5 })._unsafeUnwrapErr(), /^Invalid job message: jobdata: /);
+  });
+
   it('prefers the OccurrenceId header, then CorrelationId, then the correlation_id property', () => {
     const other = '11111111-2222-4333-8444-555555555555';
     assert.equal(readOccurrenceId({ OccurrenceId: OCC, CorrelationId: other }, other), OCC);

@@ -23,7 +23,8 @@ const OptionalText = v.optional(v.nullable(v.string()));
 const BodySchema = v.object({
   id: Uuid,
   jobnameinworker: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(256)),
-  jobdata: v.optional(v.nullable(v.union([v.string(), v.record(v.string(), v.unknown()), v.array(v.unknown())]))),
+  // The array first: v.record takes an array too, and made [1, 2] the object {"0": 1, "1": 2}.
+  jobdata: v.optional(v.nullable(v.union([v.string(), v.array(v.unknown()), v.record(v.string(), v.unknown())]))),
   executiontimeoutseconds: v.optional(v.nullable(v.pipe(v.number(), v.integer()))),
   version: v.optional(v.nullable(v.pipe(v.number(), v.integer())), 1),
   displayname: OptionalText,
@@ -34,24 +35,34 @@ const BodySchema = v.object({
 const REQUIRED_KEYS: readonly string[] = ['id', 'jobnameinworker'];
 const NEEDED = "id (the scheduled job's UUID) and jobNameInWorker (the job's name), with jobData (its data as JSON) optional";
 
+type Body = v.InferOutput<typeof BodySchema>;
+
 /** Parses and validates a job message; the error names every problem found. */
 export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, string> {
   const body = toObject(message.body);
   if (body.isErr()) return err(body.error);
   const lowered: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(body.value)) lowered[key.toLowerCase()] = value;
+  const headers = message.headers ?? {};
+  // The hot path: a well-formed message needs no schema run. Anything else takes the schema, which names every problem.
+  const fast = wellFormed(lowered);
+  const fastOccurrence = fast === undefined ? undefined : readOccurrenceId(headers, message.correlationId);
+  if (fast !== undefined && fastOccurrence !== undefined) return ok(toEnvelope(fast, fastOccurrence, headers, message, body.value));
   const checked = v.safeParse(BodySchema, lowered);
   // A missing required key is named with the fields a job message needs and the ones it has (e.g. `{ jobName, jobData }`).
   const missing = REQUIRED_KEYS.filter((key) => lowered[key] === undefined);
   const problems = checked.success ? [] : checked.issues.filter((i) => !missing.includes(v.getDotPath(i) ?? '')).map((i) => `${v.getDotPath(i) ?? 'body'}: ${i.message}`);
   if (missing.length > 0) problems.unshift(`a job message needs ${NEEDED}; got ${listKeys(body.value)}`);
-  const headers = message.headers ?? {};
   const occurrenceId = readOccurrenceId(headers, message.correlationId);
   if (occurrenceId === undefined) problems.push('occurrence id: no UUID in the OccurrenceId or CorrelationId header nor in the correlation_id property');
   if (!checked.success || occurrenceId === undefined) return err(`Invalid job message: ${problems.join('; ')}`);
-  const b = checked.output;
+  return ok(toEnvelope(checked.output, occurrenceId, headers, message, body.value));
+}
+
+/** The envelope of a checked body. */
+function toEnvelope(b: Body, occurrenceId: string, headers: Readonly<Record<string, unknown>>, message: RawJobMessage, body: Record<string, unknown>): JobEnvelope {
   const jobData = b.jobdata === undefined || b.jobdata === null ? undefined : typeof b.jobdata === 'string' ? b.jobdata : JSON.stringify(b.jobdata);
-  return ok({
+  return {
     jobId: b.id.toLowerCase(),
     jobName: b.jobnameinworker,
     jobData,
@@ -64,8 +75,28 @@ export function parseJobMessage(message: RawJobMessage): Result<JobEnvelope, str
     displayName: b.displayname ?? undefined,
     executeAt: b.executeat ?? undefined,
     headers,
-    body: body.value,
-  });
+    body,
+  };
+}
+
+const optionalText = (x: unknown): x is string | null | undefined => x === undefined || x === null || typeof x === 'string';
+const optionalInteger = (x: unknown): x is number | null | undefined => x === undefined || x === null || (typeof x === 'number' && Number.isInteger(x));
+// v.record leaves out the keys __proto__, prototype and constructor: an object with one of them takes the schema.
+const UNSAFE_KEYS = ['__proto__', 'prototype', 'constructor'] as const;
+const plainData = (x: unknown): x is Body['jobdata'] =>
+  optionalText(x) ||
+  Array.isArray(x) ||
+  (typeof x === 'object' && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) && !UNSAFE_KEYS.some((key) => Object.hasOwn(x, key)));
+
+/**
+ * The body as BodySchema would output it, when plain checks show that it passes (the common case), or undefined:
+ * then the schema decides, and names every problem. Never accepts what the schema refuses.
+ */
+function wellFormed(l: Record<string, unknown>): Body | undefined {
+  const { id, jobnameinworker: name, jobdata, executiontimeoutseconds: timeout, version, displayname, executeat } = l;
+  if (typeof id !== 'string' || !UUID.test(id) || typeof name !== 'string' || name.length < 1 || name.length > 256) return undefined;
+  if (!plainData(jobdata) || !optionalInteger(timeout) || !optionalInteger(version) || !optionalText(displayname) || !optionalText(executeat)) return undefined;
+  return { id, jobnameinworker: name, jobdata, executiontimeoutseconds: timeout, version: version === undefined ? 1 : version, displayname, executeat };
 }
 
 /** The keys a body has, for errors: at most ten, each cut to 40 characters. */
