@@ -604,6 +604,8 @@ function memoryFiguresOf(run: { samples: MemorySample[]; seconds: number }, jobs
     rssAnonAtEndMb: mb(end.rssAnon),
     rssFileAtMarkMb: mb(atMark.rssFile),
     rssFileAtEndMb: mb(end.rssFile),
+    // The file-backed part at each tenth of the run: flat once the records reach retention × rate.
+    rssFileByTenthMb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => mb((mem.find((s) => s.done >= (jobs * k) / 10) ?? end).rssFile)),
   };
 }
 const memoryFigures = memoryFiguresOf(memory!, MEMORY_JOBS);
@@ -617,6 +619,7 @@ function printMemory(): void {
     console.log(`  steady RSS median ${m.steadyRssMb.median} MB, max ${m.steadyRssMb.max} MB (anonymous ${m.steadyRssAnonMb.median}, file-backed ${m.steadyRssFileMb.median}); heap used median ${m.steadyHeapMb.median} MB of ${m.steadyHeapTotalMb.median} MB`);
     console.log(`  RSS at ${m.markJobs} jobs ${m.rssAtMarkMb} MB, at the end ${m.rssAtEndMb} MB (growth ${m.growthPercent}%); heap ${m.heapAtMarkMb} → ${m.heapAtEndMb} MB`);
     console.log(`  of which anonymous ${m.rssAnonAtMarkMb} → ${m.rssAnonAtEndMb} MB (growth ${m.anonGrowthPercent}%), file-backed ${m.rssFileAtMarkMb} → ${m.rssFileAtEndMb} MB`);
+    console.log(`  file-backed at each tenth of the run: ${m.rssFileByTenthMb.join(', ')} MB`);
     console.log(`  ${m.commitsPerJob} LMDB commits per job; worker CPU ${m.cpuMicrosPerJob} µs per job`);
   }
 }
