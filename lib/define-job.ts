@@ -1,6 +1,7 @@
 // defineJob(): a job is a plain (async or sync) function with a name, optional data and result schemas and defaults.
 import type { GenericSchema, InferInput, InferOutput } from 'valibot';
-import type { JobContext, JobDefaults, JobDefinition } from './core/vocabulary/types.js';
+import type { JobContext, JobDefaults, JobDefinition, RateLimit } from './core/vocabulary/types.js';
+import { rateLimitProblems } from './core/engine/rate-limit-problems.js';
 
 /** The data type `run` receives: the data schema's output, or `unknown` without one. */
 export type DataOf<TSchema> = TSchema extends GenericSchema ? InferOutput<TSchema> : unknown;
@@ -15,7 +16,13 @@ export interface DefineJobOptions<
   TResult,
   TResultSchema extends GenericSchema | undefined = undefined,
   TName extends string = string,
-> extends JobDefaults {
+> extends Omit<JobDefaults, 'rateLimit'> {
+  /**
+   * How often the job may start: `{ count, periodSeconds }`, shared by every process of the WorkerId with
+   * `scope: 'shared'`, per value of `key` (a dot path into the data, or a function of it) when given. A job over
+   * its limit waits for its turn; `JobConsumers:<Job>:RateLimit` replaces it.
+   */
+  readonly rateLimit?: RateLimit<DataOf<TSchema>>;
   /** The name the scheduler uses (`jobNameInWorker`), e.g. `SendEmailJob`; kept as a literal type for typed dispatch. */
   readonly name: TName;
   /** A valibot schema for the job's data; the function receives its typed output. */
@@ -37,7 +44,7 @@ export interface DefineJobOptions<
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const NUMERIC_DEFAULTS = ['maxParallelJobs', 'executionTimeoutSeconds', 'maxRetries', 'baseRetryDelaySeconds'];
-const OTHER_DEFAULTS = ['consumerId', 'routingPattern', 'logUserFriendlyLogsViaLogger'];
+const OTHER_DEFAULTS = ['consumerId', 'routingPattern', 'logUserFriendlyLogsViaLogger', 'rateLimit'];
 
 /** Defines a job; export the result from a module so discovery (or manual registration) can find it. */
 export function defineJob<
@@ -58,6 +65,8 @@ export function defineJob<
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
         problems.push(`${key} must be a non-negative number, got ${JSON.stringify(value)}`);
       }
+    } else if (key === 'rateLimit') {
+      problems.push(...rateLimitProblems(value).map((problem) => `rateLimit: ${problem}`));
     } else if (!OTHER_DEFAULTS.includes(key)) {
       problems.push(`unknown option "${key}"`);
     }

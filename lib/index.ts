@@ -18,7 +18,7 @@ export { timeout, TimeoutOptions } from './middleware/timeout.js';
 export { defaultMiddleware, type DefaultMiddlewareOptions } from './middleware/default-middleware.js';
 export { createEmbeddedWorker, type EmbeddedWorker, type EmbeddedWorkerOptions, type EnqueueOptions } from './transports/memory/create-embedded-worker.js';
 export type { MemorySink } from './transports/memory/create-memory-sink.js';
-export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobSettings, type Logger, type LogData, type LogLevel, type Middleware, type Next, type Services } from './core/vocabulary/types.js';
+export { JobStatus, type AnyJobDefinition, type ExecutionContext, type JobContext, type JobDefaults, type JobDefinition, type JobEnvelope, type JobSettings, type Logger, type LogData, type LogLevel, type Middleware, type Next, type RateLimit, type Services } from './core/vocabulary/types.js';
 export type { StatusRecord, LogRecord } from './core/vocabulary/ports.js';
 export type { RawJobMessage } from './core/engine/parse-job-message.js';
 export type { Completion, JobFailure, NotCompleted, Outcome } from './core/vocabulary/outcome.js';

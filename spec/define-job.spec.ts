@@ -33,3 +33,24 @@ describe('defineJob({ result })', () => {
     assert.ok(asDeclared && untyped);
   });
 });
+
+describe('defineJob rateLimit', () => {
+  it('keeps a valid limit, its key a dot path or a function typed by the data schema (type-level: see npm run check)', () => {
+    const Call = v.object({ customer: v.object({ id: v.string() }) });
+    const byFunction = defineJob({ name: 'CallApiJob', data: Call, rateLimit: { count: 10, periodSeconds: 1, scope: 'shared', key: (data) => data.customer.id }, run: () => undefined });
+    assert.equal(byFunction.defaults.rateLimit?.count, 10);
+    const byPath = defineJob({ name: 'CallApiJob', rateLimit: { count: 1, periodSeconds: 0.5, key: 'customer.id', maxKeys: 100 }, run: () => undefined });
+    assert.equal(byPath.defaults.rateLimit?.key, 'customer.id');
+    // @ts-expect-error: the key function reads the schema's output, which has no `tenant`
+    defineJob({ name: 'CallApiJob', data: Call, rateLimit: { count: 1, periodSeconds: 1, key: (data) => data.tenant }, run: () => undefined });
+  });
+
+  it('refuses a wrong limit, naming every problem', () => {
+    assert.throws(
+      () => defineJob({ name: 'CallApiJob', rateLimit: { count: 0, periodSeconds: -1, scope: 'global', burst: 2 } as never, run: () => undefined }),
+      (error: Error) =>
+        error.message ===
+        `defineJob(CallApiJob): rateLimit: count must be a positive whole number, got 0; rateLimit: periodSeconds must be a positive number, got -1; rateLimit: scope must be 'process' or 'shared', got "global"; rateLimit: unknown option "burst"`,
+    );
+  });
+});

@@ -48,6 +48,7 @@ export async function closeWorker(p: WorkerParts, opts: CloseOptions): Promise<C
   await within(p.presence.stop({ goodbye: online && p.registered }), STEP_MS);
   await p.redis?.close();
   await p.shared?.close();
+  await p.rateLimits?.close();
   // With the broker away, closing the connections first ends every publish waiting for it at once.
   if (!online) await closeConnections(p);
   // The drain gets what is left of the budget less a step for the closes (at least a second: a short grace

@@ -18,6 +18,7 @@ import type { Outbox, OutboxHealth, OutboxSettings } from '../outbox/create-outb
 import { OutboxStoreError } from '../outbox/outbox-store-error.js';
 import type { AmqpPublisher, QueueType } from '../transports/amqp/create-amqp-publisher.js';
 import { createAmqpSource } from '../transports/amqp/create-amqp-source.js';
+import { createWorkerLimits } from './create-worker-limits.js';
 import { createWorkerPresence } from '../transports/amqp/create-worker-presence.js';
 import { toAmqpHosts, toAmqpUrl, type RabbitMqSettings } from '../transports/amqp/to-amqp-url.js';
 import { connectAmqp } from '../transports/amqp/connect-amqp.js';
@@ -119,6 +120,8 @@ export interface WorkerHealth {
    * stopping, while the publish connection is down).
    */
   readonly heartbeat: { readonly silentSince: number | undefined };
+  /** With a rate-limited job: each such job with jobs waiting for their turn, and since when (epoch ms) without a break. */
+  readonly rateLimits?: readonly { readonly job: string; readonly waiting: number; readonly busySince: number }[] | undefined;
 }
 
 /** Creates a worker that consumes its jobs from RabbitMQ and reports to the Milvaion scheduler. */
@@ -150,6 +153,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
   const redeliveries = createRedeliveryKnowledge(options, identity.instanceId, reporting, logger);
   const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
+  const limits = createWorkerLimits({ workerId: identity.workerId, redis: options.redis, jobs, registry, sink: reporting.sink, telemetry: options.telemetry, logger, consumerTimeoutMs });
   warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger, (name) => timeoutSetByUser(options, name));
   const presence = createWorkerPresence({
     connection: publishConnection,
@@ -178,10 +182,11 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
     onJobsChanged: () => presence.jobsChanged(),
     onSetupError: (error) => parts.startup?.observe(error),
     telemetry: options.telemetry,
+    limits: limits.limits,
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, shared: redeliveries.shared, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, shared: redeliveries.shared, rateLimits: limits.store, limits: limits.limits, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 
@@ -230,5 +235,6 @@ function toWorkerHealth(p: WorkerParts, runningJobs: number, stopping: boolean):
     runningJobs,
     stopping,
     heartbeat: { silentSince: p.presence.silentSince() },
+    ...(p.limits === undefined ? {} : { rateLimits: [...p.limits.waiting].map(([job, waiting]) => ({ job, waiting, busySince: p.limits!.busySince.get(job) ?? Date.now() })) }),
   };
 }

@@ -34,6 +34,7 @@ async function startParts(p: WorkerParts, watch: StartupWatch): Promise<void> {
   }
   let redisMissing = false;
   p.shared?.start();
+  p.rateLimits?.start();
   if (redis) {
     // Without a startup timeout, or with the connection string's abortConnect=false, Redis gets 5 s and the worker
     // runs on without it until it comes back.

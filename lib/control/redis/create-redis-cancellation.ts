@@ -8,7 +8,7 @@ import { parseCancellation, type RedisSettings } from './parse-cancellation.js';
 import { toRedisTarget } from './to-redis-target.js';
 import { WorkerDefaults } from '../../core/vocabulary/defaults.js';
 import { errorMessage } from '../../core/util/error-message.js';
-import { createRedisClient, toRedisAddress } from './create-redis-client.js';
+import { closeRedisClient, createRedisClient, toRedisAddress } from './create-redis-client.js';
 
 /** The scheduler's default channel (`{KeyPrefix}cancellation_channel`). */
 const DEFAULT_CANCELLATION_CHANNEL: string = WorkerDefaults.redis.cancellationChannel;
@@ -135,11 +135,7 @@ export function createRedisCancellation(options: RedisCancellationOptions): Redi
       closing = true;
       stopWaiting();
       setState('closed');
-      try {
-        if (client.isOpen) await client.close();
-      } catch {
-        client.destroy();
-      }
+      await closeRedisClient(client);
     },
   };
 }

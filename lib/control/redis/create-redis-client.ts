@@ -145,3 +145,12 @@ function withOverrides<T extends object>(base: T, own: object): T & { readonly e
     },
   }) as T & { readonly endpoint: string | undefined };
 }
+
+/** Closes a client politely, or drops its connection when that fails (a node away): never rejects. */
+export async function closeRedisClient(client: RedisClient): Promise<void> {
+  try {
+    if (client.isOpen) await client.close();
+  } catch {
+    client.destroy();
+  }
+}

@@ -10,7 +10,7 @@ import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { errorMessage } from '../../core/util/error-message.js';
 import type { RedisSettings } from './parse-cancellation.js';
 import { toRedisTarget } from './to-redis-target.js';
-import { createRedisClient } from './create-redis-client.js';
+import { closeRedisClient, createRedisClient } from './create-redis-client.js';
 
 /** The records' bucket: finished ids of one hour share a hash, which expires whole. */
 const BUCKET_MS = 3_600_000;
@@ -165,12 +165,8 @@ export function createSharedOccurrences(options: SharedOccurrencesOptions): Shar
     start() {
       client.connect().catch(() => undefined); // reconnects by itself; 'error' says it once
     },
-    async close() {
-      try {
-        if (client.isOpen) await client.close();
-      } catch {
-        client.destroy();
-      }
+    close() {
+      return closeRedisClient(client);
     },
     finish(occurrenceId) {
       if (!ready()) return Promise.resolve();

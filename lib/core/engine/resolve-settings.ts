@@ -1,5 +1,5 @@
 // Merges a job's settings: built-in defaults ← defineJob() defaults ← configuration ← the message itself.
-import type { AnyJobDefinition, JobDefaults, JobEnvelope, JobSettings } from '../vocabulary/types.js';
+import type { AnyJobDefinition, JobDefaults, JobEnvelope, JobSettings, RateLimit } from '../vocabulary/types.js';
 
 /** The defaults the Milvaion .NET code really uses for a job consumer (protocol §4.11). */
 const JOB_SETTING_DEFAULTS = {
@@ -26,6 +26,8 @@ export function resolveSettings(
     baseRetryDelayMs: d.baseRetryDelaySeconds * 1000,
     logUserFriendlyLogsViaLogger: d.logUserFriendlyLogsViaLogger,
     routingPattern: d.routingPattern,
+    // Merged key by key: a configured count or period keeps the key function given in code.
+    rateLimit: config.rateLimit === undefined ? definition?.defaults.rateLimit : ({ ...definition?.defaults.rateLimit, ...stripUndefined(config.rateLimit) } as RateLimit),
   };
 }
 

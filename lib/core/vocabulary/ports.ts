@@ -1,6 +1,6 @@
 // The ports: what the core asks of the world, implemented by adapters (memory, AMQP, LMDB outbox, Redis).
 // Nothing here does I/O; the core and the middleware depend on these interfaces, never on an adapter.
-import type { AbortHandle, JobStatus, LogData, LogLevel } from './types.js';
+import type { AbortHandle, JobStatus, LogData, LogLevel, RateLimit } from './types.js';
 
 /** Time, so specs can fake it (declared with the context that carries it). */
 export type { Clock } from './types.js';
@@ -167,6 +167,12 @@ export type DeadLetterReason =
   /** Its deliveries ended with no outcome (the process died) more than Worker:MaxCrashRedeliveries times. */
   | 'crash-loop';
 
+/** Rate limits every process of a WorkerId shares (Redis). */
+export interface SharedRateLimits {
+  /** Takes the next turn of `bucket` under `limit`: the milliseconds to wait, or `undefined` when no answer came in time. */
+  reserve(bucket: string, limit: Pick<RateLimit, 'count' | 'periodSeconds'>): Promise<number | undefined>;
+}
+
 /**
  * What a worker tells an observer (the host's metrics) about its deliveries and its outbox. Every method is
  * optional and called inline, once per event, never awaited: implementations must be cheap and must not throw.
@@ -178,4 +184,8 @@ export interface WorkerTelemetry {
   retryScheduled?(job: string): void;
   /** The outbox relay published an entry and the broker confirmed it `confirmSeconds` after the publish. */
   outboxConfirmed?(confirmSeconds: number): void;
+  /** A job of `job` began (+1) or ended (-1) a wait for its rate limit. */
+  limitWaiting?(job: string, delta: 1 | -1): void;
+  /** A job of `job` waited `seconds` for its rate limit (told only of the jobs that waited). */
+  limitWaited?(job: string, seconds: number): void;
 }

@@ -66,6 +66,30 @@ export interface JobSettings {
   readonly baseRetryDelayMs: number;
   readonly logUserFriendlyLogsViaLogger: boolean;
   readonly routingPattern?: string | undefined;
+  /** How often the job may start (`JobConsumers:<Job>:RateLimit` over defineJob's `rateLimit`); absent: no limit. */
+  readonly rateLimit?: RateLimit | undefined;
+}
+
+/**
+ * A rate limit: at most `count` starts of a job in any window of `periodSeconds`, spaced evenly (period / count
+ * apart, no burst). A job over it waits for its turn before it starts; it is never skipped or failed.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a limit built apart from its job fits any job's data
+export interface RateLimit<TData = any> {
+  readonly count: number;
+  readonly periodSeconds: number;
+  /**
+   * `process` (the default): each process has the limit; `shared`: every process of the WorkerId shares it,
+   * through the worker's Redis (per process again, with a warning, while Redis is away).
+   */
+  readonly scope?: 'process' | 'shared' | undefined;
+  /**
+   * Each value of this key has its own limit (a tenant, a customer): a dot path into the job's data
+   * (`customer.id`), or a function of the job's data. A job whose data has no such value shares the job's common limit.
+   */
+  readonly key?: string | ((data: TData) => unknown) | undefined;
+  /** The most keys limited at once in a process (default 10,000): the least recently used beyond it is forgotten. */
+  readonly maxKeys?: number | undefined;
 }
 
 /** Per-job defaults accepted by defineJob(), in the units of the .NET `JobConsumers` section. */
@@ -77,6 +101,8 @@ export interface JobDefaults {
   readonly baseRetryDelaySeconds?: number;
   readonly routingPattern?: string;
   readonly logUserFriendlyLogsViaLogger?: boolean;
+  /** How often the job may start; see {@link RateLimit}. */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Structured data attached to a user log line. */

@@ -35,6 +35,13 @@ export function wholeNumber(min: number, max?: number, why = '') {
 
 export const port = () => wholeNumber(1, 65535);
 
+/** A number above 0, fractions allowed; a blank string counts as unset. */
+export function positiveNumber() {
+  const m = expecting('a number above 0');
+  const checked = v.pipe(v.number(m), v.check((n) => Number.isFinite(n) && n > 0, m));
+  return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.transform(toNumberish), v.optional(checked)));
+}
+
 export function flag() {
   const m = expecting('true or false');
   return v.optional(v.pipe(v.unknown(), v.transform(blankToUndefined), v.transform(toBooleanish), v.optional(v.boolean(m))));

@@ -3,7 +3,7 @@
 import * as v from 'valibot';
 import { toRedisTarget } from '../../control/redis/to-redis-target.js';
 import { redactSecrets } from './redact-config.js';
-import { expecting, flag, freeText, nonBlankText, oneOf, port, section, show, toStringish, wholeNumber } from './config-fields.js';
+import { expecting, flag, freeText, nonBlankText, oneOf, port, positiveNumber, section, show, toStringish, wholeNumber } from './config-fields.js';
 import { brokerList } from './broker-list.js';
 
 const redisProblem = (s: string): string | undefined =>
@@ -127,6 +127,19 @@ export const WorkerSection = section('Worker', {
   ExternalScheduler: v.optional(ExternalSchedulerSection),
 });
 
+/** `JobConsumers:{JobName}:RateLimit`: at most Count starts per PeriodSeconds. */
+const RateLimitSection = v.pipe(
+  section('RateLimit', {
+    Count: wholeNumber(1),
+    PeriodSeconds: positiveNumber(),
+    Scope: oneOf(['Process', 'Shared']),
+    // A dot path into the job's data: each value has its own limit.
+    KeyPath: nonBlankText('a dot path into the job data, such as tenantId or customer.id'),
+    MaxKeys: wholeNumber(1),
+  }),
+  v.check((limit) => limit.Count !== undefined && limit.PeriodSeconds !== undefined, 'a rate limit needs both Count and PeriodSeconds'),
+);
+
 /** One `JobConsumers:{JobName}` entry. */
 export const JobConsumerSection = section('job consumer', {
   ConsumerId: nonBlankText('a non-empty consumer id'),
@@ -140,15 +153,29 @@ export const JobConsumerSection = section('job consumer', {
   MaxRetries: wholeNumber(0),
   BaseRetryDelaySeconds: wholeNumber(0),
   LogUserFriendlyLogsViaLogger: flag(),
+  RateLimit: v.optional(RateLimitSection),
   // Upstream's samples carry it, but neither the .NET SDK nor the scheduler reads it: accepted, and noted.
   MaxParallelJobsPerWorker: v.optional(v.unknown()),
 });
 
 /** The parts of an appsettings.json this runtime reads; every other top-level section is stripped. */
-export const ConfigSchema = v.object({
-  Worker: v.optional(WorkerSection),
-  JobConsumers: v.optional(v.record(v.string(), JobConsumerSection, expecting('the JobConsumers section (an object keyed by job name)'))),
-});
+export const ConfigSchema = v.pipe(
+  v.object({
+    Worker: v.optional(WorkerSection),
+    JobConsumers: v.optional(v.record(v.string(), JobConsumerSection, expecting('the JobConsumers section (an object keyed by job name)'))),
+  }),
+  // A limit shared through Redis needs one: said at start, not at the first job.
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { Worker, JobConsumers } = dataset.value;
+    if ((Worker?.Redis?.ConnectionString ?? '').trim() !== '') return;
+    for (const [job, consumer] of Object.entries(JobConsumers ?? {})) {
+      if (consumer.RateLimit?.Scope !== 'Shared') continue;
+      const path = ['JobConsumers', job, 'RateLimit', 'Scope'].map((key) => ({ type: 'object', origin: 'value', input: {}, key, value: undefined }));
+      addIssue({ message: 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process', path: path as unknown as [v.IssuePathItem] });
+    }
+  }),
+);
 
 /** A validated appsettings object, PascalCase keys, nothing defaulted yet. */
 export type AppSettings = v.InferOutput<typeof ConfigSchema>;

@@ -4,6 +4,7 @@ import { WorkerDefaults as D } from '../../core/vocabulary/defaults.js';
 import type { AppSettings } from './config-schema.js';
 import { toConfigNotes } from './to-config-notes.js';
 import type { JobConsumerConfig, WorkerConfig } from './worker-config.js';
+import type { RateLimit } from '../../core/vocabulary/types.js';
 
 /** What the machine-dependent defaults are computed from. */
 export interface MachineFacts {
@@ -114,6 +115,18 @@ function toJobConsumerConfig(c: NonNullable<AppSettings['JobConsumers']>[string]
     ['maxRetries', c.MaxRetries],
     ['baseRetryDelaySeconds', c.BaseRetryDelaySeconds],
     ['logUserFriendlyLogsViaLogger', c.LogUserFriendlyLogsViaLogger],
+    ['rateLimit', c.RateLimit === undefined ? undefined : toRateLimit(c.RateLimit)],
   ];
   return Object.fromEntries(pairs.filter(([, value]) => value !== undefined)) as JobConsumerConfig;
+}
+
+function toRateLimit(r: NonNullable<NonNullable<AppSettings['JobConsumers']>[string]['RateLimit']>): RateLimit {
+  const pairs: [keyof RateLimit, unknown][] = [
+    ['count', r.Count],
+    ['periodSeconds', r.PeriodSeconds],
+    ['scope', r.Scope?.toLowerCase()],
+    ['key', r.KeyPath],
+    ['maxKeys', r.MaxKeys],
+  ];
+  return Object.fromEntries(pairs.filter(([, value]) => value !== undefined)) as unknown as RateLimit;
 }

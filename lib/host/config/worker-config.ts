@@ -1,6 +1,8 @@
 // The worker's configuration after loading and validation: the .NET appsettings.json shape (`Worker`,
 // `JobConsumers`), in camelCase, with every default filled in. Loading lives in load-config.ts.
 
+import type { RateLimit } from '../../core/vocabulary/types.js';
+
 /** The validated configuration of a worker process. */
 export interface WorkerConfig {
   /** The whole `Worker` section. */
@@ -115,6 +117,8 @@ export interface WorkerConfig {
         readonly maxRetries?: number | undefined;
         readonly baseRetryDelaySeconds?: number | undefined;
         readonly logUserFriendlyLogsViaLogger?: boolean | undefined;
+        /** `RateLimit`: at most `count` starts per `periodSeconds` (`key`: the KeyPath), over defineJob's `rateLimit`. */
+        readonly rateLimit?: RateLimit | undefined;
         /** Runs the job under this logical worker instead of `Worker:WorkerId` ("Multiple Worker IDs"). */
         readonly workerId?: string | undefined;
       }

@@ -1,7 +1,7 @@
 // createMetrics(): the worker's Prometheus metrics on prom-client. Each call has its own Registry (never the
 // global one: several hosts may live in one process) with Node's default process metrics and the worker's
-// families: jobs (fed by the metrics() middleware), health (observeHealth()), dead letters, scheduled retries
-// and outbox confirms (the workers' telemetry), and the build info.
+// families: jobs (fed by the metrics() middleware), health (observeHealth()), dead letters, scheduled retries,
+// outbox confirms and rate-limit waits (the workers' telemetry), and the build info.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { WorkerTelemetry } from '../../core/vocabulary/ports.js';
 import type { Middleware } from '../../core/vocabulary/types.js';
@@ -76,6 +76,8 @@ function createFamilies(registry: Registry, state: JobState) {
     retries: new Counter({ name: 'milvaion_worker_retries_scheduled_total', help: 'Retries published to a delay queue and confirmed, by job.', labelNames: ['job'] as const, registers }),
     outboxPublished: new Counter({ name: 'milvaion_worker_outbox_published_total', help: 'Outbox entries the relay published and RabbitMQ confirmed.', registers }),
     outboxConfirm: new Histogram({ name: 'milvaion_worker_outbox_confirm_seconds', help: 'Time from a relay publish to its broker confirm.', buckets: [...CONFIRM_BUCKETS], registers }),
+    limitWaiting: new Gauge({ name: 'milvaion_worker_rate_limit_waiting', help: 'Jobs waiting for their turn under a rate limit now, by job.', labelNames: ['job'] as const, registers }),
+    limitWait: new Histogram({ name: 'milvaion_worker_rate_limit_wait_seconds', help: 'How long jobs that waited for a rate limit waited, by job.', labelNames: ['job'] as const, buckets: [...DURATION_BUCKETS], registers }),
   };
   // No sample until a worker reports an outbox: a disabled outbox shows no misleading 0.
   families.outboxPending.remove();
@@ -121,6 +123,12 @@ export function createMetrics(): Metrics {
     outboxConfirmed(confirmSeconds) {
       f.outboxPublished.inc();
       f.outboxConfirm.observe(Number.isFinite(confirmSeconds) && confirmSeconds > 0 ? confirmSeconds : 0);
+    },
+    limitWaiting(job, delta) {
+      f.limitWaiting.inc({ job }, delta);
+    },
+    limitWaited(job, seconds) {
+      f.limitWait.observe({ job }, Number.isFinite(seconds) && seconds > 0 ? seconds : 0);
     },
     middleware: () => metrics({ registry: recorder }),
     observeHealth(health) {

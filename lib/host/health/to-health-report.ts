@@ -22,6 +22,9 @@
 //   than the threshold, or when a worker's heartbeats have been silent past the limit (alive but unheard: a
 //   restart is what brings it back); an empty list (no worker created yet) is live but not ready.
 // - RabbitMQ is Unhealthy too while the connections are up but the consumers are not subscribed.
+// - RateLimit (a worker with a rate-limited job): Degraded while a job type has had jobs waiting for their turn
+//   without a break for over SATURATED_MS (its limit, not the worker, sets its pace: a backlog grows if work keeps
+//   coming), else Healthy. Waiting is what a limit is for, so it never makes the process unready.
 // - started = startedAt is defined.
 // - Descriptions and data hold only states, counts and ages: never hosts, URLs, paths, limits or error
 //   texts (Redis's lastError and the outbox's reason can name a host or a configured limit).
@@ -50,6 +53,9 @@ export interface HealthReport {
 }
 
 const RANK: Readonly<Record<HealthStatus, number>> = { Healthy: 0, Degraded: 1, Unhealthy: 2 };
+
+/** How long a job type's limit may keep jobs waiting without a break before the report calls it saturated. */
+export const SATURATED_MS = 60_000;
 
 /** What liveness is measured against besides the workers' state. */
 interface LivenessInput {
@@ -80,6 +86,7 @@ export function toHealthReport(health: readonly WorkerHealth[], now: number, sta
     if (silenceLimitMs > 0) checks.push(heartbeatCheck(worker, suffix, now, silenceLimitMs));
     if (worker.outbox !== 'disabled') checks.push(outboxCheck(worker.outbox, suffix));
     if (worker.redis !== 'disabled') checks.push(redisCheck(worker.redis, suffix, now));
+    if (worker.rateLimits !== undefined) checks.push(rateLimitCheck(worker.rateLimits, suffix, now));
   });
   if (health.length === 0) {
     checks.push({ name: 'Worker', status: 'Unhealthy', description: 'No worker has been created yet', data: { workers: 0 } });
@@ -167,6 +174,22 @@ function redisCheck(redis: RedisHealth, suffix: string, now: number): HealthChec
   const name = `Redis${suffix}`;
   if (redis.state === 'connected') return { name, status: 'Healthy', description: 'Listening for cancellations', data };
   return { name, status: 'Degraded', description: `Redis is ${redis.state}: jobs keep running, cancellation from the dashboard is paused`, data };
+}
+
+function rateLimitCheck(limits: NonNullable<WorkerHealth['rateLimits']>, suffix: string, now: number): HealthCheck {
+  const name = `RateLimit${suffix}`;
+  const data = Object.fromEntries(limits.map((l) => [l.job, { waiting: l.waiting, busySeconds: seconds(now - l.busySince) }]));
+  const saturated = limits.filter((l) => now - l.busySince > SATURATED_MS).map((l) => l.job);
+  if (saturated.length === 0) {
+    const waiting = limits.reduce((sum, l) => sum + l.waiting, 0);
+    return { name, status: 'Healthy', description: `${waiting} jobs waiting for their turn`, data };
+  }
+  return {
+    name,
+    status: 'Degraded',
+    description: `${saturated.join(', ')}: jobs have waited for their rate limit without a break for over ${SATURATED_MS / 1000} s; the limit sets the pace, and work that keeps coming piles up in the queue`,
+    data,
+  };
 }
 
 /** Bytes to megabytes with one decimal. */

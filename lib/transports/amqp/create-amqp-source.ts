@@ -2,6 +2,7 @@
 // handled by handle-job-delivery.ts; pause and resume for backpressure, and the one count of work in flight.
 import type { Connection } from 'rabbitmq-client';
 import type { Executor } from '../../core/engine/create-executor.js';
+import type { JobLimits } from '../../core/engine/create-job-limits.js';
 import type { FinishedOccurrences, Sink, WorkerTelemetry } from '../../core/vocabulary/ports.js';
 import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { queueTypeArguments, type AmqpPublisher, type QueueType } from './create-amqp-publisher.js';
@@ -42,6 +43,8 @@ export interface AmqpSourceOptions {
   readonly onSetupError?: (error: unknown) => void;
   /** Told of each dead letter (with its reason code) and each scheduled retry. */
   readonly telemetry?: WorkerTelemetry | undefined;
+  /** The jobs' rate limits, when a job has one: a limited job waits for its turn before it starts. */
+  readonly limits?: JobLimits | undefined;
 }
 
 /** The running consumers. */
@@ -100,6 +103,7 @@ export function createAmqpSource(options: AmqpSourceOptions): AmqpSource {
     gate: createSoloGate(),
     leases,
     closing: closing.signal,
+    limits: options.limits,
   };
 
   return {

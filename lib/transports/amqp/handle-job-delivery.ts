@@ -4,6 +4,7 @@
 // (protocol §1.5; unlike the .NET worker, a retry waits in the broker, not in the process: §4.2).
 import type { AsyncMessage } from 'rabbitmq-client';
 import type { Executor } from '../../core/engine/create-executor.js';
+import type { JobLimits } from '../../core/engine/create-job-limits.js';
 import { parseJobMessage } from '../../core/engine/parse-job-message.js';
 import { declineOccurrence } from '../../core/engine/decline-occurrence.js';
 import { toVerdict } from '../../core/engine/to-verdict.js';
@@ -42,6 +43,8 @@ export interface DeliveryHandling {
   readonly leases?: AttemptLeases | undefined;
   /** Aborts when the source closes: a redelivery waiting for another process's run goes back to the queue. */
   readonly closing: AbortSignal;
+  /** The jobs' rate limits, when a job has one. */
+  readonly limits?: JobLimits | undefined;
 }
 
 /**
@@ -135,6 +138,16 @@ export async function releaseDelivery(handling: DeliveryHandling, msg: AsyncMess
 /** Runs an occurrence (through the gate, unless it runs alone already), then carries out its verdict's fate. */
 async function execute(handling: DeliveryHandling, job: ConsumedJob, flight: Flight, envelope: JobEnvelope, gated = true): Promise<Settlement> {
   const { executor, logger } = handling;
+  const limit = job.settings.rateLimit;
+  if (limit !== undefined && handling.limits !== undefined) {
+    // Its turn comes before it starts: no Running yet, no timeout running, its delivery held but not counted as a job.
+    const turn = await handling.limits.turn(job.definition, limit, envelope, handling.closing);
+    if (turn.kind === 'closing') {
+      await releaseOccurrence(handling.redeliveries, envelope.occurrenceId);
+      return 'requeue';
+    }
+    if (turn.kind === 'cancelled') return conclude(handling, job, envelope, await declineOccurrence(envelope, { kind: 'cancelled', reason: turn.reason, source: 'user' }, handling.sink));
+  }
   const entering = gated ? handling.gate.enter() : undefined;
   if (entering !== undefined) await entering;
   flight.hold(`${envelope.jobName} ${envelope.occurrenceId}`);

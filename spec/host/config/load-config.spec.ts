@@ -195,6 +195,31 @@ describe('loadConfig', () => {
     assert.match(bad.error.message, /Worker:OfflineResilience:MaxPendingBytes: .*a whole number ≥ 1/);
   });
 
+  it('reads a job\'s RateLimit from the file and the environment, and names every wrong key of one', () => {
+    const config = load(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { Redis: { ConnectionString: '127.0.0.1:6379' } }, JobConsumers: { CallApiJob: { RateLimit: { Count: 10, PeriodSeconds: 1, KeyPath: 'customer.id' } } } }) }), {
+      env: { JobConsumers__CallApiJob__RateLimit__Scope: 'shared', JobConsumers__CallApiJob__RateLimit__PeriodSeconds: '0.5' },
+    });
+    assert.deepEqual(config.jobConsumers['CallApiJob']?.rateLimit, { count: 10, periodSeconds: 0.5, scope: 'shared', key: 'customer.id' });
+    const error = loadError(
+      tempDir({
+        'appsettings.json': JSON.stringify({
+          JobConsumers: { A: { RateLimit: { Count: 0, PeriodSeconds: -1, Scope: 'Global', Burst: 3 } }, B: { RateLimit: { Count: 5 } } },
+        }),
+      }),
+    );
+    const byPath = new Map(error.problems.map((p) => [p.path, p.message]));
+    assert.deepEqual([...byPath.keys()].sort(), ['JobConsumers:A:RateLimit:Burst', 'JobConsumers:A:RateLimit:Count', 'JobConsumers:A:RateLimit:PeriodSeconds', 'JobConsumers:A:RateLimit:Scope', 'JobConsumers:B:RateLimit']);
+    assert.match(byPath.get('JobConsumers:A:RateLimit:PeriodSeconds')!, /expected a number above 0, found -1/);
+    assert.match(byPath.get('JobConsumers:A:RateLimit:Scope')!, /expected one of Process, Shared, found "Global"/);
+    assert.match(byPath.get('JobConsumers:B:RateLimit')!, /needs both Count and PeriodSeconds/);
+    // A shared limit with no Redis to share it through (a rule across two sections, checked once each key is valid).
+    const shared = loadError(tempDir({ 'appsettings.json': JSON.stringify({ JobConsumers: { C: { RateLimit: { Count: 5, PeriodSeconds: 1, Scope: 'Shared' } } } }) }));
+    assert.deepEqual(
+      shared.problems.map((p) => [p.path, p.message]),
+      [['JobConsumers:C:RateLimit:Scope', 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process']],
+    );
+  });
+
   it('reads the brokers of a cluster from Hosts (a list) or from a Host with commas, each with its port or Port', () => {
     const fromList = load(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { RabbitMQ: { Hosts: ['rabbit-1', 'rabbit-2:5673', ' rabbit-3 '], Port: 5680 } } }) }));
     assert.deepEqual(fromList.worker.rabbitMq.hosts, ['rabbit-1', 'rabbit-2:5673', 'rabbit-3']);

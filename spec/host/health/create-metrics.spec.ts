@@ -205,3 +205,18 @@ describe('createMetrics()', () => {
     assert.ok(!(await globalRegistry.metrics()).includes('milvaion_worker_'));
   });
 });
+
+describe('createMetrics(): rate limits', () => {
+  it('counts the jobs waiting for a rate limit now, and how long those that waited waited, per job', async () => {
+    const m = createMetrics();
+    m.limitWaiting('CallApiJob', 1);
+    m.limitWaiting('CallApiJob', 1);
+    m.limitWaiting('CallApiJob', -1);
+    m.limitWaited('CallApiJob', 0.3);
+    const text = await m.render();
+    assert.match(text, /^milvaion_worker_rate_limit_waiting\{job="CallApiJob"\} 1$/m);
+    assert.match(text, /^milvaion_worker_rate_limit_wait_seconds_count\{job="CallApiJob"\} 1$/m);
+    assert.match(text, /^milvaion_worker_rate_limit_wait_seconds_bucket\{le="0.25",job="CallApiJob"\} 0$/m);
+    assert.match(text, /^milvaion_worker_rate_limit_wait_seconds_bucket\{le="0.5",job="CallApiJob"\} 1$/m);
+  });
+});

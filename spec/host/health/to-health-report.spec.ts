@@ -242,3 +242,22 @@ describe('toHealthReport: heartbeats silent while connected (Worker:HealthCheck:
     }
   });
 });
+
+describe('toHealthReport: rate limits', () => {
+  it('has no RateLimit check for a worker without a rate-limited job', () => {
+    assert.equal(toHealthReport([worker()], NOW, STARTED).checks.some((c) => c.name === 'RateLimit'), false);
+  });
+
+  it('is Healthy while jobs wait for their turn, and Degraded (still ready and live) once a job type has waited without a break past a minute', () => {
+    const briefly = toHealthReport([worker({ rateLimits: [{ job: 'CallApiJob', waiting: 4, busySince: NOW - 5_000 }] })], NOW, STARTED);
+    assert.deepEqual(check(briefly, 'RateLimit'), { name: 'RateLimit', status: 'Healthy', description: '4 jobs waiting for their turn', data: { CallApiJob: { waiting: 4, busySeconds: 5 } } });
+    const saturated = toHealthReport(
+      [worker({ rateLimits: [{ job: 'CallApiJob', waiting: 9, busySince: NOW - 61_000 }, { job: 'SendEmailJob', waiting: 1, busySince: NOW - 1_000 }] })],
+      NOW,
+      STARTED,
+    );
+    assert.equal(check(saturated, 'RateLimit').status, 'Degraded');
+    assert.match(check(saturated, 'RateLimit').description, /^CallApiJob: jobs have waited for their rate limit without a break for over 60 s/);
+    assert.deepEqual(flags(saturated), { live: true, ready: true, started: true, status: 'Degraded' });
+  });
+});
