@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 // The profile runs last: throughput.ts builds dist/, which it loads. Defaults finish in about 10 minutes on two
 // cores; BENCH_LONG=1 adds the long memory runs (1,000,000 jobs, and 200,000 from lib/ under tsx).
-const programs: readonly (readonly [string, ...string[]])[] = [['pipeline.ts'], ['outbox.ts'], ['cancellation.ts'], ['throughput.ts'], ['profile-worker.ts', '--cpu-prof']];
+const programs: readonly (readonly [string, ...string[]])[] = [['pipeline.ts'], ['outbox.ts'], ['cancellation.ts'], ['rate-limits.ts'], ['throughput.ts'], ['profile-worker.ts', '--cpu-prof']];
 const results: Record<string, unknown> = {};
 const version = (cmd: string, args: string[]) => {
   try {

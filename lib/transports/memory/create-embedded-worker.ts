@@ -11,13 +11,12 @@ import type { DataArgs, JobInput, JobInputByName, JobName } from '../../core/voc
 import { isJobDefinition } from '../../define-job.js';
 import { type CancellationRegistry, type Clock, type StatusRecord } from '../../core/vocabulary/ports.js';
 import { type Outcome } from '../../core/vocabulary/outcome.js';
-import { cancelled } from '../../core/vocabulary/outcomes.js';
-import { toStatusRecord } from '../../core/engine/to-status-record.js';
 import { toVerdict } from '../../core/engine/to-verdict.js';
-import type { Fifo } from '../../core/util/fifo.js';
+import { createJobLimits } from '../../core/engine/create-job-limits.js';
 import { silentLogger } from '../../create-logger.js';
 import { defaultMiddleware } from '../../middleware/default-middleware.js';
-import { createInFlight, type InFlight } from './create-in-flight.js';
+import { createInFlight } from './create-in-flight.js';
+import { cancelNotStarted, toCancelledRecord, waitForRunning } from './stop-embedded-worker.js';
 import { createJobLanes } from './create-job-lanes.js';
 import { createMemorySink, type MemorySink } from './create-memory-sink.js';
 
@@ -87,6 +86,9 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
   const shutdown = new AbortController();
   const logger = options.logger ?? silentLogger;
   const executor = buildExecutor(options, registry, shutdown.signal, sink, clock, logger);
+  // Rate-limited jobs wait for their turn before they start, as on RabbitMQ (per process: no Redis here).
+  const limits = createJobLimits({ sink, logger, registry, now: clock.now });
+  const closing = new AbortController();
   const inFlight = createInFlight();
   const lanes = createJobLanes({ executor, run, onRunEnd: inFlight.done });
   const retryTimers = new Map<NodeJS.Timeout, JobEnvelope>();
@@ -99,6 +101,9 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
   };
 
   async function run(envelope: JobEnvelope): Promise<void> {
+    const limit = executor.settings(envelope.jobName).rateLimit;
+    const turn = limit === undefined ? undefined : await limits.turn(executor.definition(envelope.jobName), limit, envelope, closing.signal);
+    if (turn !== undefined && turn.kind !== 'start') return writeCancelled(envelope, turn.kind === 'cancelled' ? turn.reason : 'The embedded worker closed before the job started');
     let outcome: Outcome;
     try {
       outcome = await executor.execute(envelope);
@@ -146,6 +151,7 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
     async close(opts = {}) {
       if (closed) return;
       closed = true;
+      closing.abort();
       await cancelNotStarted(lanes.backlogs(), retryTimers, writeCancelled, inFlight);
       if (inFlight.count > 0) await waitForRunning(inFlight, opts.graceMs ?? 30_000, shutdown);
     },
@@ -208,42 +214,4 @@ function waitForFinal(sink: MemorySink, occurrenceId: string): Promise<StatusRec
       }
     });
   });
-}
-
-/** Ends every queued job and every waiting retry as Cancelled, one after another. */
-async function cancelNotStarted(
-  backlogs: readonly Fifo<JobEnvelope>[],
-  retryTimers: Map<NodeJS.Timeout, JobEnvelope>,
-  writeCancelled: (envelope: JobEnvelope, reason: string) => Promise<void>,
-  inFlight: InFlight,
-): Promise<void> {
-  for (const backlog of backlogs) {
-    // Queued but not started: nothing ran, so they end Cancelled rather than vanish.
-    for (const envelope of backlog.drain()) {
-      await writeCancelled(envelope, 'The embedded worker closed before the job started');
-      inFlight.done();
-    }
-  }
-  for (const [timer, envelope] of retryTimers) {
-    clearTimeout(timer);
-    retryTimers.delete(timer);
-    await writeCancelled(envelope, 'The embedded worker closed before the scheduled retry');
-    inFlight.done();
-  }
-}
-
-/** Waits up to `graceMs` for the running jobs, then aborts them (reason: shutdown) and waits for them to end. */
-async function waitForRunning(inFlight: InFlight, graceMs: number, shutdown: AbortController): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([inFlight.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-  clearTimeout(timer);
-  shutdown.abort();
-  if (inFlight.count > 0) await inFlight.idle();
-}
-
-/** The final Cancelled status of a job that never ran: what a cancel means, with no start time. */
-function toCancelledRecord(envelope: JobEnvelope, reason: string, now: number): StatusRecord {
-  const verdict = toVerdict(cancelled(reason, 'user'), envelope, 0);
-  // Only a scheduled retry has no status; a cancel's is Cancelled.
-  return toStatusRecord(envelope, { status: verdict.status!, phase: 'final', startTime: null, endTime: now, timestamp: now, result: verdict.result, exception: verdict.exception });
 }

@@ -103,3 +103,24 @@ describe('createEmbeddedWorker', () => {
     assert.throws(() => worker.enqueue('ForeverJob'), /closed/);
   });
 });
+
+describe('createEmbeddedWorker: rate limits', () => {
+  it('starts a rate-limited job only at its turn; a cancel or a close ends a waiting one Cancelled, unrun', async () => {
+    const starts: number[] = [];
+    const job = defineJob({ name: 'CallApiJob', maxParallelJobs: 5, rateLimit: { count: 10, periodSeconds: 1 }, run: () => void starts.push(performance.now()) });
+    const worker = createEmbeddedWorker({ jobs: [job] });
+    const ids = [worker.enqueue(job), worker.enqueue(job), worker.enqueue(job)];
+    for (const id of ids) assert.equal((await worker.wait(id)).status, JobStatus.Completed);
+    assert.equal(starts.length, 3);
+    for (let i = 1; i < 3; i++) assert.ok(starts[i]! - starts[i - 1]! >= 95, `start ${i} came ${(starts[i]! - starts[i - 1]!).toFixed(1)} ms after the one before`);
+    const slow = createEmbeddedWorker({ jobs: [defineJob({ name: 'SlowApiJob', rateLimit: { count: 1, periodSeconds: 60 }, run: () => void starts.push(0) })] });
+    const [first, cancelledOne, closedOne] = [slow.enqueue('SlowApiJob'), slow.enqueue('SlowApiJob'), slow.enqueue('SlowApiJob')];
+    await slow.wait(first);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(slow.cancel(cancelledOne, 'not needed'), true);
+    assert.equal((await slow.wait(cancelledOne)).status, JobStatus.Cancelled);
+    await slow.close({ graceMs: 100 });
+    assert.equal((await slow.wait(closedOne)).status, JobStatus.Cancelled);
+    assert.equal(starts.length, 4, 'only the first SlowApiJob ran');
+  });
+});
