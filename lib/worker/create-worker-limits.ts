@@ -35,7 +35,7 @@ export function createWorkerLimits(p: LimitParts): { limits: JobLimits | undefin
     const horizonMs = ((limit.periodSeconds * 1000) / limit.count) * job.settings.maxParallelJobs;
     if (horizonMs > 0.8 * p.consumerTimeoutMs) {
       p.logger.warn(
-        `${job.definition.name}: ${job.settings.maxParallelJobs} deliveries waiting for a rate limit of ${limit.count} per ${limit.periodSeconds} s would hold the last one ${Math.round(horizonMs / 1000)} s, close to the broker's consumer_timeout (${p.consumerTimeoutMs / 1000} s), which closes a channel holding a delivery past it: lower its MaxParallelJobs, or raise consumer_timeout (RabbitMq:ConsumerTimeoutSeconds)`,
+        `${job.definition.name}: ${job.settings.maxParallelJobs} deliveries waiting for a rate limit of ${limit.count} per ${limit.periodSeconds} s would hold the last one ${Math.round(horizonMs / 1000)} s, close to the broker's consumer_timeout (${p.consumerTimeoutMs / 1000} s), which closes a channel holding a delivery past it: lower its MaxParallelJobs, or raise the broker's consumer_timeout and Worker:RabbitMQ:ConsumerTimeoutSeconds`,
       );
     }
   }

@@ -34,6 +34,8 @@ import { runBridge } from '../../samples/bullmq-bridge/main.ts';
 import { buildHost, jobs as manualJobs } from '../../samples/manual-registration/main.ts';
 import { middlewareSetup, postPayment } from '../../samples/middleware/idempotency-key.ts';
 import { generateReport } from '../../samples/reports/generate-report-job.ts';
+import { callPartnerApi, partnerApi } from '../../samples/rate-limits/call-partner-api-job.ts';
+import { createServer } from 'node:http';
 import { handler as lambdaHandler } from '../../samples/serverless/lambda.ts';
 import { createJobServer } from '../../samples/serverless/http-server.ts';
 
@@ -65,7 +67,7 @@ describe('samples', { timeout: 120_000 }, () => {
 
   it('`milvaion-worker check` accepts every sample that has an appsettings.json', async () => {
     const folders = readdirSync(SAMPLES).filter((d) => existsSync(path.join(SAMPLES, d, 'appsettings.json')));
-    assert.deepEqual(folders.sort(), ['data-sync', 'email', 'errors', 'filters', 'long-running', 'manual-registration', 'middleware', 'multi-worker', 'reports']);
+    assert.deepEqual(folders.sort(), ['data-sync', 'email', 'errors', 'filters', 'long-running', 'manual-registration', 'middleware', 'multi-worker', 'rate-limits', 'reports']);
     for (const folder of folders) {
       const lines: string[] = [];
       const out = { log: (l: string) => void lines.push(l), error: (l: string) => void lines.push(l) };
@@ -87,6 +89,32 @@ describe('samples', { timeout: 120_000 }, () => {
     const bad = await run(worker, 'SendEmailJob', { to: 'nope', subject: 1 });
     assert.equal(bad.final.status, JobStatus.Failed);
     assert.match(bad.final.exception ?? '', /subject/);
+  });
+
+  it('rate-limits: the partner API sees at most 5 calls a second per merchant, and a busy merchant does not slow another', async () => {
+    const calls: { merchant: string; at: number }[] = [];
+    const server = createServer((req, res) => {
+      const merchant = /\/merchants\/([^/]+)\//.exec(req.url ?? '')?.[1] ?? '?';
+      calls.push({ merchant, at: Date.now() });
+      const recent = calls.filter((c) => c.merchant === merchant && Date.now() - c.at < 1000).length;
+      res.writeHead(recent > 5 ? 429 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ confirmed: merchant }));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    partnerApi.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const worker = embedded({ jobs: [callPartnerApi] });
+      const busy = Array.from({ length: 12 }, (_, i) => worker.enqueue(callPartnerApi, { merchantId: 'm-busy', orderId: `o-${i}` }));
+      const quiet = worker.enqueue(callPartnerApi, { merchantId: 'm-quiet', orderId: 'o-1' });
+      const quietFinal = await worker.wait(quiet);
+      const firstBusyDone = Date.now();
+      for (const id of busy) assert.equal((await worker.wait(id)).status, JobStatus.Completed);
+      assert.equal(quietFinal.status, JobStatus.Completed);
+      assert.ok(Date.now() - firstBusyDone >= 1500, 'the busy merchant\'s twelve calls took over two seconds');
+      assert.equal(calls.length, 13, 'no call was refused, so none was retried');
+    } finally {
+      server.close();
+    }
   });
 
   it('reports: the result reaches the status as a JSON string', async () => {
