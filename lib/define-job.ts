@@ -43,7 +43,7 @@ export interface DefineJobOptions<
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const NUMERIC_DEFAULTS = ['maxParallelJobs', 'executionTimeoutSeconds', 'maxRetries', 'baseRetryDelaySeconds'];
+const NUMERIC_DEFAULTS = ['maxParallelJobs', 'maxParallelJobsGlobal', 'executionTimeoutSeconds', 'maxRetries', 'baseRetryDelaySeconds'];
 const OTHER_DEFAULTS = ['consumerId', 'routingPattern', 'logUserFriendlyLogsViaLogger', 'rateLimit'];
 
 /** Defines a job; export the result from a module so discovery (or manual registration) can find it. */

@@ -45,6 +45,11 @@ describe('defineJob rateLimit', () => {
     defineJob({ name: 'CallApiJob', data: Call, rateLimit: { count: 1, periodSeconds: 1, key: (data) => data.tenant }, run: () => undefined });
   });
 
+  it('keeps maxParallelJobsGlobal, and refuses a negative one', () => {
+    assert.equal(defineJob({ name: 'ChargeJob', maxParallelJobsGlobal: 4, run: () => undefined }).defaults.maxParallelJobsGlobal, 4);
+    assert.throws(() => defineJob({ name: 'ChargeJob', maxParallelJobsGlobal: -1, run: () => undefined }), /maxParallelJobsGlobal must be a non-negative number, got -1/);
+  });
+
   it('refuses a wrong limit, naming every problem', () => {
     assert.throws(
       () => defineJob({ name: 'CallApiJob', rateLimit: { count: 0, periodSeconds: -1, scope: 'global', burst: 2 } as never, run: () => undefined }),

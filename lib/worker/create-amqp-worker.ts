@@ -153,7 +153,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   const jobs = toConsumedJobs(options.jobs, executor, identity.workerId);
   const redeliveries = createRedeliveryKnowledge(options, identity.instanceId, reporting, logger);
   const consumerTimeoutMs = (options.rabbitmq.consumerTimeoutSeconds ?? options.consumerTimeoutSeconds ?? WorkerDefaults.rabbitMq.consumerTimeoutSeconds) * 1000;
-  const limits = createWorkerLimits({ workerId: identity.workerId, redis: options.redis, jobs, registry, sink: reporting.sink, telemetry: options.telemetry, logger, consumerTimeoutMs });
+  const limits = createWorkerLimits({ workerId: identity.workerId, instanceId: identity.instanceId, redis: options.redis, jobs, registry, sink: reporting.sink, telemetry: options.telemetry, logger, consumerTimeoutMs });
   warnAboutOverlongJobs(jobs, consumerTimeoutMs, logger, (name) => timeoutSetByUser(options, name));
   const presence = createWorkerPresence({
     connection: publishConnection,
@@ -186,7 +186,7 @@ export function createAmqpWorker(options: AmqpWorkerOptions): AmqpWorker {
   });
   const redis: RedisCancellation | undefined = options.redis ? createRedisCancellation({ settings: options.redis, registry, logger }) : undefined;
   const startupTimeoutMs = (options.startupTimeoutSeconds ?? WorkerDefaults.startupConnectionTimeoutSeconds) * 1000;
-  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, shared: redeliveries.shared, rateLimits: limits.store, limits: limits.limits, jobs, shutdown, executor };
+  const parts: WorkerParts = { identity, url, hosts: toAmqpHosts(options.rabbitmq), hostsKey: options.rabbitmq.hostsKey, fromUrl: Boolean(options.rabbitmq.url), startupTimeoutMs, startup: undefined, registered: false, logger, connection, publishConnection, queueType, reporting, source, presence, redis, shared: redeliveries.shared, rateLimits: limits.stores, limits: limits.limits, jobs, shutdown, executor };
   let started = false;
   let closed: Promise<CloseReport> | undefined;
 

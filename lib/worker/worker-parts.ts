@@ -4,7 +4,7 @@ import type { Executor } from '../core/engine/create-executor.js';
 import type { TechnicalLogger } from '../core/vocabulary/types.js';
 import type { RedisCancellation } from '../control/redis/create-redis-cancellation.js';
 import type { SharedOccurrenceRecords } from '../control/redis/create-shared-occurrences.js';
-import type { SharedRateLimitStore } from '../control/redis/create-shared-rate-limits.js';
+import type { LimitStores } from './create-worker-limits.js';
 import type { JobLimits } from '../core/engine/create-job-limits.js';
 import type { AmqpSource, ConsumedJob } from '../transports/amqp/create-amqp-source.js';
 import type { WorkerPresence } from '../transports/amqp/create-worker-presence.js';
@@ -35,8 +35,8 @@ export interface WorkerParts {
   readonly redis: RedisCancellation | undefined;
   /** The occurrence records every process of the WorkerId shares (Redis), when configured. */
   readonly shared: SharedOccurrenceRecords | undefined;
-  /** The rate limits every process of the WorkerId shares (Redis), when a job has one. */
-  readonly rateLimits: SharedRateLimitStore | undefined;
+  /** The rate limits and slots every process of the WorkerId shares (Redis), when a job has one. */
+  readonly rateLimits: LimitStores | undefined;
   /** The jobs' rate limits, when a job has one. */
   readonly limits: JobLimits | undefined;
   readonly jobs: readonly ConsumedJob[];

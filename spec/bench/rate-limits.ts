@@ -1,10 +1,12 @@
 // `npm run bench:limits`: what a rate limit costs a job. A process's own limit: CPU per reservation. A limit shared
 // through Redis (one EVAL per job, on the local Redis): the round trip one at a time, against a PING on the same
 // client measured in the same run, and reservations per second with 100 in flight (a worker at concurrency 100).
+// A cap across processes (MaxParallelJobsGlobal): a slot taken and given back per job (an EVAL and a ZREM).
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { createRateLimiter } from '../../lib/core/engine/create-rate-limiter.ts';
 import { createSharedRateLimits } from '../../lib/control/redis/create-shared-rate-limits.ts';
+import { createSharedSlots } from '../../lib/control/redis/create-shared-slots.ts';
 
 const N = Number(process.env['BENCH_LIMIT_CALLS'] ?? 5000);
 const REDIS = process.env['BENCH_REDIS'] ?? 'redis://127.0.0.1:6379';
@@ -31,6 +33,10 @@ for (let tries = 0; (await store.reserve('warmup', limit)) === undefined; tries+
 }
 const ping = createClient({ url: REDIS });
 await ping.connect();
+const slots = createSharedSlots({ settings: { connectionString: REDIS }, workerId: `bench-limits-${process.pid}`, holder: 'bench', logger: { debug() {}, info() {}, warn() {}, error() {} } });
+slots.start();
+while ((await slots.acquire('warmup', 1e9)) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+const slotRounds = { micros: [] as number[], cpu: [] as number[] };
 const rounds = { reserve: [] as number[], ping: [] as number[], reserveCpu: [] as number[], pingCpu: [] as number[], parallel: [] as number[], parallelCpu: [] as number[] };
 for (let round = 0; round < 3; round++) {
   let t0 = performance.now();
@@ -51,7 +57,16 @@ for (let round = 0; round < 3; round++) {
   }));
   rounds.parallel.push(N / ((performance.now() - t0) / 1000));
   rounds.parallelCpu.push((cpuMicros() - c0) / N);
+  t0 = performance.now();
+  c0 = cpuMicros();
+  for (let i = 0; i < N; i++) {
+    const lease = await slots.acquire('ChargeJob', 1e9);
+    if (lease) lease.release();
+  }
+  slotRounds.micros.push(((performance.now() - t0) * 1000) / N);
+  slotRounds.cpu.push((cpuMicros() - c0) / N);
 }
+await slots.close();
 await ping.close();
 await store.close();
 
@@ -63,8 +78,11 @@ const figures = {
   pingCpuMicros: Math.round(median(rounds.pingCpu)),
   sharedReservationsPerSecondAt100: Math.round(median(rounds.parallel)),
   sharedReserveCpuMicrosAt100: Math.round(median(rounds.parallelCpu)),
+  globalSlotMicros: Math.round(median(slotRounds.micros)),
+  globalSlotCpuMicros: Math.round(median(slotRounds.cpu)),
 };
 console.log(`rate limits, ${N} reservations per round, 3 rounds (medians):`);
 console.log(`  a process's own limit: ${figures.localReserveNs} ns of CPU per job`);
 console.log(`  a shared limit (one EVAL on ${REDIS.replace(/\/\/[^@]*@/, '//')}): ${figures.sharedReserveMicros} µs per job one at a time (PING on the same Redis: ${figures.pingMicros} µs), ${figures.sharedReserveCpuMicros} µs of worker CPU per job (PING: ${figures.pingCpuMicros} µs); ${figures.sharedReservationsPerSecondAt100} reservations/s with 100 in flight, ${figures.sharedReserveCpuMicrosAt100} µs of worker CPU each`);
+console.log(`  a cap across processes (MaxParallelJobsGlobal): a slot taken before the job ${figures.globalSlotMicros} µs one at a time, ${figures.globalSlotCpuMicros} µs of worker CPU per job (its release, a ZREM, is not waited for)`);
 if (process.env['BENCH_JSON']) console.log(JSON.stringify({ rateLimits: figures }));

@@ -4,7 +4,7 @@ import { defineJob } from '../../lib/index.ts';
 import { createJobLimits } from '../../lib/core/engine/create-job-limits.ts';
 import { createCancellationRegistry } from '../../lib/core/engine/create-cancellation-registry.ts';
 import { createMemorySink } from '../../lib/transports/memory/create-memory-sink.ts';
-import type { LogRecord, SharedRateLimits } from '../../lib/core/vocabulary/ports.ts';
+import type { LogRecord, SharedRateLimits, SharedSlots } from '../../lib/core/vocabulary/ports.ts';
 import { makeEnvelope } from '../support/envelopes.ts';
 import { captureLogger, silentLogger } from '../support/loggers.ts';
 
@@ -25,13 +25,13 @@ describe('createJobLimits', () => {
     const limit = { count: 10, periodSeconds: 1 };
     const first = makeEnvelope('CallApiJob');
     const second = makeEnvelope('CallApiJob');
-    assert.deepEqual(await limits.turn(job, limit, first, open), { kind: 'start' });
+    assert.equal((await limits.turn(job, { rateLimit: limit }, first, open)).kind, 'start');
     const began = performance.now();
-    const turn = limits.turn(job, limit, second, open);
+    const turn = limits.turn(job, { rateLimit: limit }, second, open);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(limits.waiting.get('CallApiJob'), 1);
     assert.ok(limits.busySince.has('CallApiJob'));
-    assert.deepEqual(await turn, { kind: 'start' });
+    assert.equal((await turn).kind, 'start');
     assert.ok(performance.now() - began >= 90, `waited ${performance.now() - began} ms for a 100 ms turn`);
     assert.equal(limits.waiting.has('CallApiJob'), false);
     assert.equal(logsOf(sink, first.occurrenceId).length, 0);
@@ -45,16 +45,16 @@ describe('createJobLimits', () => {
     const registry = createCancellationRegistry();
     const limits = createJobLimits({ sink: createMemorySink(), logger: silentLogger, registry });
     const limit = { count: 1, periodSeconds: 60 };
-    await limits.turn(job, limit, makeEnvelope('CallApiJob'), open);
+    await limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), open);
     const waiting = makeEnvelope('CallApiJob');
-    const turn = limits.turn(job, limit, waiting, open);
+    const turn = limits.turn(job, { rateLimit: limit }, waiting, open);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(registry.cancel(waiting.occurrenceId, 'Cancelled from the dashboard'), true);
     assert.deepEqual(await turn, { kind: 'cancelled', reason: 'Cancelled from the dashboard' });
     // Unregistered once its wait ended: a later cancel does not find it.
     assert.equal(registry.cancel(waiting.occurrenceId, 'again'), false);
     const closing = new AbortController();
-    const next = limits.turn(job, limit, makeEnvelope('CallApiJob'), closing.signal);
+    const next = limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), closing.signal);
     closing.abort();
     assert.deepEqual(await next, { kind: 'closing' });
     assert.equal(limits.waiting.size, 0);
@@ -67,10 +67,10 @@ describe('createJobLimits', () => {
       const of = (id: string) => makeEnvelope('CallApiJob', { jobData: JSON.stringify({ customer: { id } }) });
       const envelopeOf = (id: string) => ({ ...of(id), jobName: `CallApiJob-${typeof key}` });
       const named = defineJob({ name: `CallApiJob-${typeof key}`, run: () => undefined });
-      assert.deepEqual(await limits.turn(named, limit, envelopeOf('a'), open), { kind: 'start' });
-      assert.deepEqual(await limits.turn(named, limit, envelopeOf('b'), open), { kind: 'start' }, `another key starts at once (${typeof key})`);
+      assert.equal((await limits.turn(named, { rateLimit: limit }, envelopeOf('a'), open)).kind, 'start');
+      assert.equal((await limits.turn(named, { rateLimit: limit }, envelopeOf('b'), open)).kind, 'start', `another key starts at once (${typeof key})`);
       const closing = new AbortController();
-      const same = limits.turn(named, limit, envelopeOf('a'), closing.signal);
+      const same = limits.turn(named, { rateLimit: limit }, envelopeOf('a'), closing.signal);
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(limits.waiting.get(named.name), 1, `the same key waits (${typeof key})`);
       closing.abort();
@@ -91,24 +91,79 @@ describe('createJobLimits', () => {
     const limits = createJobLimits({ sink: createMemorySink(), logger, shared });
     const limit = { count: 1, periodSeconds: 60, scope: 'shared' as const };
     answer = 0;
-    assert.deepEqual(await limits.turn(job, limit, makeEnvelope('CallApiJob'), open), { kind: 'start' });
-    assert.deepEqual(await limits.turn(job, limit, makeEnvelope('CallApiJob'), open), { kind: 'start' }, 'Redis said start');
+    assert.equal((await limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), open)).kind, 'start');
+    assert.equal((await limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), open)).kind, 'start', 'Redis said start');
     answer = undefined;
-    assert.deepEqual(await limits.turn(job, limit, makeEnvelope('CallApiJob'), open), { kind: 'start' }, 'the local limiter\'s first turn');
+    assert.equal((await limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), open)).kind, 'start', 'the local limiter\'s first turn');
     const closing = new AbortController();
-    const local = limits.turn(job, limit, makeEnvelope('CallApiJob'), closing.signal);
+    const local = limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), closing.signal);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(limits.waiting.get('CallApiJob'), 1, 'the local limiter holds its second turn');
     closing.abort();
     await local;
     assert.equal(logger.messages('warn').filter((m) => m.includes('Redis did not answer')).length, 1);
     answer = 0;
-    await limits.turn(job, limit, makeEnvelope('CallApiJob'), open);
+    await limits.turn(job, { rateLimit: limit }, makeEnvelope('CallApiJob'), open);
     assert.equal(logger.messages('info').filter((m) => m.includes('Redis answers again')).length, 1);
     assert.deepEqual(asked, Array(5).fill('CallApiJob'));
     // A process-scoped limit never asks Redis.
     const other = defineJob({ name: 'OtherJob', run: () => undefined });
-    assert.deepEqual(await limits.turn(other, { count: 1, periodSeconds: 60 }, makeEnvelope('OtherJob'), open), { kind: 'start' });
+    assert.equal((await limits.turn(other, { rateLimit: { count: 1, periodSeconds: 60 } }, makeEnvelope('OtherJob'), open)).kind, 'start');
     assert.equal(asked.length, 5);
+  });
+
+  it('with a cap across processes, waits for a slot (said once), holds it until release, and gives up on a cancel or a close', async () => {
+    const sink = createMemorySink();
+    const registry = createCancellationRegistry();
+    let free = 0;
+    let asked = 0;
+    const slots: SharedSlots = {
+      acquire: () => {
+        asked++;
+        if (free === 0) return Promise.resolve(false);
+        free--;
+        return Promise.resolve({ release: () => void free++ });
+      },
+    };
+    const limits = createJobLimits({ sink, logger: silentLogger, registry, slots });
+    const envelope = makeEnvelope('CallApiJob');
+    const turn = limits.turn(job, { maxParallelJobsGlobal: 1 }, envelope, open);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.ok(asked >= 3, `asked ${asked} times while every slot was held`);
+    assert.equal(limits.waiting.get('CallApiJob'), 1);
+    free = 1;
+    const started = await turn;
+    assert.equal(started.kind, 'start');
+    assert.equal(free, 0, 'the slot is held while the job runs');
+    if (started.kind === 'start') started.release();
+    assert.equal(free, 1, 'and given back when it ends');
+    const lines = logsOf(sink, envelope.occurrenceId);
+    assert.deepEqual(lines.map((l) => l.message), ['Waiting for a slot: at most 1 of CallApiJob run at once across this worker\'s processes (MaxParallelJobsGlobal)']);
+    free = 0;
+    const cancelled = makeEnvelope('CallApiJob');
+    const waitingOne = limits.turn(job, { maxParallelJobsGlobal: 1 }, cancelled, open);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    registry.cancel(cancelled.occurrenceId, 'stop');
+    assert.deepEqual(await waitingOne, { kind: 'cancelled', reason: 'stop' });
+    const closing = new AbortController();
+    const closed = limits.turn(job, { maxParallelJobsGlobal: 1 }, makeEnvelope('CallApiJob'), closing.signal);
+    closing.abort();
+    assert.deepEqual(await closed, { kind: 'closing' });
+  });
+
+  it('keeps the cap on its own while the shared slots do not answer', async () => {
+    const logger = captureLogger();
+    const limits = createJobLimits({ sink: createMemorySink(), logger, slots: { acquire: () => Promise.resolve(undefined) } });
+    const first = await limits.turn(job, { maxParallelJobsGlobal: 2 }, makeEnvelope('CallApiJob'), open);
+    const second = await limits.turn(job, { maxParallelJobsGlobal: 2 }, makeEnvelope('CallApiJob'), open);
+    assert.equal(first.kind, 'start');
+    assert.equal(second.kind, 'start');
+    const closing = new AbortController();
+    const third = limits.turn(job, { maxParallelJobsGlobal: 2 }, makeEnvelope('CallApiJob'), closing.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(limits.waiting.get('CallApiJob'), 1, 'the third waits for one of the process\'s two');
+    if (first.kind === 'start') first.release();
+    assert.equal((await third).kind, 'start');
+    assert.equal(logger.messages('warn').filter((m) => m.includes('MaxParallelJobsGlobal of CallApiJob: Redis did not answer')).length, 1);
   });
 });

@@ -1,6 +1,7 @@
-// A worker in a child process whose LimitedJob has a rate limit, for the rate-limit specs: each run appends
-// `<start ms> <pid> <occurrence> <key>` to `runsFile`, then sleeps `runMs`. Configured by one JSON argument; prints
-// `READY <instanceId>` once consuming and `STOPPED` after a graceful stop.
+// A worker in a child process whose LimitedJob has a rate limit or a cap across processes, for the limit specs:
+// each run appends `S <start ms> <pid> <occurrence> <key> <retry>` to `runsFile`, sleeps `runMs` (or its data's
+// `runMs`), fails its first attempt with `failFirst`, and appends `E <end ms> <pid> <occurrence> <retry>`.
+// Configured by one JSON argument; prints `READY <instanceId>` once consuming and `STOPPED` after a graceful stop.
 import { appendFileSync } from 'node:fs';
 import { defineJob, type RateLimit } from '../../lib/index.ts';
 import { createAmqpWorker } from '../../lib/amqp.ts';
@@ -10,7 +11,9 @@ interface ChildConfig {
   readonly workerId: string;
   readonly outboxDir: string;
   readonly runsFile: string;
-  readonly rateLimit: RateLimit;
+  readonly rateLimit?: RateLimit;
+  readonly maxParallelJobsGlobal?: number;
+  readonly failFirst?: boolean;
   readonly redis?: string;
   readonly runMs?: number;
   readonly maxParallelJobs?: number;
@@ -21,11 +24,16 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const limitedJob = defineJob({
   name: 'LimitedJob',
   maxParallelJobs: config.maxParallelJobs ?? 20,
-  rateLimit: config.rateLimit,
+  ...(config.rateLimit === undefined ? {} : { rateLimit: config.rateLimit }),
+  ...(config.maxParallelJobsGlobal === undefined ? {} : { maxParallelJobsGlobal: config.maxParallelJobsGlobal }),
+  baseRetryDelaySeconds: 1,
   async run(data, ctx) {
-    const key = typeof data === 'object' && data !== null ? String((data as Record<string, unknown>)['tenant'] ?? '-') : '-';
-    appendFileSync(config.runsFile, `${Date.now()} ${process.pid} ${ctx.occurrence.id} ${key}\n`);
-    await new Promise((resolve) => setTimeout(resolve, config.runMs ?? 5));
+    const fields = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+    const { id, retryCount } = ctx.occurrence;
+    appendFileSync(config.runsFile, `S ${Date.now()} ${process.pid} ${id} ${String(fields['tenant'] ?? '-')} ${retryCount}\n`);
+    await new Promise((resolve) => setTimeout(resolve, Number(fields['runMs'] ?? config.runMs ?? 5)));
+    appendFileSync(config.runsFile, `E ${Date.now()} ${process.pid} ${id} ${retryCount}\n`);
+    if (config.failFirst === true && retryCount === 0) throw new Error('the first attempt fails');
     return 'ran';
   },
 });

@@ -1,8 +1,9 @@
-// Rate limits against the real RabbitMQ, Redis and LMDB, with worker processes: three processes that share a
-// limit of 20 a second through Redis run 600 jobs dispatched at once at 20 a second, and at 3 × 20 with the limit
-// per process; each key of a keyed limit has its own turns; a job waiting for its turn can be cancelled, and a
-// SIGTERM gives its delivery back to the queue; with Redis stopped mid-run the processes go on under their own
-// limits and lose nothing.
+// Rate limits and the cap across processes against the real RabbitMQ, Redis and LMDB, with worker processes: three
+// processes that share a limit of 20 a second through Redis run 600 jobs dispatched at once at 20 a second, and at
+// 3 × 20 with the limit per process; each key of a keyed limit has its own turns; a job waiting for its turn can be
+// cancelled, and a SIGTERM gives its delivery back to the queue; with Redis stopped mid-run the processes go on
+// under their own limits and lose nothing. A cap of 2 across three processes never has more than 2 runs at once,
+// retries included, and a SIGKILLed process's slots are freed within the lease.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +43,11 @@ after(async () => {
 });
 
 /** `count` worker processes of a new WorkerId with LimitedJob under `rateLimit`, and the runs file they share. */
-async function startWorkers(count: number, extra: Record<string, unknown>, workerId = `spec-limits-${process.pid}-${files + 1}`): Promise<{ workerId: string; workers: ChildWorker[]; runs(): Run[] }> {
+async function startWorkers(
+  count: number,
+  extra: Record<string, unknown>,
+  workerId = `spec-limits-${process.pid}-${files + 1}`,
+): Promise<{ workerId: string; workers: ChildWorker[]; runs(): Run[]; spans(): { start: number; end: number }[] }> {
   const n = ++files;
   const runsFile = path.join(site.dir, `runs-${n}`);
   writeFileSync(runsFile, '');
@@ -52,12 +57,32 @@ async function startWorkers(count: number, extra: Record<string, unknown>, worke
   const runs = () =>
     readFileSync(runsFile, 'utf8')
       .split('\n')
-      .filter((line) => line !== '')
+      .filter((line) => line.startsWith('S '))
       .map((line) => {
-        const [at, pid, occurrenceId, key] = line.split(' ');
+        const [, at, pid, occurrenceId, key] = line.split(' ');
         return { at: Number(at), pid: Number(pid), occurrenceId: occurrenceId!, key: key! };
       });
-  return { workerId, workers, runs };
+  // Each attempt's start and end, as the job itself wrote them.
+  const spans = () => {
+    const open = new Map<string, number>();
+    const out: { start: number; end: number }[] = [];
+    for (const line of readFileSync(runsFile, 'utf8').split('\n')) {
+      const [kind, at, , occurrenceId, fifth, sixth] = line.split(' ');
+      if (kind === 'S') open.set(`${occurrenceId} ${sixth}`, Number(at));
+      if (kind === 'E') out.push({ start: open.get(`${occurrenceId} ${fifth}`)!, end: Number(at) });
+    }
+    return out;
+  };
+  return { workerId, workers, runs, spans };
+}
+
+/** The most attempts running at one moment. */
+function mostAtOnce(spans: readonly { start: number; end: number }[]): number {
+  const events = spans.flatMap((s) => [[s.start, 1] as const, [s.end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let most = 0;
+  for (const [, delta] of events) most = Math.max(most, (now += delta));
+  return most;
 }
 
 /** Dispatches `count` LimitedJobs at once; resolves with their occurrence ids. */
@@ -158,3 +183,51 @@ describe('rate limits across worker processes', { ...needs('rabbitmq', 'redis'),
     assert.ok(afterStop.perSecond >= 15, `per process after Redis stopped: ${afterStop.perSecond.toFixed(2)} a second`);
   });
 });
+
+describe('a cap across worker processes (MaxParallelJobsGlobal)', { ...needs('rabbitmq', 'redis'), timeout: 180_000 }, () => {
+  const redis = 'redis://127.0.0.1:6379';
+
+  it('three processes with a cap of 2 never run more than 2 at once, retries included', async () => {
+    const { workerId, runs, spans } = await startWorkers(3, { maxParallelJobsGlobal: 2, failFirst: true, runMs: 150, redis });
+    const ids = await dispatch(workerId, 20);
+    await expectAllCompletedAfterRetry(ids, runs);
+    const attempts = spans();
+    assert.equal(attempts.length, 40, 'each job ran twice: its first attempt failed, its retry completed');
+    assert.equal(mostAtOnce(attempts), 2, 'never more than the cap at once, and the cap was used');
+    assert.ok(new Set(runs().map((r) => r.pid)).size >= 2, 'the runs were spread over the processes');
+  });
+
+  it('a SIGKILLed process\'s slots are freed within the lease (15 s), not before it runs out', async () => {
+    const a = await startWorkers(1, { maxParallelJobsGlobal: 2, redis });
+    const long = await dispatch(a.workerId, 2, { runMs: 120_000 });
+    await waitFor(() => a.runs().length === 2, 'both long jobs to start in A');
+    const b = await startWorkers(1, { maxParallelJobsGlobal: 2, redis }, a.workerId);
+    const [short] = await dispatch(a.workerId, 1, { runMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(b.runs().length, 0, 'B waits while A holds both slots');
+    const killedAt = Date.now();
+    a.workers[0]!.child.kill('SIGKILL');
+    await waitFor(() => b.runs().length > 0, 'B to start a run', 25_000);
+    const after = b.runs()[0]!.at - killedAt;
+    // A refreshed its leases at most 5 s before it died: they ran out 10 to 15 s after.
+    assert.ok(after >= 9000 && after <= 16_000, `B's first run started ${after} ms after A died`);
+    assert.ok(mostAtOnce(b.spans()) <= 2);
+    void long;
+    void short;
+  });
+});
+
+/** Waits until `check()` holds, polling every 100 ms. */
+async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits for every occurrence's final status and checks each Completed (its retry did). */
+async function expectAllCompletedAfterRetry(ids: readonly string[], runs: () => Run[]): Promise<void> {
+  for (const id of ids) assert.equal((await site.scheduler.waitForFinalStatus(id, { timeoutMs: 60_000 })).body!.Status, JobStatus.Completed, `${id} completed`);
+  for (const id of ids) assert.equal(runs().filter((r) => r.occurrenceId === id).length, 2, `${id} ran twice`);
+}

@@ -27,6 +27,7 @@ export function resolveSettings(
     logUserFriendlyLogsViaLogger: d.logUserFriendlyLogsViaLogger,
     routingPattern: d.routingPattern,
     // Merged key by key: a configured count or period keeps the key function given in code.
+    maxParallelJobsGlobal: d.maxParallelJobsGlobal !== undefined && d.maxParallelJobsGlobal >= 1 ? Math.floor(d.maxParallelJobsGlobal) : undefined,
     rateLimit: config.rateLimit === undefined ? definition?.defaults.rateLimit : ({ ...definition?.defaults.rateLimit, ...stripUndefined(config.rateLimit) } as RateLimit),
   };
 }

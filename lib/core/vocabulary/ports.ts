@@ -173,6 +173,15 @@ export interface SharedRateLimits {
   reserve(bucket: string, limit: Pick<RateLimit, 'count' | 'periodSeconds'>): Promise<number | undefined>;
 }
 
+/** Slots every process of a WorkerId shares (Redis): at most `cap` of a job running at once, each a lease. */
+export interface SharedSlots {
+  /**
+   * Takes a slot of `job` if fewer than `cap` are held: its lease (kept alive until `release()`), `false` when all
+   * are held, or `undefined` when no answer came in time.
+   */
+  acquire(job: string, cap: number): Promise<{ release(): void } | false | undefined>;
+}
+
 /**
  * What a worker tells an observer (the host's metrics) about its deliveries and its outbox. Every method is
  * optional and called inline, once per event, never awaited: implementations must be cheap and must not throw.

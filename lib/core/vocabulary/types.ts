@@ -68,6 +68,8 @@ export interface JobSettings {
   readonly routingPattern?: string | undefined;
   /** How often the job may start (`JobConsumers:<Job>:RateLimit` over defineJob's `rateLimit`); absent: no limit. */
   readonly rateLimit?: RateLimit | undefined;
+  /** At most this many of the job run at once across every process of the WorkerId, retries included; absent: no cap. */
+  readonly maxParallelJobsGlobal?: number | undefined;
 }
 
 /**
@@ -103,6 +105,11 @@ export interface JobDefaults {
   readonly logUserFriendlyLogsViaLogger?: boolean;
   /** How often the job may start; see {@link RateLimit}. */
   readonly rateLimit?: RateLimit;
+  /**
+   * At most this many of the job run at once across every process of the WorkerId, retries and redeliveries
+   * included (a slot in the worker's Redis, a lease a dead process loses within 15 s); 0 or absent: no such cap.
+   */
+  readonly maxParallelJobsGlobal?: number;
 }
 
 /** Structured data attached to a user log line. */

@@ -154,6 +154,8 @@ export const JobConsumerSection = section('job consumer', {
   BaseRetryDelaySeconds: wholeNumber(0),
   LogUserFriendlyLogsViaLogger: flag(),
   RateLimit: v.optional(RateLimitSection),
+  // At most this many running at once across every process of the WorkerId, retries included; 0: none.
+  MaxParallelJobsGlobal: wholeNumber(0),
   // Upstream's samples carry it, but neither the .NET SDK nor the scheduler reads it: accepted, and noted.
   MaxParallelJobsPerWorker: v.optional(v.unknown()),
 });
@@ -169,10 +171,14 @@ export const ConfigSchema = v.pipe(
     if (!dataset.typed) return;
     const { Worker, JobConsumers } = dataset.value;
     if ((Worker?.Redis?.ConnectionString ?? '').trim() !== '') return;
+    const at = (...keys: string[]) => keys.map((key) => ({ type: 'object', origin: 'value', input: {}, key, value: undefined })) as unknown as [v.IssuePathItem];
     for (const [job, consumer] of Object.entries(JobConsumers ?? {})) {
-      if (consumer.RateLimit?.Scope !== 'Shared') continue;
-      const path = ['JobConsumers', job, 'RateLimit', 'Scope'].map((key) => ({ type: 'object', origin: 'value', input: {}, key, value: undefined }));
-      addIssue({ message: 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process', path: path as unknown as [v.IssuePathItem] });
+      if (consumer.RateLimit?.Scope === 'Shared') {
+        addIssue({ message: 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process', path: at('JobConsumers', job, 'RateLimit', 'Scope') });
+      }
+      if ((consumer.MaxParallelJobsGlobal ?? 0) > 0) {
+        addIssue({ message: 'a cap across the processes of the worker needs Redis: set Worker:Redis:ConnectionString', path: at('JobConsumers', job, 'MaxParallelJobsGlobal') });
+      }
     }
   }),
 );

@@ -34,6 +34,10 @@ export function describeConfig(config: WorkerConfig): string {
       c.executionTimeoutSeconds === undefined ? undefined : `timeout ${c.executionTimeoutSeconds} s`,
       c.maxRetries === undefined ? undefined : `${c.maxRetries} retries`,
       c.baseRetryDelaySeconds === undefined ? undefined : `retry delay ${c.baseRetryDelaySeconds} s`,
+      c.maxParallelJobsGlobal === undefined || c.maxParallelJobsGlobal === 0 ? undefined : `${c.maxParallelJobsGlobal} at once across processes`,
+      c.rateLimit === undefined
+        ? undefined
+        : `rate limit ${c.rateLimit.count} per ${c.rateLimit.periodSeconds} s${c.rateLimit.scope === 'shared' ? ' shared' : ''}${typeof c.rateLimit.key === 'string' ? ` per ${c.rateLimit.key}` : ''}`,
     ].filter((p) => p !== undefined);
     if (parts.length > 0) lines.push(`  ${name}: ${parts.join(', ')}`);
   }

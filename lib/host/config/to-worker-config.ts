@@ -116,6 +116,7 @@ function toJobConsumerConfig(c: NonNullable<AppSettings['JobConsumers']>[string]
     ['baseRetryDelaySeconds', c.BaseRetryDelaySeconds],
     ['logUserFriendlyLogsViaLogger', c.LogUserFriendlyLogsViaLogger],
     ['rateLimit', c.RateLimit === undefined ? undefined : toRateLimit(c.RateLimit)],
+    ['maxParallelJobsGlobal', c.MaxParallelJobsGlobal],
   ];
   return Object.fromEntries(pairs.filter(([, value]) => value !== undefined)) as JobConsumerConfig;
 }

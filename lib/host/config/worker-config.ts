@@ -119,6 +119,8 @@ export interface WorkerConfig {
         readonly logUserFriendlyLogsViaLogger?: boolean | undefined;
         /** `RateLimit`: at most `count` starts per `periodSeconds` (`key`: the KeyPath), over defineJob's `rateLimit`. */
         readonly rateLimit?: RateLimit | undefined;
+        /** At most this many running at once across every process of the WorkerId, retries included (0: none). */
+        readonly maxParallelJobsGlobal?: number | undefined;
         /** Runs the job under this logical worker instead of `Worker:WorkerId` ("Multiple Worker IDs"). */
         readonly workerId?: string | undefined;
       }

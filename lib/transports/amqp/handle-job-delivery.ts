@@ -138,15 +138,16 @@ export async function releaseDelivery(handling: DeliveryHandling, msg: AsyncMess
 /** Runs an occurrence (through the gate, unless it runs alone already), then carries out its verdict's fate. */
 async function execute(handling: DeliveryHandling, job: ConsumedJob, flight: Flight, envelope: JobEnvelope, gated = true): Promise<Settlement> {
   const { executor, logger } = handling;
-  const limit = job.settings.rateLimit;
-  if (limit !== undefined && handling.limits !== undefined) {
+  let releaseSlot: (() => void) | undefined;
+  if (handling.limits !== undefined && (job.settings.rateLimit !== undefined || job.settings.maxParallelJobsGlobal !== undefined)) {
     // Its turn comes before it starts: no Running yet, no timeout running, its delivery held but not counted as a job.
-    const turn = await handling.limits.turn(job.definition, limit, envelope, handling.closing);
+    const turn = await handling.limits.turn(job.definition, job.settings, envelope, handling.closing);
     if (turn.kind === 'closing') {
       await releaseOccurrence(handling.redeliveries, envelope.occurrenceId);
       return 'requeue';
     }
     if (turn.kind === 'cancelled') return conclude(handling, job, envelope, await declineOccurrence(envelope, { kind: 'cancelled', reason: turn.reason, source: 'user' }, handling.sink));
+    releaseSlot = turn.release;
   }
   const entering = gated ? handling.gate.enter() : undefined;
   if (entering !== undefined) await entering;
@@ -161,6 +162,8 @@ async function execute(handling: DeliveryHandling, job: ConsumedJob, flight: Fli
     await releaseOccurrence(handling.redeliveries, envelope.occurrenceId);
     return 'requeue';
   } finally {
+    // A slot across processes is held for the run only: a retry waits in the broker without it.
+    releaseSlot?.();
     flight.release();
     if (gated) handling.gate.leave();
   }

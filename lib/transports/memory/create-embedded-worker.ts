@@ -101,8 +101,9 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
   };
 
   async function run(envelope: JobEnvelope): Promise<void> {
-    const limit = executor.settings(envelope.jobName).rateLimit;
-    const turn = limit === undefined ? undefined : await limits.turn(executor.definition(envelope.jobName), limit, envelope, closing.signal);
+    const settings = executor.settings(envelope.jobName);
+    const limited = settings.rateLimit !== undefined || settings.maxParallelJobsGlobal !== undefined;
+    const turn = limited ? await limits.turn(executor.definition(envelope.jobName), settings, envelope, closing.signal) : undefined;
     if (turn !== undefined && turn.kind !== 'start') return writeCancelled(envelope, turn.kind === 'cancelled' ? turn.reason : 'The embedded worker closed before the job started');
     let outcome: Outcome;
     try {
@@ -110,8 +111,10 @@ export function createEmbeddedWorker<const TJobs extends readonly AnyJobDefiniti
     } catch (error) {
       logger.error(`Embedded worker: the sink rejected a record of ${envelope.occurrenceId}`, error);
       return;
+    } finally {
+      turn?.release();
     }
-    const { fate } = toVerdict(outcome, envelope, executor.settings(envelope.jobName).maxRetries);
+    const { fate } = toVerdict(outcome, envelope, settings.maxRetries);
     if (fate.kind === 'retry') {
       const { delayMs, retryCount } = fate;
       inFlight.add();

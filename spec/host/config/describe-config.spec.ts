@@ -29,6 +29,19 @@ describe('describeConfig', () => {
     assert.ok(!text.includes('secret'));
   });
 
+  it('names each job\'s rate limit and cap across processes', () => {
+    const text = describeConfig(
+      toWorkerConfig(
+        {
+          Worker: { Redis: { ConnectionString: 'redis:6379' } },
+          JobConsumers: { CallApiJob: { RateLimit: { Count: 10, PeriodSeconds: 1, Scope: 'Shared', KeyPath: 'tenant' } }, ChargeJob: { MaxParallelJobsGlobal: 4 } },
+        },
+        machine,
+      ),
+    );
+    assert.match(text, /\n {2}CallApiJob: rate limit 10 per 1 s shared per tenant\n {2}ChargeJob: 4 at once across processes$/);
+  });
+
   it('says what is off', () => {
     const text = describeConfig(toWorkerConfig({ Worker: { Heartbeat: { Enabled: false }, OfflineResilience: { Enabled: false } } }, machine));
     for (const line of ['Redis: none', 'Heartbeat: off', 'Outbox: off', 'Health: off', 'JobConsumers: none']) assert.ok(text.includes(line), line);

@@ -212,12 +212,18 @@ describe('loadConfig', () => {
     assert.match(byPath.get('JobConsumers:A:RateLimit:PeriodSeconds')!, /expected a number above 0, found -1/);
     assert.match(byPath.get('JobConsumers:A:RateLimit:Scope')!, /expected one of Process, Shared, found "Global"/);
     assert.match(byPath.get('JobConsumers:B:RateLimit')!, /needs both Count and PeriodSeconds/);
-    // A shared limit with no Redis to share it through (a rule across two sections, checked once each key is valid).
-    const shared = loadError(tempDir({ 'appsettings.json': JSON.stringify({ JobConsumers: { C: { RateLimit: { Count: 5, PeriodSeconds: 1, Scope: 'Shared' } } } }) }));
+    // A shared limit or a cap across processes with no Redis to share it through (a rule across two sections,
+    // checked once each key is valid).
+    const shared = loadError(tempDir({ 'appsettings.json': JSON.stringify({ JobConsumers: { C: { RateLimit: { Count: 5, PeriodSeconds: 1, Scope: 'Shared' } }, D: { MaxParallelJobsGlobal: 2 } } }) }));
     assert.deepEqual(
       shared.problems.map((p) => [p.path, p.message]),
-      [['JobConsumers:C:RateLimit:Scope', 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process']],
+      [
+        ['JobConsumers:C:RateLimit:Scope', 'a limit shared by every process of the worker needs Redis: set Worker:Redis:ConnectionString, or use Scope Process'],
+        ['JobConsumers:D:MaxParallelJobsGlobal', 'a cap across the processes of the worker needs Redis: set Worker:Redis:ConnectionString'],
+      ],
     );
+    const capped = load(tempDir({ 'appsettings.json': JSON.stringify({ Worker: { Redis: { ConnectionString: '127.0.0.1' } }, JobConsumers: { D: { MaxParallelJobsGlobal: '3' } } }) }));
+    assert.equal(capped.jobConsumers['D']?.maxParallelJobsGlobal, 3);
   });
 
   it('reads the brokers of a cluster from Hosts (a list) or from a Host with commas, each with its port or Port', () => {
