@@ -13,7 +13,7 @@ import { createRateLimiter, type RateLimiter } from './create-rate-limiter.js';
 import { parseJsonSafely } from './parse-job-data.js';
 
 /** What a wait for a turn came to; a start holds its slot (if any) until `release()`. */
-export type Turn = { readonly kind: 'start'; release(): void } | { readonly kind: 'cancelled'; readonly reason: string } | { readonly kind: 'closing' };
+type Turn = { readonly kind: 'start'; release(): void } | { readonly kind: 'cancelled'; readonly reason: string } | { readonly kind: 'closing' };
 
 /** How often a job waiting for a slot asks again (with up to half as much again of jitter, so processes do not ask in step). */
 const SLOT_POLL_MS = 200;

@@ -15,7 +15,7 @@ export interface RateLimiter {
 }
 
 /** The keys kept by default, per limited job. */
-export const DEFAULT_MAX_KEYS = 10_000;
+const DEFAULT_MAX_KEYS = 10_000;
 
 /** The spacing of turns and the burst tolerance of a limit, in ms (GCRA's T and τ; no burst: τ = 0). */
 export function gcraOf(limit: Pick<RateLimit, 'count' | 'periodSeconds'>): { readonly intervalMs: number; readonly toleranceMs: number } {

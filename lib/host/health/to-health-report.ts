@@ -55,7 +55,7 @@ export interface HealthReport {
 const RANK: Readonly<Record<HealthStatus, number>> = { Healthy: 0, Degraded: 1, Unhealthy: 2 };
 
 /** How long a job type's limit may keep jobs waiting without a break before the report calls it saturated. */
-export const SATURATED_MS = 60_000;
+const SATURATED_MS = 60_000;
 
 /** What liveness is measured against besides the workers' state. */
 interface LivenessInput {
