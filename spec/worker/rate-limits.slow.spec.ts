@@ -110,21 +110,23 @@ function rateOf(runs: readonly Run[]): { perSecond: number; mostInOneSecond: num
 }
 
 describe('rate limits across worker processes', { ...needs('rabbitmq', 'redis'), timeout: 300_000 }, () => {
-  it('three processes sharing a limit of 20 a second through Redis run 600 jobs dispatched at once at 20 a second, none lost, skipped or failed', async () => {
+  it('three processes sharing a limit of 20 a second through Redis run 600 jobs dispatched at once at 20 a second, none lost, skipped or failed', async (t) => {
     const { workerId, runs } = await startWorkers(3, { rateLimit: { count: 20, periodSeconds: 1, scope: 'shared' }, redis: 'redis://127.0.0.1:6379' });
     const ids = await dispatch(workerId, 600);
     await expectAllCompleted(ids, runs, 90_000);
     const { perSecond, mostInOneSecond } = rateOf(runs());
+    t.diagnostic(`600 jobs at ${perSecond.toFixed(2)} a second, at most ${mostInOneSecond} starts in one second`);
     assert.ok(perSecond >= 18 && perSecond <= 22, `ran at ${perSecond.toFixed(2)} a second`);
     assert.ok(mostInOneSecond <= 22, `${mostInOneSecond} starts within one second`);
     assert.equal(new Set(runs().map((r) => r.pid)).size, 3, 'every process ran some');
   });
 
-  it('the same limit per process (no Redis) lets three processes run 3 × 20 a second', async () => {
+  it('the same limit per process (no Redis) lets three processes run 3 × 20 a second', async (t) => {
     const { workerId, runs } = await startWorkers(3, { rateLimit: { count: 20, periodSeconds: 1 } });
     const ids = await dispatch(workerId, 600);
     await expectAllCompleted(ids, runs, 60_000);
     const { perSecond } = rateOf(runs());
+    t.diagnostic(`600 jobs at ${perSecond.toFixed(2)} a second`);
     assert.ok(perSecond >= 48 && perSecond <= 66, `ran at ${perSecond.toFixed(2)} a second`);
   });
 
@@ -168,7 +170,7 @@ describe('rate limits across worker processes', { ...needs('rabbitmq', 'redis'),
     assert.equal(next.runs().filter((r) => r.occurrenceId === third).length, 1);
   });
 
-  it('with Redis stopped mid-run, each process goes on under its own limit, and no job is lost', async () => {
+  it('with Redis stopped mid-run, each process goes on under its own limit, and no job is lost', async (t) => {
     const redis = await startRedisServer();
     const { workerId, runs } = await startWorkers(2, { rateLimit: { count: 10, periodSeconds: 1, scope: 'shared' }, redis: `redis://127.0.0.1:${redis.port}` });
     const ids = await dispatch(workerId, 160);
@@ -179,6 +181,7 @@ describe('rate limits across worker processes', { ...needs('rabbitmq', 'redis'),
     const ran = runs();
     const before = rateOf(ran.filter((r) => r.at < stoppedAt - 500));
     const afterStop = rateOf(ran.filter((r) => r.at > stoppedAt + 1500));
+    t.diagnostic(`${before.perSecond.toFixed(2)} a second shared, ${afterStop.perSecond.toFixed(2)} after Redis stopped`);
     assert.ok(before.perSecond <= 12, `shared: ${before.perSecond.toFixed(2)} a second`);
     assert.ok(afterStop.perSecond >= 15, `per process after Redis stopped: ${afterStop.perSecond.toFixed(2)} a second`);
   });
@@ -197,7 +200,7 @@ describe('a cap across worker processes (MaxParallelJobsGlobal)', { ...needs('ra
     assert.ok(new Set(runs().map((r) => r.pid)).size >= 2, 'the runs were spread over the processes');
   });
 
-  it('a SIGKILLed process\'s slots are freed within the lease (15 s), not before it runs out', async () => {
+  it('a SIGKILLed process\'s slots are freed within the lease (15 s), not before it runs out', async (t) => {
     const a = await startWorkers(1, { maxParallelJobsGlobal: 2, redis });
     const long = await dispatch(a.workerId, 2, { runMs: 120_000 });
     await waitFor(() => a.runs().length === 2, 'both long jobs to start in A');
@@ -209,6 +212,7 @@ describe('a cap across worker processes (MaxParallelJobsGlobal)', { ...needs('ra
     a.workers[0]!.child.kill('SIGKILL');
     await waitFor(() => b.runs().length > 0, 'B to start a run', 25_000);
     const after = b.runs()[0]!.at - killedAt;
+    t.diagnostic(`B's first run started ${after} ms after A was SIGKILLed`);
     // A refreshed its leases at most 5 s before it died: they ran out 10 to 15 s after.
     assert.ok(after >= 9000 && after <= 16_000, `B's first run started ${after} ms after A died`);
     assert.ok(mostAtOnce(b.spans()) <= 2);
