@@ -109,10 +109,14 @@ describe('createEmbeddedWorker: rate limits', () => {
     const starts: number[] = [];
     const job = defineJob({ name: 'CallApiJob', maxParallelJobs: 5, rateLimit: { count: 10, periodSeconds: 1 }, run: () => void starts.push(performance.now()) });
     const worker = createEmbeddedWorker({ jobs: [job] });
+    const enqueuedAt = performance.now();
     const ids = [worker.enqueue(job), worker.enqueue(job), worker.enqueue(job)];
     for (const id of ids) assert.equal((await worker.wait(id)).status, JobStatus.Completed);
     assert.equal(starts.length, 3);
-    for (let i = 1; i < 3; i++) assert.ok(starts[i]! - starts[i - 1]! >= 95, `start ${i} came ${(starts[i]! - starts[i - 1]!).toFixed(1)} ms after the one before`);
+    // The turns are 0, 100 and 200 ms after the first reservation, which came after the enqueue; a timer never fires
+    // early, so the third cannot start before 200 ms (less a millisecond of Date.now's rounding). The gaps between
+    // starts themselves vary with each job's delay from its turn to its start.
+    assert.ok(starts[2]! - enqueuedAt >= 195, `the third started ${(starts[2]! - enqueuedAt).toFixed(1)} ms after the enqueue`);
     const slow = createEmbeddedWorker({ jobs: [defineJob({ name: 'SlowApiJob', rateLimit: { count: 1, periodSeconds: 60 }, run: () => void starts.push(0) })] });
     const [first, cancelledOne, closedOne] = [slow.enqueue('SlowApiJob'), slow.enqueue('SlowApiJob'), slow.enqueue('SlowApiJob')];
     await slow.wait(first);
