@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { defineJob, type RateLimit } from '../../lib/index.ts';
 import { createAmqpWorker } from '../../lib/amqp.ts';
+import { serveChildWorker } from './serve-child-worker.ts';
 
 interface ChildConfig {
   readonly url: string;
@@ -48,12 +49,4 @@ const worker = createAmqpWorker({
   sharedOccurrenceRecords: false,
 });
 
-process.once('SIGTERM', () => {
-  void worker.close({ graceMs: 5000, drainMs: 5000 }).then(() => {
-    process.stdout.write('STOPPED\n');
-    process.exit(0);
-  });
-});
-
-await worker.start();
-process.stdout.write(`READY ${worker.identity.instanceId}\n`);
+await serveChildWorker(worker);

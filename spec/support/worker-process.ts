@@ -2,6 +2,7 @@
 // JSON argument; prints `READY <instanceId>` once consuming and `STOPPED` after a graceful stop.
 import { defineJob } from '../../lib/index.ts';
 import { createAmqpWorker } from '../../lib/amqp.ts';
+import { serveChildWorker } from './serve-child-worker.ts';
 
 interface ChildConfig {
   readonly url: string;
@@ -37,12 +38,4 @@ const worker = createAmqpWorker({
   heartbeatIntervalSeconds: 1,
 });
 
-process.once('SIGTERM', () => {
-  void worker.close({ graceMs: 5000, drainMs: 5000 }).then(() => {
-    process.stdout.write('STOPPED\n');
-    process.exit(0);
-  });
-});
-
-await worker.start();
-process.stdout.write(`READY ${worker.identity.instanceId}\n`);
+await serveChildWorker(worker);

@@ -154,3 +154,25 @@ export async function closeRedisClient(client: RedisClient): Promise<void> {
     client.destroy();
   }
 }
+
+/** A Lua prelude that sets `now` to Redis's clock in ms, for scripts that several processes share a schedule through. */
+export const REDIS_NOW_MS = `local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+
+/**
+ * Sends a command and resolves with its reply, or `undefined` when the client is not ready, the command fails
+ * (told to `onError`) or no reply came within `waitMs`: never a rejection, so a caller can fall back at once.
+ */
+export async function sendWithin(client: RedisClient, args: string[], waitMs: number, onError: (error: unknown) => void): Promise<unknown> {
+  if (!client.isReady) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, waitMs, undefined)));
+  try {
+    return await Promise.race([client.sendCommand(args), late]);
+  } catch (error) {
+    onError(error);
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -9,12 +9,10 @@ import { errorMessage } from '../../core/util/error-message.js';
 import { gcraOf } from '../../core/engine/create-rate-limiter.js';
 import type { RedisSettings } from './parse-cancellation.js';
 import { toRedisTarget } from './to-redis-target.js';
-import { closeRedisClient, createRedisClient } from './create-redis-client.js';
+import { closeRedisClient, createRedisClient, REDIS_NOW_MS, sendWithin } from './create-redis-client.js';
 
 // KEYS[1]: the bucket; ARGV[1]: the spacing of turns (ms), ARGV[2]: the burst tolerance (ms). Returns the wait in ms.
-const RESERVE = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+const RESERVE = `${REDIS_NOW_MS}
 local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -66,19 +64,11 @@ export function createSharedRateLimits(options: SharedRateLimitsOptions): Shared
       return closeRedisClient(client);
     },
     async reserve(bucket, limit) {
-      if (!client.isReady) return undefined;
       const { intervalMs, toleranceMs } = gcraOf(limit);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, waitMs, undefined)));
-      try {
-        const answer = await Promise.race([client.sendCommand(['EVAL', RESERVE, '1', base + bucket, String(intervalMs), String(toleranceMs)]), late]);
-        return answer === undefined ? undefined : Math.max(0, Number(answer));
-      } catch (error) {
-        options.logger.debug(`Shared rate limits: a reservation failed: ${errorMessage(error)}`);
-        return undefined;
-      } finally {
-        clearTimeout(timer);
-      }
+      const answer = await sendWithin(client, ['EVAL', RESERVE, '1', base + bucket, String(intervalMs), String(toleranceMs)], waitMs, (error) =>
+        options.logger.debug(`Shared rate limits: a reservation failed: ${errorMessage(error)}`),
+      );
+      return answer === undefined ? undefined : Math.max(0, Number(answer));
     },
   };
 }

@@ -8,14 +8,10 @@ import type { TechnicalLogger } from '../../core/vocabulary/types.js';
 import { errorMessage } from '../../core/util/error-message.js';
 import type { RedisSettings } from './parse-cancellation.js';
 import { toRedisTarget } from './to-redis-target.js';
-import { closeRedisClient, createRedisClient } from './create-redis-client.js';
-
-// Redis's clock in ms, for every script here.
-const NOW = `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
+import { closeRedisClient, createRedisClient, REDIS_NOW_MS, sendWithin } from './create-redis-client.js';
 
 // KEYS[1]: the job's set; ARGV[1]: the cap, ARGV[2]: the member, ARGV[3]: the lease (ms). Returns 1 when taken.
-const ACQUIRE = `${NOW}
+const ACQUIRE = `${REDIS_NOW_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
@@ -24,7 +20,7 @@ return 1`;
 
 // KEYS[1]: the job's set; ARGV[1]: the lease (ms), ARGV[2..]: the members to keep. A member whose lease already ran
 // out is not added back: its slot may be another run's now.
-const REFRESH = `${NOW}
+const REFRESH = `${REDIS_NOW_MS}
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[1]))
 return 0`;
@@ -65,20 +61,7 @@ export function createSharedSlots(options: SharedSlotsOptions): SharedSlotStore 
   const held = new Map<string, Set<string>>();
   let sequence = 0;
   client.on('error', (error: unknown) => logger.debug(`Shared slots: Redis: ${errorMessage(error)}`));
-  /** Runs a command within `waitMs`; `undefined` when Redis is not ready, fails or is late (never a rejection). */
-  const ask = async (args: string[]): Promise<unknown> => {
-    if (!client.isReady) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, waitMs, undefined)));
-    try {
-      return await Promise.race([client.sendCommand(args), late]);
-    } catch (error) {
-      logger.debug(`Shared slots: a command failed: ${errorMessage(error)}`);
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const ask = (args: string[]) => sendWithin(client, args, waitMs, (error) => logger.debug(`Shared slots: a command failed: ${errorMessage(error)}`));
   const refresh = setInterval(() => {
     for (const [job, members] of held) if (members.size > 0) void ask(['EVAL', REFRESH, '1', keyOf(job), String(leaseMs), ...members]);
   }, leaseMs / 3);
