@@ -35,6 +35,8 @@ export interface Flight {
   hold(label: string): void;
   /** Its job ended (what its delivery will be told may still be on its way). */
   release(): void;
+  /** Aborts once the channel that delivered it is gone: it can no longer be settled, and the broker redelivers it. */
+  readonly lost: AbortSignal;
 }
 
 /** The attempt of an occurrence that a delivery in flight runs, and what that delivery will be told. */
@@ -70,6 +72,8 @@ interface InFlight extends Delivery {
   claimed: Attempt | undefined;
   /** Set while its job runs: the count and the watchdog read it. */
   job: HeldJob | undefined;
+  /** Made only when a handler asks for `Flight.lost` (a job waiting for its limit): no allocation per delivery otherwise. */
+  lost: AbortController | undefined;
 }
 
 /** A delivery waiting for a free slot, and the channel that delivered it (the only one that can settle it). */
@@ -95,6 +99,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     forget: (channel) => {
       acks.ackers.delete(channel);
       for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.channel === channel) waiting.splice(i, 1);
+      for (const flight of flights) if (flight.channel === channel) flight.lost?.abort();
     },
     channel: undefined,
     consumerTag: undefined,
@@ -107,7 +112,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   function run({ channel, message }: Delivery): void {
     let tell!: (settlement: Settlement) => void;
     const settlement = new Promise<Settlement>((resolve) => (tell = resolve));
-    const flight: InFlight = { channel, message, settlement, claimed: undefined, job: undefined };
+    const flight: InFlight = { channel, message, settlement, claimed: undefined, job: undefined, lost: undefined };
     flights.add(flight);
     const handle: Flight = {
       claim: (occurrenceId, retryCount) => void (flight.claimed = { occurrenceId, retryCount }),
@@ -119,6 +124,13 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
         if (flight.job === undefined) return;
         flight.job = undefined;
         options.onJobsChanged?.();
+      },
+      get lost() {
+        if (flight.lost === undefined) {
+          flight.lost = new AbortController();
+          if (!channel.active) flight.lost.abort();
+        }
+        return flight.lost.signal;
       },
     };
     void options

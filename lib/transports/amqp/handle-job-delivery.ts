@@ -141,7 +141,8 @@ async function execute(handling: DeliveryHandling, job: ConsumedJob, flight: Fli
   let releaseSlot: (() => void) | undefined;
   if (handling.limits !== undefined && (job.settings.rateLimit !== undefined || job.settings.maxParallelJobsGlobal !== undefined)) {
     // Its turn comes before it starts: no Running yet, no timeout running, its delivery held but not counted as a job.
-    const turn = await handling.limits.turn(job.definition, job.settings, envelope, handling.closing);
+    // A stop gives it back; so does its channel closing (the broker redelivers it, so it must not run here too).
+    const turn = await handling.limits.turn(job.definition, job.settings, envelope, AbortSignal.any([handling.closing, flight.lost]));
     if (turn.kind === 'closing') {
       await releaseOccurrence(handling.redeliveries, envelope.occurrenceId);
       return 'requeue';

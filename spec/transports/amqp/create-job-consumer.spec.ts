@@ -286,6 +286,26 @@ describe('createJobConsumer', () => {
     await consumer.close();
   });
 
+  it('tells a handler that its delivery is lost once the channel that delivered it closes, not before', async () => {
+    const { connection, consumer, flights, settle } = setup({ concurrency: 2 });
+    consumer.start();
+    await consumer.ready;
+    const old = connection.channel;
+    const a = old.deliver('a');
+    await flush();
+    const lost = flights.get(a)!.lost;
+    assert.equal(lost.aborted, false);
+    old.drop();
+    await consumer.ready;
+    assert.equal(lost.aborted, true, 'aborted when its channel went');
+    const b = connection.channel.deliver('b');
+    await flush();
+    assert.equal(flights.get(b)!.lost.aborted, false, 'a delivery of the new channel is not lost');
+    await settle(a, 'ack');
+    await settle(b, 'ack');
+    await consumer.close();
+  });
+
   it('keeps trying to subscribe while the connection is down, backing off 400, 800 ms…, warning once and saying when it consumes again', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const { connection, consumer, logger } = setup();
